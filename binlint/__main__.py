@@ -1,0 +1,3 @@
+from binlint.cli import main
+
+raise SystemExit(main())

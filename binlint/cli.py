@@ -1,0 +1,143 @@
+"""The command line: `binlint check|rules|rule|facts`. The only place that maps errors to exit codes."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from binlint import __version__
+from binlint.errors import BinlintError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except BinlintError as err:
+        print(f"binlint: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as err:  # a bug: say so in one line, traceback only on request
+        if os.environ.get("BINLINT_DEBUG"):
+            raise
+        print(f"binlint: internal error: {type(err).__name__}: {err} "
+              "(set BINLINT_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="binlint", description="Lint ELF and Mach-O build artifacts for what makes them fail on users' machines.")
+    parser.add_argument("--version", action="version", version=f"binlint {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="lint files and directories")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (searched recursively)")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="report format (text)")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
+                       help="exit 1 when a finding is at least this severe (error)")
+    check.add_argument("--glibc", metavar="X.Y", help="oldest glibc the artifacts must load with, e.g. 2.17")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: only on a terminal, and not when NO_COLOR is set)")
+    add_rules_option(check)
+    check.set_defaults(run=run_check)
+
+    rules = commands.add_parser("rules", help="list every rule, one line each")
+    add_rules_option(rules)
+    rules.set_defaults(run=run_rules)
+
+    rule = commands.add_parser("rule", help="show one rule's full help")
+    rule.add_argument("id", metavar="RULE", help="a rule id, e.g. executable-stack")
+    add_rules_option(rule)
+    rule.set_defaults(run=run_rule)
+
+    facts = commands.add_parser("facts", help="print the facts rules see, as JSON (for rule authors)")
+    facts.add_argument("paths", nargs="+", metavar="PATH")
+    facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    facts.set_defaults(run=run_facts)
+    return parser
+
+
+def add_rules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="DIR",
+                        help="also load the rule files in DIR (repeatable)")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from binlint.discover import discover
+    from binlint.engine import check
+    from binlint.report import Run, render
+    from binlint.rules import SEVERITIES, load_rules
+    from binlint.targets import make_target
+
+    target = make_target(glibc=args.glibc)
+    rules = load_rules(args.rules)
+    artifacts = discover(args.paths)
+    findings = check(artifacts, rules, target)
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    write(render(args.format, Run(findings, rules, len(artifacts), target, color)), args.output)
+    threshold = SEVERITIES.index(args.fail_on)
+    return EXIT_FINDINGS if any(SEVERITIES.index(f.severity) <= threshold for f in findings) else EXIT_CLEAN
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from binlint.docs import formats
+    from binlint.rules import load_rules
+
+    rules = load_rules(args.rules)
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        print(f"{r.id:<{width}}  {r.severity:<7}  {r.group:<12}  {formats(r):<5}  {r.summary}")
+    return EXIT_CLEAN
+
+
+def run_rule(args: argparse.Namespace) -> int:
+    from binlint.docs import help_text
+    from binlint.rules import load_rules
+
+    rules = {r.id: r for r in load_rules(args.rules)}
+    if args.id not in rules:
+        raise BinlintError(f"unknown rule {args.id!r} (see `binlint rules`)")
+    print(help_text(rules[args.id]), end="")
+    return EXIT_CLEAN
+
+
+def run_facts(args: argparse.Namespace) -> int:
+    from binlint.discover import discover
+    from binlint.errors import ArtifactError
+    from binlint.facts import FileView
+
+    documents = []
+    for artifact in discover(args.paths):
+        view = FileView(artifact)
+        try:
+            facts = {name: view.get(name) for name in view.names()}
+        except ArtifactError as err:
+            view.fail(str(err))
+            facts = {name: view.get(name) for name in view.names() if name.startswith("file.")}
+        finally:
+            view.close()
+        documents.append({"path": artifact.path, "facts": facts})
+    write(json.dumps({"version": 1, "artifacts": documents}, indent=2, ensure_ascii=False) + "\n", args.output)
+    return EXIT_CLEAN
+
+
+def write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as err:
+        raise BinlintError(f"cannot write {output}: {err.strerror or err}") from None

@@ -1,0 +1,98 @@
+"""Rule conditions: a closed set of declarative operators over facts.
+
+A compiled condition returns None when it does not hold, or the list of list items that
+made it hold (empty when no `where` was involved), so a message can name its evidence.
+What a rule needs beyond these operators is a new fact, never a new operator.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Optional
+
+Matches = Optional[list]
+Lookup = Callable[[str], Any]  # fact name -> value
+Compiled = Callable[[Lookup, dict], Matches]  # (lookup, target) -> matches
+
+
+def _version(text: Any) -> tuple[int, ...] | None:
+    if not isinstance(text, str) or not re.fullmatch(r"\d+(\.\d+)*", text):
+        return None
+    return tuple(int(p) for p in text.split("."))
+
+
+def _version_above(value: Any, operand: Any) -> bool:
+    mine, theirs = _version(value), _version(operand)
+    return mine is not None and theirs is not None and mine > theirs
+
+
+def _contains(value: Any, operand: Any) -> bool:
+    return isinstance(value, (str, list)) and operand in value
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    return lambda v, x: isinstance(v, int) and not isinstance(v, bool) and compare(v, x)
+
+
+# operator -> (test(value, operand), fact types it applies to)
+OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], frozenset[str]]] = {
+    "equals": (lambda v, x: v == x, frozenset({"bool", "int", "str", "str?"})),
+    "in": (lambda v, x: v in x, frozenset({"int", "str", "str?"})),
+    "contains": (_contains, frozenset({"str", "str?", "list[str]"})),
+    "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, frozenset({"str", "str?"})),
+    "exists": (lambda v, x: (v is not None) == x, frozenset({"str?", "object?"})),
+    "version-above": (_version_above, frozenset({"str", "str?"})),
+    "greater-than": (_ordered(lambda v, x: v > x), frozenset({"int"})),
+    "less-than": (_ordered(lambda v, x: v < x), frozenset({"int"})),
+}
+QUANTIFIER = "where"  # {fact: <list>, where: <condition over each item>}
+BOOLEANS = ("all", "any", "not")
+
+
+def operand_getter(operand: Any) -> Callable[[dict], Any]:
+    if isinstance(operand, dict):  # {target: name}, checked at load
+        name = operand["target"]
+        return lambda target: target[name]
+    return lambda target: operand
+
+
+def compile_leaf(name: str, op: str, operand: Any) -> Compiled:
+    """`name` is a fact, or inside `where` a field of the item ("" for the item itself)."""
+    test = OPERATORS[op][0]
+    if op == "matches":
+        operand = re.compile(operand)
+    value_of = operand_getter(operand)
+    return lambda lookup, target: [] if test(lookup(name), value_of(target)) else None
+
+
+def compile_where(name: str, inner: Compiled) -> Compiled:
+    def where(lookup: Lookup, target: dict) -> Matches:
+        hits = [item for item in lookup(name) or () if inner(_item_lookup(item), target) is not None]
+        return hits or None
+    return where
+
+
+def _item_lookup(item: Any) -> Lookup:
+    return lambda field: item[field] if field else item
+
+
+def compile_all(parts: list[Compiled]) -> Compiled:
+    def all_(lookup: Lookup, target: dict) -> Matches:
+        found: list = []
+        for part in parts:
+            hit = part(lookup, target)
+            if hit is None:
+                return None
+            found += hit
+        return found
+    return all_
+
+
+def compile_any(parts: list[Compiled]) -> Compiled:
+    def any_(lookup: Lookup, target: dict) -> Matches:
+        hits = [hit for hit in (part(lookup, target) for part in parts) if hit is not None]
+        return [m for hit in hits for m in hit] if hits else None
+    return any_
+
+
+def compile_not(part: Compiled) -> Compiled:
+    return lambda lookup, target: [] if part(lookup, target) is None else None

@@ -1,0 +1,88 @@
+"""Turn the paths a user gives into artifacts: regular files, found in a stable order."""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from binlint.classify import HEAD_SIZE, classify
+from binlint.errors import BinlintError
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str  # as the user sees it: the given path, joined with names found below it
+    fs_path: str  # what to open
+    mode: int  # permission bits (st_mode & 0o7777)
+    size: int
+    kind: str  # from binlint.classify.KINDS, or "unreadable"
+    error: str | None = None  # why it could not be read, when kind == "unreadable"
+
+
+def discover(paths: Iterable[str]) -> list[Artifact]:
+    """Every regular file under `paths`; a bad command-line path is a usage error.
+
+    Symbolic links met inside a directory are not followed: a link to a file or folder
+    inside the tree is reached through its real path anyway, and one that leads out of
+    the tree (or into a loop) is not the user's to lint.
+    """
+    found: list[Artifact] = []
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise BinlintError(f"no such file or directory: {path}") from None
+        except OSError as err:
+            raise BinlintError(f"cannot read {path}: {_reason(err)}") from None
+        if stat.S_ISDIR(st.st_mode):
+            walked = _walk(path)
+        elif stat.S_ISREG(st.st_mode):
+            walked = iter([(path, st)])
+        else:
+            raise BinlintError(f"not a regular file or directory: {path}")
+        for file_path, file_st in walked:
+            key = (file_st.st_dev, file_st.st_ino)
+            if key in seen:  # the same file named twice, or a hard link
+                continue
+            seen.add(key)
+            found.append(_artifact(file_path, file_st))
+    return found
+
+
+def _walk(top: str) -> Iterator[tuple[str, os.stat_result]]:
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        return  # an unreadable sub-directory: nothing to lint in it
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        path = _join(top, entry.name)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path)
+        elif stat.S_ISREG(st.st_mode):
+            yield path, st
+
+
+def _join(top: str, name: str) -> str:
+    return top + name if top.endswith("/") else f"{top}/{name}"
+
+
+def _artifact(path: str, st: os.stat_result) -> Artifact:
+    mode, size = stat.S_IMODE(st.st_mode), st.st_size
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_SIZE)
+    except OSError as err:
+        return Artifact(path, path, mode, size, "unreadable", _reason(err))
+    return Artifact(path, path, mode, size, classify(head))
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or type(err).__name__

@@ -1,0 +1,94 @@
+"""Evaluate rules over the facts of each artifact, into one list of findings."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Iterable, NamedTuple
+
+from binlint.discover import Artifact
+from binlint.errors import ArtifactError
+from binlint.facts import FileView
+from binlint.rules import PLACEHOLDER, SEVERITIES, Rule
+
+EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF carry them all
+
+
+class Finding(NamedTuple):
+    rule: str
+    severity: str
+    path: str
+    message: str
+    evidence: list[Any]
+    fingerprint: str
+
+
+def check(artifacts: Iterable[Artifact], rules: list[Rule], target: dict[str, str]) -> list[Finding]:
+    runnable = [r for r in rules if r.targets <= target.keys()]  # no baseline given: nothing to compare
+    findings = [f for artifact in artifacts for f in check_artifact(artifact, runnable, target)]
+    return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
+
+
+def check_artifact(artifact: Artifact, rules: list[Rule], target: dict[str, str]) -> list[Finding]:
+    view = FileView(artifact)
+    applicable = [r for r in rules if r.applies_to(artifact.kind)]
+    try:
+        view.open()
+        return [f for rule in applicable if (f := apply(rule, view, target)) is not None]
+    except ArtifactError as err:
+        view.fail(str(err))
+    except Exception as err:  # a hostile file must cost its own findings, never the run
+        view.fail(f"internal error while reading: {type(err).__name__}: {err}")
+    finally:
+        view.close()
+    readable_only = [r for r in applicable if all(f.startswith("file.") for f in r.facts)]
+    return [f for rule in readable_only if (f := apply(rule, view, target)) is not None]
+
+
+def apply(rule: Rule, view: FileView, target: dict[str, str]) -> Finding | None:
+    matches = rule.when(view.get, target)
+    if matches is None:
+        return None
+    severity = rule.severity
+    if rule.escalate and rule.escalate[1](view.get, target) is not None:
+        severity = rule.escalate[0]
+    message = render(rule, view, target, matches)
+    return Finding(rule.id, severity, view.artifact.path, message, matches, fingerprint(rule.id, view.artifact.path))
+
+
+def render(rule: Rule, view: FileView, target: dict[str, str], matches: list[Any]) -> str:
+    def value(name: str) -> str:
+        if name == "matches":
+            items = [render_item(rule.evidence, m) for m in matches]
+            return show(list(dict.fromkeys(items)))
+        if name.startswith("target."):
+            return target[name[7:]]
+        return show(view.get(name))
+    return PLACEHOLDER.sub(lambda m: value(m[1]), rule.message)
+
+
+def render_item(template: str | None, item: Any) -> str:
+    if template is None or not isinstance(item, dict):
+        return show(item)
+    return PLACEHOLDER.sub(lambda m: show(item[m[1]]), template)
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        shown = ", ".join(show(v) for v in value[:EVIDENCE_SHOWN])
+        more = len(value) - EVIDENCE_SHOWN
+        return shown + (f" (+{more} more)" if more > 0 else "")
+    return str(value)
+
+
+def fingerprint(rule_id: str, path: str) -> str:
+    """Stable across runs and message rewording: one finding per rule and artifact."""
+    digest = hashlib.sha256(f"{rule_id}\0{normalise(path)}".encode()).hexdigest()
+    return f"{digest[:16]}:1"
+
+
+def normalise(path: str) -> str:
+    return re.sub(r"^\./", "", path)

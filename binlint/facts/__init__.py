@@ -1,0 +1,94 @@
+"""Read facts: one view per artifact, each fact computed once, only when a rule asks."""
+from __future__ import annotations
+
+import mmap
+from typing import Any
+
+from binlint.classify import pyc_python
+from binlint.discover import Artifact
+from binlint.errors import ArtifactError
+from binlint.facts import elf, file
+from binlint.facts.catalogue import Fact
+from binlint.facts.elffile import ElfFile
+
+CATALOGUE: dict[str, Fact] = {**file.FACTS, **elf.FACTS}
+DESCRIPTIONS = {
+    "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
+    "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
+    "text": "text without a #! line", "empty": "an empty file", "other": "data of no known format",
+}
+# Which facts a kind of file has besides the file.* ones.
+FORMAT_FACTS = {"elf": "elf."}
+
+
+def fact_format(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+class FileView:
+    """The facts of one artifact. Parsing errors surface as ArtifactError from get()."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
+        self.error = artifact.error
+        self._values: dict[str, Any] = {}
+        self._map: mmap.mmap | None = None
+        self._elf: ElfFile | None = None
+
+    def get(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            pass
+        source = self if fact_format(name) == "file" else self._reader(fact_format(name))
+        value = self._values[name] = CATALOGUE[name].compute(source)
+        return value
+
+    def names(self) -> list[str]:
+        """Every fact this artifact has."""
+        prefix = FORMAT_FACTS.get(self.artifact.kind)
+        return [n for n in CATALOGUE if fact_format(n) == "file" or (prefix and n.startswith(prefix))]
+
+    def open(self) -> None:
+        """Parse the format's headers now, so a broken file is known before any rule runs."""
+        if self.artifact.kind == "elf" and self.error is None:
+            self._reader("elf")
+
+    def _reader(self, fmt: str) -> ElfFile:
+        if fmt != "elf" or self.artifact.kind != "elf":
+            raise LookupError(f"{self.artifact.path} has no {fmt} facts")
+        if self.error is not None:
+            raise ArtifactError(self.error)
+        if self._elf is None:
+            try:
+                with open(self.artifact.fs_path, "rb") as f:
+                    # A map keeps memory flat in file size: only the pages read are loaded.
+                    self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as err:
+                raise ArtifactError(f"cannot read: {err}") from None
+            self._elf = ElfFile(self._map)  # type: ignore[arg-type]
+        return self._elf
+
+    def pyc_python(self) -> str | None:
+        if self.artifact.kind != "pyc":
+            return None
+        with open(self.artifact.fs_path, "rb") as f:
+            return pyc_python(f.read(4))
+
+    def description(self) -> str:
+        kind = self.artifact.kind
+        if kind == "pyc":
+            return f"Python {self.pyc_python()} bytecode"
+        return DESCRIPTIONS.get(kind, f"a {kind} file")
+
+    def fail(self, reason: str) -> None:
+        """Mark the artifact unreadable: from now on only file.* facts are available."""
+        self.error = reason
+        self._values = {}
+        self.close()
+
+    def close(self) -> None:
+        self._elf = None
+        if self._map is not None:
+            self._map.close()
+            self._map = None

@@ -1,0 +1,147 @@
+"""ELF facts: plain JSON values computed from binlint.facts.elffile, no judgement."""
+from __future__ import annotations
+
+import re
+
+from binlint.facts.catalogue import Fact
+from binlint.facts.elffile import (
+    DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ET_NAMES, PF_R, PF_W, PF_X,
+    PT_GNU_STACK, SHF_EXECINSTR, VER_FLG_WEAK, ElfFile,
+)
+
+DF_1_PIE = 0x08000000
+
+# e_machine -> the architecture name used by uname, wheel tags and Debian.
+MACHINES = {
+    2: "sparc", 3: "i386", 4: "m68k", 8: "mips", 10: "mips", 15: "parisc", 18: "sparc",
+    20: "ppc", 21: "ppc64", 22: "s390", 40: "arm", 42: "sh", 43: "sparc64", 50: "ia64",
+    62: "x86_64", 92: "or1k", 93: "arc", 183: "aarch64", 189: "microblaze", 195: "arc",
+    243: "riscv", 252: "csky", 258: "loongarch", 0x9026: "alpha",
+}
+# glibc's sysdeps/<arch>/stackinfo.h: where these architectures' objects lack
+# PT_GNU_STACK, the loader gives them an executable stack. Elsewhere (aarch64, riscv,
+# loongarch, ppc64, csky, arc, ia64) the generic default is a non-executable stack.
+EXEC_STACK_DEFAULT = {
+    "alpha", "arm", "parisc", "i386", "m68k", "microblaze", "mips", "or1k", "ppc", "s390",
+    "sh", "sparc", "sparc64", "x86_64",
+}
+ABI_TAG_OS = {0: "Linux", 1: "Hurd", 2: "Solaris", 3: "FreeBSD"}
+# Version nodes without a number that stand for a glibc release.
+NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
+_VERSION_NODE = re.compile(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
+
+
+def _flags(flags: int) -> str:
+    return "".join(c for bit, c in ((PF_R, "R"), (PF_W, "W"), (PF_X, "X")) if flags & bit)
+
+
+def machine(elf: ElfFile) -> str:
+    return MACHINES.get(elf.machine, f"EM_{elf.machine}")
+
+
+def elf_type(elf: ElfFile) -> str:
+    return ET_NAMES.get(elf.type, f"{elf.type:#x}")
+
+
+def pie(elf: ElfFile) -> bool:
+    # A PIE is an ET_DYN that is run rather than loaded: DF_1_PIE says so (binutils >= 2.26),
+    # and older ones are told from libraries by an interpreter and no soname.
+    if elf.type != 3:
+        return False
+    return bool(elf.flags_1 & DF_1_PIE) or (elf.interpreter is not None and not elf.dynamic_strings(DT_SONAME))
+
+
+def gnu_stack(elf: ElfFile) -> list[str]:
+    return [_flags(s.flags) for s in elf.segments if s.type == PT_GNU_STACK]
+
+
+def stack_note(elf: ElfFile) -> str | None:
+    note = elf.section_named(".note.GNU-stack") if elf.type == 1 else None
+    if note is None:
+        return None
+    return "exec" if note.flags & SHF_EXECINSTR else "noexec"
+
+
+def split_paths(entries: list[str]) -> list[str]:
+    return [part for entry in entries for part in entry.split(":")]
+
+
+def version_needs(elf: ElfFile) -> list[dict]:
+    needs = elf.version_needs
+    symbols = elf.symbols_by_version_index({n.index for n in needs})
+    items = []
+    for need in needs:
+        namespace, release = parse_version_node(need.version)
+        items.append({
+            "library": need.library,
+            "version": need.version,
+            "namespace": namespace,
+            "release": release,
+            "weak": bool(need.flags & VER_FLG_WEAK),
+            "symbols": sorted(set(symbols.get(need.index, []))),
+        })
+    # Newest first within a library and namespace, so evidence names the highest version first.
+    items.sort(key=lambda i: (i["library"], i["namespace"], _descending(i["release"]), i["version"]))
+    return items
+
+
+def parse_version_node(name: str) -> tuple[str, str | None]:
+    """`GLIBC_2.17` -> (`GLIBC`, `2.17`); `GLIBC_PRIVATE` -> (`GLIBC`, None)."""
+    if name in NAMED_GLIBC_NODES:
+        return "GLIBC", NAMED_GLIBC_NODES[name]
+    match = _VERSION_NODE.match(name)
+    if match:
+        return match["namespace"], match["release"]
+    return name.split("_", 1)[0], None
+
+
+def _descending(release: str | None) -> tuple[int, ...]:
+    return tuple(-int(p) for p in release.split(".")) if release else (1,)
+
+
+def abi_tag(elf: ElfFile) -> dict | None:
+    for name, note_type, desc in elf.notes():
+        if name == "GNU" and note_type == 1 and len(desc) >= 16:
+            os_code, major, minor, patch = elf.words(desc)[:4]
+            return {"os": ABI_TAG_OS.get(os_code, str(os_code)), "kernel": f"{major}.{minor}.{patch}"}
+    return None
+
+
+FACTS = {
+    "elf.class": Fact("int", "32 or 64 (EI_CLASS).", lambda e: e.bits),
+    "elf.endian": Fact("str", "`little` or `big` (EI_DATA).", lambda e: "little" if e.little_endian else "big"),
+    "elf.machine": Fact("str", "Architecture from e_machine: x86_64, i386, aarch64, arm, riscv, ppc64, ppc, "
+                        "s390, mips, ... (`EM_<n>` when unknown).", machine),
+    "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
+    "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
+    "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "
+                               "(shared libraries, Python extension modules, plugins).",
+                               lambda e: e.type == 3 and not pie(e)),
+    "elf.interpreter": Fact("str?", "The PT_INTERP program interpreter (dynamic loader) path.",
+                            lambda e: e.interpreter),
+    "elf.gnu_stack": Fact("list[str]", "Flags (`RW`, `RWX`, ...) of every PT_GNU_STACK header, in file order.",
+                          gnu_stack),
+    "elf.stack_flags": Fact("str?", "Flags of the last PT_GNU_STACK header, the one the kernel and loader use; "
+                            "null when there is none.", lambda e: (gnu_stack(e) or [None])[-1]),
+    "elf.stack_default_executable": Fact("bool", "Without PT_GNU_STACK this architecture's loader gives an "
+                                         "executable stack (x86, x86-64, 32-bit Arm and PowerPC, MIPS, s390, "
+                                         "SPARC, ...).", lambda e: machine(e) in EXEC_STACK_DEFAULT),
+    "elf.stack_note": Fact("str?", "Relocatable objects: the `.note.GNU-stack` section is `exec` (SHF_EXECINSTR) "
+                           "or `noexec`; null when absent or not an object.", stack_note),
+    "elf.needed": Fact("list[str]", "DT_NEEDED libraries, in order.", lambda e: e.dynamic_strings(DT_NEEDED)),
+    "elf.soname": Fact("str?", "DT_SONAME.", lambda e: (e.dynamic_strings(DT_SONAME) or [None])[0]),
+    "elf.rpath": Fact("list[str]", "DT_RPATH entries, split at `:`.", lambda e: split_paths(e.dynamic_strings(DT_RPATH))),
+    "elf.runpath": Fact("list[str]", "DT_RUNPATH entries, split at `:`.",
+                        lambda e: split_paths(e.dynamic_strings(DT_RUNPATH))),
+    "elf.version_needs": Fact(
+        "list[object]",
+        "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "
+        "with the dynamic symbols bound to it; newest first within a library and namespace.",
+        version_needs,
+        items={"library": "str", "version": "str", "namespace": "str", "release": "str?", "weak": "bool",
+               "symbols": "list[str]"},
+    ),
+    "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
+                        "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),
+}
+

@@ -1,0 +1,299 @@
+"""A small reader for the few ELF structures binlint's facts need.
+
+pyelftools costs ~2.8 ms per file, which is 40x what these structures need; this reader
+reads them with `struct` from a memory map and is held equal to pyelftools and LIEF by
+tests/test_elf_differential.py. Every offset and count is checked against the file size,
+so a hostile file raises ArtifactError instead of reading out of bounds or looping.
+"""
+from __future__ import annotations
+
+import struct
+from functools import cached_property
+from typing import Iterator, NamedTuple
+
+from binlint.errors import ArtifactError
+
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
+PT_GNU_STACK = 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+SHT_NOTE, SHT_DYNSYM, SHT_GNU_VERSYM = 7, 11, 0x6FFFFFFF
+SHF_EXECINSTR = 4
+DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 14, 15
+DT_RUNPATH, DT_FLAGS = 29, 30
+DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
+DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFE, 0x6FFFFFFF
+VER_FLG_WEAK = 2
+ET_NAMES = {0: "NONE", 1: "REL", 2: "EXEC", 3: "DYN", 4: "CORE"}
+
+_MAX_VERSION_ENTRIES = 65536  # far above any real file; bounds hostile counts
+_MAX_CHAIN = 1 << 20
+
+
+class Segment(NamedTuple):
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    align: int
+
+
+class Section(NamedTuple):
+    name: int
+    type: int
+    flags: int
+    offset: int
+    size: int
+    link: int
+    entsize: int
+
+
+class VersionNeed(NamedTuple):
+    library: str
+    version: str
+    flags: int
+    index: int  # vna_other: what .gnu.version entries use to point at this need
+
+
+class ElfFile:
+    def __init__(self, data: bytes) -> None:  # bytes or an mmap
+        self.data = data
+        if len(data) < 16 or data[:4] != b"\x7fELF":
+            raise ArtifactError("not an ELF file")
+        if data[4] not in (1, 2):
+            raise ArtifactError(f"invalid ELF class {data[4]}")
+        if data[5] not in (1, 2):
+            raise ArtifactError(f"invalid ELF data encoding {data[5]}")
+        self.bits = 32 if data[4] == 1 else 64
+        self.little_endian = data[5] == 1
+        e = "<" if self.little_endian else ">"
+        wide = self.bits == 64
+        self._ehdr = struct.Struct(e + ("HHIQQQIHHHHHH" if wide else "HHIIIIIHHHHHH"))
+        self._phdr = struct.Struct(e + ("IIQQQQQQ" if wide else "IIIIIIII"))
+        self._shdr = struct.Struct(e + ("IIQQQQIIQQ" if wide else "IIIIIIIIII"))
+        self._dyn = struct.Struct(e + ("qQ" if wide else "iI"))
+        self._sym = struct.Struct(e + ("IBBHQQ" if wide else "IIIBBH"))
+        self._verneed = struct.Struct(e + "HHIII")
+        self._vernaux = struct.Struct(e + "IHHII")
+        self._u16 = struct.Struct(e + "H")
+        self._u32 = struct.Struct(e + "I")
+        self._note = struct.Struct(e + "III")
+        self._gnu_hash = struct.Struct(e + "IIII")
+        (self.type, self.machine, _, _, self._phoff, self._shoff, self.flags, _,
+         self._phentsize, self._phnum, self._shentsize, self._shnum,
+         self._shstrndx) = self._unpack(self._ehdr, 16, "ELF header")
+
+    # -- bounds-checked access ------------------------------------------------------
+    def _unpack(self, st: struct.Struct, offset: int, what: str) -> tuple:
+        if offset < 0 or offset + st.size > len(self.data):
+            raise ArtifactError(f"truncated: {what} at offset {offset:#x} is past the end of the file")
+        return st.unpack_from(self.data, offset)
+
+    def _table(self, st: struct.Struct, offset: int, count: int, stride: int, what: str) -> Iterator[tuple]:
+        if count and (stride < st.size or offset < 0 or offset + count * stride > len(self.data)):
+            raise ArtifactError(f"truncated: {what} ({count} entries at offset {offset:#x}) is past the end of the file")
+        for i in range(count):
+            yield st.unpack_from(self.data, offset + i * stride)
+
+    def _string(self, offset: int, end: int | None = None) -> str:
+        end = len(self.data) if end is None else min(end, len(self.data))
+        if not 0 <= offset < end:
+            raise ArtifactError(f"string at offset {offset:#x} is outside its string table")
+        stop = self.data.find(b"\0", offset, end)
+        raw = self.data[offset:(end if stop < 0 else stop)]
+        return raw.decode("utf-8", "backslashreplace")
+
+    # -- program headers ---------------------------------------------------------------
+    @cached_property
+    def segments(self) -> list[Segment]:
+        if self._phoff == 0:
+            return []
+        phdrs = self._table(self._phdr, self._phoff, self._phnum, self._phentsize, "program header table")
+        if self.bits == 64:
+            return [Segment(t, fl, off, va, fsz, al) for t, fl, off, va, _, fsz, _, al in phdrs]
+        return [Segment(t, fl, off, va, fsz, al) for t, off, va, _, fsz, _, fl, al in phdrs]
+
+    def _segment_bytes(self, seg: Segment, what: str) -> bytes:
+        if seg.offset + seg.filesz > len(self.data):
+            raise ArtifactError(f"truncated: {what} at offset {seg.offset:#x} is past the end of the file")
+        return self.data[seg.offset:seg.offset + seg.filesz]
+
+    @cached_property
+    def interpreter(self) -> str | None:
+        for seg in self.segments:
+            if seg.type == PT_INTERP:
+                raw = self._segment_bytes(seg, "PT_INTERP")
+                return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+        return None
+
+    def _offset_of(self, vaddr: int, what: str) -> int:
+        for seg in self.segments:
+            if seg.type == PT_LOAD and seg.vaddr <= vaddr < seg.vaddr + seg.filesz:
+                return vaddr - seg.vaddr + seg.offset
+        raise ArtifactError(f"{what} address {vaddr:#x} is in no loaded segment")
+
+    # -- dynamic section (read as the loader does: through PT_DYNAMIC) ----------------------
+    @cached_property
+    def dynamic(self) -> list[tuple[int, int]]:
+        for seg in self.segments:
+            if seg.type == PT_DYNAMIC:
+                count = seg.filesz // self._dyn.size
+                entries = []
+                for tag, value in self._table(self._dyn, seg.offset, count, self._dyn.size, "dynamic section"):
+                    if tag == 0:
+                        break
+                    entries.append((tag, value))
+                return entries
+        return []
+
+    def _dynamic_value(self, tag: int) -> int | None:
+        for t, v in self.dynamic:
+            if t == tag:
+                return v
+        return None
+
+    @cached_property
+    def _dynstr(self) -> tuple[int, int | None]:
+        strtab = self._dynamic_value(DT_STRTAB)
+        if strtab is None:
+            raise ArtifactError("dynamic section has strings but no DT_STRTAB")
+        start = self._offset_of(strtab, "DT_STRTAB")
+        size = self._dynamic_value(DT_STRSZ)
+        return start, None if size is None else start + size
+
+    def dynamic_strings(self, tag: int) -> list[str]:
+        wanted = [v for t, v in self.dynamic if t == tag]
+        if not wanted:
+            return []
+        start, end = self._dynstr
+        return [self._string(start + v, end) for v in wanted]
+
+    @property
+    def flags_1(self) -> int:
+        return self._dynamic_value(DT_FLAGS_1) or 0
+
+    # -- version needs (.gnu.version_r through DT_VERNEED) ---------------------------------
+    @cached_property
+    def version_needs(self) -> list[VersionNeed]:
+        address, count = self._dynamic_value(DT_VERNEED), self._dynamic_value(DT_VERNEEDNUM)
+        if address is None or not count:
+            return []
+        start, end = self._dynstr
+        offset = self._offset_of(address, "DT_VERNEED")
+        needs: list[VersionNeed] = []
+        for _ in range(min(count, _MAX_VERSION_ENTRIES)):
+            _, aux_count, file_name, aux, next_need = self._unpack(self._verneed, offset, "version need")
+            library = self._string(start + file_name, end)
+            aux_offset = offset + aux
+            for _ in range(min(aux_count, _MAX_VERSION_ENTRIES)):
+                _, flags, index, name, next_aux = self._unpack(self._vernaux, aux_offset, "version need entry")
+                needs.append(VersionNeed(library, self._string(start + name, end), flags, index))
+                if not next_aux:
+                    break
+                aux_offset += next_aux
+            if not next_need:
+                break
+            offset += next_need
+        return needs
+
+    def symbols_by_version_index(self, indexes: set[int]) -> dict[int, list[str]]:
+        """Names of the dynamic symbols whose .gnu.version entry is one of `indexes`."""
+        found: dict[int, list[str]] = {i: [] for i in indexes}
+        table = self._dynsym()
+        if table is None:
+            return found
+        sym_offset, count, versym_offset, str_start, str_end = table
+        versions = self._table(self._u16, versym_offset, count, 2, ".gnu.version")
+        for i, (version,) in enumerate(versions):
+            names = found.get(version & 0x7FFF)  # the top bit only hides the symbol
+            if names is not None:
+                st_name = self._unpack(self._sym, sym_offset + i * self._sym.size, "dynamic symbol")[0]
+                names.append(self._string(str_start + st_name, str_end))
+        return found
+
+    def _dynsym(self) -> tuple[int, int, int, int, int | None] | None:
+        """(symbols, count, versions, strings start, strings end), from section headers
+        when present, else from the dynamic section and its hash table."""
+        dynsym = next((s for s in self.sections if s.type == SHT_DYNSYM), None)
+        versym = next((s for s in self.sections if s.type == SHT_GNU_VERSYM), None)
+        if dynsym is not None and versym is not None and dynsym.link < len(self.sections):
+            strtab = self.sections[dynsym.link]
+            count = dynsym.size // self._sym.size
+            return dynsym.offset, count, versym.offset, strtab.offset, strtab.offset + strtab.size
+        symtab, versym_address = self._dynamic_value(DT_SYMTAB), self._dynamic_value(DT_VERSYM)
+        count = self._symbol_count()
+        if symtab is None or versym_address is None or count is None:
+            return None
+        start, end = self._dynstr
+        return (self._offset_of(symtab, "DT_SYMTAB"), count,
+                self._offset_of(versym_address, "DT_VERSYM"), start, end)
+
+    def _symbol_count(self) -> int | None:
+        hash_address = self._dynamic_value(DT_HASH)
+        if hash_address is not None:  # nchain is the number of symbols
+            return self._unpack(self._u32, self._offset_of(hash_address, "DT_HASH") + 4, "DT_HASH")[0]
+        gnu_hash = self._dynamic_value(DT_GNU_HASH)
+        if gnu_hash is None:
+            return None
+        # The highest bucket's chain ends at the last symbol (its low bit set).
+        offset = self._offset_of(gnu_hash, "DT_GNU_HASH")
+        nbuckets, symoffset, bloom_size, _ = self._unpack(self._gnu_hash, offset, "DT_GNU_HASH")
+        buckets = offset + 16 + bloom_size * (self.bits // 8)
+        last = max((b for (b,) in self._table(self._u32, buckets, nbuckets, 4, "DT_GNU_HASH buckets")), default=0)
+        if last < symoffset:
+            return symoffset
+        chain = buckets + nbuckets * 4
+        for _ in range(_MAX_CHAIN):
+            (value,) = self._unpack(self._u32, chain + (last - symoffset) * 4, "DT_GNU_HASH chain")
+            if value & 1:
+                return last + 1
+            last += 1
+        raise ArtifactError("DT_GNU_HASH chain does not end")
+
+    # -- section headers (objects, and symbol tables) ------------------------------------
+    @cached_property
+    def sections(self) -> list[Section]:
+        if self._shoff == 0:
+            return []
+        count = self._shnum
+        if count == 0:  # more than 0xff00 sections: the real count is in section 0
+            count = min(self._unpack(self._shdr, self._shoff, "section header")[5], _MAX_VERSION_ENTRIES)
+        headers = self._table(self._shdr, self._shoff, count, self._shentsize, "section header table")
+        return [Section(n, t, fl, off, sz, ln, es) for n, t, fl, _, off, sz, ln, _, _, es in headers]
+
+    def section_named(self, name: str) -> Section | None:
+        if not self.sections or self._shstrndx >= len(self.sections):
+            return None
+        names = self.sections[self._shstrndx]
+        for section in self.sections:
+            if self._string(names.offset + section.name, names.offset + names.size) == name:
+                return section
+        return None
+
+    # -- notes ---------------------------------------------------------------------------
+    def notes(self) -> Iterator[tuple[str, int, bytes]]:
+        """(name, type, descriptor) of every note in the PT_NOTE segments."""
+        for seg in self.segments:
+            if seg.type != PT_NOTE:
+                continue
+            data = self._segment_bytes(seg, "PT_NOTE")
+            align = 8 if seg.align == 8 else 4
+            offset = 0
+            while offset + 12 <= len(data):
+                namesz, descsz, note_type = self._note.unpack_from(data, offset)
+                name_start = offset + 12
+                desc_start = name_start + _align(namesz, align)
+                desc_end = desc_start + descsz
+                if desc_end > len(data):
+                    raise ArtifactError("truncated note in PT_NOTE")
+                name = data[name_start:name_start + namesz].rstrip(b"\0").decode("utf-8", "backslashreplace")
+                yield name, note_type, data[desc_start:desc_end]
+                offset = desc_start + _align(descsz, align)
+
+    def words(self, raw: bytes) -> tuple[int, ...]:
+        """`raw` read as 32-bit words in the file's byte order."""
+        return tuple(w for (w,) in self._u32.iter_unpack(raw[:len(raw) // 4 * 4]))
+
+
+def _align(value: int, alignment: int) -> int:
+    return (value + alignment - 1) & ~(alignment - 1)

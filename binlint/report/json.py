@@ -1,0 +1,28 @@
+"""binlint's JSON report, version 1 (documented in docs/json-report.md and
+binlint/report-v1.schema.json)."""
+from __future__ import annotations
+
+import json
+
+from binlint import __version__
+from binlint.report import Run
+from binlint.rules import SEVERITIES
+
+
+def render(run: Run) -> str:
+    document = {
+        "version": 1,
+        "tool": {"name": "binlint", "version": __version__},
+        "target": dict(sorted(run.target.items())),
+        "summary": {
+            "files": run.files,
+            "findings": len(run.findings),
+            **{s: sum(f.severity == s for f in run.findings) for s in SEVERITIES},
+        },
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "path": f.path, "message": f.message,
+             "evidence": f.evidence, "fingerprint": f.fingerprint}
+            for f in run.findings
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,194 @@
+"""Load rule files: YAML, checked against rule.schema.json, then against the fact catalogue."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from binlint import conditions
+from binlint._rule_validator import JsonSchemaException, validate
+from binlint.classify import KINDS
+from binlint.errors import BinlintError
+from binlint.facts import CATALOGUE, fact_format
+from binlint.targets import TARGETS
+
+SEVERITIES = ("error", "warning", "note")  # the SARIF levels, most severe first
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    group: str
+    severity: str
+    formats: frozenset[str]  # file kinds; empty means every kind
+    summary: str
+    when: conditions.Compiled
+    message: str
+    evidence: str | None
+    help: dict[str, str]
+    references: tuple[str, ...]
+    escalate: tuple[str, conditions.Compiled] | None
+    security_severity: float | None
+    targets: frozenset[str]  # target values the condition compares with
+    facts: frozenset[str]  # facts the rule reads
+    source: str
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.formats or kind in self.formats
+
+
+def builtin_rules_dir() -> Path:
+    """`binlint/rules` inside a wheel; the top-level `rules/` in a source tree or editable install."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
+    rules: dict[str, Rule] = {}
+    for directory in [builtin_rules_dir(), *map(Path, extra_dirs)]:
+        if not directory.is_dir():
+            raise BinlintError(f"rule directory not found: {directory}")
+        for path in sorted(directory.glob("*.yaml")):
+            rule = load_rule(path)
+            if rule.id in rules:
+                raise BinlintError(f"{path}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
+            rules[rule.id] = rule
+    return sorted(rules.values(), key=lambda r: r.id)
+
+
+def load_rule(path: Path) -> Rule:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise BinlintError(f"{path}: {where}invalid YAML: {getattr(err, 'problem', None) or err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise BinlintError(f"{path}: cannot read: {err}") from None
+    try:
+        validate(data)
+    except JsonSchemaException as err:
+        field = err.name.removeprefix("data").lstrip(".") or "(top level)"
+        message = err.message.removeprefix(err.name).strip()
+        raise BinlintError(f"{path}: {field}: {message}") from None
+    return RuleChecker(path, data).rule()
+
+
+class RuleChecker:
+    """What the schema cannot say: facts exist, operators fit their types, templates resolve."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path, self.data = path, data
+        self.facts: set[str] = set()
+        self.targets: set[str] = set()
+        self.where_items: list[dict[str, str]] = []  # item fields of each `where` fact
+
+    def fail(self, field: str, message: str) -> BinlintError:
+        return BinlintError(f"{self.path}: {field}: {message}")
+
+    def rule(self) -> Rule:
+        d = self.data
+        if d["id"] != self.path.stem:
+            raise self.fail("id", f"{d['id']!r} must match the file name {self.path.stem!r}")
+        formats = set(d["formats"])
+        unknown = formats - set(KINDS) - {"any"}
+        if unknown:
+            raise self.fail("formats", f"unknown format {sorted(unknown)[0]!r} (known: any, {', '.join(KINDS)})")
+        formats = set() if "any" in formats else formats
+        when = self.condition(d["when"], "when")
+        escalate = None
+        if "escalate" in d:
+            escalate = (d["escalate"]["severity"], self.condition(d["escalate"]["when"], "escalate.when"))
+        self.template(d["message"], "message", in_item=False)
+        if "evidence" in d:
+            self.template(d["evidence"], "evidence", in_item=True)
+        for name in sorted(self.facts):
+            fmt = fact_format(name)
+            if fmt != "file" and formats != {fmt}:
+                raise self.fail("formats", f"the rule reads {name}, so formats must be [{fmt}]")
+        return Rule(
+            id=d["id"], group=d["group"], severity=d["severity"], formats=frozenset(formats),
+            summary=d["summary"], when=when, message=d["message"], evidence=d.get("evidence"),
+            help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
+            security_severity=d.get("security-severity"), targets=frozenset(self.targets),
+            facts=frozenset(self.facts), source=str(self.path),
+        )
+
+    def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:
+        """Compile one condition; `items` are the fields of the list item inside `where`."""
+        booleans = [k for k in conditions.BOOLEANS if k in node]
+        if booleans:
+            if len(node) != 1:
+                raise self.fail(field, f"{booleans[0]!r} cannot be combined with other keys: {sorted(node)}")
+            key = booleans[0]
+            if key == "not":
+                return conditions.compile_not(self.condition(node["not"], f"{field}.not", items))
+            parts = [self.condition(c, f"{field}.{key}[{i}]", items) for i, c in enumerate(node[key])]
+            return (conditions.compile_all if key == "all" else conditions.compile_any)(parts)
+        name, fact_type = self.subject(node, field, items)
+        ops = [k for k in node if k in conditions.OPERATORS or k == conditions.QUANTIFIER]
+        if len(ops) != 1:
+            raise self.fail(field, f"needs exactly one operator ({', '.join([*conditions.OPERATORS, 'where'])}), "
+                            f"found {ops or 'none'}")
+        op = ops[0]
+        if op == conditions.QUANTIFIER:
+            if not fact_type.startswith("list["):
+                raise self.fail(field, f"'where' needs a list fact; {name or 'the item'} is {fact_type}")
+            item_fields = CATALOGUE[name].items if (fact_type == "list[object]" and items is None) else {"": "str"}
+            self.where_items.append(item_fields)
+            return conditions.compile_where(name, self.condition(node["where"], f"{field}.where", item_fields))
+        allowed = conditions.OPERATORS[op][1]
+        if fact_type not in allowed:
+            raise self.fail(field, f"{op!r} does not apply to {name or 'the item'} ({fact_type}); "
+                            f"it takes {', '.join(sorted(allowed))}")
+        operand = node[op]
+        if isinstance(operand, dict):
+            target = operand["target"]
+            if target not in TARGETS:
+                raise self.fail(f"{field}.{op}", f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+            self.targets.add(target)
+        if op == "matches":
+            try:
+                re.compile(operand)
+            except re.error as err:
+                raise self.fail(f"{field}.matches", f"invalid regular expression: {err}") from None
+        return conditions.compile_leaf(name, op, operand)
+
+    def subject(self, node: dict[str, Any], field: str, items: dict[str, str] | None) -> tuple[str, str]:
+        if items is None:
+            if "field" in node or "fact" not in node:
+                raise self.fail(field, "a condition needs 'fact' (or all/any/not); 'field' is only for 'where'")
+            name = node["fact"]
+            if name not in CATALOGUE:
+                raise self.fail(f"{field}.fact", f"unknown fact {name!r} (see `binlint facts` and docs/facts.md)")
+            self.facts.add(name)
+            return name, CATALOGUE[name].type
+        if "fact" in node:
+            raise self.fail(field, "inside 'where' conditions name a 'field' of the item, not a 'fact'")
+        name = node.get("field", "")
+        if name not in items:
+            known = ", ".join(k for k in items if k) or "none: the items are plain values, leave 'field' out"
+            raise self.fail(f"{field}.field", f"unknown field {name!r} (known: {known})")
+        return name, items[name]
+
+    def template(self, text: str, field: str, in_item: bool) -> None:
+        for name in PLACEHOLDER.findall(text):
+            if in_item:
+                if not self.where_items or name not in self.where_items[0]:
+                    raise self.fail(field, f"unknown placeholder {{{name}}}: evidence names fields of the "
+                                    f"'where' items ({', '.join(k for k in (self.where_items or [{}])[0] if k)})")
+            elif name == "matches":
+                if not self.where_items:
+                    raise self.fail(field, "{matches} needs a 'where' in the condition")
+            elif name.startswith("target."):
+                if name[7:] not in self.targets:
+                    raise self.fail(field, f"{{{name}}} is not a target the condition compares with")
+            elif name not in CATALOGUE:
+                raise self.fail(field, f"unknown placeholder {{{name}}}")
+            else:
+                self.facts.add(name)

@@ -1,0 +1,595 @@
+"""Test-time factory for real ELF (and non-ELF) artifacts used by binlint's tests.
+
+Artifacts are compiled from the tiny sources in ``tests/fixtures/src`` the first
+time a test asks for them, cached for the session and placed in a
+``tmp_path_factory`` directory.  Other tests can parametrize over ``FIXTURES``
+(or ``fixture_names(kind)``) at collection time and import the byte-patch
+helpers ``patch_gnu_stack_to_null``, ``patch_machine`` and ``truncate``.
+"""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import random
+import shlex
+import shutil
+import struct
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+SRC_DIR = Path(__file__).resolve().parent / "fixtures" / "src"
+
+KINDS = ("elf", "cross", "bad", "file")
+
+EXE_MODE = 0o755
+LIB_MODE = 0o644
+
+PT_NULL = 0
+PT_LOAD = 1
+PT_DYNAMIC = 2
+PT_GNU_STACK = 0x6474E551
+PN_XNUM = 0xFFFF
+EM_AARCH64 = 183
+
+ELF_MAGIC = b"\x7fELF"
+
+STRICT_ENV_VARS = ("CI", "BINLINT_REQUIRE_CC")
+
+# Debian package that provides each tool, so a skip tells you what to install.
+_TOOL_PACKAGES = {
+    "gcc": "gcc",
+    "as": "binutils",
+    "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+    "aarch64-linux-gnu-as": "binutils-aarch64-linux-gnu",
+    "i686-linux-gnu-gcc": "gcc-i686-linux-gnu",
+    "mips-linux-gnu-as": "binutils-mips-linux-gnu",
+    "mips-linux-gnu-ld": "binutils-mips-linux-gnu",
+    "powerpc64-linux-gnu-as": "binutils-powerpc64-linux-gnu",
+    "powerpc64-linux-gnu-ld": "binutils-powerpc64-linux-gnu",
+}
+
+# LC_ALL=C keeps compiler diagnostics in English for failure messages.
+_BUILD_ENV = {**os.environ, "LC_ALL": "C"}
+
+
+# --------------------------------------------------------------------------
+# ELF byte-patch helpers (public: other tests use them on copies of fixtures)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElfLayout:
+    """The parts of an ELF file header needed to walk the program headers."""
+
+    is_64: bool
+    endian: str  # struct byte-order prefix: "<" or ">"
+    e_machine: int
+    e_phoff: int
+    e_phentsize: int
+    e_phnum: int
+
+
+@dataclass(frozen=True)
+class ProgramHeader:
+    index: int
+    p_type: int
+    p_offset: int
+
+
+def read_elf_layout(data: bytes) -> ElfLayout:
+    """Parse the ELF header of ``data`` (ELF32/ELF64, little/big endian)."""
+    if len(data) < 16 or data[:4] != ELF_MAGIC:
+        raise ValueError("not an ELF file (bad magic or shorter than e_ident)")
+    ei_class, ei_data = data[4], data[5]
+    if ei_class not in (1, 2):
+        raise ValueError(f"unknown EI_CLASS {ei_class}")
+    if ei_data not in (1, 2):
+        raise ValueError(f"unknown EI_DATA {ei_data}")
+    is_64 = ei_class == 2
+    endian = "<" if ei_data == 1 else ">"
+    header_fmt = endian + ("HHIQQQIHHHHHH" if is_64 else "HHIIIIIHHHHHH")
+    if len(data) < 16 + struct.calcsize(header_fmt):
+        raise ValueError("truncated ELF header")
+    (_type, machine, _version, _entry, phoff, shoff, _flags, _ehsize,
+     phentsize, phnum, _shentsize, _shnum, _shstrndx) = struct.unpack_from(header_fmt, data, 16)
+    if phnum == PN_XNUM:
+        phnum = _extended_phnum(data, is_64, endian, shoff)
+    return ElfLayout(is_64, endian, machine, phoff, phentsize, phnum)
+
+
+def _extended_phnum(data: bytes, is_64: bool, endian: str, shoff: int) -> int:
+    # With PN_XNUM the real count lives in sh_info of section header 0.
+    sh_info_offset = shoff + (44 if is_64 else 28)
+    if shoff == 0 or sh_info_offset + 4 > len(data):
+        raise ValueError("e_phnum is PN_XNUM but section header 0 is missing")
+    return struct.unpack_from(endian + "I", data, sh_info_offset)[0]
+
+
+def read_program_headers(data: bytes) -> list[ProgramHeader]:
+    """Return (type, offset) of every program header; raises if they are cut off."""
+    layout = read_elf_layout(data)
+    if layout.e_phnum == 0:
+        return []
+    if layout.e_phentsize < (56 if layout.is_64 else 32):
+        raise ValueError(f"implausible e_phentsize {layout.e_phentsize}")
+    end = layout.e_phoff + layout.e_phentsize * layout.e_phnum
+    if end > len(data):
+        raise ValueError("program header table extends past end of file")
+    offset_fmt = layout.endian + ("Q" if layout.is_64 else "I")
+    headers = []
+    for index in range(layout.e_phnum):
+        entry = layout.e_phoff + index * layout.e_phentsize
+        p_type = struct.unpack_from(layout.endian + "I", data, entry)[0]
+        p_offset = struct.unpack_from(offset_fmt, data, entry + (8 if layout.is_64 else 4))[0]
+        headers.append(ProgramHeader(index, p_type, p_offset))
+    return headers
+
+
+def patch_gnu_stack_to_null(path: Path | str) -> int:
+    """Turn every PT_GNU_STACK program header into PT_NULL in place.
+
+    Returns the number of headers patched.
+    """
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    layout = read_elf_layout(data)
+    patched = 0
+    for header in read_program_headers(data):
+        if header.p_type == PT_GNU_STACK:
+            entry = layout.e_phoff + header.index * layout.e_phentsize
+            struct.pack_into(layout.endian + "I", data, entry, PT_NULL)
+            patched += 1
+    path.write_bytes(data)
+    return patched
+
+
+def patch_machine(path: Path | str, e_machine: int) -> None:
+    """Overwrite e_machine in the ELF header, honouring the file's endianness."""
+    if not 0 <= e_machine <= 0xFFFF:
+        raise ValueError(f"e_machine {e_machine} does not fit in 16 bits")
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    layout = read_elf_layout(data)
+    struct.pack_into(layout.endian + "H", data, 18, e_machine)
+    path.write_bytes(data)
+
+
+def truncate(path: Path | str, size: int) -> None:
+    """Cut ``path`` down to ``size`` bytes (never extends the file)."""
+    path = Path(path)
+    current = path.stat().st_size
+    if not 0 <= size <= current:
+        raise ValueError(f"cannot truncate {path} ({current} bytes) to {size} bytes")
+    os.truncate(path, size)
+
+
+# --------------------------------------------------------------------------
+# Tool discovery and command execution
+# --------------------------------------------------------------------------
+
+
+def _strict_mode_var() -> str | None:
+    """Name of the env var that forbids skipping, if any is set."""
+    for var in STRICT_ENV_VARS:
+        if os.environ.get(var, "").strip().lower() not in ("", "0", "false", "no"):
+            return var
+    return None
+
+
+def require_tool(tool: str) -> str:
+    """Return the absolute path of ``tool``; skip locally, fail under CI, if missing."""
+    found = shutil.which(tool)
+    if found:
+        return found
+    package = _TOOL_PACKAGES.get(tool)
+    hint = f" (install the Debian package {package!r})" if package else ""
+    reason = f"binlint test artifacts need {tool!r}, which is not on PATH{hint}"
+    strict = _strict_mode_var()
+    if strict:
+        pytest.fail(f"{reason}; not skipping because ${strict} is set", pytrace=False)
+    pytest.skip(reason)
+
+
+def _run(cmd: list[str | Path], cwd: Path) -> None:
+    argv = [str(part) for part in cmd]
+    try:
+        subprocess.run(argv, check=True, capture_output=True, text=True, cwd=cwd, env=_BUILD_ENV)
+        return
+    except subprocess.CalledProcessError as exc:
+        failure = exc
+    # Failing outside the except block keeps the CalledProcessError chain out of the report.
+    pytest.fail(
+        f"building a test artifact failed (exit {failure.returncode}):\n"
+        f"  $ {shlex.join(argv)}\n"
+        f"stderr:\n{failure.stderr}\nstdout:\n{failure.stdout}",
+        pytrace=False,
+    )
+
+
+def _src(name: str) -> Path:
+    return SRC_DIR / name
+
+
+def _cc(tool: str) -> list[str | Path]:
+    """Compiler invocation with the flags every C fixture shares."""
+    return [
+        require_tool(tool),
+        "-O2",
+        # Distro defaults (e.g. Ubuntu) would turn memcpy into __memcpy_chk.
+        "-U_FORTIFY_SOURCE",
+        f"-ffile-prefix-map={SRC_DIR}=.",
+        "-Wl,--build-id=none",
+    ]
+
+
+# --------------------------------------------------------------------------
+# Fixture registry
+# --------------------------------------------------------------------------
+
+Builder = Callable[["Artifacts", Path], None]
+
+
+@dataclass(frozen=True)
+class FixtureSpec:
+    name: str
+    kind: str
+    description: str
+    filename: str
+    mode: int
+    build: Builder
+
+
+_SPECS: dict[str, FixtureSpec] = {}
+
+
+def _fixture(
+    name: str, kind: str, description: str, *, suffix: str = "", mode: int = EXE_MODE
+) -> Callable[[Builder], Builder]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown fixture kind {kind!r}")
+
+    def register(build: Builder) -> Builder:
+        if name in _SPECS:
+            raise ValueError(f"duplicate fixture {name!r}")
+        _SPECS[name] = FixtureSpec(name, kind, description, name + suffix, mode, build)
+        return build
+
+    return register
+
+
+def _copy_and_patch_stack(art: Artifacts, source: str, out: Path) -> None:
+    shutil.copyfile(art.path(source), out)
+    if patch_gnu_stack_to_null(out) < 1:
+        raise AssertionError(f"{source} had no PT_GNU_STACK header to patch")
+
+
+# --- native x86-64 ELF ---------------------------------------------------
+
+
+@_fixture("clean-exe", "elf", "hello-world PIE linked with -z noexecstack")
+def _build_clean_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-fPIE", "-pie", "-Wl,-z,noexecstack", _src("hello.c"), "-o", out], out.parent)
+
+
+@_fixture("clean-lib", "elf", "shared library, soname libclean.so.1, -z noexecstack",
+          suffix=".so", mode=LIB_MODE)
+def _build_clean_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,libclean.so.1", "-Wl,-z,noexecstack",
+          _src("clean_lib.c"), "-o", out], out.parent)
+
+
+@_fixture("clean-obj", "elf", "relocatable object from gcc -c (non-exec .note.GNU-stack)",
+          suffix=".o", mode=LIB_MODE)
+def _build_clean_obj(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-c", "-fPIC", _src("clean_lib.c"), "-o", out], out.parent)
+
+
+@_fixture("execstack-exe", "elf", "PIE linked with -z execstack (GNU_STACK RWE)")
+def _build_execstack_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-fPIE", "-pie", "-Wl,-z,execstack", _src("hello.c"), "-o", out], out.parent)
+
+
+@_fixture("execstack-lib", "elf", "shared library linked with -z execstack (GNU_STACK RWE)",
+          suffix=".so", mode=LIB_MODE)
+def _build_execstack_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,libexecstack.so.1", "-Wl,-z,execstack",
+          _src("execstack_lib.c"), "-o", out], out.parent)
+
+
+@_fixture("nostack-exe", "elf", "clean-exe with PT_GNU_STACK patched to PT_NULL")
+def _build_nostack_exe(art: Artifacts, out: Path) -> None:
+    _copy_and_patch_stack(art, "clean-exe", out)
+
+
+@_fixture("nostack-lib", "elf", "clean-lib with PT_GNU_STACK patched to PT_NULL",
+          suffix=".so", mode=LIB_MODE)
+def _build_nostack_lib(art: Artifacts, out: Path) -> None:
+    _copy_and_patch_stack(art, "clean-lib", out)
+
+
+@_fixture("nostack-lib-as-aarch64", "elf", "nostack-lib with e_machine patched to EM_AARCH64 (183)",
+          suffix=".so", mode=LIB_MODE)
+def _build_nostack_lib_as_aarch64(art: Artifacts, out: Path) -> None:
+    shutil.copyfile(art.path("nostack-lib"), out)
+    patch_machine(out, EM_AARCH64)
+
+
+@_fixture("asm-nonote-obj", "elf", "x86-64 object assembled by as, no .note.GNU-stack section",
+          suffix=".o", mode=LIB_MODE)
+def _build_asm_nonote_obj(art: Artifacts, out: Path) -> None:
+    _run([require_tool("as"), "--64", _src("nonote_x86_64.s"), "-o", out], out.parent)
+
+
+@_fixture("asm-execnote-obj", "elf", "x86-64 object whose .note.GNU-stack has the x flag",
+          suffix=".o", mode=LIB_MODE)
+def _build_asm_execnote_obj(art: Artifacts, out: Path) -> None:
+    _run([require_tool("as"), "--64", _src("execnote_x86_64.s"), "-o", out], out.parent)
+
+
+@_fixture("asm-nonote-lib", "elf", "shared library linked from asm-nonote-obj (ld implies execstack)",
+          suffix=".so", mode=LIB_MODE)
+def _build_asm_nonote_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-Wl,-soname,libasmnonote.so.1", art.path("asm-nonote-obj"),
+          "-o", out], out.parent)
+
+
+@_fixture("glibc-new-lib", "elf", "shared library needing GLIBC_2.25 (getrandom) and GLIBC_2.14 (memcpy)",
+          suffix=".so", mode=LIB_MODE)
+def _build_glibc_new_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,libnew.so.1", "-Wl,-z,noexecstack",
+          _src("glibc_new.c"), "-o", out], out.parent)
+
+
+@_fixture("rpath-lib", "elf", "shared library with DT_RPATH /home/build/lib",
+          suffix=".so", mode=LIB_MODE)
+def _build_rpath_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,librpath.so.1", "-Wl,-z,noexecstack",
+          "-Wl,-rpath,/home/build/lib", "-Wl,--disable-new-dtags", _src("rpath_lib.c"), "-o", out],
+         out.parent)
+
+
+@_fixture("runpath-lib", "elf", "shared library with DT_RUNPATH $ORIGIN/../lib, DT_NEEDED libclean.so.1",
+          suffix=".so", mode=LIB_MODE)
+def _build_runpath_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,librunpath.so.1", "-Wl,-z,noexecstack",
+          "-Wl,-rpath,$ORIGIN/../lib", "-Wl,--enable-new-dtags", _src("runpath_lib.c"),
+          art.path("clean-lib"), "-o", out], out.parent)
+
+
+@_fixture("nopie-exe", "elf", "non-PIE executable (-no-pie, ET_EXEC)")
+def _build_nopie_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-fno-pie", "-no-pie", _src("hello.c"), "-o", out], out.parent)
+
+
+@_fixture("static-exe", "elf", "statically linked executable (-static, no PT_INTERP/PT_DYNAMIC)")
+def _build_static_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-static", _src("hello.c"), "-o", out], out.parent)
+
+
+@_fixture("static-pie-exe", "elf", "static PIE (-static-pie: ET_DYN, PT_DYNAMIC, no PT_INTERP)")
+def _build_static_pie_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-fPIE", "-static-pie", _src("hello.c"), "-o", out], out.parent)
+
+
+# --- malformed ELF ---------------------------------------------------------
+
+
+@_fixture("truncated-header", "bad", "first 20 bytes of clean-lib (ELF header cut short)",
+          suffix=".so", mode=LIB_MODE)
+def _build_truncated_header(art: Artifacts, out: Path) -> None:
+    out.write_bytes(art.path("clean-lib").read_bytes()[:20])
+
+
+@_fixture("truncated-phdrs", "bad", "clean-lib cut in the middle of its program header table",
+          suffix=".so", mode=LIB_MODE)
+def _build_truncated_phdrs(art: Artifacts, out: Path) -> None:
+    data = art.path("clean-lib").read_bytes()
+    layout = read_elf_layout(data)
+    # Cut inside an entry (not on an entry boundary) halfway through the table.
+    cut = layout.e_phoff + layout.e_phentsize * (layout.e_phnum // 2) + layout.e_phentsize // 2
+    out.write_bytes(data[:cut])
+
+
+@_fixture("truncated-dynamic", "bad",
+          "clean-lib cut just after its last PT_LOAD starts; PT_DYNAMIC is past EOF",
+          suffix=".so", mode=LIB_MODE)
+def _build_truncated_dynamic(art: Artifacts, out: Path) -> None:
+    data = art.path("clean-lib").read_bytes()
+    headers = read_program_headers(data)
+    loads = [h for h in headers if h.p_type == PT_LOAD]
+    dynamic = [h for h in headers if h.p_type == PT_DYNAMIC]
+    if not loads or not dynamic:
+        raise AssertionError("clean-lib lacks PT_LOAD or PT_DYNAMIC")
+    cut = min(loads[-1].p_offset + 1, dynamic[0].p_offset)
+    out.write_bytes(data[:cut])
+
+
+@_fixture("garbage-elf", "bad", "ELF magic followed by 200 deterministic pseudo-random bytes")
+def _build_garbage_elf(art: Artifacts, out: Path) -> None:
+    out.write_bytes(ELF_MAGIC + random.Random(0xB1_7C0DE).randbytes(200))
+
+
+# --- non-ELF files ---------------------------------------------------------
+
+
+def _compile_pyc(out: Path) -> None:
+    # UNCHECKED_HASH + a fixed dfile keep the .pyc free of mtimes and tmp paths.
+    py_compile.compile(
+        str(_src("hello.py")),
+        cfile=str(out),
+        dfile="hello.py",
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+
+
+@_fixture("pyc-exec", "file", ".pyc from py_compile, mode 0755", suffix=".pyc")
+def _build_pyc_exec(art: Artifacts, out: Path) -> None:
+    _compile_pyc(out)
+
+
+@_fixture("pyc-noexec", "file", ".pyc from py_compile, mode 0644", suffix=".pyc", mode=LIB_MODE)
+def _build_pyc_noexec(art: Artifacts, out: Path) -> None:
+    _compile_pyc(out)
+
+
+@_fixture("script-exec", "file", "#!/bin/sh script, mode 0755")
+def _build_script_exec(art: Artifacts, out: Path) -> None:
+    shutil.copyfile(_src("script.sh"), out)
+
+
+@_fixture("text-exec", "file", "plain text without a shebang, mode 0755")
+def _build_text_exec(art: Artifacts, out: Path) -> None:
+    shutil.copyfile(_src("notes.txt"), out)
+
+
+def _minimal_pe() -> bytes:
+    e_lfanew = 0x40
+    dos_header = bytearray(e_lfanew)
+    dos_header[:2] = b"MZ"
+    struct.pack_into("<I", dos_header, 0x3C, e_lfanew)
+    # COFF header: machine AMD64, no sections, characteristics EXECUTABLE_IMAGE.
+    coff = struct.pack("<HHIIIHH", 0x8664, 0, 0, 0, 0, 0, 0x0002)
+    return bytes(dos_header) + b"PE\0\0" + coff
+
+
+@_fixture("pe-exec", "file", "minimal PE/MZ file, mode 0755")
+def _build_pe_exec(art: Artifacts, out: Path) -> None:
+    out.write_bytes(_minimal_pe())
+
+
+@_fixture("jar-exec", "file", "zip with META-INF/MANIFEST.MF, mode 0755", suffix=".jar")
+def _build_jar_exec(art: Artifacts, out: Path) -> None:
+    fixed_time = (1980, 1, 1, 0, 0, 0)
+    entries = {
+        "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\r\nMain-Class: Hello\r\n\r\n",
+        "Hello.class": b"\xca\xfe\xba\xbe" + b"\x00" * 4,
+    }
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as jar:
+        for name, payload in entries.items():
+            jar.writestr(zipfile.ZipInfo(name, date_time=fixed_time), payload)
+
+
+@_fixture("data-noexec", "file", "pseudo-random data, mode 0644", suffix=".bin", mode=LIB_MODE)
+def _build_data_noexec(art: Artifacts, out: Path) -> None:
+    # Fixed leading bytes so the random tail can never look like a known magic.
+    out.write_bytes(b"\x00\x01binlint-data\x00" + random.Random(0xDA7A).randbytes(240))
+
+
+# --- cross-architecture ELF ------------------------------------------------
+
+
+@_fixture("aarch64-exe", "cross", "AArch64 hello-world PIE from aarch64-linux-gnu-gcc")
+def _build_aarch64_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("aarch64-linux-gnu-gcc"), "-fPIE", "-pie", "-Wl,-z,noexecstack", _src("hello.c"),
+          "-o", out], out.parent)
+
+
+@_fixture("aarch64-nostack-exe", "cross", "aarch64-exe with PT_GNU_STACK patched to PT_NULL")
+def _build_aarch64_nostack_exe(art: Artifacts, out: Path) -> None:
+    _copy_and_patch_stack(art, "aarch64-exe", out)
+
+
+@_fixture("aarch64-nonote-obj", "cross", "AArch64 object from aarch64-linux-gnu-as, no .note.GNU-stack",
+          suffix=".o", mode=LIB_MODE)
+def _build_aarch64_nonote_obj(art: Artifacts, out: Path) -> None:
+    _run([require_tool("aarch64-linux-gnu-as"), _src("nonote_aarch64.s"), "-o", out], out.parent)
+
+
+@_fixture("i686-exe", "cross", "ELF32 little-endian i386 PIE from i686-linux-gnu-gcc")
+def _build_i686_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("i686-linux-gnu-gcc"), "-fPIE", "-pie", "-Wl,-z,noexecstack", _src("hello.c"),
+          "-o", out], out.parent)
+
+
+@_fixture("i686-execstack-lib", "cross", "ELF32 i386 shared library linked with -z execstack",
+          suffix=".so", mode=LIB_MODE)
+def _build_i686_execstack_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("i686-linux-gnu-gcc"), "-shared", "-fPIC", "-Wl,-soname,libexecstack32.so.1",
+          "-Wl,-z,execstack", _src("execstack_lib.c"), "-o", out], out.parent)
+
+
+@_fixture("mips-be-lib", "cross", "ELF32 big-endian MIPS data-only shared library, soname libmips.so.1",
+          suffix=".so", mode=LIB_MODE)
+def _build_mips_be_lib(art: Artifacts, out: Path) -> None:
+    assembler, linker = require_tool("mips-linux-gnu-as"), require_tool("mips-linux-gnu-ld")
+    obj = art.scratch_dir("mips-be-lib") / "data_mips.o"
+    _run([assembler, "-EB", _src("data_mips.s"), "-o", obj], out.parent)
+    _run([linker, "-EB", "-shared", "-soname", "libmips.so.1", "--build-id=none", obj, "-o", out],
+         out.parent)
+
+
+@_fixture("ppc64-be-lib", "cross", "ELF64 big-endian PowerPC64 data-only shared library with DT_RPATH",
+          suffix=".so", mode=LIB_MODE)
+def _build_ppc64_be_lib(art: Artifacts, out: Path) -> None:
+    assembler, linker = require_tool("powerpc64-linux-gnu-as"), require_tool("powerpc64-linux-gnu-ld")
+    obj = art.scratch_dir("ppc64-be-lib") / "data_ppc64.o"
+    _run([assembler, "-a64", "-mbig", _src("data_ppc64.s"), "-o", obj], out.parent)
+    _run([linker, "-shared", "-soname", "libppc64.so.1", "--build-id=none",
+          "-rpath", "/build/ppc64/lib", "--disable-new-dtags", obj, "-o", out], out.parent)
+
+
+# --------------------------------------------------------------------------
+# Public registry views and the session fixture
+# --------------------------------------------------------------------------
+
+FIXTURES: dict[str, str] = {name: spec.description for name, spec in _SPECS.items()}
+FIXTURE_KINDS: dict[str, str] = {name: spec.kind for name, spec in _SPECS.items()}
+
+
+def fixture_names(kind: str | None = None) -> list[str]:
+    """Fixture names in definition order, optionally only those of one kind."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown fixture kind {kind!r}; expected one of {KINDS}")
+    return [name for name, spec in _SPECS.items() if kind is None or spec.kind == kind]
+
+
+class Artifacts:
+    """Builds fixtures on demand into ``directory`` and caches their paths."""
+
+    def __init__(self, directory: Path, scratch: Path | None = None) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._scratch = Path(scratch) if scratch is not None else self.directory / ".scratch"
+        self._built: dict[str, Path] = {}
+
+    def path(self, name: str) -> Path:
+        """Path of fixture ``name``, building it (and its dependencies) on first use."""
+        if name in self._built:
+            return self._built[name]
+        try:
+            spec = _SPECS[name]
+        except KeyError:
+            raise KeyError(f"unknown binlint fixture {name!r}; known: {', '.join(_SPECS)}") from None
+        out = self.directory / spec.filename
+        spec.build(self, out)
+        os.chmod(out, spec.mode)
+        self._built[name] = out
+        return out
+
+    def names(self, kind: str | None = None) -> list[str]:
+        return fixture_names(kind)
+
+    def kind(self, name: str) -> str:
+        return _SPECS[name].kind
+
+    def scratch_dir(self, name: str) -> Path:
+        """Per-fixture directory for intermediate files such as cross objects."""
+        scratch = self._scratch / name
+        scratch.mkdir(parents=True, exist_ok=True)
+        return scratch
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
+    # Intermediates go elsewhere so the artifact dir holds exactly the fixtures.
+    return Artifacts(
+        tmp_path_factory.mktemp("binlint-artifacts"),
+        scratch=tmp_path_factory.mktemp("binlint-scratch"),
+    )

@@ -1,0 +1,592 @@
+"""Sanity checks: every artifact built by conftest really has the property its name claims.
+
+The checks parse ``readelf`` output (never binlint), so a bug in binlint's own
+ELF parser cannot hide a broken fixture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import re
+import shutil
+import stat
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import (
+    ELF_MAGIC,
+    FIXTURE_KINDS,
+    FIXTURES,
+    KINDS,
+    SRC_DIR,
+    Artifacts,
+    fixture_names,
+    patch_gnu_stack_to_null,
+    patch_machine,
+    read_elf_layout,
+    require_tool,
+    truncate,
+)
+
+# ----------------------------------------------------------------------------
+# readelf parsing
+# ----------------------------------------------------------------------------
+
+_SEGMENT_RE = re.compile(
+    r"^\s+(?P<type>[A-Z_]+|LOOS\+0x[0-9a-f]+)\s+(?P<offset>0x[0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+"
+    r"\s+(?P<filesz>0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(?P<flags>[RWE ]+?)\s+0x[0-9a-f]+$"
+)
+_DYNAMIC_RE = re.compile(r"^\s*0x[0-9a-f]+\s+\((?P<tag>\w+)\)\s+(?P<value>.*)$")
+_VERNEED_RE = re.compile(r"Name: (?P<name>\S+)\s+Flags:")
+_SECTION_RE = re.compile(
+    r"^\s*\[\s*(?P<index>\d+)\]\s+(?P<name>\S+)\s+(?P<type>\S+)\s+[0-9a-f]+\s+[0-9a-f]+"
+    r"\s+[0-9a-f]+\s+[0-9a-f]+\s+(?P<rest>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    type: str
+    offset: int
+    filesz: int
+    flags: str  # e.g. "RW", "RWE", "RE"
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    type: str
+    flags: str
+
+
+@dataclass
+class ElfView:
+    header: dict[str, str] = field(default_factory=dict)
+    segments: list[Segment] = field(default_factory=list)
+    dynamic: dict[str, list[str]] = field(default_factory=dict)
+    version_needs: set[str] = field(default_factory=set)
+    sections: dict[str, Section] = field(default_factory=dict)
+    errors: str = ""
+
+    def segment_types(self) -> list[str]:
+        return [segment.type for segment in self.segments]
+
+    def gnu_stack_flags(self) -> str | None:
+        stacks = [segment.flags for segment in self.segments if segment.type == "GNU_STACK"]
+        assert len(stacks) <= 1, f"several GNU_STACK headers: {stacks}"
+        return stacks[0] if stacks else None
+
+    def dyn_values(self, tag: str) -> list[str]:
+        return self.dynamic.get(tag, [])
+
+
+def _readelf(path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    # No check=True: the "bad" fixtures make readelf exit non-zero on purpose.
+    return subprocess.run(
+        [require_tool("readelf"), *flags, str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+
+
+def _bracketed(value: str) -> str:
+    match = re.search(r"\[(.*)\]", value)
+    return match.group(1) if match else value.strip()
+
+
+def _parse_header(text: str, view: ElfView) -> None:
+    in_header = False
+    for line in text.splitlines():
+        if line.startswith("ELF Header:"):
+            in_header = True
+        elif in_header and ":" in line and line.startswith("  "):
+            key, value = line.split(":", 1)
+            view.header[key.strip()] = value.strip()
+        elif in_header and not line.strip():
+            in_header = False
+
+
+def _parse_segments_dynamic_versions(text: str, view: ElfView) -> None:
+    in_verneed = False
+    for line in text.splitlines():
+        if match := _SEGMENT_RE.match(line):
+            view.segments.append(Segment(
+                match["type"], int(match["offset"], 16), int(match["filesz"], 16),
+                match["flags"].replace(" ", ""),
+            ))
+        elif match := _DYNAMIC_RE.match(line):
+            view.dynamic.setdefault(match["tag"], []).append(_bracketed(match["value"]))
+        # Only .gnu.version_r lists needed versions; the other "Version ..." blocks end it.
+        if line.startswith("Version "):
+            in_verneed = line.startswith("Version needs section")
+        if in_verneed and (match := _VERNEED_RE.search(line)):
+            view.version_needs.add(match["name"])
+
+
+def _parse_sections(text: str, view: ElfView) -> None:
+    for line in text.splitlines():
+        match = _SECTION_RE.match(line)
+        if not match or match["index"] == "0":
+            continue
+        rest = match["rest"].split()
+        # Columns after ES are "[Flg] Lk Inf Al"; Flg is blank for flagless sections.
+        flags = rest[0] if len(rest) == 4 else ""
+        view.sections[match["name"]] = Section(match["name"], match["type"], flags)
+
+
+def inspect(path: Path) -> ElfView:
+    """Parse ``readelf -hlWdV`` and ``readelf -SW`` output for ``path``."""
+    view = ElfView()
+    main = _readelf(path, "-hlWdV")
+    sections = _readelf(path, "-SW")
+    _parse_header(main.stdout, view)
+    _parse_segments_dynamic_versions(main.stdout, view)
+    _parse_sections(sections.stdout, view)
+    view.errors = main.stderr + sections.stderr
+    return view
+
+
+# ----------------------------------------------------------------------------
+# Per-fixture property checks
+# ----------------------------------------------------------------------------
+
+Check = Callable[[Path], None]
+CHECKS: dict[str, Check] = {}
+
+X86_64 = "Advanced Micro Devices X86-64"
+HELLO_OUTPUT = "binlint fixture: hello\n"
+
+
+def check(*names: str) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        for name in names:
+            assert name not in CHECKS, name
+            CHECKS[name] = function
+        return function
+
+    return register
+
+
+def _assert_elf(view: ElfView, *, cls: str, endian: str, machine: str, type_prefix: str) -> None:
+    assert view.header.get("Class") == cls, view.header
+    assert endian in view.header.get("Data", ""), view.header
+    assert view.header.get("Machine") == machine, view.header
+    assert view.header.get("Type", "").startswith(type_prefix), view.header
+
+
+def _assert_x86_64(view: ElfView, type_prefix: str) -> None:
+    _assert_elf(view, cls="ELF64", endian="little endian", machine=X86_64, type_prefix=type_prefix)
+
+
+def _assert_runs_hello(path: Path) -> None:
+    if platform.machine() != "x86_64":
+        return
+    result = subprocess.run([str(path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == HELLO_OUTPUT
+
+
+def _assert_note_gnu_stack(view: ElfView, *, executable: bool) -> None:
+    note = view.sections.get(".note.GNU-stack")
+    assert note is not None, sorted(view.sections)
+    assert ("X" in note.flags) is executable, note
+
+
+@check("clean-exe")
+def _check_clean_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert "INTERP" in view.segment_types()
+    assert "PIE" in " ".join(view.dyn_values("FLAGS_1"))
+    assert view.gnu_stack_flags() == "RW"
+    _assert_runs_hello(path)
+
+
+@check("clean-lib")
+def _check_clean_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("SONAME") == ["libclean.so.1"]
+    assert "INTERP" not in view.segment_types()
+    assert view.gnu_stack_flags() == "RW"
+
+
+@check("clean-obj")
+def _check_clean_obj(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "REL")
+    assert view.segments == []
+    _assert_note_gnu_stack(view, executable=False)
+
+
+@check("execstack-exe")
+def _check_execstack_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert "INTERP" in view.segment_types()
+    assert view.gnu_stack_flags() == "RWE"
+
+
+@check("execstack-lib")
+def _check_execstack_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("SONAME") == ["libexecstack.so.1"]
+    assert view.gnu_stack_flags() == "RWE"
+
+
+@check("nostack-exe", "nostack-lib")
+def _check_nostack(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.gnu_stack_flags() is None
+    assert "NULL" in view.segment_types()
+
+
+@check("nostack-lib-as-aarch64")
+def _check_nostack_lib_as_aarch64(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF64", endian="little endian", machine="AArch64", type_prefix="DYN")
+    assert view.gnu_stack_flags() is None
+    assert view.dyn_values("SONAME") == ["libclean.so.1"]
+
+
+@check("asm-nonote-obj")
+def _check_asm_nonote_obj(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "REL")
+    assert ".text" in view.sections
+    assert ".note.GNU-stack" not in view.sections
+
+
+@check("asm-execnote-obj")
+def _check_asm_execnote_obj(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "REL")
+    _assert_note_gnu_stack(view, executable=True)
+
+
+@check("asm-nonote-lib")
+def _check_asm_nonote_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("SONAME") == ["libasmnonote.so.1"]
+    assert view.gnu_stack_flags() == "RWE"
+
+
+@check("glibc-new-lib")
+def _check_glibc_new_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("SONAME") == ["libnew.so.1"]
+    assert {"GLIBC_2.25", "GLIBC_2.14"} <= view.version_needs, view.version_needs
+
+
+@check("rpath-lib")
+def _check_rpath_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("RPATH") == ["/home/build/lib"]
+    assert view.dyn_values("RUNPATH") == []
+
+
+@check("runpath-lib")
+def _check_runpath_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("RUNPATH") == ["$ORIGIN/../lib"]
+    assert view.dyn_values("RPATH") == []
+    assert "libclean.so.1" in view.dyn_values("NEEDED")
+
+
+@check("nopie-exe")
+def _check_nopie_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "EXEC")
+    assert "INTERP" in view.segment_types()
+    _assert_runs_hello(path)
+
+
+@check("static-exe")
+def _check_static_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "EXEC")
+    assert "INTERP" not in view.segment_types()
+    assert "DYNAMIC" not in view.segment_types()
+    _assert_runs_hello(path)
+
+
+@check("static-pie-exe")
+def _check_static_pie_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert "INTERP" not in view.segment_types()
+    assert "DYNAMIC" in view.segment_types()
+    assert view.dyn_values("NEEDED") == []
+    _assert_runs_hello(path)
+
+
+def _clean_lib_bytes(path: Path) -> bytes:
+    # The bad fixtures sit next to clean-lib in the session artifact directory.
+    return (path.parent / "clean-lib.so").read_bytes()
+
+
+@check("truncated-header")
+def _check_truncated_header(path: Path) -> None:
+    data = path.read_bytes()
+    assert len(data) == 20 and data == _clean_lib_bytes(path)[:20]
+    assert "Error" in inspect(path).errors
+
+
+@check("truncated-phdrs")
+def _check_truncated_phdrs(path: Path) -> None:
+    view = inspect(path)
+    phoff = int(view.header["Start of program headers"].split()[0])
+    phentsize = int(view.header["Size of program headers"].split()[0])
+    phnum = int(view.header["Number of program headers"])
+    size = path.stat().st_size
+    assert phoff < size < phoff + phentsize * phnum
+    assert (size - phoff) % phentsize != 0, "cut should fall inside an entry"
+    assert path.read_bytes() == _clean_lib_bytes(path)[:size]
+    assert view.segments == []
+    assert "Error" in view.errors
+
+
+@check("truncated-dynamic")
+def _check_truncated_dynamic(path: Path) -> None:
+    view = inspect(path)
+    size = path.stat().st_size
+    last_load = [s for s in view.segments if s.type == "LOAD"][-1]
+    dynamic = [s for s in view.segments if s.type == "DYNAMIC"][0]
+    assert last_load.offset < size <= last_load.offset + 1
+    assert dynamic.offset >= size, "PT_DYNAMIC must point past EOF"
+    assert path.read_bytes() == _clean_lib_bytes(path)[:size]
+    assert "dynamic segment" in view.errors
+
+
+@check("garbage-elf")
+def _check_garbage_elf(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(ELF_MAGIC) and len(data) == 4 + 200
+
+
+def _assert_pyc(path: Path) -> None:
+    assert path.suffix == ".pyc"
+    assert path.read_bytes()[:4] == importlib.util.MAGIC_NUMBER
+
+
+@check("pyc-exec", "pyc-noexec")
+def _check_pyc(path: Path) -> None:
+    _assert_pyc(path)
+
+
+@check("script-exec")
+def _check_script_exec(path: Path) -> None:
+    assert path.read_bytes().startswith(b"#!/bin/sh\n")
+
+
+def _is_text(data: bytes) -> bool:
+    return all(32 <= byte < 127 or byte in b"\t\n\r" for byte in data)
+
+
+@check("text-exec")
+def _check_text_exec(path: Path) -> None:
+    data = path.read_bytes()
+    assert not data.startswith(b"#!")
+    assert _is_text(data)
+
+
+@check("pe-exec")
+def _check_pe_exec(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(b"MZ")
+    e_lfanew = int.from_bytes(data[0x3C:0x40], "little")
+    assert data[e_lfanew:e_lfanew + 4] == b"PE\0\0"
+
+
+@check("jar-exec")
+def _check_jar_exec(path: Path) -> None:
+    assert path.suffix == ".jar"
+    with zipfile.ZipFile(path) as jar:
+        assert jar.testzip() is None
+        assert b"Manifest-Version" in jar.read("META-INF/MANIFEST.MF")
+
+
+@check("data-noexec")
+def _check_data_noexec(path: Path) -> None:
+    data = path.read_bytes()
+    assert not _is_text(data)
+    magics = (ELF_MAGIC, b"#!", b"MZ", b"PK", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe",
+              importlib.util.MAGIC_NUMBER)
+    for magic in magics:
+        assert not data.startswith(magic)
+
+
+@check("aarch64-exe")
+def _check_aarch64_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF64", endian="little endian", machine="AArch64", type_prefix="DYN")
+    assert "INTERP" in view.segment_types()
+    assert view.gnu_stack_flags() == "RW"
+
+
+@check("aarch64-nostack-exe")
+def _check_aarch64_nostack_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF64", endian="little endian", machine="AArch64", type_prefix="DYN")
+    assert "INTERP" in view.segment_types()
+    assert view.gnu_stack_flags() is None
+    assert "NULL" in view.segment_types()
+
+
+@check("aarch64-nonote-obj")
+def _check_aarch64_nonote_obj(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF64", endian="little endian", machine="AArch64", type_prefix="REL")
+    assert ".text" in view.sections
+    assert ".note.GNU-stack" not in view.sections
+
+
+@check("i686-exe")
+def _check_i686_exe(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF32", endian="little endian", machine="Intel 80386", type_prefix="DYN")
+    assert "INTERP" in view.segment_types()
+    assert view.gnu_stack_flags() == "RW"
+
+
+@check("i686-execstack-lib")
+def _check_i686_execstack_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF32", endian="little endian", machine="Intel 80386", type_prefix="DYN")
+    assert view.dyn_values("SONAME") == ["libexecstack32.so.1"]
+    assert view.gnu_stack_flags() == "RWE"
+
+
+@check("mips-be-lib")
+def _check_mips_be_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF32", endian="big endian", machine="MIPS R3000", type_prefix="DYN")
+    assert view.dyn_values("SONAME") == ["libmips.so.1"]
+    assert view.gnu_stack_flags() == "RW"
+
+
+@check("ppc64-be-lib")
+def _check_ppc64_be_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_elf(view, cls="ELF64", endian="big endian", machine="PowerPC64", type_prefix="DYN")
+    assert view.dyn_values("RPATH") == ["/build/ppc64/lib"]
+    assert view.gnu_stack_flags() == "RW"
+
+
+# ----------------------------------------------------------------------------
+# Tests
+# ----------------------------------------------------------------------------
+
+
+def _expected_mode(name: str) -> int:
+    return 0o755 if name.endswith(("-exe", "-exec")) or name == "garbage-elf" else 0o644
+
+
+def test_every_fixture_has_a_check() -> None:
+    assert set(CHECKS) == set(FIXTURES)
+
+
+def test_kinds_partition_the_fixtures(artifacts: Artifacts) -> None:
+    by_kind = [name for kind in KINDS for name in artifacts.names(kind)]
+    assert sorted(by_kind) == sorted(FIXTURES)
+    assert artifacts.names() == list(FIXTURES) == fixture_names()
+    assert set(FIXTURE_KINDS.values()) == set(KINDS)
+    with pytest.raises(ValueError):
+        artifacts.names("macho")
+
+
+@pytest.mark.parametrize("name", list(FIXTURES))
+def test_fixture_has_promised_property(artifacts: Artifacts, name: str) -> None:
+    path = artifacts.path(name)
+    assert artifacts.path(name) is path, "artifacts must be cached for the session"
+    assert stat.S_IMODE(path.stat().st_mode) == _expected_mode(name)
+    is_elf = path.read_bytes()[:4] == ELF_MAGIC
+    if FIXTURE_KINDS[name] in ("elf", "cross"):
+        assert is_elf
+        assert inspect(path).errors == "", "well-formed ELF fixtures must not upset readelf"
+    elif FIXTURE_KINDS[name] == "bad":
+        assert is_elf
+    else:
+        assert not is_elf
+    CHECKS[name](path)
+
+
+@pytest.mark.parametrize(
+    "name", ["clean-exe", "clean-lib", "clean-obj", "glibc-new-lib", "asm-nonote-obj", "pyc-exec", "jar-exec"]
+)
+def test_builds_are_reproducible(artifacts: Artifacts, tmp_path: Path, name: str) -> None:
+    rebuilt = Artifacts(tmp_path / "again").path(name)
+    data = rebuilt.read_bytes()
+    assert data == artifacts.path(name).read_bytes()
+    for leaked in (str(SRC_DIR), str(tmp_path)):
+        assert leaked.encode() not in data
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "endian"),
+    [
+        ("clean-lib", "ELF64", "little endian"),
+        ("i686-exe", "ELF32", "little endian"),
+        ("mips-be-lib", "ELF32", "big endian"),
+        ("ppc64-be-lib", "ELF64", "big endian"),
+    ],
+)
+def test_patch_gnu_stack_to_null(
+    artifacts: Artifacts, tmp_path: Path, name: str, cls: str, endian: str
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copyfile(artifacts.path(name), copy)
+    before = inspect(copy)
+    assert before.header["Class"] == cls and endian in before.header["Data"]
+    assert patch_gnu_stack_to_null(copy) == 1
+    after = inspect(copy)
+    assert after.gnu_stack_flags() is None
+    assert len(after.segments) == len(before.segments)
+    assert after.segment_types().count("NULL") == before.segment_types().count("NULL") + 1
+    assert patch_gnu_stack_to_null(copy) == 0
+
+
+def test_patch_machine_respects_endianness(artifacts: Artifacts, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    original = artifacts.path("mips-be-lib").read_bytes()
+    copy.write_bytes(original)
+    patch_machine(copy, 183)
+    patched = copy.read_bytes()
+    assert patched[18:20] == (183).to_bytes(2, "big")
+    assert patched[:18] == original[:18] and patched[20:] == original[20:]
+    assert inspect(copy).header["Machine"] == "AArch64"
+    assert read_elf_layout(patched).e_machine == 183
+    with pytest.raises(ValueError):
+        patch_machine(copy, 0x10000)
+
+
+def test_truncate_only_shrinks(tmp_path: Path) -> None:
+    target = tmp_path / "blob"
+    target.write_bytes(b"0123456789")
+    truncate(target, 4)
+    assert target.read_bytes() == b"0123"
+    with pytest.raises(ValueError):
+        truncate(target, 5)
+
+
+def test_helpers_reject_non_elf(tmp_path: Path) -> None:
+    target = tmp_path / "not-elf"
+    target.write_bytes(b"MZ" + bytes(100))
+    with pytest.raises(ValueError):
+        patch_gnu_stack_to_null(target)
+    with pytest.raises(ValueError):
+        patch_machine(target, 62)
