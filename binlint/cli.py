@@ -116,12 +116,13 @@ def run_facts(args: argparse.Namespace) -> int:
     from binlint.discover import discover
     from binlint.errors import ArtifactError
     from binlint.facts import FileView
+    from binlint.facts.catalogue import plain
 
     documents = []
     for artifact in discover(args.paths):
         view = FileView(artifact)
         try:
-            facts = {name: view.get(name) for name in view.names()}
+            facts = {name: plain(view.get(name)) for name in view.names()}
         except ArtifactError as err:
             view.fail(str(err))
             facts = {name: view.get(name) for name in view.names() if name.startswith("file.")}

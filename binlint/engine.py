@@ -8,6 +8,7 @@ from typing import Any, Iterable, NamedTuple
 from binlint.discover import Artifact
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
+from binlint.facts.catalogue import plain
 from binlint.rules import PLACEHOLDER, SEVERITIES, Rule
 
 EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF carry them all
@@ -52,7 +53,8 @@ def apply(rule: Rule, view: FileView, target: dict[str, str]) -> Finding | None:
     if rule.escalate and rule.escalate[1](view.get, target) is not None:
         severity = rule.escalate[0]
     message = render(rule, view, target, matches)
-    return Finding(rule.id, severity, view.artifact.path, message, matches, fingerprint(rule.id, view.artifact.path))
+    return Finding(rule.id, severity, view.artifact.path, message, plain(matches),
+                   fingerprint(rule.id, view.artifact.path))
 
 
 def render(rule: Rule, view: FileView, target: dict[str, str], matches: list[Any]) -> str:

@@ -14,3 +14,30 @@ class Fact:
     doc: str
     compute: Callable[[Any], Any]  # called with the format's reader
     items: dict[str, str] = field(default_factory=dict)  # field -> type, for list[object]
+
+
+class LazyItem(dict):  # type: ignore[type-arg]
+    """An item of a list fact whose costly fields are computed when first read.
+
+    Most rules look at a version's name, not at the symbols bound to it; reading the
+    symbol table only for the items a rule matched keeps whole-tree scans cheap.
+    """
+
+    def __init__(self, fields: dict[str, Any], deferred: dict[str, Callable[[], Any]]) -> None:
+        super().__init__(fields)
+        self._deferred = deferred
+
+    def __missing__(self, key: str) -> Any:
+        if key not in self._deferred:
+            raise KeyError(key)
+        value = self[key] = self._deferred[key]()
+        return value
+
+
+def plain(value: Any) -> Any:
+    """`value` with every LazyItem completed, ready for JSON."""
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, LazyItem):
+        return {key: value[key] for key in dict.fromkeys([*value.keys(), *value._deferred])}
+    return value

@@ -1,9 +1,10 @@
 """ELF facts: plain JSON values computed from binlint.facts.elffile, no judgement."""
 from __future__ import annotations
 
+import functools
 import re
 
-from binlint.facts.catalogue import Fact
+from binlint.facts.catalogue import Fact, LazyItem
 from binlint.facts.elffile import (
     DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ET_NAMES, PF_R, PF_W, PF_X,
     PT_GNU_STACK, SHF_EXECINSTR, VER_FLG_WEAK, ElfFile,
@@ -68,18 +69,13 @@ def split_paths(entries: list[str]) -> list[str]:
 
 def version_needs(elf: ElfFile) -> list[dict]:
     needs = elf.version_needs
-    symbols = elf.symbols_by_version_index({n.index for n in needs})
+    symbols = functools.cache(lambda: elf.symbols_by_version_index({n.index for n in needs}))
     items = []
     for need in needs:
         namespace, release = parse_version_node(need.version)
-        items.append({
-            "library": need.library,
-            "version": need.version,
-            "namespace": namespace,
-            "release": release,
-            "weak": bool(need.flags & VER_FLG_WEAK),
-            "symbols": sorted(set(symbols.get(need.index, []))),
-        })
+        fields = {"library": need.library, "version": need.version, "namespace": namespace,
+                  "release": release, "weak": bool(need.flags & VER_FLG_WEAK)}
+        items.append(LazyItem(fields, {"symbols": lambda index=need.index: sorted(set(symbols()[index]))}))
     # Newest first within a library and namespace, so evidence names the highest version first.
     items.sort(key=lambda i: (i["library"], i["namespace"], _descending(i["release"]), i["version"]))
     return items

@@ -7,7 +7,9 @@ so a hostile file raises ArtifactError instead of reading out of bounds or loopi
 """
 from __future__ import annotations
 
+import array
 import struct
+import sys
 from functools import cached_property
 from typing import Iterator, NamedTuple
 
@@ -199,15 +201,21 @@ class ElfFile:
     def symbols_by_version_index(self, indexes: set[int]) -> dict[int, list[str]]:
         """Names of the dynamic symbols whose .gnu.version entry is one of `indexes`."""
         found: dict[int, list[str]] = {i: [] for i in indexes}
-        table = self._dynsym()
+        table = self._dynsym() if indexes else None
         if table is None:
             return found
         sym_offset, count, versym_offset, str_start, str_end = table
-        versions = self._table(self._u16, versym_offset, count, 2, ".gnu.version")
-        for i, (version,) in enumerate(versions):
+        for offset, size, what in ((versym_offset, 2 * count, ".gnu.version"),
+                                   (sym_offset, self._sym.size * count, ".dynsym")):
+            if offset < 0 or offset + size > len(self.data):
+                raise ArtifactError(f"truncated: {what} ({count} entries at offset {offset:#x}) is past the end of the file")
+        versions = array.array("H", self.data[versym_offset:versym_offset + 2 * count])
+        if self.little_endian != (sys.byteorder == "little"):
+            versions.byteswap()
+        for i, version in enumerate(versions):
             names = found.get(version & 0x7FFF)  # the top bit only hides the symbol
             if names is not None:
-                st_name = self._unpack(self._sym, sym_offset + i * self._sym.size, "dynamic symbol")[0]
+                (st_name,) = self._u32.unpack_from(self.data, sym_offset + i * self._sym.size)  # st_name comes first
                 names.append(self._string(str_start + st_name, str_end))
         return found
 
@@ -282,7 +290,7 @@ class ElfFile:
             while offset + 12 <= len(data):
                 namesz, descsz, note_type = self._note.unpack_from(data, offset)
                 name_start = offset + 12
-                desc_start = name_start + _align(namesz, align)
+                desc_start = _align(name_start + namesz, align)
                 desc_end = desc_start + descsz
                 if desc_end > len(data):
                     raise ArtifactError("truncated note in PT_NOTE")
