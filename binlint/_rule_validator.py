@@ -4,7 +4,23 @@
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException
+
+
+class JsonSchemaException(ValueError):
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+        self.message, self.value, self.name, self.definition, self.rule = message, value, name, definition, rule
+
+
+class JsonSchemaValueException(JsonSchemaException):
+    pass
+
+
+class JsonSchemaValuesException(JsonSchemaException):
+    def __init__(self, errors):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
 
 
 REGEX_PATTERNS = {

@@ -52,22 +52,33 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
 
 
 def _walk(top: str) -> Iterator[tuple[str, os.stat_result]]:
+    """Regular files below `top`, depth first in name order, without recursion (trees can
+    be deeper than Python's stack)."""
+    stack = [_entries(top)]
+    while stack:
+        for path, st in stack[-1]:
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(_entries(path))
+                break
+            yield path, st
+        else:
+            stack.pop()
+
+
+def _entries(directory: str) -> Iterator[tuple[str, os.stat_result]]:
     try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return  # an unreadable sub-directory: nothing to lint in it
     for entry in entries:
         if entry.is_symlink():
             continue
-        path = _join(top, entry.name)
         try:
             st = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _walk(path)
-        elif stat.S_ISREG(st.st_mode):
-            yield path, st
+        if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+            yield _join(directory, entry.name), st
 
 
 def _join(top: str, name: str) -> str:

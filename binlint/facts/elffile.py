@@ -187,7 +187,9 @@ class ElfFile:
             _, aux_count, file_name, aux, next_need = self._unpack(self._verneed, offset, "version need")
             library = self._string(start + file_name, end)
             aux_offset = offset + aux
-            for _ in range(min(aux_count, _MAX_VERSION_ENTRIES)):
+            for _ in range(aux_count):
+                if len(needs) >= _MAX_VERSION_ENTRIES:  # entries can share chains; bound the total
+                    raise ArtifactError(f"more than {_MAX_VERSION_ENTRIES} version need entries")
                 _, flags, index, name, next_aux = self._unpack(self._vernaux, aux_offset, "version need entry")
                 needs.append(VersionNeed(library, self._string(start + name, end), flags, index))
                 if not next_aux:

@@ -1,0 +1,559 @@
+"""Differential test: binlint's own ELF reader against pyelftools and LIEF.
+
+binlint reads ELF with a small `struct` reader (binlint/facts/elffile.py) instead of a
+library. The project accepts that only while this test shows that the reader gives the
+same facts as two independent parsers, pyelftools and LIEF, on
+
+* every ELF test fixture (kinds "elf" and "cross"; the "bad" ones are not valid ELF), and
+* every regular ELF file under /usr/lib/x86_64-linux-gnu (recursively, symbolic links
+  skipped, each hard-linked file once).
+
+binlint's facts come from the same code path as `binlint facts FILE` (discover ->
+FileView -> FACTS). The two oracles below compute the same facts from their own
+libraries' APIs; they share nothing with binlint but the definitions written in the
+docstrings of the facts:
+
+    elf.class, elf.endian, elf.machine, elf.type   ELF header
+    elf.interpreter                                the first PT_INTERP
+    elf.gnu_stack                                  "RWX"-style flags of every PT_GNU_STACK
+    elf.stack_note                                 ET_REL only: .note.GNU-stack present, SHF_EXECINSTR?
+    elf.needed, soname, rpath, runpath             the first PT_DYNAMIC (rpath/runpath split on ':')
+    elf.version_needs                              {(library, version, weak, {symbols})}: symbols are
+                                                   the dynamic symbols whose .gnu.version index
+                                                   (hidden bit masked) is the vernaux `vna_other`
+    elf.abi_tag                                    (os, kernel) of the first GNU NT_GNU_ABI_TAG note,
+                                                   from PT_NOTE segments, or from SHT_NOTE sections in
+                                                   a file without program headers (ET_REL objects),
+                                                   as `readelf -n` and LIEF read them
+
+A disagreement between any two of the three is a failure. Where an oracle is known to be
+wrong, ORACLE_EXCEPTIONS names the file, the fact and the reason, and only that value is
+ignored. The system-library test collects every disagreement and fails once with a
+compact table instead of stopping at the first.
+
+Cost: pyelftools ~13 ms and LIEF ~6 ms per file on average here, so the ~900 system files
+are spread over a fork()ed pool of min(2, cpus) workers (lief is imported first, in the
+parent, so the 0.6 s import is paid once).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, NamedTuple
+
+import lief  # only ever imported here: LIEF is a test oracle, not a binlint dependency at run time
+import pytest
+from elftools.common.utils import struct_parse
+from elftools.construct import Array
+from elftools.elf.elffile import ELFFile
+from elftools.elf.enums import ENUM_E_MACHINE
+from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
+
+from binlint.discover import discover
+from binlint.errors import ArtifactError
+from binlint.facts import FileView
+from conftest import fixture_names
+
+SYSTEM_DIR = Path("/usr/lib/x86_64-linux-gnu")
+# pyelftools must parse nearly everything, or the comparison means little.
+MAX_PYELFTOOLS_FAILURES = 5
+
+FACTS = (
+    "elf.class", "elf.endian", "elf.machine", "elf.type", "elf.interpreter", "elf.gnu_stack",
+    "elf.stack_note", "elf.needed", "elf.soname", "elf.rpath", "elf.runpath", "elf.version_needs",
+    "elf.abi_tag",
+)
+ORACLES = ("pyelftools", "lief")
+
+# e_machine -> (pyelftools' name, LIEF's lief.ELF.ARCH name, the architecture binlint must
+# report). Numbers from the ELF gABI / glibc's elf.h; names are what uname, wheel tags and
+# Debian use. Anything else must be reported as "EM_<number>".
+MACHINES = {
+    2: ("EM_SPARC", "SPARC", "sparc"),
+    3: ("EM_386", "I386", "i386"),
+    4: ("EM_68K", "M68K", "m68k"),
+    8: ("EM_MIPS", "MIPS", "mips"),
+    10: ("EM_MIPS_RS3_LE", "MIPS_RS3_LE", "mips"),
+    15: ("EM_PARISC", "PARISC", "parisc"),
+    18: ("EM_SPARC32PLUS", "SPARC32PLUS", "sparc"),
+    20: ("EM_PPC", "PPC", "ppc"),
+    21: ("EM_PPC64", "PPC64", "ppc64"),
+    22: ("EM_S390", "S390", "s390"),
+    40: ("EM_ARM", "ARM", "arm"),
+    42: ("EM_SH", "SH", "sh"),
+    43: ("EM_SPARCV9", "SPARCV9", "sparc64"),
+    50: ("EM_IA_64", "IA_64", "ia64"),
+    62: ("EM_X86_64", "X86_64", "x86_64"),
+    92: ("EM_OPENRISC", "OPENRISC", "or1k"),
+    93: ("EM_ARC_COMPACT", "ARC_COMPACT", "arc"),
+    183: ("EM_AARCH64", "AARCH64", "aarch64"),
+    189: ("EM_MICROBLAZE", None, "microblaze"),  # LIEF 1.0 has no ARCH member for 189
+    195: ("EM_ARC_COMPACT2", "ARC_COMPACT2", "arc"),
+    243: ("EM_RISCV", "RISCV", "riscv"),
+    252: ("EM_CSKY", "CSKY", "csky"),
+    258: ("EM_LOONGARCH", "LOONGARCH", "loongarch"),
+    0x9026: (None, "ALPHA_ALT", "alpha"),  # EM_ALPHA (unofficial); pyelftools has no name for it
+}
+PYELF_MACHINES = {pyelf: name for pyelf, _lief, name in MACHINES.values() if pyelf}
+LIEF_MACHINES = {lf: name for _pyelf, lf, name in MACHINES.values() if lf}
+
+# NT_GNU_ABI_TAG word 0 (glibc's elf.h ELF_NOTE_OS_*) as binlint names it.
+PYELF_ABI_OS = {"ELF_NOTE_OS_LINUX": "Linux", "ELF_NOTE_OS_GNU": "Hurd",
+                "ELF_NOTE_OS_SOLARIS2": "Solaris", "ELF_NOTE_OS_FREEBSD": "FreeBSD"}
+LIEF_ABI_OS = {"LINUX": "Linux", "GNU": "Hurd", "SOLARIS2": "Solaris", "FREEBSD": "FreeBSD"}
+
+PF_X, PF_W, PF_R = 1, 2, 4
+SHF_EXECINSTR = 4
+VER_FLG_WEAK = 2
+VERSYM_HIDDEN = 0x8000
+
+
+class Failed(NamedTuple):
+    """A fact that could not be computed; it compares unequal to every real value."""
+
+    error: str
+
+
+Facts = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------
+# Oracle exceptions: (file, fact, oracle) whose value is known to be wrong, with why.
+# Keep them narrow: one fact of one oracle, for files named exactly (fixtures by fixture
+# name, system files by path relative to SYSTEM_DIR).
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OracleException:
+    files: frozenset[str]
+    fact: str
+    oracle: str
+    reason: str
+
+
+ORACLE_EXCEPTIONS: tuple[OracleException, ...] = ()
+
+
+def _exception_for(file_key: str, fact: str, oracle: str) -> OracleException | None:
+    for exc in ORACLE_EXCEPTIONS:
+        if exc.fact == fact and exc.oracle == oracle and file_key in exc.files:
+            return exc
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# binlint
+# --------------------------------------------------------------------------------------
+
+
+def binlint_facts(path: str) -> Facts:
+    """The facts as `binlint facts PATH` computes them, normalised for comparison."""
+    artifacts = discover([path])
+    if len(artifacts) != 1 or artifacts[0].kind != "elf":
+        kind = artifacts[0].kind if artifacts else "nothing"
+        return {name: Failed(f"binlint classified the file as {kind!r}, not elf") for name in FACTS}
+    view = FileView(artifacts[0])
+    facts: Facts = {}
+    try:
+        for name in FACTS:
+            try:
+                facts[name] = _normalise_binlint(name, view.get(name))
+            except ArtifactError as err:
+                facts[name] = Failed(f"ArtifactError: {err}")
+    finally:
+        view.close()
+    return facts
+
+
+def _normalise_binlint(name: str, value: Any) -> Any:
+    if name == "elf.version_needs":
+        return frozenset(
+            (item["library"], item["version"], item["weak"], frozenset(item["symbols"])) for item in value)
+    if name == "elf.abi_tag":
+        return None if value is None else (value["os"], value["kernel"])
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _flags(flags: int) -> str:
+    return ("R" if flags & PF_R else "") + ("W" if flags & PF_W else "") + ("X" if flags & PF_X else "")
+
+
+def _split(entries: Iterable[str]) -> tuple[str, ...]:
+    return tuple(part for entry in entries for part in entry.split(":"))
+
+
+def _version_needs(needs: list[tuple[str, str, int, int]], symbols: dict[int, set[str]]) -> frozenset:
+    return frozenset((library, version, bool(flags & VER_FLG_WEAK), frozenset(symbols.get(other, ())))
+                     for library, version, flags, other in needs)
+
+
+# --------------------------------------------------------------------------------------
+# pyelftools
+# --------------------------------------------------------------------------------------
+
+
+def pyelftools_facts(path: str) -> Facts:
+    """The facts from pyelftools' structures. Raises if pyelftools cannot parse the file."""
+    with open(path, "rb") as stream:
+        elf = ELFFile(stream)
+        header = elf.header
+        e_machine = header["e_machine"]
+        if isinstance(e_machine, str):
+            machine = PYELF_MACHINES.get(e_machine, f"EM_{ENUM_E_MACHINE[e_machine]}")
+        else:  # pyelftools leaves numbers it has no name for as int
+            machine = f"EM_{e_machine}"
+        e_type = header["e_type"]
+        facts: Facts = {
+            "elf.class": elf.elfclass,
+            "elf.endian": "little" if elf.little_endian else "big",
+            "elf.machine": machine,
+            "elf.type": e_type[3:] if isinstance(e_type, str) else f"{e_type:#x}",
+        }
+        interpreter, stack, dynamic, abi_tag = None, [], None, None
+        segments = list(elf.iter_segments())
+        for segment in segments:
+            kind = segment["p_type"]
+            if kind == "PT_INTERP" and interpreter is None:
+                interpreter = segment.get_interp_name()
+            elif kind == "PT_GNU_STACK":
+                stack.append(_flags(segment["p_flags"]))
+            elif kind == "PT_DYNAMIC" and dynamic is None:
+                dynamic = segment
+            elif kind == "PT_NOTE" and abi_tag is None:
+                abi_tag = _pyelf_abi_tag(segment.iter_notes())
+        if not segments:  # objects: their notes are only in SHT_NOTE sections
+            for section in elf.iter_sections():
+                if section["sh_type"] == "SHT_NOTE" and abi_tag is None:
+                    abi_tag = _pyelf_abi_tag(section.iter_notes())
+        facts["elf.interpreter"] = interpreter
+        facts["elf.gnu_stack"] = tuple(stack)
+        facts["elf.abi_tag"] = abi_tag
+
+        tags: dict[str, list[str]] = {"DT_NEEDED": [], "DT_SONAME": [], "DT_RPATH": [], "DT_RUNPATH": []}
+        if dynamic is not None:
+            for tag in dynamic.iter_tags():
+                d_tag = tag.entry.d_tag
+                if d_tag in tags:
+                    tags[d_tag].append(getattr(tag, d_tag[3:].lower()))
+        facts["elf.needed"] = tuple(tags["DT_NEEDED"])
+        facts["elf.soname"] = tags["DT_SONAME"][0] if tags["DT_SONAME"] else None
+        facts["elf.rpath"] = _split(tags["DT_RPATH"])
+        facts["elf.runpath"] = _split(tags["DT_RUNPATH"])
+
+        stack_note = None
+        if e_type == "ET_REL":
+            note = elf.get_section_by_name(".note.GNU-stack")
+            if note is not None:
+                stack_note = "exec" if note["sh_flags"] & SHF_EXECINSTR else "noexec"
+        facts["elf.stack_note"] = stack_note
+
+        needs: list[tuple[str, str, int, int]] = []
+        versym = None
+        for section in elf.iter_sections():
+            if isinstance(section, GNUVerNeedSection):
+                for verneed, auxiliaries in section.iter_versions():
+                    for aux in auxiliaries:
+                        needs.append((verneed.name, aux.name, aux["vna_flags"], aux["vna_other"]))
+            elif isinstance(section, GNUVerSymSection) and versym is None:
+                versym = section
+        facts["elf.version_needs"] = _version_needs(needs, _pyelf_versioned_symbols(versym, needs))
+    return facts
+
+
+def _pyelf_abi_tag(notes: Iterable[Any]) -> tuple[str, str] | None:
+    for note in notes:
+        if note["n_name"] == "GNU" and note["n_type"] == "NT_GNU_ABI_TAG":
+            desc = note["n_desc"]
+            os_name = PYELF_ABI_OS.get(desc["abi_os"], str(desc["abi_os"]))
+            return os_name, f"{desc['abi_major']}.{desc['abi_minor']}.{desc['abi_tiny']}"
+    return None
+
+
+def _pyelf_versioned_symbols(versym: GNUVerSymSection | None, needs: list) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    if versym is None or not needs:
+        return found
+    wanted = {other for *_, other in needs}
+    # GNUVerSymSection.iter_symbols() parses every dynsym entry too (4 s for libLLVM's 46k
+    # symbols); parse the .gnu.version array with pyelftools' own Elf_Versym struct instead
+    # and name only the symbols that matter.
+    entries = struct_parse(Array(versym.num_symbols(), versym.structs.Elf_Versym), versym.stream,
+                           versym["sh_offset"])
+    for index, entry in enumerate(entries):
+        ndx = entry["ndx"]
+        if isinstance(ndx, int) and ndx & ~VERSYM_HIDDEN in wanted:  # str: VER_NDX_LOCAL/GLOBAL
+            found.setdefault(ndx & ~VERSYM_HIDDEN, set()).add(versym.symboltable.get_symbol(index).name)
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# LIEF
+# --------------------------------------------------------------------------------------
+
+lief.logging.disable()
+
+
+def _lief_config() -> lief.ELF.ParserConfig:
+    config = lief.ELF.ParserConfig()
+    config.parse_relocations = False
+    config.parse_symtab_symbols = False
+    config.parse_overlay = False
+    config.parse_dyn_symbols = True  # needed for the symbols bound to each version
+    config.parse_symbol_versions = True
+    config.parse_notes = True
+    return config
+
+
+_LIEF_CONFIG = _lief_config()
+
+
+def _text(value: str | bytes) -> str:
+    # LIEF returns bytes for names that are not valid UTF-8.
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+
+
+def lief_facts(path: str) -> Facts:
+    with warnings.catch_warnings():  # "N is not a valid TYPE" per unknown segment type
+        warnings.simplefilter("ignore")
+        binary = lief.ELF.parse(path, _LIEF_CONFIG)
+        if binary is None:
+            return {name: Failed("lief.ELF.parse returned None") for name in FACTS}
+        return _lief_facts(binary)
+
+
+def _lief_facts(binary: lief.ELF.Binary) -> Facts:
+    header = binary.header
+    arch = header.machine_type
+    arch_name = getattr(arch, "name", None)
+    elf_class = {"ELF32": 32, "ELF64": 64}.get(header.identity_class.name, Failed(str(header.identity_class)))
+    endian = {"LSB": "little", "MSB": "big"}.get(header.identity_data.name, Failed(str(header.identity_data)))
+    file_type = header.file_type
+    facts: Facts = {
+        "elf.class": elf_class,
+        "elf.endian": endian,
+        "elf.machine": LIEF_MACHINES.get(arch_name, f"EM_{int(arch)}"),
+        "elf.type": getattr(file_type, "name", None) or f"{int(file_type):#x}",
+        "elf.interpreter": _text(binary.interpreter) if binary.has_interpreter else None,
+    }
+    flags = lief.ELF.Segment.FLAGS
+    facts["elf.gnu_stack"] = tuple(
+        ("R" if seg.has(flags.R) else "") + ("W" if seg.has(flags.W) else "") + ("X" if seg.has(flags.X) else "")
+        for seg in binary.segments if seg.type == lief.ELF.Segment.TYPE.GNU_STACK)
+
+    stack_note = None
+    if facts["elf.type"] == "REL":
+        note = binary.get_section(".note.GNU-stack")
+        if note is not None:
+            stack_note = "exec" if note.has(lief.ELF.Section.FLAGS.EXECINSTR) else "noexec"
+    facts["elf.stack_note"] = stack_note
+
+    tag = lief.ELF.DynamicEntry.TAG
+    entries = list(binary.dynamic_entries)
+    facts["elf.needed"] = tuple(_text(e.name) for e in entries if e.tag == tag.NEEDED)
+    sonames = [_text(e.name) for e in entries if e.tag == tag.SONAME]
+    facts["elf.soname"] = sonames[0] if sonames else None
+    facts["elf.rpath"] = _split(_text(e.rpath) for e in entries if e.tag == tag.RPATH)
+    facts["elf.runpath"] = _split(_text(e.runpath) for e in entries if e.tag == tag.RUNPATH)
+
+    needs = [(_text(req.name), _text(aux.name), aux.flags, aux.other)
+             for req in binary.symbols_version_requirement for aux in req.get_auxiliary_symbols()]
+    symbols: dict[int, set[str]] = {}
+    if needs:
+        wanted = {other for *_, other in needs}
+        for symbol in binary.dynamic_symbols:
+            if symbol.has_version:
+                index = symbol.symbol_version.value & ~VERSYM_HIDDEN
+                if index in wanted:
+                    symbols.setdefault(index, set()).add(_text(symbol.name))
+    facts["elf.version_needs"] = _version_needs(needs, symbols)
+
+    abi_tag = None
+    for note in binary.notes:
+        if isinstance(note, lief.ELF.NoteAbi) and _text(note.name) == "GNU":
+            abi = note.abi
+            os_name = LIEF_ABI_OS.get(getattr(abi, "name", None), str(int(abi)) if abi is not None else "None")
+            abi_tag = (os_name, ".".join(str(v) for v in note.version))
+            break
+    facts["elf.abi_tag"] = abi_tag
+    return facts
+
+
+# --------------------------------------------------------------------------------------
+# Comparison and report
+# --------------------------------------------------------------------------------------
+
+
+class FileResult(NamedTuple):
+    path: str
+    binlint: Facts
+    pyelftools: Facts | None  # None: pyelftools could not parse the file
+    pyelftools_error: str | None
+    lief: Facts
+
+
+class Mismatch(NamedTuple):
+    file: str
+    fact: str
+    binlint: Any
+    pyelftools: Any
+    lief: Any
+
+
+_NOT_COMPARED = "(not compared)"
+
+
+def compute(path: str) -> FileResult:
+    binlint = binlint_facts(path)
+    try:
+        pyelf, pyelf_error = pyelftools_facts(path), None
+    except Exception as err:  # noqa: BLE001 - any pyelftools failure is reported, not raised
+        pyelf, pyelf_error = None, f"{type(err).__name__}: {err}"
+    try:
+        lief_values = lief_facts(path)
+    except Exception as err:  # noqa: BLE001
+        lief_values = {name: Failed(f"{type(err).__name__}: {err}") for name in FACTS}
+    return FileResult(path, binlint, pyelf, pyelf_error, lief_values)
+
+
+def compare(file_key: str, result: FileResult, used: set[OracleException] | None = None) -> list[Mismatch]:
+    """Every fact on which binlint and the (non-excepted) oracles do not all agree."""
+    mismatches = []
+    for fact in FACTS:
+        values = {"binlint": result.binlint[fact]}
+        shown = {}
+        for oracle, facts in (("pyelftools", result.pyelftools), ("lief", result.lief)):
+            exc = _exception_for(file_key, fact, oracle)
+            if facts is None:
+                shown[oracle] = _NOT_COMPARED
+            elif exc is not None:
+                shown[oracle] = facts[fact]
+                if used is not None:
+                    used.add(exc)
+            else:
+                values[oracle] = shown[oracle] = facts[fact]
+        if not _all_equal(list(values.values())):
+            mismatches.append(Mismatch(file_key, fact, values["binlint"], shown["pyelftools"], shown["lief"]))
+    return mismatches
+
+
+def _all_equal(values: list[Any]) -> bool:
+    if any(isinstance(v, Failed) for v in values):
+        return False
+    return all(v == values[0] for v in values[1:])
+
+
+def _show(value: Any, reference: Any = None, limit: int = 400) -> str:
+    """A compact rendering; for set-valued facts only the difference from `reference`."""
+    if isinstance(value, frozenset) and isinstance(reference, frozenset) and value is not reference:
+        extra, missing = value - reference, reference - value
+        text = f"+{_sorted_repr(extra)} -{_sorted_repr(missing)}" if (extra or missing) else "(same)"
+    elif isinstance(value, frozenset):
+        text = _sorted_repr(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+def _sorted_repr(items: frozenset) -> str:
+    def item_repr(item: Any) -> str:
+        if isinstance(item, tuple):
+            return "(" + ", ".join(_sorted_repr(x) if isinstance(x, frozenset) else repr(x) for x in item) + ")"
+        return repr(item)
+    return "{" + ", ".join(sorted(item_repr(i) for i in items)) + "}"
+
+
+def format_report(mismatches: list[Mismatch]) -> str:
+    lines = []
+    for m in mismatches:
+        lines.append(f"{m.file}  {m.fact}")
+        lines.append(f"    binlint:    {_show(m.binlint)}")
+        for oracle, value in (("pyelftools", m.pyelftools), ("lief", m.lief)):
+            relative = m.binlint if isinstance(m.binlint, frozenset) else None
+            lines.append(f"    {oracle + ':':<11} {_show(value, relative)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# The fixtures
+# --------------------------------------------------------------------------------------
+
+ELF_FIXTURES = fixture_names("elf") + fixture_names("cross")
+
+
+@pytest.mark.parametrize("name", ELF_FIXTURES)
+def test_fixture_facts_agree(artifacts, name: str) -> None:
+    result = compute(str(artifacts.path(name)))
+    assert result.pyelftools_error is None, f"pyelftools cannot parse fixture {name}: {result.pyelftools_error}"
+    mismatches = compare(name, result)
+    assert not mismatches, "binlint, pyelftools and LIEF disagree:\n" + format_report(mismatches)
+
+
+# --------------------------------------------------------------------------------------
+# The system libraries
+# --------------------------------------------------------------------------------------
+
+
+def system_elf_files(top: Path = SYSTEM_DIR) -> list[str]:
+    """Regular ELF files under `top`, symlinks skipped, hard links once; largest first."""
+    found: list[tuple[int, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for root, _dirs, files in os.walk(top):  # does not descend into symlinked directories
+        for filename in files:
+            path = os.path.join(root, filename)
+            try:
+                st = os.lstat(path)
+                if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                with open(path, "rb") as f:
+                    if f.read(4) != b"\x7fELF":
+                        continue
+            except OSError:
+                continue
+            found.append((st.st_size, path))
+    # Largest first, so the long files do not end up alone at the tail of the pool.
+    return [path for _size, path in sorted(found, reverse=True)]
+
+
+def _map(function: Callable[[str], FileResult], paths: list[str]) -> list[FileResult]:
+    workers = min(2, os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(p) for p in paths]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return list(pool.imap_unordered(function, paths, chunksize=1))
+
+
+@pytest.mark.skipif(not SYSTEM_DIR.is_dir(), reason=f"{SYSTEM_DIR} does not exist on this system")
+def test_system_libraries_agree() -> None:
+    paths = system_elf_files()
+    assert len(paths) >= 50, f"only {len(paths)} ELF files under {SYSTEM_DIR}: not a meaningful corpus"
+    results = sorted(_map(compute, paths), key=lambda r: r.path)
+
+    mismatches: list[Mismatch] = []
+    used: set[OracleException] = set()
+    unparsed = []
+    for result in results:
+        key = os.path.relpath(result.path, SYSTEM_DIR)
+        if result.pyelftools_error is not None:
+            unparsed.append(f"{key}: {result.pyelftools_error}")
+        mismatches += compare(key, result, used)
+
+    summary = [f"{len(results)} ELF files under {SYSTEM_DIR} compared on {len(FACTS)} facts: "
+               f"{len(mismatches)} disagreements in {len({m.file for m in mismatches})} files"]
+    if unparsed:
+        summary.append(f"pyelftools cannot parse {len(unparsed)} files (compared with LIEF only):")
+        summary += [f"    {line}" for line in unparsed]
+    stale = [e for e in ORACLE_EXCEPTIONS if e not in used and e.files & {os.path.relpath(p, SYSTEM_DIR)
+                                                                         for p in paths}]
+    summary += [f"oracle exception never needed (stale?): {e}" for e in stale]
+    print("\n".join(summary))
+
+    assert len(unparsed) <= MAX_PYELFTOOLS_FAILURES, "\n".join(summary)
+    assert not mismatches, "\n".join(summary) + "\n" + format_report(mismatches)

@@ -1,0 +1,309 @@
+"""The rule table: which built-in rule fires on which test artifact, under which target.
+
+``TABLE`` is the one place that says what every built-in rule does; test_rules_meta.py
+makes sure it names every rule. The explicit tests below it check what a user reads in a
+finding: the rule id, the path, the severity and the evidence in the message.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from binlint.discover import discover
+from binlint.engine import Finding, check
+from binlint.rules import SEVERITIES, Rule, load_rules
+from binlint.targets import TARGETS
+from conftest import FIXTURE_KINDS, Artifacts, fixture_names, require_tool
+
+Target = dict[str, str]
+Row = tuple[str, Target, list[str], list[str]]
+
+BAD = fixture_names("bad")  # the malformed ELF files
+
+
+def others(*fires_on: str) -> list[str]:
+    """Every fixture except `fires_on`: a rule row is checked against all of them."""
+    unknown = set(fires_on) - set(FIXTURE_KINDS)
+    assert not unknown, f"not fixtures: {sorted(unknown)}"
+    return [name for name in fixture_names() if name not in fires_on]
+
+
+def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
+    return (rule_id, target, fires_on, others(*fires_on))
+
+
+# Executables linked against glibc >= 2.34 need __libc_start_main@GLIBC_2.34.
+GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
+                  "aarch64-exe", "aarch64-nostack-exe", "i686-exe"]
+
+# (rule id, target, fixtures it fires on, fixtures it stays quiet on)
+TABLE: list[Row] = [
+    # A shared object or executable whose PT_GNU_STACK asks for RWX; objects are another rule.
+    row("executable-stack", {}, ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib"]),
+    row("executable-stack", {"glibc": "2.17"},
+        ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib"]),
+    # No fixture imports GLIBC_PRIVATE; test_glibc_private_symbol builds ones that do.
+    row("glibc-private-symbol", {}, []),
+    # Never runs without a target: binlint takes no baseline from the machine it runs on.
+    row("glibc-version-above-target", {}, []),
+    row("glibc-version-above-target", {"glibc": "2.17"}, ["glibc-new-lib", *GLIBC_234_EXES]),
+    row("glibc-version-above-target", {"glibc": "2.24"}, ["glibc-new-lib", *GLIBC_234_EXES]),
+    row("glibc-version-above-target", {"glibc": "2.25"}, GLIBC_234_EXES),  # equal is not above
+    row("glibc-version-above-target", {"glibc": "2.33"}, GLIBC_234_EXES),
+    row("glibc-version-above-target", {"glibc": "2.34"}, []),
+    row("glibc-version-above-target", {"glibc": "2.40"}, []),
+    # Versions compare as numbers: 2.14 and 2.25 are above 2.9.
+    row("glibc-version-above-target", {"glibc": "2.9"}, ["glibc-new-lib", *GLIBC_234_EXES]),
+    # Only where the architecture's default is an executable stack (not aarch64).
+    row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
+    row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec"]),
+    # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
+    row("object-executable-stack", {}, ["asm-nonote-obj", "asm-execnote-obj"]),
+    row("unreadable-artifact", {}, BAD),
+    row("unreadable-artifact", {"glibc": "2.17"}, BAD),
+]
+
+# Every target binlint knows, for the runs that must exercise every rule.
+ALL_TARGETS: Target = {"glibc": "2.17"}
+
+
+def _row_id(r: Row) -> str:
+    rule_id, target, _, _ = r
+    return rule_id + "".join(f"[{k}={v}]" for k, v in target.items())
+
+
+@pytest.fixture(scope="module")
+def rules() -> list[Rule]:
+    return load_rules()
+
+
+def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
+    return check(discover([str(path)]), rules, target)
+
+
+def build(artifacts: Artifacts, names: list[str]) -> tuple[dict[str, Path], list[str]]:
+    """Paths of the fixtures that can be built here, and what could not (missing tools).
+
+    Under CI (strict mode) conftest fails instead of skipping, so nothing is left out there.
+    """
+    paths: dict[str, Path] = {}
+    missing: list[str] = []
+    for name in names:
+        try:
+            paths[name] = artifacts.path(name)
+        except pytest.skip.Exception as skipped:
+            missing.append(f"{name}: {skipped.msg}")
+    return paths, missing
+
+
+def only(findings: list[Finding], rule_id: str) -> Finding:
+    hits = [f for f in findings if f.rule == rule_id]
+    assert len(hits) == 1, f"expected one {rule_id} finding, got {findings}"
+    return hits[0]
+
+
+# --------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id, target, fires_on, quiet_on", TABLE, ids=[_row_id(r) for r in TABLE])
+def test_rule_table(artifacts: Artifacts, rules: list[Rule], rule_id: str, target: Target,
+                    fires_on: list[str], quiet_on: list[str]) -> None:
+    assert not set(fires_on) & set(quiet_on), "a fixture cannot both fire and stay quiet"
+    paths, missing = build(artifacts, [*fires_on, *quiet_on])
+    fired = {(f.rule, name) for name, path in paths.items() for f in run(path, rules, target)}
+    expected = {(rule_id, name) for name in fires_on if name in paths}
+    quiet = {(rule_id, name) for name in quiet_on if name in paths}
+    assert {pair for pair in fired if pair[0] == rule_id} == expected
+    assert not fired & quiet
+    if missing:
+        pytest.skip("checked the others; could not build " + "; ".join(missing))
+
+
+# --------------------------------------------------------------------------
+# What a user reads: rule, path, severity
+# --------------------------------------------------------------------------
+
+# (rule, fixture, target, severity)
+SEVERITY_CASES = [
+    # glibc 2.41 refuses to dlopen a library with an executable stack: an error.
+    ("executable-stack", "execstack-lib", {}, "error"),
+    ("executable-stack", "i686-execstack-lib", {}, "error"),
+    ("executable-stack", "asm-nonote-lib", {}, "error"),
+    # An executable still starts: a warning.
+    ("executable-stack", "execstack-exe", {}, "warning"),
+    ("missing-gnu-stack", "nostack-lib", {}, "error"),
+    ("missing-gnu-stack", "nostack-exe", {}, "warning"),
+    ("object-executable-stack", "asm-nonote-obj", {}, "error"),
+    ("object-executable-stack", "asm-execnote-obj", {}, "error"),
+    ("glibc-version-above-target", "glibc-new-lib", {"glibc": "2.17"}, "error"),
+    ("glibc-version-above-target", "clean-exe", {"glibc": "2.17"}, "error"),
+    ("non-elf-executable", "pyc-exec", {}, "error"),
+    *[("unreadable-artifact", name, {}, "error") for name in BAD],
+]
+
+
+@pytest.mark.parametrize("rule_id, name, target, severity", SEVERITY_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in SEVERITY_CASES])
+def test_finding_rule_path_severity(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str,
+                                    target: Target, severity: str) -> None:
+    path = artifacts.path(name)
+    finding = only(run(path, rules, target), rule_id)
+    assert (finding.rule, finding.path, finding.severity) == (rule_id, str(path), severity)
+
+
+# (rule, fixture that must NOT produce it): the cases a careless rule gets wrong.
+QUIET_CASES = [
+    ("missing-gnu-stack", "nostack-lib-as-aarch64"),  # aarch64: no header means a non-exec stack
+    ("missing-gnu-stack", "aarch64-nostack-exe"),
+    ("missing-gnu-stack", "static-exe"),
+    ("object-executable-stack", "clean-obj"),
+    ("object-executable-stack", "aarch64-nonote-obj"),
+    ("executable-stack", "asm-execnote-obj"),  # objects are object-executable-stack's
+    ("executable-stack", "clean-lib"),
+    ("non-elf-executable", "pyc-noexec"),
+    ("non-elf-executable", "script-exec"),
+    ("non-elf-executable", "data-noexec"),
+    ("non-elf-executable", "garbage-elf"),  # executable, but ELF: unreadable-artifact's
+]
+
+
+@pytest.mark.parametrize("rule_id, name", QUIET_CASES, ids=[f"{r}-{n}" for r, n in QUIET_CASES])
+def test_rule_stays_quiet(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str) -> None:
+    findings = run(artifacts.path(name), rules, ALL_TARGETS)
+    assert rule_id not in {f.rule for f in findings}
+
+
+# --------------------------------------------------------------------------
+# Evidence in the message
+# --------------------------------------------------------------------------
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+# (rule, fixture, target, substrings the message must contain)
+MESSAGE_CASES = [
+    ("glibc-version-above-target", "glibc-new-lib", {"glibc": "2.17"}, ["2.17", "GLIBC_2.25", "getrandom"]),
+    ("glibc-version-above-target", "clean-exe", {"glibc": "2.17"}, ["GLIBC_2.34", "__libc_start_main"]),
+    ("non-elf-executable", "pyc-exec", {}, [f"Python {PYTHON}", "0755"]),
+    ("non-elf-executable", "pe-exec", {}, ["PE", "0755"]),
+    ("non-elf-executable", "jar-exec", {}, ["zip", "0755"]),
+    ("non-elf-executable", "text-exec", {}, ["#!", "0755"]),
+    ("executable-stack", "execstack-lib", {}, ["RWX"]),
+    ("executable-stack", "i686-execstack-lib", {}, ["RWX"]),
+    ("missing-gnu-stack", "nostack-lib", {}, ["x86_64", "PT_GNU_STACK"]),
+    ("object-executable-stack", "asm-nonote-obj", {}, [".note.GNU-stack"]),
+    ("object-executable-stack", "asm-execnote-obj", {}, ["exec", ".note.GNU-stack"]),
+    ("unreadable-artifact", "truncated-header", {}, ["truncated", "header"]),
+    ("unreadable-artifact", "truncated-phdrs", {}, ["truncated", "program header"]),
+    ("unreadable-artifact", "truncated-dynamic", {}, ["truncated", "dynamic"]),
+    ("unreadable-artifact", "garbage-elf", {}, ["ELF class"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, name, target, expected", MESSAGE_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in MESSAGE_CASES])
+def test_message_evidence(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str,
+                          target: Target, expected: list[str]) -> None:
+    message = only(run(artifacts.path(name), rules, target), rule_id).message
+    assert {s for s in expected if s not in message} == set(), message
+
+
+def test_glibc_message_leaves_out_versions_the_target_has(artifacts: Artifacts, rules: list[Rule]) -> None:
+    finding = only(run(artifacts.path("glibc-new-lib"), rules, {"glibc": "2.17"}), "glibc-version-above-target")
+    assert "GLIBC_2.14" not in finding.message and "memcpy" not in finding.message
+    assert [item["version"] for item in finding.evidence] == ["GLIBC_2.25"]
+
+
+def test_glibc_message_names_the_highest_version_first(artifacts: Artifacts, rules: list[Rule]) -> None:
+    finding = only(run(artifacts.path("glibc-new-lib"), rules, {"glibc": "2.2"}), "glibc-version-above-target")
+    versions = ["GLIBC_2.25", "GLIBC_2.14", "GLIBC_2.2.5"]
+    assert [item["version"] for item in finding.evidence] == versions
+    positions = [finding.message.find(v) for v in versions]
+    assert -1 not in positions and positions == sorted(positions), finding.message
+    # each version is followed by the symbols bound to it
+    for version, symbol in zip(versions, ["getrandom", "memcpy", "__cxa_finalize"]):
+        assert f"{version} ({symbol}" in finding.message
+
+
+def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule]) -> None:
+    # Broken files in a directory get their finding; the good file next to them is still checked.
+    names = [*BAD, "execstack-lib"]
+    paths = {artifacts.path(name).name: name for name in names}
+    directory = artifacts.path("execstack-lib").parent
+    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, ALL_TARGETS)
+             if Path(f.path).name in paths}
+    assert fired == {*(("unreadable-artifact", name) for name in BAD), ("executable-stack", "execstack-lib")}
+
+
+# --------------------------------------------------------------------------
+# glibc-private-symbol: no conftest fixture imports GLIBC_PRIVATE, so build some here
+# --------------------------------------------------------------------------
+
+PRIVATE_SYMBOL = "__res_iclose"  # libc.so.6, version GLIBC_PRIVATE
+
+
+def build_private_symbol_lib(directory: Path, soname: str | None) -> Path:
+    """A shared library calling a GLIBC_PRIVATE function of libc, with the given soname."""
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / "private.c"
+    source.write_text(f"extern void {PRIVATE_SYMBOL}(void *, int);\n"
+                      f"void binlint_private(void) {{ {PRIVATE_SYMBOL}(0, 0); }}\n")
+    out = directory / f"{soname or 'nosoname'}.bin"
+    soname_flag = [f"-Wl,-soname,{soname}"] if soname else []
+    # --no-undefined: fail here, rather than build a file without the private version.
+    subprocess.run([require_tool("gcc"), "-shared", "-fPIC", "-Wl,-z,noexecstack", "-Wl,--no-undefined",
+                    *soname_flag, str(source), "-o", str(out)], check=True, capture_output=True, text=True)
+    assert b"GLIBC_PRIVATE" in out.read_bytes(), f"{PRIVATE_SYMBOL} did not bind to GLIBC_PRIVATE"
+    return out
+
+
+# (soname, fires): glibc's own libraries may use GLIBC_PRIVATE, nobody else may.
+PRIVATE_CASES = [
+    ("libpriv.so.1", True),
+    (None, True),
+    ("libcrypto.so.3", True),  # not libcrypt
+    ("libcfoo.so.1", True),  # not libc
+    ("libc.so.6", False),
+    ("libresolv.so.2", False),
+    ("libnss_files.so.2", False),
+    ("ld-linux-x86-64.so.2", False),
+]
+
+
+@pytest.mark.parametrize("soname, fires", PRIVATE_CASES, ids=[str(s) for s, _ in PRIVATE_CASES])
+def test_glibc_private_symbol(tmp_path: Path, rules: list[Rule], soname: str | None, fires: bool) -> None:
+    path = build_private_symbol_lib(tmp_path, soname)
+    findings = run(path, rules, ALL_TARGETS)
+    assert {f.rule for f in findings} == ({"glibc-private-symbol"} if fires else set())
+    if fires:
+        finding = only(findings, "glibc-private-symbol")
+        assert (finding.path, finding.severity) == (str(path), "error")
+        assert "libc.so.6" in finding.message and PRIVATE_SYMBOL in finding.message
+
+
+# --------------------------------------------------------------------------
+# Every rule over every fixture
+# --------------------------------------------------------------------------
+
+
+def test_all_targets_cover_every_target_binlint_knows() -> None:
+    assert set(ALL_TARGETS) == set(TARGETS)
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_every_rule_over_every_fixture(artifacts: Artifacts, rules: list[Rule], name: str) -> None:
+    assert all(r.targets <= ALL_TARGETS.keys() for r in rules), "some rule would not run"
+    path = artifacts.path(name)
+    for target in ({}, ALL_TARGETS, {"glibc": "2.40"}, {"glibc": "1.0"}):
+        findings = run(path, rules, target)  # must not raise
+        assert {f.path for f in findings} <= {str(path)}
+        assert {f.severity for f in findings} <= set(SEVERITIES)
+        fired = {f.rule for f in findings}
+        if name in BAD:
+            assert fired == {"unreadable-artifact"}, target
+        else:
+            assert "unreadable-artifact" not in fired, (target, findings)

@@ -1,0 +1,238 @@
+"""The built-in rule files themselves: complete help, covered by the rule table, valid
+against the schema with both validators, generated docs current, messages that render."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+import pytest
+import yaml
+
+from binlint.discover import discover
+from binlint.engine import check
+from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
+from conftest import Artifacts
+from test_rules import TABLE, build_private_symbol_lib
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "binlint" / "rule.schema.json"
+RULE_FILES = sorted(builtin_rules_dir().glob("*.yaml"))
+HELP_SECTIONS = ("what", "error", "why", "fix")
+
+# Text that the loader, linker, shell or Python really prints, one per rule: the `error`
+# help section must quote at least one of its rule's, so users can find the rule by the
+# message they got. (glibc elf/dl-load.c and dl-version.c, GNU ld, strerror(ENOEXEC).)
+REAL_MESSAGES: dict[str, tuple[str, ...]] = {
+    "executable-stack": ("cannot enable executable stack as shared object requires",),
+    "glibc-private-symbol": ("version `GLIBC_PRIVATE' not found (required by", "undefined symbol:"),
+    "glibc-version-above-target": ("' not found (required by",),
+    "missing-gnu-stack": ("cannot enable executable stack as shared object requires",),
+    "non-elf-executable": ("Exec format error",),
+    "object-executable-stack": ("missing .note.GNU-stack section implies executable stack",),
+    "unreadable-artifact": ("file too short", "invalid ELF header", "Exec format error"),
+}
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def rule_ids_on_disk() -> set[str]:
+    return {path.stem for path in RULE_FILES}
+
+
+def test_there_are_builtin_rules() -> None:
+    assert RULE_FILES, f"no rule files in {builtin_rules_dir()}"
+
+
+# --------------------------------------------------------------------------
+# Each rule file
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_rule_id_is_file_stem(path: Path) -> None:
+    assert load_yaml(path)["id"] == path.stem
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_help_sections_are_all_there_and_non_empty(path: Path) -> None:
+    help_ = load_yaml(path)["help"]
+    assert {s for s in HELP_SECTIONS if not str(help_.get(s) or "").strip()} == set()
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_error_section_quotes_a_real_message(path: Path) -> None:
+    assert path.stem in REAL_MESSAGES, f"add the real error text of {path.stem} to REAL_MESSAGES"
+    lines = [line.strip() for line in load_yaml(path)["help"]["error"].splitlines() if line.strip()]
+    quoted = {line for line in lines for text in REAL_MESSAGES[path.stem] if text in line}
+    assert quoted, f"none of {lines} quotes any of {REAL_MESSAGES[path.stem]}"
+
+
+def test_real_messages_are_only_for_existing_rules() -> None:
+    assert set(REAL_MESSAGES) <= rule_ids_on_disk()
+
+
+# --------------------------------------------------------------------------
+# The rule table covers exactly the built-in rules
+# --------------------------------------------------------------------------
+
+
+def test_every_builtin_rule_is_in_the_table() -> None:
+    assert rule_ids_on_disk() - {rule_id for rule_id, *_ in TABLE} == set()
+
+
+def test_every_table_rule_exists() -> None:
+    assert {rule_id for rule_id, *_ in TABLE} - rule_ids_on_disk() == set()
+
+
+def test_loaded_rules_are_the_files() -> None:
+    assert {r.id for r in load_rules()} == rule_ids_on_disk()
+
+
+# --------------------------------------------------------------------------
+# Schema: jsonschema and the generated fastjsonschema validator agree
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return schema
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_rule_file_validates_with_jsonschema(schema: dict[str, Any], path: Path) -> None:
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
+              for e in jsonschema.Draft7Validator(schema).iter_errors(load_yaml(path))]
+    assert errors == []
+
+
+def _valid_rule() -> dict[str, Any]:
+    return load_yaml(builtin_rules_dir() / "executable-stack.yaml")
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    data = _valid_rule()
+    for key, value in changes.items():
+        key = key.replace("_", "-")
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+# Documents on both sides of the schema's edges; the two validators must agree on each.
+SCHEMA_EDGE_CASES = {
+    "valid": _with(),
+    "unknown-key": _with(colour="red"),
+    "missing-help": _with(help=None),
+    "bad-slug": _with(id="Executable_Stack"),
+    "bad-severity": _with(severity="fatal"),
+    "empty-formats": _with(formats=[]),
+    "duplicate-formats": _with(formats=["elf", "elf"]),
+    "bool-security-severity": _with(security_severity=True),
+    "zero-security-severity": _with(security_severity=0),
+    "ten-security-severity": _with(security_severity=10),
+    "unknown-operator": _with(when={"fact": "elf.type", "equal": "DYN"}),
+    "empty-condition": _with(when={}),
+    "empty-all": _with(when={"all": []}),
+    "target-operand": _with(when={"fact": "elf.soname", "version-above": {"target": "glibc"}}),
+    "target-operand-extra": _with(when={"fact": "elf.soname", "version-above": {"target": "glibc", "x": 1}}),
+    "in-not-array": _with(when={"fact": "elf.type", "in": "DYN"}),
+    "exists-not-bool": _with(when={"fact": "elf.soname", "exists": "yes"}),
+    "reference-not-url": _with(references=["ftp://example.org"]),
+    "empty-help-section": _with(help={"what": "", "error": "e", "why": "y", "fix": "f"}),
+    "not-an-object": ["id", "executable-stack"],
+}
+
+
+@pytest.mark.parametrize("name", SCHEMA_EDGE_CASES)
+def test_generated_validator_agrees_with_jsonschema(schema: dict[str, Any], name: str) -> None:
+    from binlint._rule_validator import validate
+
+    document = SCHEMA_EDGE_CASES[name]
+    by_jsonschema = jsonschema.Draft7Validator(schema).is_valid(document)
+    try:
+        validate(document)
+        by_generated = True
+    except fastjsonschema.JsonSchemaException:
+        by_generated = False
+    assert by_generated == by_jsonschema
+    assert by_jsonschema == (name in {"valid", "ten-security-severity", "target-operand"})
+
+
+# --------------------------------------------------------------------------
+# Generated files
+# --------------------------------------------------------------------------
+
+
+def test_generated_files_are_current() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr + "\nrun: python scripts/generate.py"
+
+
+# --------------------------------------------------------------------------
+# Messages render: every placeholder resolves on a firing artifact
+# --------------------------------------------------------------------------
+
+
+def firing_cases() -> list[tuple[str, str, dict[str, str]]]:
+    """(rule, fixture, target) for every fixture each rule fires on in the table."""
+    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    cases = []
+    for rule_id, target, fires_on, _ in TABLE:
+        for name in fires_on:
+            key = (rule_id, name, tuple(sorted(target.items())))
+            if key not in seen:
+                seen.add(key)
+                cases.append((rule_id, name, target))
+    return cases
+
+
+FIRING = firing_cases()
+
+
+def assert_rendered(rule: Rule, message: str) -> None:
+    assert "{" not in message and "}" not in message, f"{rule.id}: unresolved placeholder in {message!r}"
+    assert message.strip(), rule.id
+
+
+@pytest.mark.parametrize("rule_id, name, target", FIRING, ids=[f"{r}-{n}-{t}" for r, n, t in FIRING])
+def test_message_placeholders_resolve(artifacts: Artifacts, rule_id: str, name: str, target: dict[str, str]) -> None:
+    rules = {r.id: r for r in load_rules()}
+    findings = [f for f in check(discover([str(artifacts.path(name))]), list(rules.values()), target)
+                if f.rule == rule_id]
+    assert findings, f"{rule_id} did not fire on {name}"
+    for finding in findings:
+        assert_rendered(rules[rule_id], finding.message)
+
+
+def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> None:
+    rules = {r.id: r for r in load_rules()}
+    path = build_private_symbol_lib(tmp_path, "libpriv.so.1")
+    [finding] = [f for f in check(discover([str(path)]), list(rules.values()), {}) if f.rule == "glibc-private-symbol"]
+    assert_rendered(rules["glibc-private-symbol"], finding.message)
+
+
+def test_every_rule_has_a_firing_case() -> None:
+    # glibc-private-symbol is made to fire by test_rules.test_glibc_private_symbol.
+    assert rule_ids_on_disk() - {rule_id for rule_id, _, _ in FIRING} - {"glibc-private-symbol"} == set()
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_every_message_placeholder_is_a_known_kind(path: Path) -> None:
+    # What the loader checks, seen from the file: facts, target.*, or matches.
+    from binlint.facts import CATALOGUE
+
+    message = load_yaml(path)["message"]
+    names = set(PLACEHOLDER.findall(message))
+    assert {n for n in names if n not in CATALOGUE and n != "matches" and not n.startswith("target.")} == set()
