@@ -14,14 +14,14 @@ Lookup = Callable[[str], Any]  # fact name -> value
 Compiled = Callable[[Lookup, dict], Matches]  # (lookup, target) -> matches
 
 
-def _version(text: Any) -> tuple[int, ...] | None:
+def version(text: Any) -> tuple[int, ...] | None:
     if not isinstance(text, str) or not re.fullmatch(r"\d+(\.\d+)*", text):
         return None
     return tuple(int(p) for p in text.split("."))
 
 
 def _version_above(value: Any, operand: Any) -> bool:
-    mine, theirs = _version(value), _version(operand)
+    mine, theirs = version(value), version(operand)
     return mine is not None and theirs is not None and mine > theirs
 
 

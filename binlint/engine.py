@@ -79,6 +79,8 @@ def show(value: Any) -> str:
         return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={show(v)}" for k, v in value.items())
     if isinstance(value, list):
         shown = ", ".join(show(v) for v in value[:EVIDENCE_SHOWN])
         more = len(value) - EVIDENCE_SHOWN

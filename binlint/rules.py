@@ -17,6 +17,18 @@ from binlint.targets import TARGETS
 
 SEVERITIES = ("error", "warning", "note")  # the SARIF levels, most severe first
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
+TARGET_OPERATORS = ("version-above",)
+_PYTHON_TYPES = {"bool": (bool,), "int": (int,), "str": (str,), "str?": (str, type(None))}
+
+
+def _is_a(value: Any, fact_type: str) -> bool:
+    if isinstance(value, bool) and fact_type != "bool":
+        return False  # bool is an int to Python, not to a rule author
+    return isinstance(value, _PYTHON_TYPES.get(fact_type, ()))
+
+
+def _type_name(fact_type: str) -> str:
+    return {"bool": "boolean", "int": "whole number", "str": "string", "str?": "string (or null)"}.get(fact_type, fact_type)
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
     for directory in [builtin_rules_dir(), *map(Path, extra_dirs)]:
         if not directory.is_dir():
             raise BinlintError(f"rule directory not found: {directory}")
-        for path in sorted(directory.glob("*.yaml")):
+        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
             rule = load_rule(path)
             if rule.id in rules:
                 raise BinlintError(f"{path}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
@@ -61,15 +73,29 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
     return sorted(rules.values(), key=lambda r: r.id)
 
 
+class _RuleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML that refuses duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_rule(path: Path) -> Rule:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise BinlintError(f"{path}: {where}invalid YAML: {getattr(err, 'problem', None) or err}") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise BinlintError(f"{path}: cannot read: {err}") from None
+    try:
+        data = yaml.load(text, Loader=_RuleYamlLoader)
+    except yaml.YAMLError as err:
+        raise BinlintError(f"{path}: {_yaml_problem(err, text)}") from None
     try:
         validate(data)
     except JsonSchemaException as err:
@@ -77,6 +103,18 @@ def load_rule(path: Path) -> Rule:
         message = err.message.removeprefix(err.name).strip()
         raise BinlintError(f"{path}: {field}: {message}") from None
     return RuleChecker(path, data).rule()
+
+
+def _yaml_problem(err: yaml.YAMLError, text: str) -> str:
+    mark = getattr(err, "problem_mark", None)
+    if mark is not None:
+        line = mark.line + 1
+    elif getattr(err, "position", None) is not None:  # reader errors: bad characters
+        line = text.count("\n", 0, err.position) + 1  # type: ignore[attr-defined]
+    else:
+        line = None
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"line {line}: invalid YAML: {problem}" if line else f"invalid YAML: {problem}"
 
 
 class RuleChecker:
@@ -151,13 +189,30 @@ class RuleChecker:
             target = operand["target"]
             if target not in TARGETS:
                 raise self.fail(f"{field}.{op}", f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+            if op not in TARGET_OPERATORS:
+                raise self.fail(f"{field}.{op}", f"targets are versions: compare them with {', '.join(TARGET_OPERATORS)}")
             self.targets.add(target)
+        else:
+            self.operand(op, operand, fact_type, f"{field}.{op}")
         if op == "matches":
             try:
                 re.compile(operand)
             except re.error as err:
                 raise self.fail(f"{field}.matches", f"invalid regular expression: {err}") from None
         return conditions.compile_leaf(name, op, operand)
+
+    def operand(self, op: str, operand: Any, fact_type: str, field: str) -> None:
+        """The literal an operator compares with must be of the fact's type, or the rule
+        could never fire (YAML reads `2.10` as the number 2.1) or fail at check time."""
+        if op == "in":
+            if not all(_is_a(v, fact_type) for v in operand):
+                raise self.fail(field, f"every value must be a {_type_name(fact_type)}, like the fact")
+        elif op in ("equals", "greater-than", "less-than") and not _is_a(operand, fact_type):
+            raise self.fail(field, f"{operand!r} is not a {_type_name(fact_type)}, like the fact")
+        elif op == "contains" and not isinstance(operand, str):
+            raise self.fail(field, f"{operand!r} is not a string")
+        elif op == "version-above" and conditions.version(operand) is None:
+            raise self.fail(field, f"{operand!r} is not a version such as \"2.17\" (quote it: YAML reads 2.10 as 2.1)")
 
     def subject(self, node: dict[str, Any], field: str, items: dict[str, str] | None) -> tuple[str, str]:
         if items is None:

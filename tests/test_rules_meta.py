@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
 import jsonschema
 import pytest
 import yaml
@@ -156,14 +155,14 @@ SCHEMA_EDGE_CASES = {
 
 @pytest.mark.parametrize("name", SCHEMA_EDGE_CASES)
 def test_generated_validator_agrees_with_jsonschema(schema: dict[str, Any], name: str) -> None:
-    from binlint._rule_validator import validate
+    from binlint._rule_validator import JsonSchemaException, validate
 
     document = SCHEMA_EDGE_CASES[name]
     by_jsonschema = jsonschema.Draft7Validator(schema).is_valid(document)
     try:
         validate(document)
         by_generated = True
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:  # the generated module defines its own
         by_generated = False
     assert by_generated == by_jsonschema
     assert by_jsonschema == (name in {"valid", "ten-security-severity", "target-operand"})

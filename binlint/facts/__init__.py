@@ -16,6 +16,7 @@ DESCRIPTIONS = {
     "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
     "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
     "text": "text without a #! line", "empty": "an empty file", "other": "data of no known format",
+    "unreadable": "a file",
 }
 # Which facts a kind of file has besides the file.* ones.
 FORMAT_FACTS = {"elf": "elf."}

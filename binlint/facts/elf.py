@@ -57,9 +57,11 @@ def gnu_stack(elf: ElfFile) -> list[str]:
 
 
 def stack_note(elf: ElfFile) -> str | None:
-    note = elf.section_named(".note.GNU-stack") if elf.type == 1 else None
-    if note is None:
+    if elf.type != 1:
         return None
+    note = elf.section_named(".note.GNU-stack")
+    if note is None:
+        return "missing"
     return "exec" if note.flags & SHF_EXECINSTR else "noexec"
 
 
@@ -122,8 +124,8 @@ FACTS = {
     "elf.stack_default_executable": Fact("bool", "Without PT_GNU_STACK this architecture's loader gives an "
                                          "executable stack (x86, x86-64, 32-bit Arm and PowerPC, MIPS, s390, "
                                          "SPARC, ...).", lambda e: machine(e) in EXEC_STACK_DEFAULT),
-    "elf.stack_note": Fact("str?", "Relocatable objects: the `.note.GNU-stack` section is `exec` (SHF_EXECINSTR) "
-                           "or `noexec`; null when absent or not an object.", stack_note),
+    "elf.stack_note": Fact("str?", "Relocatable objects: their `.note.GNU-stack` section is `missing`, `exec` "
+                           "(SHF_EXECINSTR) or `noexec`; null for other ELF types.", stack_note),
     "elf.needed": Fact("list[str]", "DT_NEEDED libraries, in order.", lambda e: e.dynamic_strings(DT_NEEDED)),
     "elf.soname": Fact("str?", "DT_SONAME.", lambda e: (e.dynamic_strings(DT_SONAME) or [None])[0]),
     "elf.rpath": Fact("list[str]", "DT_RPATH entries, split at `:`.", lambda e: split_paths(e.dynamic_strings(DT_RPATH))),
