@@ -91,13 +91,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from binlint.docs import formats
     from binlint.rules import load_rules
 
-    rules = load_rules(args.rules)
-    width = max(len(r.id) for r in rules)
-    for r in rules:
-        print(f"{r.id:<{width}}  {r.severity:<7}  {r.group:<12}  {formats(r):<5}  {r.summary}")
+    rows = [(r.id, r.severity, r.group, r.summary) for r in load_rules(args.rules)]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     return EXIT_CLEAN
 
 

@@ -33,15 +33,16 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise BinlintError(f"no such file or directory: {path}") from None
+            what = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+            raise BinlintError(f"{what}: {display(path)}") from None
         except OSError as err:
-            raise BinlintError(f"cannot read {path}: {_reason(err)}") from None
+            raise BinlintError(f"cannot read {display(path)}: {_reason(err)}") from None
         if stat.S_ISDIR(st.st_mode):
             walked = _walk(path)
         elif stat.S_ISREG(st.st_mode):
             walked = iter([(path, st)])
         else:
-            raise BinlintError(f"not a regular file or directory: {path}")
+            raise BinlintError(f"not a regular file or directory: {display(path)}")
         for file_path, file_st in walked:
             key = (file_st.st_dev, file_st.st_ino)
             if key in seen:  # the same file named twice, or a hard link
@@ -91,8 +92,15 @@ def _artifact(path: str, st: os.stat_result) -> Artifact:
         with open(path, "rb") as f:
             head = f.read(HEAD_SIZE)
     except OSError as err:
-        return Artifact(path, path, mode, size, "unreadable", _reason(err))
-    return Artifact(path, path, mode, size, classify(head))
+        return Artifact(display(path), path, mode, size, "unreadable", _reason(err))
+    return Artifact(display(path), path, mode, size, classify(head))
+
+
+def display(path: str) -> str:
+    """`path` as text every report can carry: bytes that are not UTF-8 and control
+    characters (a newline would split a text report's line) become escapes."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _reason(err: OSError) -> str:

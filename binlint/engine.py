@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
+import os
 from typing import Any, Iterable, NamedTuple
 
 from binlint.discover import Artifact
@@ -89,10 +89,12 @@ def show(value: Any) -> str:
 
 
 def fingerprint(rule_id: str, path: str) -> str:
-    """Stable across runs and message rewording: one finding per rule and artifact."""
-    digest = hashlib.sha256(f"{rule_id}\0{normalise(path)}".encode()).hexdigest()
+    """Stable across runs, message rewording and spellings of the path: one finding per
+    rule and artifact, located as SARIF locates it."""
+    digest = hashlib.sha256(f"{rule_id}\0{relative_location(path)}".encode()).hexdigest()
     return f"{digest[:16]}:1"
 
 
-def normalise(path: str) -> str:
-    return re.sub(r"^\./", "", path)
+def relative_location(path: str) -> str:
+    """The path relative to the working directory (SARIF's %SRCROOT%), with / separators."""
+    return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")

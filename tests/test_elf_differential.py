@@ -16,7 +16,8 @@ docstrings of the facts:
     elf.class, elf.endian, elf.machine, elf.type   ELF header
     elf.interpreter                                the first PT_INTERP
     elf.gnu_stack                                  "RWX"-style flags of every PT_GNU_STACK
-    elf.stack_note                                 ET_REL only: .note.GNU-stack present, SHF_EXECINSTR?
+    elf.stack_note                                 ET_REL only: .note.GNU-stack "missing", or "exec" when it
+                                                   has SHF_EXECINSTR, else "noexec"; None for other types
     elf.needed, soname, rpath, runpath             the first PT_DYNAMIC (rpath/runpath split on ':')
     elf.version_needs                              {(library, version, weak, {symbols})}: symbols are
                                                    the dynamic symbols whose .gnu.version index
@@ -250,7 +251,9 @@ def pyelftools_facts(path: str) -> Facts:
         stack_note = None
         if e_type == "ET_REL":
             note = elf.get_section_by_name(".note.GNU-stack")
-            if note is not None:
+            if note is None:
+                stack_note = "missing"
+            else:
                 stack_note = "exec" if note["sh_flags"] & SHF_EXECINSTR else "noexec"
         facts["elf.stack_note"] = stack_note
 
@@ -350,7 +353,9 @@ def _lief_facts(binary: lief.ELF.Binary) -> Facts:
     stack_note = None
     if facts["elf.type"] == "REL":
         note = binary.get_section(".note.GNU-stack")
-        if note is not None:
+        if note is None:
+            stack_note = "missing"
+        else:
             stack_note = "exec" if note.has(lief.ELF.Section.FLAGS.EXECINSTR) else "noexec"
     facts["elf.stack_note"] = stack_note
 

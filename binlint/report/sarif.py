@@ -3,11 +3,11 @@ to %SRCROOT%, fingerprints computed here (upload-sarif cannot hash a binary)."""
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import quote
 
 from binlint import __version__
 from binlint.docs import HOMEPAGE, help_markdown, help_text, help_uri
+from binlint.engine import relative_location
 from binlint.report import Run
 from binlint.rules import Rule
 
@@ -65,5 +65,4 @@ def descriptor(rule: Rule) -> dict:
 
 def uri(path: str) -> str:
     """A relative reference from the working directory, which stands for %SRCROOT%."""
-    relative = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
-    return quote(relative, safe="/")
+    return quote(relative_location(path), safe="/")
