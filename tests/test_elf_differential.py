@@ -70,37 +70,23 @@ FACTS = (
 )
 ORACLES = ("pyelftools", "lief")
 
-# e_machine -> (pyelftools' name, LIEF's lief.ELF.ARCH name, the architecture binlint must
-# report). Numbers from the ELF gABI / glibc's elf.h; names are what uname, wheel tags and
-# Debian use. Anything else must be reported as "EM_<number>".
+# e_machine -> the architecture binlint must report (numbers from the ELF gABI and glibc's
+# elf.h; names as uname, wheel tags and Debian use them). Any other number must be reported
+# as "EM_<number>". Each oracle reads the number with its own parser; the name comes from
+# this table only, so a number a library has no name for (LIEF 1.0: 189, pyelftools: 0x9026)
+# is still compared.
 MACHINES = {
-    2: ("EM_SPARC", "SPARC", "sparc"),
-    3: ("EM_386", "I386", "i386"),
-    4: ("EM_68K", "M68K", "m68k"),
-    8: ("EM_MIPS", "MIPS", "mips"),
-    10: ("EM_MIPS_RS3_LE", "MIPS_RS3_LE", "mips"),
-    15: ("EM_PARISC", "PARISC", "parisc"),
-    18: ("EM_SPARC32PLUS", "SPARC32PLUS", "sparc"),
-    20: ("EM_PPC", "PPC", "ppc"),
-    21: ("EM_PPC64", "PPC64", "ppc64"),
-    22: ("EM_S390", "S390", "s390"),
-    40: ("EM_ARM", "ARM", "arm"),
-    42: ("EM_SH", "SH", "sh"),
-    43: ("EM_SPARCV9", "SPARCV9", "sparc64"),
-    50: ("EM_IA_64", "IA_64", "ia64"),
-    62: ("EM_X86_64", "X86_64", "x86_64"),
-    92: ("EM_OPENRISC", "OPENRISC", "or1k"),
-    93: ("EM_ARC_COMPACT", "ARC_COMPACT", "arc"),
-    183: ("EM_AARCH64", "AARCH64", "aarch64"),
-    189: ("EM_MICROBLAZE", None, "microblaze"),  # LIEF 1.0 has no ARCH member for 189
-    195: ("EM_ARC_COMPACT2", "ARC_COMPACT2", "arc"),
-    243: ("EM_RISCV", "RISCV", "riscv"),
-    252: ("EM_CSKY", "CSKY", "csky"),
-    258: ("EM_LOONGARCH", "LOONGARCH", "loongarch"),
-    0x9026: (None, "ALPHA_ALT", "alpha"),  # EM_ALPHA (unofficial); pyelftools has no name for it
+    2: "sparc", 3: "i386", 4: "m68k", 8: "mips", 10: "mips",  # 10: EM_MIPS_RS3_LE
+    15: "parisc", 18: "sparc", 20: "ppc", 21: "ppc64", 22: "s390",  # 18: EM_SPARC32PLUS
+    40: "arm", 42: "sh", 43: "sparc64", 50: "ia64", 62: "x86_64", 92: "or1k",  # 92: EM_OPENRISC
+    93: "arc", 183: "aarch64", 189: "microblaze", 195: "arc",  # 93/195: EM_ARC_COMPACT(2)
+    243: "riscv", 252: "csky", 258: "loongarch", 0x9026: "alpha",  # 0x9026: EM_ALPHA (unofficial)
 }
-PYELF_MACHINES = {pyelf: name for pyelf, _lief, name in MACHINES.values() if pyelf}
-LIEF_MACHINES = {lf: name for _pyelf, lf, name in MACHINES.values() if lf}
+
+
+def _machine(number: int) -> str:
+    return MACHINES.get(number, f"EM_{number}")
+
 
 # NT_GNU_ABI_TAG word 0 (glibc's elf.h ELF_NOTE_OS_*) as binlint names it.
 PYELF_ABI_OS = {"ELF_NOTE_OS_LINUX": "Linux", "ELF_NOTE_OS_GNU": "Hurd",
@@ -137,6 +123,10 @@ class OracleException:
     reason: str
 
 
+# None is needed on the fixtures or on Debian 12's /usr/lib/x86_64-linux-gnu: pyelftools 0.33
+# and LIEF 1.0 agree with each other on every fact there. Known oracle limits outside this
+# corpus, for whoever adds such files: LIEF 1.0 reads no section headers when e_shnum is 0
+# (extended numbering, objects with >= 0xff00 sections), so its stack_note is None there.
 ORACLE_EXCEPTIONS: tuple[OracleException, ...] = ()
 
 
@@ -205,11 +195,8 @@ def pyelftools_facts(path: str) -> Facts:
     with open(path, "rb") as stream:
         elf = ELFFile(stream)
         header = elf.header
-        e_machine = header["e_machine"]
-        if isinstance(e_machine, str):
-            machine = PYELF_MACHINES.get(e_machine, f"EM_{ENUM_E_MACHINE[e_machine]}")
-        else:  # pyelftools leaves numbers it has no name for as int
-            machine = f"EM_{e_machine}"
+        e_machine = header["e_machine"]  # a name such as "EM_X86_64", or an int it has no name for
+        machine = _machine(ENUM_E_MACHINE[e_machine] if isinstance(e_machine, str) else e_machine)
         e_type = header["e_type"]
         facts: Facts = {
             "elf.class": elf.elfclass,
@@ -333,15 +320,13 @@ def lief_facts(path: str) -> Facts:
 
 def _lief_facts(binary: lief.ELF.Binary) -> Facts:
     header = binary.header
-    arch = header.machine_type
-    arch_name = getattr(arch, "name", None)
     elf_class = {"ELF32": 32, "ELF64": 64}.get(header.identity_class.name, Failed(str(header.identity_class)))
     endian = {"LSB": "little", "MSB": "big"}.get(header.identity_data.name, Failed(str(header.identity_data)))
     file_type = header.file_type
     facts: Facts = {
         "elf.class": elf_class,
         "elf.endian": endian,
-        "elf.machine": LIEF_MACHINES.get(arch_name, f"EM_{int(arch)}"),
+        "elf.machine": _machine(int(header.machine_type)),
         "elf.type": getattr(file_type, "name", None) or f"{int(file_type):#x}",
         "elf.interpreter": _text(binary.interpreter) if binary.has_interpreter else None,
     }
