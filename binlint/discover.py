@@ -6,7 +6,6 @@ import stat
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from binlint.classify import HEAD_SIZE, classify
 from binlint.errors import BinlintError
 
 
@@ -16,8 +15,6 @@ class Artifact:
     fs_path: str  # what to open
     mode: int  # permission bits (st_mode & 0o7777)
     size: int
-    kind: str  # from binlint.classify.KINDS, or "unreadable"
-    error: str | None = None  # why it could not be read, when kind == "unreadable"
 
 
 def discover(paths: Iterable[str]) -> list[Artifact]:
@@ -87,13 +84,8 @@ def _join(top: str, name: str) -> str:
 
 
 def _artifact(path: str, st: os.stat_result) -> Artifact:
-    mode, size = stat.S_IMODE(st.st_mode), st.st_size
-    try:
-        with open(path, "rb") as f:
-            head = f.read(HEAD_SIZE)
-    except OSError as err:
-        return Artifact(display(path), path, mode, size, "unreadable", _reason(err))
-    return Artifact(display(path), path, mode, size, classify(head))
+    # What the file is, is read later from its bytes, in the (possibly parallel) check.
+    return Artifact(display(path), path, stat.S_IMODE(st.st_mode), st.st_size)
 
 
 def display(path: str) -> str:

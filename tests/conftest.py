@@ -362,6 +362,25 @@ def _build_runpath_lib(art: Artifacts, out: Path) -> None:
           art.path("clean-lib"), "-o", out], out.parent)
 
 
+@_fixture("runpath-multi-lib", "elf", "shared library whose DT_RUNPATH holds three ':'-separated entries",
+          suffix=".so", mode=LIB_MODE)
+def _build_runpath_multi_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,librunpathmulti.so.1", "-Wl,-z,noexecstack",
+          "-Wl,-rpath,/opt/vendor/lib:$ORIGIN/../lib", "-Wl,-rpath,/usr/local/lib", "-Wl,--enable-new-dtags",
+          _src("rpath_lib.c"), "-o", out], out.parent)
+
+
+@_fixture("many-sections-obj", "elf", "object with more than 0xff00 sections (extended section numbering)",
+          suffix=".o", mode=LIB_MODE)
+def _build_many_sections_obj(art: Artifacts, out: Path) -> None:
+    # e_shnum and e_shstrndx no longer fit: readers must take both from section 0.
+    source = out.with_suffix(".s")
+    lines = [f'.section .data.binlint{i},"aw"\n.byte {i % 256}\n' for i in range(66000)]
+    source.write_text("".join(lines) + '.section .note.GNU-stack,"",@progbits\n')
+    _run([require_tool("as"), "--64", source, "-o", out], out.parent)
+    source.unlink()
+
+
 @_fixture("nopie-exe", "elf", "non-PIE executable (-no-pie, ET_EXEC)")
 def _build_nopie_exe(art: Artifacts, out: Path) -> None:
     _run([*_cc("gcc"), "-fno-pie", "-no-pie", _src("hello.c"), "-o", out], out.parent)

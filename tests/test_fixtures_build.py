@@ -290,6 +290,19 @@ def _check_glibc_new_lib(path: Path) -> None:
     assert {"GLIBC_2.25", "GLIBC_2.14"} <= view.version_needs, view.version_needs
 
 
+@check("runpath-multi-lib")
+def _check_runpath_multi_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert view.dyn_values("RUNPATH") == ["/opt/vendor/lib:$ORIGIN/../lib:/usr/local/lib"]
+
+
+@check("many-sections-obj")
+def _check_many_sections_obj(path: Path) -> None:
+    header = _readelf(path, "-h").stdout
+    assert re.search(r"Number of section headers:\s+0 \(66\d\d\d\)", header), header
+
+
 @check("rpath-lib")
 def _check_rpath_lib(path: Path) -> None:
     view = inspect(path)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import mmap
+import os
 from typing import Any
 
-from binlint.classify import pyc_python
+from binlint.classify import HEAD_SIZE, classify, pyc_python
 from binlint.discover import Artifact
 from binlint.errors import ArtifactError
 from binlint.facts import elf, file
@@ -27,14 +28,32 @@ def fact_format(name: str) -> str:
 
 
 class FileView:
-    """The facts of one artifact. Parsing errors surface as ArtifactError from get()."""
+    """The facts of one artifact: its first bytes say what it is; the format's facts are
+    parsed when a rule first asks. Parsing errors surface as ArtifactError from get()."""
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
-        self.error = artifact.error
+        self.kind = "unreadable"
+        self.error: str | None = None
+        self.head = b""
         self._values: dict[str, Any] = {}
         self._map: mmap.mmap | None = None
         self._elf: ElfFile | None = None
+        try:
+            fd = os.open(artifact.fs_path, os.O_RDONLY)
+        except OSError as err:
+            self.error = err.strerror or type(err).__name__
+            return
+        try:
+            self.head = os.read(fd, HEAD_SIZE)
+            self.kind = classify(self.head)
+            if self.kind in FORMAT_FACTS:
+                # A map keeps memory flat in file size: only the pages read are loaded.
+                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as err:
+            self.error = f"cannot read: {err}"
+        finally:
+            os.close(fd)
 
     def get(self, name: str) -> Any:
         try:
@@ -47,37 +66,28 @@ class FileView:
 
     def names(self) -> list[str]:
         """Every fact this artifact has."""
-        prefix = FORMAT_FACTS.get(self.artifact.kind)
+        prefix = FORMAT_FACTS.get(self.kind)
         return [n for n in CATALOGUE if fact_format(n) == "file" or (prefix and n.startswith(prefix))]
 
     def open(self) -> None:
         """Parse the format's headers now, so a broken file is known before any rule runs."""
-        if self.artifact.kind == "elf" and self.error is None:
-            self._reader("elf")
+        if self.kind in FORMAT_FACTS and self.error is None:
+            self._reader(self.kind)
 
     def _reader(self, fmt: str) -> ElfFile:
-        if fmt != "elf" or self.artifact.kind != "elf":
+        if fmt != self.kind or fmt not in FORMAT_FACTS:
             raise LookupError(f"{self.artifact.path} has no {fmt} facts")
         if self.error is not None:
             raise ArtifactError(self.error)
         if self._elf is None:
-            try:
-                with open(self.artifact.fs_path, "rb") as f:
-                    # A map keeps memory flat in file size: only the pages read are loaded.
-                    self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError) as err:
-                raise ArtifactError(f"cannot read: {err}") from None
             self._elf = ElfFile(self._map)  # type: ignore[arg-type]
         return self._elf
 
     def pyc_python(self) -> str | None:
-        if self.artifact.kind != "pyc":
-            return None
-        with open(self.artifact.fs_path, "rb") as f:
-            return pyc_python(f.read(4))
+        return pyc_python(self.head) if self.kind == "pyc" else None
 
     def description(self) -> str:
-        kind = self.artifact.kind
+        kind = self.kind
         if kind == "pyc":
             return f"Python {self.pyc_python()} bytecode"
         return DESCRIPTIONS.get(kind, f"a {kind} file")

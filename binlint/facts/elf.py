@@ -83,6 +83,7 @@ def version_needs(elf: ElfFile) -> list[dict]:
     return items
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every file
 def parse_version_node(name: str) -> tuple[str, str | None]:
     """`GLIBC_2.17` -> (`GLIBC`, `2.17`); `GLIBC_PRIVATE` -> (`GLIBC`, None)."""
     if name in NAMED_GLIBC_NODES:
@@ -93,6 +94,7 @@ def parse_version_node(name: str) -> tuple[str, str | None]:
     return name.split("_", 1)[0], None
 
 
+@functools.lru_cache(maxsize=4096)
 def _descending(release: str | None) -> tuple[int, ...]:
     return tuple(-int(p) for p in release.split(".")) if release else (1,)
 

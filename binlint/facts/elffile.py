@@ -20,6 +20,7 @@ PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 SHT_NOTE, SHT_DYNSYM, SHT_GNU_VERSYM = 7, 11, 0x6FFFFFFF
 SHF_EXECINSTR = 4
+SHN_XINDEX = 0xFFFF
 DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 14, 15
 DT_RUNPATH, DT_FLAGS = 29, 30
 DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
@@ -47,7 +48,7 @@ class Section(NamedTuple):
     offset: int
     size: int
     link: int
-    entsize: int
+    align: int
 
 
 class VersionNeed(NamedTuple):
@@ -139,20 +140,24 @@ class ElfFile:
     def dynamic(self) -> list[tuple[int, int]]:
         for seg in self.segments:
             if seg.type == PT_DYNAMIC:
-                count = seg.filesz // self._dyn.size
+                raw = self._segment_bytes(seg, "dynamic section")
                 entries = []
-                for tag, value in self._table(self._dyn, seg.offset, count, self._dyn.size, "dynamic section"):
-                    if tag == 0:
+                for tag, value in self._dyn.iter_unpack(raw[:len(raw) - len(raw) % self._dyn.size]):
+                    if tag == 0:  # DT_NULL ends the table, as it does for the loader
                         break
                     entries.append((tag, value))
                 return entries
         return []
 
+    @cached_property
+    def _first_values(self) -> dict[int, int]:
+        first: dict[int, int] = {}
+        for tag, value in self.dynamic:
+            first.setdefault(tag, value)
+        return first
+
     def _dynamic_value(self, tag: int) -> int | None:
-        for t, v in self.dynamic:
-            if t == tag:
-                return v
-        return None
+        return self._first_values.get(tag)
 
     @cached_property
     def _dynstr(self) -> tuple[int, int | None]:
@@ -267,14 +272,17 @@ class ElfFile:
             return []
         count = self._shnum
         if count == 0:  # more than 0xff00 sections: the real count is in section 0
-            count = min(self._unpack(self._shdr, self._shoff, "section header")[5], _MAX_VERSION_ENTRIES)
+            count = self._unpack(self._shdr, self._shoff, "section header")[5]  # bounded by the file size below
         headers = self._table(self._shdr, self._shoff, count, self._shentsize, "section header table")
-        return [Section(n, t, fl, off, sz, ln, es) for n, t, fl, _, off, sz, ln, _, _, es in headers]
+        return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in headers]
 
     def section_named(self, name: str) -> Section | None:
-        if not self.sections or self._shstrndx >= len(self.sections):
+        index = self._shstrndx
+        if index == SHN_XINDEX and self.sections:  # too many sections: the index is in section 0
+            index = self.sections[0].link
+        if not self.sections or index >= len(self.sections):
             return None
-        names = self.sections[self._shstrndx]
+        names = self.sections[index]
         for section in self.sections:
             if self._string(names.offset + section.name, names.offset + names.size) == name:
                 return section
@@ -282,23 +290,28 @@ class ElfFile:
 
     # -- notes ---------------------------------------------------------------------------
     def notes(self) -> Iterator[tuple[str, int, bytes]]:
-        """(name, type, descriptor) of every note in the PT_NOTE segments."""
-        for seg in self.segments:
-            if seg.type != PT_NOTE:
-                continue
-            data = self._segment_bytes(seg, "PT_NOTE")
-            align = 8 if seg.align == 8 else 4
-            offset = 0
-            while offset + 12 <= len(data):
-                namesz, descsz, note_type = self._note.unpack_from(data, offset)
-                name_start = offset + 12
+        """(name, type, descriptor) of every note: in the PT_NOTE segments, or for files
+        without program headers (relocatable objects) in the SHT_NOTE sections."""
+        if self.segments:
+            places = [(s.offset, s.filesz, s.align) for s in self.segments if s.type == PT_NOTE]
+        else:
+            places = [(s.offset, s.size, s.align) for s in self.sections if s.type == SHT_NOTE]
+        for offset, size, alignment in places:
+            if offset + size > len(self.data):
+                raise ArtifactError(f"truncated: note at offset {offset:#x} is past the end of the file")
+            data = self.data[offset:offset + size]
+            align = 8 if alignment == 8 else 4
+            pos = 0
+            while pos + 12 <= len(data):
+                namesz, descsz, note_type = self._note.unpack_from(data, pos)
+                name_start = pos + 12
                 desc_start = _align(name_start + namesz, align)
                 desc_end = desc_start + descsz
                 if desc_end > len(data):
-                    raise ArtifactError("truncated note in PT_NOTE")
+                    raise ArtifactError("truncated note")
                 name = data[name_start:name_start + namesz].rstrip(b"\0").decode("utf-8", "backslashreplace")
                 yield name, note_type, data[desc_start:desc_end]
-                offset = desc_start + _align(descsz, align)
+                pos = _align(desc_end, align)
 
     def words(self, raw: bytes) -> tuple[int, ...]:
         """`raw` read as 32-bit words in the file's byte order."""

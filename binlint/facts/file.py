@@ -6,7 +6,7 @@ from binlint.facts.catalogue import Fact
 FACTS = {
     "file.kind": Fact("str", "What the bytes say the file is: elf, macho, script, pyc, zip, tar, gzip, "
                       "bzip2, xz, zstd, ar, pe, java-class, text, empty, other (or unreadable).",
-                      lambda f: f.artifact.kind),
+                      lambda f: f.kind),
     "file.mode": Fact("str", "Permission bits in octal, e.g. `0755`.", lambda f: f"{f.artifact.mode:04o}"),
     "file.executable": Fact("bool", "Any execute bit (user, group or other) is set.",
                             lambda f: bool(f.artifact.mode & 0o111)),
