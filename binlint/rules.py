@@ -1,10 +1,9 @@
 """Load rule files: YAML, checked against rule.schema.json, then against the fact catalogue."""
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable
+from collections import namedtuple
 
 import yaml
 
@@ -14,6 +13,10 @@ from binlint.classify import KINDS
 from binlint.errors import BinlintError
 from binlint.facts import CATALOGUE, fact_format
 from binlint.targets import TARGETS
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 SEVERITIES = ("error", "warning", "note")  # the SARIF levels, most severe first
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
@@ -31,44 +34,35 @@ def _type_name(fact_type: str) -> str:
     return {"bool": "boolean", "int": "whole number", "str": "string", "str?": "string (or null)"}.get(fact_type, fact_type)
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    group: str
-    severity: str
-    formats: frozenset[str]  # file kinds; empty means every kind
-    summary: str
-    when: conditions.Compiled
-    message: str
-    evidence: str | None
-    help: dict[str, str]
-    references: tuple[str, ...]
-    escalate: tuple[str, conditions.Compiled] | None
-    security_severity: float | None
-    targets: frozenset[str]  # target values the condition compares with
-    facts: frozenset[str]  # facts the rule reads
-    source: str
+class Rule(namedtuple("Rule", "id group severity formats summary when message evidence help references "
+                           "escalate security_severity targets facts source")):
+    """A loaded rule. formats: file kinds (empty: every kind); when: the compiled condition;
+    escalate: (severity, compiled condition) or None; targets: target values the condition
+    compares with; facts: the facts the rule reads; source: the file it came from."""
+
+    __slots__ = ()
 
     def applies_to(self, kind: str) -> bool:
         return not self.formats or kind in self.formats
 
 
-def builtin_rules_dir() -> Path:
+def builtin_rules_dir() -> str:
     """`binlint/rules` inside a wheel; the top-level `rules/` in a source tree or editable install."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "rules"
-    return packaged if packaged.is_dir() else here.parent / "rules"
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "rules")
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here), "rules")
 
 
 def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
     rules: dict[str, Rule] = {}
-    for directory in [builtin_rules_dir(), *map(Path, extra_dirs)]:
-        if not directory.is_dir():
+    for directory in [builtin_rules_dir(), *extra_dirs]:
+        if not os.path.isdir(directory):
             raise BinlintError(f"rule directory not found: {directory}")
-        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
-            rule = load_rule(path)
+        names = sorted(n for n in os.listdir(directory) if n.endswith((".yaml", ".yml")))
+        for name in names:
+            rule = load_rule(os.path.join(directory, name))
             if rule.id in rules:
-                raise BinlintError(f"{path}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
+                raise BinlintError(f"{rule.source}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
     return sorted(rules.values(), key=lambda r: r.id)
 
@@ -87,9 +81,10 @@ class _RuleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: i
         return super().construct_mapping(node, deep=deep)
 
 
-def load_rule(path: Path) -> Rule:
+def load_rule(path: str) -> Rule:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except (OSError, UnicodeDecodeError) as err:
         raise BinlintError(f"{path}: cannot read: {err}") from None
     try:
@@ -120,7 +115,7 @@ def _yaml_problem(err: yaml.YAMLError, text: str) -> str:
 class RuleChecker:
     """What the schema cannot say: facts exist, operators fit their types, templates resolve."""
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+    def __init__(self, path: str, data: dict[str, Any]) -> None:
         self.path, self.data = path, data
         self.facts: set[str] = set()
         self.targets: set[str] = set()
@@ -131,8 +126,9 @@ class RuleChecker:
 
     def rule(self) -> Rule:
         d = self.data
-        if d["id"] != self.path.stem:
-            raise self.fail("id", f"{d['id']!r} must match the file name {self.path.stem!r}")
+        stem = os.path.splitext(os.path.basename(self.path))[0]
+        if d["id"] != stem:
+            raise self.fail("id", f"{d['id']!r} must match the file name {stem!r}")
         formats = set(d["formats"])
         unknown = formats - set(KINDS) - {"any"}
         if unknown:
@@ -154,7 +150,7 @@ class RuleChecker:
             summary=d["summary"], when=when, message=d["message"], evidence=d.get("evidence"),
             help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
             security_severity=d.get("security-severity"), targets=frozenset(self.targets),
-            facts=frozenset(self.facts), source=str(self.path),
+            facts=frozenset(self.facts), source=self.path,
         )
 
     def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:

@@ -20,7 +20,7 @@ from test_rules import TABLE, build_private_symbol_lib
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "binlint" / "rule.schema.json"
-RULE_FILES = sorted(builtin_rules_dir().glob("*.yaml"))
+RULE_FILES = sorted(Path(builtin_rules_dir()).glob("*.yaml"))
 HELP_SECTIONS = ("what", "error", "why", "fix")
 
 # Text that the loader, linker, shell or Python really prints, one per rule: the `error`
@@ -114,7 +114,7 @@ def test_rule_file_validates_with_jsonschema(schema: dict[str, Any], path: Path)
 
 
 def _valid_rule() -> dict[str, Any]:
-    return load_yaml(builtin_rules_dir() / "executable-stack.yaml")
+    return load_yaml(Path(builtin_rules_dir()) / "executable-stack.yaml")
 
 
 def _with(**changes: Any) -> dict[str, Any]:

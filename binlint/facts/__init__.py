@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import mmap
 import os
-from typing import Any
-
+import stat
 from binlint.classify import HEAD_SIZE, classify, pyc_python
 from binlint.discover import Artifact
 from binlint.errors import ArtifactError
 from binlint.facts import elf, file
 from binlint.facts.catalogue import Fact
 from binlint.facts.elffile import ElfFile
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from typing import Any
 
 CATALOGUE: dict[str, Fact] = {**file.FACTS, **elf.FACTS}
 DESCRIPTIONS = {
@@ -36,6 +39,7 @@ class FileView:
         self.kind = "unreadable"
         self.error: str | None = None
         self.head = b""
+        self.mode = self.size = 0
         self._values: dict[str, Any] = {}
         self._map: mmap.mmap | None = None
         self._elf: ElfFile | None = None
@@ -45,6 +49,8 @@ class FileView:
             self.error = err.strerror or type(err).__name__
             return
         try:
+            st = os.fstat(fd)
+            self.mode, self.size = stat.S_IMODE(st.st_mode), st.st_size
             self.head = os.read(fd, HEAD_SIZE)
             self.kind = classify(self.head)
             if self.kind in FORMAT_FACTS:

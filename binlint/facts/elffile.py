@@ -11,9 +11,13 @@ import array
 import struct
 import sys
 from functools import cached_property
-from typing import Iterator, NamedTuple
+from collections import namedtuple
 
 from binlint.errors import ArtifactError
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from typing import Iterator
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PT_GNU_STACK = 0x6474E551
@@ -32,30 +36,14 @@ _MAX_VERSION_ENTRIES = 65536  # far above any real file; bounds hostile counts
 _MAX_CHAIN = 1 << 20
 
 
-class Segment(NamedTuple):
-    type: int
-    flags: int
-    offset: int
-    vaddr: int
-    filesz: int
-    align: int
+Segment = namedtuple("Segment", "type flags offset vaddr filesz align")
 
 
-class Section(NamedTuple):
-    name: int
-    type: int
-    flags: int
-    offset: int
-    size: int
-    link: int
-    align: int
+Section = namedtuple("Section", "name type flags offset size link align")
 
 
-class VersionNeed(NamedTuple):
-    library: str
-    version: str
-    flags: int
-    index: int  # vna_other: what .gnu.version entries use to point at this need
+# index is vna_other: what .gnu.version entries use to point at the need.
+VersionNeed = namedtuple("VersionNeed", "library version flags index")
 
 
 class ElfFile:

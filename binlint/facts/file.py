@@ -7,10 +7,10 @@ FACTS = {
     "file.kind": Fact("str", "What the bytes say the file is: elf, macho, script, pyc, zip, tar, gzip, "
                       "bzip2, xz, zstd, ar, pe, java-class, text, empty, other (or unreadable).",
                       lambda f: f.kind),
-    "file.mode": Fact("str", "Permission bits in octal, e.g. `0755`.", lambda f: f"{f.artifact.mode:04o}"),
+    "file.mode": Fact("str", "Permission bits in octal, e.g. `0755`.", lambda f: f"{f.mode:04o}"),
     "file.executable": Fact("bool", "Any execute bit (user, group or other) is set.",
-                            lambda f: bool(f.artifact.mode & 0o111)),
-    "file.size": Fact("int", "Size in bytes.", lambda f: f.artifact.size),
+                            lambda f: bool(f.mode & 0o111)),
+    "file.size": Fact("int", "Size in bytes.", lambda f: f.size),
     "file.pyc_python": Fact("str?", "For Python bytecode, the Python version its magic number belongs to "
                             "(e.g. `3.11`).", lambda f: f.pyc_python()),
     "file.description": Fact("str", "The kind in words, for messages: `Python 3.11 bytecode`, `a Windows PE file`, "

@@ -1,19 +1,11 @@
 """Reporters: each turns the one list of findings into a document."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
-from binlint.engine import Finding
-from binlint.rules import Rule
-
-
-@dataclass(frozen=True)
-class Run:
-    findings: list[Finding]
-    rules: list[Rule]  # every enabled rule
-    files: int  # artifacts scanned
-    target: dict[str, str]
-    color: bool = False
+# findings: the sorted list of Finding; rules: every enabled rule; files: artifacts scanned;
+# target: the target values given; color: whether the text report may use colour.
+Run = namedtuple("Run", "findings rules files target color", defaults=(False,))
 
 
 def render(fmt: str, run: Run) -> str:
