@@ -9,6 +9,7 @@ from binlint.discover import Artifact
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
+from binlint.parallel import can_fork, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -24,8 +25,7 @@ EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF c
 Finding = namedtuple("Finding", "rule severity path message evidence fingerprint")
 
 
-PARALLEL_MIN = 512  # below this many artifacts, starting workers costs more than it saves
-_SHARED: tuple[list[Artifact], list[Rule], dict[str, str]] | None = None  # inherited by forked workers
+PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
 
 def check(artifacts: Iterable[Artifact], rules: list[Rule], target: dict[str, str],
@@ -34,42 +34,15 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], target: dict[str, st
     scans). The result does not depend on `jobs`."""
     artifacts = list(artifacts)
     runnable = [r for r in rules if r.targets <= target.keys()]  # no baseline given: nothing to compare
+
+    def check_all(some: list[Artifact]) -> list[Finding]:
+        return [f for artifact in some for f in check_artifact(artifact, runnable, target)]
+
     if jobs is None:
         jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
-    if jobs > 1 and len(artifacts) > 1 and "fork" in _start_methods():
-        findings = _check_in_workers(artifacts, runnable, target, jobs)
-    else:
-        findings = [f for artifact in artifacts for f in check_artifact(artifact, runnable, target)]
+    jobs = min(jobs, len(artifacts))
+    findings = map_slices(check_all, artifacts, jobs) if jobs > 1 and can_fork() else check_all(artifacts)
     return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
-
-
-def _check_in_workers(artifacts: list[Artifact], rules: list[Rule], target: dict[str, str],
-                      jobs: int) -> list[Finding]:
-    # Forked workers inherit the loaded rules (compiled conditions do not pickle) and
-    # the artifact list; only slice bounds go out and plain findings come back.
-    import multiprocessing
-
-    global _SHARED
-    _SHARED = (artifacts, rules, target)
-    size = max(16, len(artifacts) // (jobs * 8))
-    bounds = [(i, min(i + size, len(artifacts))) for i in range(0, len(artifacts), size)]
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [f for chunk in pool.imap_unordered(_check_slice, bounds) for f in chunk]
-    finally:
-        _SHARED = None
-
-
-def _check_slice(bounds: tuple[int, int]) -> list[Finding]:
-    assert _SHARED is not None
-    artifacts, rules, target = _SHARED
-    return [f for artifact in artifacts[bounds[0]:bounds[1]] for f in check_artifact(artifact, rules, target)]
 
 
 def check_artifact(artifact: Artifact, rules: list[Rule], target: dict[str, str]) -> list[Finding]:
