@@ -9,7 +9,10 @@ TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need
 if TYPE_CHECKING:
     from typing import Sequence
 
+    from binlint.facts import FileView
+
 from binlint import __version__
+from binlint.archives.members import Limits
 from binlint.errors import BinlintError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -48,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
                        help="exit 1 when a finding is at least this severe (error)")
     check.add_argument("--glibc", metavar="X.Y", help="oldest glibc the artifacts must load with, e.g. 2.17")
+    check.add_argument("--prefer-wheel-tags", action="store_true",
+                       help="let a wheel's platform tags override --glibc and the other targets for its members")
+    add_archive_options(check)
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour the text report (auto: only on a terminal, and not when NO_COLOR is set)")
     add_rules_option(check)
@@ -65,8 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     facts = commands.add_parser("facts", help="print the facts rules see, as JSON (for rule authors)")
     facts.add_argument("paths", nargs="+", metavar="PATH")
     facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    add_archive_options(facts)
     facts.set_defaults(run=run_facts)
     return parser
+
+
+def add_archive_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-depth", type=int, default=4, metavar="N",
+                        help="read members of archives nested at most N deep (4)")
+    parser.add_argument("--max-member-size", type=int, default=1024, metavar="MIB",
+                        help="read at most MIB mebibytes of one archive member (1024); larger ones are "
+                             "reported, not read, so a zip bomb cannot exhaust memory")
+
+
+def limits(args: argparse.Namespace) -> Limits:
+    if args.max_depth < 0 or args.max_member_size <= 0:
+        raise BinlintError("--max-depth must be 0 or more, --max-member-size more than 0")
+    member = args.max_member_size << 20
+    return Limits(args.max_depth, member, max(member, Limits().total_bytes))
 
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +98,7 @@ def add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from binlint.discover import discover
-    from binlint.engine import check
+    from binlint.engine import Options, check
     from binlint.report import Run, render
     from binlint.rules import SEVERITIES, load_rules
     from binlint.targets import make_target
@@ -84,7 +106,7 @@ def run_check(args: argparse.Namespace) -> int:
     target = make_target(glibc=args.glibc)
     rules = load_rules(args.rules)
     artifacts = discover(args.paths)
-    findings = check(artifacts, rules, target)
+    findings = check(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)))
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     write(render(args.format, Run(findings, rules, len(artifacts), target, color)), args.output)
@@ -115,23 +137,38 @@ def run_rule(args: argparse.Namespace) -> int:
 
 def run_facts(args: argparse.Namespace) -> int:
     from binlint.discover import discover
-    from binlint.errors import ArtifactError
     from binlint.facts import FileView
-    from binlint.facts.catalogue import plain
 
-    documents = []
+    documents: list[dict] = []
     for artifact in discover(args.paths):
-        view = FileView(artifact)
-        try:
-            facts = {name: plain(view.get(name)) for name in view.names()}
-        except ArtifactError as err:
-            view.fail(str(err))
-            facts = {name: view.get(name) for name in view.names() if name.startswith("file.")}
-        finally:
-            view.close()
-        documents.append({"path": artifact.path, "facts": facts})
+        facts_of(FileView.of_file(artifact, {}, limits(args)), documents)
     write(json.dumps({"version": 1, "artifacts": documents}, indent=2, ensure_ascii=False) + "\n", args.output)
     return EXIT_CLEAN
+
+
+def facts_of(view: FileView, documents: list[dict]) -> None:
+    """The facts of `view` and of its members, depth first, as rules see them."""
+    from binlint.errors import ArtifactError
+    from binlint.facts.catalogue import plain
+
+    document: dict = {"path": view.path}
+    documents.append(document)
+    try:
+        view.open()
+        container = view.container()
+        if container is not None and view.depth < view.limits.max_depth:
+            for member in container.members:
+                if member.open is not None:
+                    member_view = view.member(member, {})
+                    container.kinds[member.name] = member_view.kind
+                    facts_of(member_view, documents)
+        document["facts"] = {name: plain(view.get(name)) for name in view.names()}
+    except Exception as err:  # as in `check`: a hostile file costs its own facts, never the run
+        view.fail(str(err) if isinstance(err, ArtifactError) else
+                  f"internal error while reading: {type(err).__name__}: {err}")
+        document["facts"] = {name: view.get(name) for name in view.names() if name.startswith("file.")}
+    finally:
+        view.close()
 
 
 def write(text: str, output: str | None) -> None:

@@ -40,6 +40,7 @@ def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
 OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], frozenset[str]]] = {
     "equals": (lambda v, x: v == x, frozenset({"bool", "int", "str", "str?"})),
     "in": (lambda v, x: v in x, frozenset({"int", "str", "str?"})),
+    "empty": (lambda v, x: (not v) == x, frozenset({"list[str]", "list[object]"})),
     "contains": (_contains, frozenset({"str", "str?", "list[str]"})),
     "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, frozenset({"str", "str?"})),
     "exists": (lambda v, x: (v is not None) == x, frozenset({"str?", "object?"})),

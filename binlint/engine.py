@@ -5,38 +5,48 @@ import hashlib
 import os
 from collections import namedtuple
 
-from binlint.discover import Artifact
+from binlint.archives.members import Limits
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
 from binlint.parallel import can_fork, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
+from binlint.targets import combine
+from binlint.wheeltags import stable_path, target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any, Iterable
 
+    from binlint.discover import Artifact
+    from binlint.facts.container import Container
     from binlint.rules import Rule
 
 EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF carry them all
 
 
-# evidence: the list items the condition matched, as plain JSON values.
-Finding = namedtuple("Finding", "rule severity path message evidence fingerprint")
+# path: as reports show it (members after a `!`); location: the file on disk holding it;
+# members: the names inside `location` leading to it; evidence: the list items the
+# condition matched, as plain JSON values.
+Finding = namedtuple("Finding", "rule severity path message evidence fingerprint location members")
 
+# target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives.
+Options = namedtuple("Options", "target prefer_tags limits", defaults=(False, Limits()))
 
 PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
 
-def check(artifacts: Iterable[Artifact], rules: list[Rule], target: dict[str, str],
+def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options | dict[str, object],
           jobs: int | None = None) -> list[Finding]:
-    """Findings for every artifact, sorted; `jobs` processes (default: one per CPU for large
-    scans). The result does not depend on `jobs`."""
+    """Findings for every artifact and every member of the archives and bundles among them,
+    sorted; `jobs` processes (default: one per CPU for large scans). The result does not
+    depend on `jobs`."""
+    if isinstance(options, dict):
+        options = Options(options)
     artifacts = list(artifacts)
-    runnable = [r for r in rules if r.targets <= target.keys()]  # no baseline given: nothing to compare
 
     def check_all(some: list[Artifact]) -> list[Finding]:
-        return [f for artifact in some for f in check_artifact(artifact, runnable, target)]
+        return [f for artifact in some for f in check_artifact(artifact, rules, options)]
 
     if jobs is None:
         jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
@@ -45,12 +55,22 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], target: dict[str, st
     return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
 
 
-def check_artifact(artifact: Artifact, rules: list[Rule], target: dict[str, str]) -> list[Finding]:
-    view = FileView(artifact)
-    applicable = [r for r in rules if r.applies_to(view.kind)]
+def check_artifact(artifact: Artifact, rules: list[Rule], options: Options) -> list[Finding]:
+    return check_view(FileView.of_file(artifact, dict(options.target), options.limits), rules, options)
+
+
+def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Finding]:
+    """The findings of one artifact and, for a container, of its members. A broken member
+    costs its own findings; a broken container keeps the findings of the members read."""
+    applicable = [r for r in rules if r.applies_to(view.kind) and r.targets <= view.target.keys()]
+    findings: list[Finding] = []
     try:
         view.open()
-        return [f for rule in applicable if (f := apply(rule, view, target)) is not None]
+        container = view.container()
+        if container is not None and view.depth < options.limits.max_depth:
+            findings += check_members(view, container, rules, options)
+        findings += [f for rule in applicable if (f := apply(rule, view)) is not None]
+        return findings
     except ArtifactError as err:
         view.fail(str(err))
     except Exception as err:  # a hostile file must cost its own findings, never the run
@@ -58,28 +78,42 @@ def check_artifact(artifact: Artifact, rules: list[Rule], target: dict[str, str]
     finally:
         view.close()
     readable_only = [r for r in applicable if all(f.startswith("file.") for f in r.facts)]
-    return [f for rule in readable_only if (f := apply(rule, view, target)) is not None]
+    return findings + [f for rule in readable_only if (f := apply(rule, view)) is not None]
 
 
-def apply(rule: Rule, view: FileView, target: dict[str, str]) -> Finding | None:
-    matches = rule.when(view.get, target)
+def check_members(view: FileView, container: Container, rules: list[Rule], options: Options) -> list[Finding]:
+    target = view.target
+    if view.kind == "zip" and view.get("wheel.is_wheel"):  # members run where the wheel's tags say
+        target = combine(options.target, target_from_platforms(view.get("wheel.platforms")), options.prefer_tags)
+    findings = []
+    for member in container.members:
+        if member.open is None:  # a link: nothing of its own to read
+            continue
+        member_view = view.member(member, target)
+        container.kinds[member.name] = member_view.kind
+        findings += check_view(member_view, rules, options)
+    return findings
+
+
+def apply(rule: Rule, view: FileView) -> Finding | None:
+    matches = rule.when(view.get, view.target)
     if matches is None:
         return None
     severity = rule.severity
-    if rule.escalate and rule.escalate[1](view.get, target) is not None:
+    if rule.escalate and rule.escalate[1](view.get, view.target) is not None:
         severity = rule.escalate[0]
-    message = render(rule, view, target, matches)
-    return Finding(rule.id, severity, view.artifact.path, message, plain(matches),
-                   fingerprint(rule.id, view.artifact.path))
+    message = render(rule, view, matches)
+    return Finding(rule.id, severity, view.path, message, plain(matches),
+                   fingerprint(rule.id, view.location, view.members), view.location, view.members)
 
 
-def render(rule: Rule, view: FileView, target: dict[str, str], matches: list[Any]) -> str:
+def render(rule: Rule, view: FileView, matches: list[Any]) -> str:
     def value(name: str) -> str:
         if name == "matches":
             items = [render_item(rule.evidence, m) for m in matches]
             return show(list(dict.fromkeys(items)))
         if name.startswith("target."):
-            return target[name[7:]]
+            return show(view.target[name[7:]])
         return show(view.get(name))
     return PLACEHOLDER.sub(lambda m: value(m[1]), rule.message)
 
@@ -104,10 +138,11 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def fingerprint(rule_id: str, path: str) -> str:
-    """Stable across runs, message rewording and spellings of the path: one finding per
-    rule and artifact, located as SARIF locates it."""
-    digest = hashlib.sha256(f"{rule_id}\0{relative_location(path)}".encode()).hexdigest()
+def fingerprint(rule_id: str, location: str, members: tuple[str, ...]) -> str:
+    """Stable across runs, message rewording, spellings of the path and release versions in
+    wheel and sdist names: one finding per rule and artifact."""
+    parts = [stable_path(relative_location(location)), *map(stable_path, members)]
+    digest = hashlib.sha256("\0".join([rule_id, *parts]).encode()).hexdigest()
     return f"{digest[:16]}:1"
 
 

@@ -11,7 +11,7 @@ from binlint import conditions
 from binlint._rule_validator import JsonSchemaException, validate
 from binlint.classify import KINDS
 from binlint.errors import BinlintError
-from binlint.facts import CATALOGUE, fact_format
+from binlint.facts import CATALOGUE, FACT_KINDS, fact_format
 from binlint.targets import TARGETS
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "note")  # the SARIF levels, most severe first
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
-TARGET_OPERATORS = ("version-above",)
+TARGET_OPERATORS = {"version": "version-above", "list": "in", "str": "equals"}  # target type -> operator
 _PYTHON_TYPES = {"bool": (bool,), "int": (int,), "str": (str,), "str?": (str, type(None))}
 
 
@@ -143,8 +143,9 @@ class RuleChecker:
             self.template(d["evidence"], "evidence", in_item=True)
         for name in sorted(self.facts):
             fmt = fact_format(name)
-            if fmt != "file" and formats != {fmt}:
-                raise self.fail("formats", f"the rule reads {name}, so formats must be [{fmt}]")
+            if fmt != "file" and not (formats and formats <= FACT_KINDS[fmt]):
+                raise self.fail("formats", f"the rule reads {name}, which only "
+                                f"{', '.join(sorted(FACT_KINDS[fmt]))} files have: list only those in formats")
         return Rule(
             id=d["id"], group=d["group"], severity=d["severity"], formats=frozenset(formats),
             summary=d["summary"], when=when, message=d["message"], evidence=d.get("evidence"),
@@ -185,8 +186,10 @@ class RuleChecker:
             target = operand["target"]
             if target not in TARGETS:
                 raise self.fail(f"{field}.{op}", f"unknown target {target!r} (known: {', '.join(TARGETS)})")
-            if op not in TARGET_OPERATORS:
-                raise self.fail(f"{field}.{op}", f"targets are versions: compare them with {', '.join(TARGET_OPERATORS)}")
+            target_type = TARGETS[target][0]
+            if op != TARGET_OPERATORS[target_type]:
+                raise self.fail(f"{field}.{op}", f"target {target!r} is a {target_type}: "
+                                f"compare it with {TARGET_OPERATORS[target_type]}")
             self.targets.add(target)
         else:
             self.operand(op, operand, fact_type, f"{field}.{op}")

@@ -9,13 +9,22 @@ helpers ``patch_gnu_stack_to_null``, ``patch_machine`` and ``truncate``.
 
 from __future__ import annotations
 
+import base64
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
 import os
 import py_compile
 import random
 import shlex
 import shutil
+import stat
 import struct
 import subprocess
+import tarfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +34,7 @@ import pytest
 
 SRC_DIR = Path(__file__).resolve().parent / "fixtures" / "src"
 
-KINDS = ("elf", "cross", "bad", "file")
+KINDS = ("elf", "cross", "bad", "file", "archive")
 
 EXE_MODE = 0o755
 LIB_MODE = 0o644
@@ -45,6 +54,7 @@ STRICT_ENV_VARS = ("CI", "BINLINT_REQUIRE_CC")
 _TOOL_PACKAGES = {
     "gcc": "gcc",
     "as": "binutils",
+    "ar": "binutils",
     "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
     "aarch64-linux-gnu-as": "binutils-aarch64-linux-gnu",
     "i686-linux-gnu-gcc": "gcc-i686-linux-gnu",
@@ -249,15 +259,20 @@ _SPECS: dict[str, FixtureSpec] = {}
 
 
 def _fixture(
-    name: str, kind: str, description: str, *, suffix: str = "", mode: int = EXE_MODE
+    name: str, kind: str, description: str, *, suffix: str = "", mode: int = EXE_MODE,
+    filename: str | None = None,
 ) -> Callable[[Builder], Builder]:
+    """Register a builder; the file is ``name + suffix`` unless ``filename`` says otherwise
+    (wheels and sdists need names that follow the packaging specifications)."""
     if kind not in KINDS:
         raise ValueError(f"unknown fixture kind {kind!r}")
 
     def register(build: Builder) -> Builder:
         if name in _SPECS:
             raise ValueError(f"duplicate fixture {name!r}")
-        _SPECS[name] = FixtureSpec(name, kind, description, name + suffix, mode, build)
+        if any(spec.filename == (filename or name + suffix) for spec in _SPECS.values()):
+            raise ValueError(f"fixture {name!r} reuses the file name {filename or name + suffix!r}")
+        _SPECS[name] = FixtureSpec(name, kind, description, filename or name + suffix, mode, build)
         return build
 
     return register
@@ -552,6 +567,301 @@ def _build_ppc64_be_lib(art: Artifacts, out: Path) -> None:
     _run([assembler, "-a64", "-mbig", _src("data_ppc64.s"), "-o", obj], out.parent)
     _run([linker, "-shared", "-soname", "libppc64.so.1", "--build-id=none",
           "-rpath", "/build/ppc64/lib", "--disable-new-dtags", obj, "-o", out], out.parent)
+
+
+# --- archives holding the fixtures above -------------------------------------
+#
+# Built with the standard library (zipfile, tarfile, gzip, bz2, lzma) and `ar`, from the
+# compiled fixtures, at test time. Every archive is reproducible: fixed times, owners and
+# modes, no gzip time stamp. Findings on members count for the archive fixture.
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip's epoch: no build time leaks into the archives
+ZIP_UNIX = 3  # ZipInfo.create_system: the high 16 bits of external_attr are a st_mode
+MANYLINUX_X86_64 = "cp311-cp311-manylinux_2_17_x86_64"  # what clean-lib and execstack-lib need
+TAR_SUFFIXES = {"": ".tar", "gz": ".tar.gz", "tgz": ".tgz", "bz2": ".tar.bz2", "xz": ".tar.xz"}
+ZIP_BOMB_SIZE = 3 << 20  # 3 MiB of zeros: deflates to ~3 KiB, past a 1 MiB --max-member-size
+DEEP_NESTING = 6  # zips inside zips: the ELF member is this many archives deep
+ENCRYPTED_FLAG = 0x1  # general purpose bit 0 of a zip member's local and central headers
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One file, or a symbolic link when ``link`` is set, to put into an archive."""
+
+    name: str
+    data: bytes = b""
+    mode: int = LIB_MODE
+    link: str | None = None
+
+
+def zip_bytes(entries: list[ArchiveEntry], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of ``entries`` in the given order, Unix modes in the external attributes;
+    the same name twice gives two members (zipfile only warns)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": wanted by duplicate-zip
+        with zipfile.ZipFile(buffer, "w", compression) as archive:
+            for entry in entries:
+                info = zipfile.ZipInfo(entry.name, date_time=FIXED_TIME)
+                info.create_system = ZIP_UNIX
+                info.compress_type = compression
+                if entry.link is not None:
+                    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                    archive.writestr(info, entry.link.encode())
+                else:
+                    info.external_attr = (stat.S_IFREG | entry.mode) << 16
+                    archive.writestr(info, entry.data)
+    return buffer.getvalue()
+
+
+def tar_bytes(entries: list[ArchiveEntry], compression: str = "") -> bytes:
+    """A POSIX (pax) tar of ``entries``, names kept exactly as given (``../x``, ``/x``),
+    compressed with ``compression``: "", "gz" (or "tgz"), "bz2" or "xz"."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for entry in entries:
+            info = tarfile.TarInfo(entry.name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mode = entry.mode
+            if entry.link is not None:
+                info.type, info.linkname, info.mode = tarfile.SYMTYPE, entry.link, 0o777
+                archive.addfile(info)
+            else:
+                info.size = len(entry.data)
+                archive.addfile(info, io.BytesIO(entry.data))
+    data = raw.getvalue()
+    if compression in ("gz", "tgz"):
+        return gzip.compress(data, mtime=0)
+    if compression == "bz2":
+        return bz2.compress(data)
+    if compression == "xz":
+        return lzma.compress(data)
+    if compression:
+        raise ValueError(f"unknown tar compression {compression!r}")
+    return data
+
+
+def _record_hash(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def wheel_filename(dist: str, version: str, tag: str) -> str:
+    return f"{dist}-{version}-{tag}.whl"
+
+
+def wheel_bytes(dist: str, version: str, tag: str, files: list[ArchiveEntry], *, purelib: bool = False) -> bytes:
+    """A wheel as the binary distribution format specifies it: ``files``, then
+    ``{dist}-{version}.dist-info/`` with METADATA, WHEEL (Wheel-Version, Root-Is-Purelib,
+    one Tag line per expanded tag) and RECORD (sha256 and size of every other file)."""
+    info_dir = f"{dist}-{version}.dist-info"
+    pythons, abis, platforms = (part.split(".") for part in tag.split("-"))
+    tags = [f"{p}-{a}-{pl}" for p in pythons for a in abis for pl in platforms]
+    wheel = ("Wheel-Version: 1.0\nGenerator: binlint-tests (1.0)\n"
+             f"Root-Is-Purelib: {'true' if purelib else 'false'}\n" + "".join(f"Tag: {t}\n" for t in tags))
+    metadata = f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
+    entries = [*files, ArchiveEntry(f"{info_dir}/METADATA", metadata.encode()),
+               ArchiveEntry(f"{info_dir}/WHEEL", wheel.encode())]
+    record = "".join(f"{e.name},sha256={_record_hash(e.data)},{len(e.data)}\n" for e in entries)
+    entries.append(ArchiveEntry(f"{info_dir}/RECORD", (record + f"{info_dir}/RECORD,,\n").encode()))
+    return zip_bytes(entries)
+
+
+def execstack_wheel(art: Artifacts, version: str = "1.0") -> tuple[str, bytes]:
+    """(file name, bytes) of the wheel `pkg` holding execstack-lib as pkg/_ext.so."""
+    files = _ext("execstack-lib")(art)
+    return wheel_filename("pkg", version, MANYLINUX_X86_64), wheel_bytes("pkg", version, MANYLINUX_X86_64, files)
+
+
+def sdist_with_wheel(art: Artifacts, version: str = "1.0") -> tuple[str, bytes]:
+    """(file name, bytes) of `pkg-{version}.tar.gz`, an sdist that ships its built wheel in dist/."""
+    wheel_name, wheel = execstack_wheel(art, version)
+    top = f"pkg-{version}"
+    entries = [ArchiveEntry(f"{top}/PKG-INFO", f"Metadata-Version: 2.1\nName: pkg\nVersion: {version}\n".encode()),
+               ArchiveEntry(f"{top}/pyproject.toml", b'[project]\nname = "pkg"\ndynamic = ["version"]\n'),
+               ArchiveEntry(f"{top}/dist/{wheel_name}", wheel)]
+    return f"{top}.tar.gz", tar_bytes(entries, "gz")
+
+
+def zip_bomb_bytes(elf: bytes, size: int) -> bytes:
+    """A zip whose members inflate to ``size`` bytes each from a few KiB: zeros alone
+    (`bomb/zeros.bin`, read only as far as its first bytes say it is data) and an ELF file
+    padded with zeros (`bomb/_bomb.so`, which binlint reads whole)."""
+    return zip_bytes([ArchiveEntry("bomb/zeros.bin", bytes(size)),
+                      ArchiveEntry("bomb/_bomb.so", elf + bytes(size - len(elf)), EXE_MODE)])
+
+
+def _central_directory(data: bytes) -> tuple[int, int]:
+    """(offset, size) of a zip's central directory, from its end record (no comment)."""
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0:
+        raise ValueError("no zip end of central directory record")
+    size, offset = struct.unpack_from("<II", data, end + 12)
+    return offset, size
+
+
+def set_zip_flag(data: bytes, name: str, flag: int) -> bytes:
+    """Set general purpose ``flag`` bits on member ``name`` in its local header and its
+    central directory entry (the content is left as it was)."""
+    patched = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        local = archive.getinfo(name).header_offset
+    if patched[local:local + 4] != b"PK\x03\x04":
+        raise ValueError(f"no local header for {name!r} at {local:#x}")
+    struct.pack_into("<H", patched, local + 6, struct.unpack_from("<H", patched, local + 6)[0] | flag)
+    offset, size = _central_directory(data)
+    position, found = offset, 0
+    while position < offset + size:
+        if patched[position:position + 4] != b"PK\x01\x02":
+            raise ValueError(f"corrupt central directory at {position:#x}")
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", patched, position + 28)
+        if patched[position + 46:position + 46 + name_length] == name.encode():
+            struct.pack_into("<H", patched, position + 8, struct.unpack_from("<H", patched, position + 8)[0] | flag)
+            found += 1
+        position += 46 + name_length + extra_length + comment_length
+    if found != 1:
+        raise ValueError(f"{name!r} is in the central directory {found} times")
+    return bytes(patched)
+
+
+def _wheel_fixture(name: str, description: str, dist: str, tag: str, files: Callable[[Artifacts], list[ArchiveEntry]],
+                   *, purelib: bool = False) -> None:
+    @_fixture(name, "archive", description, mode=LIB_MODE, filename=wheel_filename(dist, "1.0", tag))
+    def _build(art: Artifacts, out: Path) -> None:
+        out.write_bytes(wheel_bytes(dist, "1.0", tag, files(art), purelib=purelib))
+
+
+def _ext(fixture: str, member: str = "pkg/_ext.so") -> Callable[[Artifacts], list[ArchiveEntry]]:
+    """A package holding one compiled fixture as ``member``."""
+    return lambda art: [ArchiveEntry("pkg/__init__.py", b""),
+                        ArchiveEntry(member, art.path(fixture).read_bytes(), EXE_MODE)]
+
+
+_wheel_fixture("clean-manylinux-wheel", f"clean-lib as pkg/_clean.so in a {MANYLINUX_X86_64} wheel",
+               "clean_manylinux", MANYLINUX_X86_64, _ext("clean-lib", "pkg/_clean.so"))
+_wheel_fixture("old-tag-wheel", "glibc-new-lib (getrandom@GLIBC_2.25) in a manylinux_2_17_x86_64 wheel",
+               "old_tag", MANYLINUX_X86_64, _ext("glibc-new-lib", "pkg/_new.so"))
+_wheel_fixture("aarch64-tag-wheel", "x86-64 clean-lib in a manylinux_2_17_aarch64 wheel",
+               "aarch64_tag", "cp311-cp311-manylinux_2_17_aarch64", _ext("clean-lib", "pkg/_clean.so"))
+_wheel_fixture("musllinux-wheel", "glibc-linked glibc-new-lib in a musllinux_1_2_x86_64 wheel",
+               "musl_tag", "cp311-cp311-musllinux_1_2_x86_64", _ext("glibc-new-lib", "pkg/_new.so"))
+_wheel_fixture("linux-tag-wheel", "clean-lib in an unrepaired linux_x86_64 wheel",
+               "linux_tag", "cp311-cp311-linux_x86_64", _ext("clean-lib", "pkg/_clean.so"))
+_wheel_fixture("pure-native-wheel", "py3-none-any wheel, Root-Is-Purelib true, holding clean-lib",
+               "pure_native", "py3-none-any", _ext("clean-lib", "pkg/_clean.so"), purelib=True)
+_wheel_fixture("purelib-tagged-wheel", f"{MANYLINUX_X86_64} wheel with Root-Is-Purelib true, holding clean-lib",
+               "purelib_tagged", MANYLINUX_X86_64, _ext("clean-lib", "pkg/_clean.so"), purelib=True)
+
+
+@_fixture("execstack-wheel", "archive", "execstack-lib as pkg/_ext.so in the wheel pkg-1.0 (manylinux_2_17_x86_64)",
+          mode=LIB_MODE, filename=wheel_filename("pkg", "1.0", MANYLINUX_X86_64))
+def _build_execstack_wheel(art: Artifacts, out: Path) -> None:
+    out.write_bytes(execstack_wheel(art)[1])
+
+
+@_fixture("pyc-exec-wheel", "archive", "py3-none-any wheel with pkg/hello.pyc mode 0755 and pkg/quiet.pyc 0644",
+          mode=LIB_MODE, filename=wheel_filename("pyc_exec", "1.0", "py3-none-any"))
+def _build_pyc_exec_wheel(art: Artifacts, out: Path) -> None:
+    pyc = art.path("pyc-exec").read_bytes()
+    files = [ArchiveEntry("pkg/__init__.py", b""), ArchiveEntry("pkg/hello.pyc", pyc, EXE_MODE),
+             ArchiveEntry("pkg/quiet.pyc", pyc, LIB_MODE)]
+    out.write_bytes(wheel_bytes("pyc_exec", "1.0", "py3-none-any", files, purelib=True))
+
+
+@_fixture("sdist-with-wheel", "archive", "sdist pkg-1.0.tar.gz holding pkg-1.0/dist/<execstack-wheel>",
+          mode=LIB_MODE, filename="pkg-1.0.tar.gz")
+def _build_sdist_with_wheel(art: Artifacts, out: Path) -> None:
+    out.write_bytes(sdist_with_wheel(art)[1])
+
+
+def _tarball_fixture(compression: str) -> None:
+    name = f"execstack-tar-{compression}" if compression not in ("", "tgz") else f"execstack-{compression or 'tar'}"
+    suffix = TAR_SUFFIXES[compression]
+
+    @_fixture(name, "archive", f"{suffix} holding release-1.0/lib/libexecstack.so (execstack-lib)",
+              suffix=suffix, mode=LIB_MODE)
+    def _build(art: Artifacts, out: Path) -> None:
+        entries = [ArchiveEntry("release-1.0/README", b"binlint fixture\n"),
+                   ArchiveEntry("release-1.0/lib/libexecstack.so", art.path("execstack-lib").read_bytes(), EXE_MODE)]
+        out.write_bytes(tar_bytes(entries, compression))
+
+
+for _compression in TAR_SUFFIXES:
+    _tarball_fixture(_compression)
+
+TARBALLS = ["execstack-tar", "execstack-tar-gz", "execstack-tgz", "execstack-tar-bz2", "execstack-tar-xz"]
+
+
+@_fixture("static-lib", "archive", "`ar rcsD libx.a clean-obj.o asm-nonote-obj.o` (a long member name)",
+          mode=LIB_MODE, filename="libx.a")
+def _build_static_lib(art: Artifacts, out: Path) -> None:
+    objects = [art.path("clean-obj"), art.path("asm-nonote-obj")]
+    _run([require_tool("ar"), "rcsD", out, *objects], out.parent)
+
+
+@_fixture("unsafe-tar", "archive", "tar with members ../evil and /abs, a symlink to /etc/passwd, and clean-lib",
+          suffix=".tar", mode=LIB_MODE)
+def _build_unsafe_tar(art: Artifacts, out: Path) -> None:
+    out.write_bytes(tar_bytes([
+        ArchiveEntry("pkg/_clean.so", art.path("clean-lib").read_bytes(), EXE_MODE),
+        ArchiveEntry("../evil", b"written outside\n"),
+        ArchiveEntry("/abs", b"written at the root\n"),
+        ArchiveEntry("pkg/passwd", link="/etc/passwd"),
+    ]))
+
+
+@_fixture("duplicate-zip", "archive", "zip with pkg/_ext.so twice: clean-lib, then execstack-lib",
+          suffix=".zip", mode=LIB_MODE)
+def _build_duplicate_zip(art: Artifacts, out: Path) -> None:
+    out.write_bytes(zip_bytes([
+        ArchiveEntry("pkg/_ext.so", art.path("clean-lib").read_bytes(), EXE_MODE),
+        ArchiveEntry("pkg/_ext.so", art.path("execstack-lib").read_bytes(), EXE_MODE),
+    ]))
+
+
+@_fixture("zip-bomb", "archive", f"zip of {ZIP_BOMB_SIZE >> 20} MiB of zeros and clean-lib padded to as much",
+          suffix=".zip", mode=LIB_MODE)
+def _build_zip_bomb(art: Artifacts, out: Path) -> None:
+    out.write_bytes(zip_bomb_bytes(art.path("clean-lib").read_bytes(), ZIP_BOMB_SIZE))
+
+
+@_fixture("encrypted-zip", "archive", "zip whose pkg/_ext.so (execstack-lib) has the encryption flag set",
+          suffix=".zip", mode=LIB_MODE)
+def _build_encrypted_zip(art: Artifacts, out: Path) -> None:
+    data = zip_bytes([ArchiveEntry("pkg/__init__.py", b""),
+                      ArchiveEntry("pkg/_ext.so", art.path("execstack-lib").read_bytes(), EXE_MODE)],
+                     compression=zipfile.ZIP_STORED)
+    out.write_bytes(set_zip_flag(data, "pkg/_ext.so", ENCRYPTED_FLAG))
+
+
+@_fixture("truncated-zip", "archive", "zip holding execstack-lib, cut in the middle of its central directory",
+          suffix=".zip", mode=LIB_MODE)
+def _build_truncated_zip(art: Artifacts, out: Path) -> None:
+    data = zip_bytes([ArchiveEntry("pkg/__init__.py", b""),
+                      ArchiveEntry("pkg/_ext.so", art.path("execstack-lib").read_bytes(), EXE_MODE)])
+    offset, size = _central_directory(data)
+    out.write_bytes(data[:offset + size // 2])
+
+
+@_fixture("corrupt-tar-gz", "archive", "a gzip header followed by 4 KiB of pseudo-random garbage",
+          suffix=".tar.gz", mode=LIB_MODE)
+def _build_corrupt_tar_gz(art: Artifacts, out: Path) -> None:
+    header = gzip.compress(tar_bytes([ArchiveEntry("x", b"x")]), mtime=0)[:10]
+    out.write_bytes(header + random.Random(0x6A4B).randbytes(4096))
+
+
+@_fixture("deep-nesting", "archive",
+          f"zip in zip {DEEP_NESTING} levels deep (nested-2.zip ... nested-{DEEP_NESTING}.zip), execstack-lib innermost",
+          suffix=".zip", mode=LIB_MODE)
+def _build_deep_nesting(art: Artifacts, out: Path) -> None:
+    data = zip_bytes([ArchiveEntry("pkg/_ext.so", art.path("execstack-lib").read_bytes(), EXE_MODE)])
+    for level in range(DEEP_NESTING, 1, -1):
+        data = zip_bytes([ArchiveEntry(f"nested-{level}.zip", data)])
+    out.write_bytes(data)
+
+
+def deep_nesting_chain() -> list[str]:
+    """The member names from deep-nesting.zip down to its ELF member."""
+    return [f"nested-{level}.zip" for level in range(2, DEEP_NESTING + 1)] + ["pkg/_ext.so"]
 
 
 # --------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_E_MACHINE
 from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
 
+from binlint.archives.members import Limits
 from binlint.discover import discover
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
@@ -148,7 +149,7 @@ def _exception_for(file_key: str, fact: str, oracle: str) -> OracleException | N
 def binlint_facts(path: str) -> Facts:
     """The facts as `binlint facts PATH` computes them, normalised for comparison."""
     artifacts = discover([path])
-    view = FileView(artifacts[0])
+    view = FileView.of_file(artifacts[0], {}, Limits())
     if len(artifacts) != 1 or view.kind != "elf":
         view.close()
         return {name: Failed(f"binlint classified the file as {view.kind!r}, not elf") for name in FACTS}

@@ -16,12 +16,16 @@ from binlint.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules
 from binlint.targets import TARGETS
-from conftest import FIXTURE_KINDS, Artifacts, fixture_names, require_tool
+from conftest import FIXTURE_KINDS, TARBALLS, Artifacts, fixture_names, require_tool
 
 Target = dict[str, str]
 Row = tuple[str, Target, list[str], list[str]]
 
 BAD = fixture_names("bad")  # the malformed ELF files
+# Hostile archives with a member (encrypted-zip) or the whole archive (truncated-zip,
+# corrupt-tar-gz) that cannot be read; the ELF files inside them are not checked.
+UNREADABLE_ARCHIVES = ["encrypted-zip", "truncated-zip", "corrupt-tar-gz"]
+UNREADABLE = [*BAD, *UNREADABLE_ARCHIVES]
 
 
 def others(*fires_on: str) -> list[str]:
@@ -38,36 +42,62 @@ def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
 # Executables linked against glibc >= 2.34 need __libc_start_main@GLIBC_2.34.
 GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
                   "aarch64-exe", "aarch64-nostack-exe", "i686-exe"]
+# Wheels holding glibc-new-lib (GLIBC_2.25).
+GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 
+# Archives holding execstack-lib where binlint reads it: in a wheel, in that wheel in an
+# sdist, in a tarball of each compression, and as the second of two same-named zip members.
+# Not deep-nesting: its copy is 6 archives deep, past the default --max-depth of 4.
+EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip"]
+EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
+
+# A fixture fires a rule when any finding for it, or for any member in it, has that rule.
 # (rule id, target, fixtures it fires on, fixtures it stays quiet on)
 TABLE: list[Row] = [
     # A shared object or executable whose PT_GNU_STACK asks for RWX; objects are another rule.
-    row("executable-stack", {}, ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib"]),
-    row("executable-stack", {"glibc": "2.17"},
-        ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib"]),
+    row("executable-stack", {}, EXECSTACK),
+    row("executable-stack", {"glibc": "2.17"}, EXECSTACK),
     # No fixture imports GLIBC_PRIVATE; test_glibc_private_symbol builds ones that do.
     row("glibc-private-symbol", {}, []),
     # Never runs without a target: binlint takes no baseline from the machine it runs on.
-    row("glibc-version-above-target", {}, []),
-    row("glibc-version-above-target", {"glibc": "2.17"}, ["glibc-new-lib", *GLIBC_234_EXES]),
-    row("glibc-version-above-target", {"glibc": "2.24"}, ["glibc-new-lib", *GLIBC_234_EXES]),
-    row("glibc-version-above-target", {"glibc": "2.25"}, GLIBC_234_EXES),  # equal is not above
+    # A manylinux tag is a target for the wheel's members: old-tag-wheel promises glibc 2.17
+    # and holds glibc-new-lib (getrandom@GLIBC_2.25).
+    row("glibc-version-above-target", {}, ["old-tag-wheel"]),
+    # An explicit --glibc wins over the tag (musllinux-wheel's glibc-new-lib is then checked too).
+    row("glibc-version-above-target", {"glibc": "2.17"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
+    row("glibc-version-above-target", {"glibc": "2.24"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
+    # Equal is not above; old-tag-wheel is checked against 2.25 too, not its tag's 2.17.
+    row("glibc-version-above-target", {"glibc": "2.25"}, GLIBC_234_EXES),
     row("glibc-version-above-target", {"glibc": "2.33"}, GLIBC_234_EXES),
     row("glibc-version-above-target", {"glibc": "2.34"}, []),
     row("glibc-version-above-target", {"glibc": "2.40"}, []),
     # Versions compare as numbers: 2.14 and 2.25 are above 2.9.
-    row("glibc-version-above-target", {"glibc": "2.9"}, ["glibc-new-lib", *GLIBC_234_EXES]),
+    row("glibc-version-above-target", {"glibc": "2.9"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
-    row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec"]),
+    # The mode of a member is its zip's external attributes: pkg/hello.pyc is 0755.
+    row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec", "pyc-exec-wheel"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
-    row("object-executable-stack", {}, ["asm-nonote-obj", "asm-execnote-obj"]),
-    row("unreadable-artifact", {}, BAD),
-    row("unreadable-artifact", {"glibc": "2.17"}, BAD),
+    # libx.a holds asm-nonote-obj.o.
+    row("object-executable-stack", {}, ["asm-nonote-obj", "asm-execnote-obj", "static-lib"]),
+    row("unreadable-artifact", {}, UNREADABLE),
+    row("unreadable-artifact", {"glibc": "2.17"}, UNREADABLE),
+    # The wheel rules: a wheel's platform tags are the target of its members.
+    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel"]),
+    row("wheel-arch-mismatch", {"glibc": "2.17"}, ["aarch64-tag-wheel"]),  # --glibc leaves the tag's arch
+    row("wheel-libc-mismatch", {}, ["musllinux-wheel"]),
+    row("wheel-libc-mismatch", {"glibc": "2.17"}, ["musllinux-wheel"]),
+    row("wheel-linux-platform-tag", {}, ["linux-tag-wheel"]),
+    row("pure-wheel-with-native-code", {}, ["pure-native-wheel"]),
+    row("purelib-wheel-with-native-code", {}, ["pure-native-wheel", "purelib-tagged-wheel"]),
+    # ../evil, /abs and a symbolic link to /etc/passwd.
+    row("unsafe-archive-member", {}, ["unsafe-tar"]),
+    row("duplicate-archive-member", {}, ["duplicate-zip"]),
 ]
 
 # Every target binlint knows, for the runs that must exercise every rule.
-ALL_TARGETS: Target = {"glibc": "2.17"}
+ALL_TARGETS: dict[str, object] = {"glibc": "2.17", "musl": "1.2", "macos": "11.0", "arch": ["x86_64"],
+                                  "libc": "glibc"}
 
 
 def _row_id(r: Row) -> str:
@@ -300,10 +330,14 @@ def test_every_rule_over_every_fixture(artifacts: Artifacts, rules: list[Rule], 
     path = artifacts.path(name)
     for target in ({}, ALL_TARGETS, {"glibc": "2.40"}, {"glibc": "1.0"}):
         findings = run(path, rules, target)  # must not raise
-        assert {f.path for f in findings} <= {str(path)}
+        # The file itself, or its members: `path!member!member...`.
+        assert {f.location for f in findings} <= {str(path)}
+        assert all(f.path == "!".join([str(path), *f.members]) for f in findings), findings
         assert {f.severity for f in findings} <= set(SEVERITIES)
         fired = {f.rule for f in findings}
         if name in BAD:
             assert fired == {"unreadable-artifact"}, target
+        elif name in UNREADABLE:
+            assert "unreadable-artifact" in fired, (target, findings)
         else:
             assert "unreadable-artifact" not in fired, (target, findings)

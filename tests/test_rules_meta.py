@@ -34,6 +34,15 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "non-elf-executable": ("Exec format error",),
     "object-executable-stack": ("missing .note.GNU-stack section implies executable stack",),
     "unreadable-artifact": ("file too short", "invalid ELF header", "Exec format error"),
+    "wheel-arch-mismatch": ("wrong ELF class", "Exec format error"),
+    "wheel-libc-mismatch": ("Error loading shared library", "symbol not found"),
+    "wheel-linux-platform-tag": ("has an unsupported platform tag",),
+    "pure-wheel-with-native-code": ("invalid ELF header", "not a mach-o file"),
+    "purelib-wheel-with-native-code": ("in purelib folder",),
+    "unsafe-archive-member": ("trying to install outside target directory", "outside the destination"),
+    "duplicate-archive-member": ("Duplicate name:",),
+    "pyinstaller-onefile-tmpdir": ("failed to map segment from shared object",),
+    "pyinstaller-runtime-tmpdir-unexpanded": ("Could not create temporary directory", "failed to map segment"),
 }
 
 

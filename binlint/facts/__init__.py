@@ -1,29 +1,51 @@
-"""Read facts: one view per artifact, each fact computed once, only when a rule asks."""
+"""Read facts: one view per artifact, each fact computed once, only when a rule asks.
+
+An artifact is a file on disk or a member of a container (an archive, a PyInstaller
+bundle); members are views too, with the container's path before a `!`.
+"""
 from __future__ import annotations
 
 import mmap
 import os
 import stat
+
+from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, classify, pyc_python
-from binlint.discover import Artifact
 from binlint.errors import ArtifactError
-from binlint.facts import elf, file
+from binlint.facts import archive, elf, file, pyinstaller
 from binlint.facts.catalogue import Fact
+from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
 from binlint.facts.elffile import ElfFile
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
-CATALOGUE: dict[str, Fact] = {**file.FACTS, **elf.FACTS}
+    from binlint.archives.members import Member
+    from binlint.discover import Artifact
+
+def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
+    return {name: fact._replace(compute=lambda view, c=fact.compute: c(view.elf())) for name, fact in facts.items()}
+
+
+# Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
+CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS}
+# The kinds of file that have each group of facts; file.* facts every artifact has.
+FACT_KINDS: dict[str, frozenset[str]] = {
+    "elf": frozenset({"elf"}),
+    "archive": ARCHIVE_KINDS,
+    "wheel": frozenset({"zip"}),
+    "pyinstaller": BUNDLE_KINDS,
+}
 DESCRIPTIONS = {
     "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
     "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
+    "gzip": "a gzip-compressed file", "bzip2": "a bzip2-compressed file", "xz": "an xz-compressed file",
+    "zstd": "a zstd-compressed file",
     "text": "text without a #! line", "empty": "an empty file", "other": "data of no known format",
     "unreadable": "a file",
 }
-# Which facts a kind of file has besides the file.* ones.
-FORMAT_FACTS = {"elf": "elf."}
+NEEDS_CONTENT = ARCHIVE_KINDS | BUNDLE_KINDS  # kinds whose members are read beyond their first bytes
 
 
 def fact_format(name: str) -> str:
@@ -34,70 +56,126 @@ class FileView:
     """The facts of one artifact: its first bytes say what it is; the format's facts are
     parsed when a rule first asks. Parsing errors surface as ArtifactError from get()."""
 
-    def __init__(self, artifact: Artifact) -> None:
-        self.artifact = artifact
+    def __init__(self, path: str, location: str, members: tuple[str, ...], target: dict[str, object],
+                 limits: Limits, budget: Budget, depth: int = 0) -> None:
+        self.path = path  # as reports show it: dist/app.tar.gz!pkg/x.whl!pkg/_ext.so
+        self.location = location  # the file on disk that holds it
+        self.members = members  # the names inside `location` leading to it
+        self.target = target  # what it must run on
+        self.limits, self.budget, self.depth = limits, budget, depth
         self.kind = "unreadable"
         self.error: str | None = None
         self.head = b""
         self.mode = self.size = 0
+        self.data: Any = None  # an mmap for files on disk, bytes for members
+        self._fs_path: str | None = None
         self._values: dict[str, Any] = {}
-        self._map: mmap.mmap | None = None
         self._elf: ElfFile | None = None
+        self._container: Container | None | bool = False  # False: not looked for yet
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def of_file(cls, artifact: Artifact, target: dict[str, object], limits: Limits) -> FileView:
+        view = cls(artifact.path, artifact.path, (), target, limits, Budget(limits))
+        view._fs_path = artifact.fs_path
         try:
             fd = os.open(artifact.fs_path, os.O_RDONLY)
         except OSError as err:
-            self.error = err.strerror or type(err).__name__
-            return
+            view.error = err.strerror or type(err).__name__
+            return view
         try:
             st = os.fstat(fd)
-            self.mode, self.size = stat.S_IMODE(st.st_mode), st.st_size
-            self.head = os.read(fd, HEAD_SIZE)
-            self.kind = classify(self.head)
-            if self.kind in FORMAT_FACTS:
+            view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
+            view.head = os.read(fd, HEAD_SIZE)
+            view.kind = classify(view.head)
+            if view.kind in FACT_KINDS["elf"] | BUNDLE_KINDS or view.kind == "ar":
                 # A map keeps memory flat in file size: only the pages read are loaded.
-                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+                view.data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as err:
-            self.error = f"cannot read: {err}"
+            view.error = f"cannot read: {err}"
         finally:
             os.close(fd)
+        return view
 
+    def member(self, member: Member, target: dict[str, object]) -> FileView:
+        """The view of one member of this container, read within the limits."""
+        view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
+                        target, self.limits, self.budget, self.depth + 1)
+        view.mode = member.mode or 0
+        view.size = member.size
+        try:
+            stream = member.open()
+            try:
+                view.head = stream.read(HEAD_SIZE)
+                view.kind = classify(view.head)
+                view.data = self.budget.read(member, stream, view.head) if view.kind in NEEDS_CONTENT else view.head
+            finally:
+                stream.close()
+            view.size = len(view.data) if view.kind in NEEDS_CONTENT else member.size
+        except ArtifactError as err:
+            view.error = str(err)
+        except Exception as err:  # a hostile member must cost its own findings only
+            view.error = f"internal error while reading: {type(err).__name__}: {err}"
+        return view
+
+    def open(self) -> None:
+        """Parse the format's headers now, so a broken file is known before any rule runs."""
+        if self.error is None and self.kind == "elf":
+            self.elf()
+
+    # -- facts ---------------------------------------------------------------------------
     def get(self, name: str) -> Any:
         try:
             return self._values[name]
         except KeyError:
             pass
-        source = self if fact_format(name) == "file" else self._reader(fact_format(name))
-        value = self._values[name] = CATALOGUE[name].compute(source)
+        fmt = fact_format(name)
+        if fmt != "file":
+            if self.kind not in FACT_KINDS[fmt]:
+                raise LookupError(f"{self.path} has no {fmt} facts")
+            if self.error is not None:
+                raise ArtifactError(self.error)
+        value = self._values[name] = CATALOGUE[name].compute(self)
         return value
 
     def names(self) -> list[str]:
         """Every fact this artifact has."""
-        prefix = FORMAT_FACTS.get(self.kind)
-        return [n for n in CATALOGUE if fact_format(n) == "file" or (prefix and n.startswith(prefix))]
+        return [n for n in CATALOGUE if fact_format(n) == "file" or self.kind in FACT_KINDS[fact_format(n)]]
 
-    def open(self) -> None:
-        """Parse the format's headers now, so a broken file is known before any rule runs."""
-        if self.kind in FORMAT_FACTS and self.error is None:
-            self._reader(self.kind)
-
-    def _reader(self, fmt: str) -> ElfFile:
-        if fmt != self.kind or fmt not in FORMAT_FACTS:
-            raise LookupError(f"{self.artifact.path} has no {fmt} facts")
-        if self.error is not None:
-            raise ArtifactError(self.error)
+    def elf(self) -> ElfFile:
         if self._elf is None:
-            self._elf = ElfFile(self._map)  # type: ignore[arg-type]
+            self._elf = ElfFile(self.data)
         return self._elf
+
+    def container(self) -> Container | None:
+        """The archive or bundle this artifact is, or None."""
+        if self._container is False:
+            self._container = None
+            if self.error is None and self.kind in ARCHIVE_KINDS:
+                self._container = open_archive(self.kind, self.data, self._fs_path if self.data is None else None)
+            elif self.error is None and self.kind in BUNDLE_KINDS and self._may_be_bundle():
+                self._container = open_bundle(self.data, self._pydata(), self.limits)
+        return self._container  # type: ignore[return-value]
+
+    def _may_be_bundle(self) -> bool:
+        # PyInstaller bundles are programs: skip the libraries that make up most trees.
+        return self.kind != "elf" or self.elf().interpreter is not None or self.elf().type == 2
+
+    def _pydata(self) -> tuple[int, int] | None:
+        if self.kind != "elf":
+            return None
+        section = self.elf().section_named("pydata")
+        return (section.offset, section.size) if section is not None else None
 
     def pyc_python(self) -> str | None:
         return pyc_python(self.head) if self.kind == "pyc" else None
 
     def description(self) -> str:
-        kind = self.kind
-        if kind == "pyc":
+        if self.kind == "pyc":
             return f"Python {self.pyc_python()} bytecode"
-        return DESCRIPTIONS.get(kind, f"a {kind} file")
+        return DESCRIPTIONS.get(self.kind, f"a {self.kind} file")
 
+    # -- closing -------------------------------------------------------------------------
     def fail(self, reason: str) -> None:
         """Mark the artifact unreadable: from now on only file.* facts are available."""
         self.error = reason
@@ -106,6 +184,9 @@ class FileView:
 
     def close(self) -> None:
         self._elf = None
-        if self._map is not None:
-            self._map.close()
-            self._map = None
+        if isinstance(self._container, Container):
+            self._container.close()
+        self._container = None
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
+        self.data = None

@@ -40,6 +40,38 @@ def machine(elf: ElfFile) -> str:
     return MACHINES.get(elf.machine, f"EM_{elf.machine}")
 
 
+def arch(elf: ElfFile) -> str:
+    """The architecture as platform tags (and uname) spell it, class and byte order included."""
+    name, bits, little = machine(elf), elf.bits, elf.little_endian
+    if name == "x86_64":
+        return "x86_64" if bits == 64 else "x32"
+    if name == "i386":
+        return "i686"
+    if name == "arm":
+        return "armv7l"
+    if name == "aarch64":
+        return "aarch64" if little else "aarch64_be"
+    if name == "ppc64":
+        return "ppc64le" if little else "ppc64"
+    if name == "s390":
+        return "s390x" if bits == 64 else "s390"
+    if name in ("riscv", "loongarch"):
+        return f"{name}{bits}"
+    if name == "mips":
+        return ("mips64" if bits == 64 else "mips") + ("el" if little else "")
+    return name
+
+
+def libc(elf: ElfFile) -> str | None:
+    interpreter, needed = elf.interpreter or "", elf.dynamic_strings(DT_NEEDED)
+    if "ld-musl" in interpreter or any(n.startswith("libc.musl") or n == "libc.so" for n in needed):
+        return "musl"
+    if interpreter.startswith(("/lib/ld-linux", "/lib64/ld-linux", "/lib64/ld64.so", "/lib/ld.so", "/lib/ld64.so")) \
+            or "libc.so.6" in needed:
+        return "glibc"
+    return None
+
+
 def elf_type(elf: ElfFile) -> str:
     return ET_NAMES.get(elf.type, f"{elf.type:#x}")
 
@@ -112,6 +144,11 @@ FACTS = {
     "elf.endian": Fact("str", "`little` or `big` (EI_DATA).", lambda e: "little" if e.little_endian else "big"),
     "elf.machine": Fact("str", "Architecture from e_machine: x86_64, i386, aarch64, arm, riscv, ppc64, ppc, "
                         "s390, mips, ... (`EM_<n>` when unknown).", machine),
+    "elf.arch": Fact("str", "The architecture as platform tags spell it: x86_64, i686, aarch64, armv7l, ppc64le, "
+                     "ppc64, s390x, riscv64, loongarch64, ...", arch),
+    "elf.libc": Fact("str?", "The C library it is linked against, from its interpreter and DT_NEEDED: `glibc`, "
+                     "`musl`, or null when it names neither (static, or an extension that leaves libc to "
+                     "its host).", libc),
     "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
     "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
     "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "

@@ -15,6 +15,8 @@ FACTS = {
                             "(e.g. `3.11`).", lambda f: f.pyc_python()),
     "file.description": Fact("str", "The kind in words, for messages: `Python 3.11 bytecode`, `a Windows PE file`, "
                              "`text without a #! line`, ...", lambda f: f.description()),
+    "file.too_deep": Fact("bool", "An archive or bundle nested deeper than --max-depth: its members were not read.",
+                          lambda f: f.depth >= f.limits.max_depth and f.container() is not None),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
 }

@@ -20,8 +20,9 @@ def render(run: Run) -> str:
             **{s: sum(f.severity == s for f in run.findings) for s in SEVERITIES},
         },
         "findings": [
-            {"rule": f.rule, "severity": f.severity, "path": f.path, "message": f.message,
-             "evidence": f.evidence, "fingerprint": f.fingerprint}
+            {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
+             "members": list(f.members), "message": f.message, "evidence": f.evidence,
+             "fingerprint": f.fingerprint}
             for f in run.findings
         ],
     }

@@ -1,0 +1,281 @@
+"""PyInstaller bundles: the CArchive ("PKG") a PyInstaller executable carries.
+
+The PKG ends with a cookie: the 8-byte magic COOKIE, then big-endian u32 pkg_length,
+toc_offset (from the start of the PKG), toc_length, python_version (major * 100 + minor)
+and the 64-byte, NUL-padded name of the Python library. The PKG starts pkg_length bytes
+before the end of the cookie. Its table of contents (TOC) is a run of entries: big-endian
+u32 entry_length (the whole entry, padded to a multiple of 16), offset (from the start of
+the PKG), length, uncompressed_length, a u8 compression flag (1 = zlib), a 1-byte typecode
+and the NUL-terminated name. Runtime options are entries of typecode 'o' whose name is the
+option, e.g. "pyi-runtime-tmpdir /var/lib/app". The bootloader runs a bundle in onefile
+mode (extracting to a temporary directory) when the TOC has an extractable entry: b, x, Z,
+n (onefile) or d (MERGE). Sources: PyInstaller 6 bootloader/src/pyi_archive.c and .h,
+pyi_main.c, PyInstaller/archive/readers.py and writers.py, PyInstaller/building/api.py.
+
+Where the cookie is: PyInstaller on Linux stores the PKG as the ELF section `pydata`
+(objcopy --add-section), so the cookie ends where that section ends, followed by the
+section name table and the section headers (about 2 KiB). On macOS the PKG is appended and
+then code-signed: the signature comes after the cookie and grows with the file (a hash per
+4 KiB page), so the cookie is found before LC_CODE_SIGNATURE's data. On Windows a signed
+executable has its certificate table after the cookie. The bootloader scans the whole file
+from the end; this reader scans only _TAIL bytes before each of those places, with rfind
+(so on Linux, pass the pydata section when it is known: it does not depend on what follows).
+A one-folder build with a side-loaded PKG carries only the marker MEI\015\013\012\013\016
+instead of a cookie, and gives None.
+
+Every offset, length and count is checked against the file, so a hostile bundle raises
+ArtifactError instead of reading out of bounds, looping or inflating without bound.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from collections import namedtuple
+
+from binlint.errors import ArtifactError
+
+COOKIE = b"MEI\x0c\x0b\x0a\x0b\x0e"
+
+_COOKIE = struct.Struct("!8sIIII64s")  # magic, pkg_length, toc_offset, toc_length, python_version, library
+_ENTRY = struct.Struct("!IIIIBc")  # entry_length, offset, length, uncompressed_length, compressed, typecode
+
+_TAIL = 64 << 10  # how far before the end (or the signature) the cookie may end; real files: ~2 KiB
+_MAX_ENTRIES = 1 << 17  # far above real bundles (thousands); a hostile TOC costs at most ~0.2 s
+_MAX_NAME = 4096  # bytes of a name read (PATH_MAX): one entry can span a whole hostile TOC
+_CHUNK = 64 << 10  # compressed bytes fed to zlib at a time
+_OPTION = b"o"
+_EXTRACTABLE = frozenset("bxZnd")  # _pyi_archive_is_extractable() in bootloader/src/pyi_archive.c
+_TMPDIR_OPTION = "pyi-runtime-tmpdir"
+
+# offset: absolute, in the file; compressed: zlib-compressed (the compression flag is 1).
+Entry = namedtuple("Entry", "name typecode offset length uncompressed_length compressed")
+
+# python_version: e.g. "3.12"; python_library: e.g. "libpython3.12.so.1.0"; entries: the
+# TOC except runtime options, which are in options (their names, e.g. "pyi-runtime-tmpdir /x").
+Bundle = namedtuple("Bundle", "python_version python_library entries options onefile")
+
+
+def find_bundle(data: bytes, pydata_section: tuple[int, int] | None = None) -> Bundle | None:
+    """The bundle in `data` (bytes or an mmap of the whole executable), None without a cookie.
+
+    `pydata_section` is (offset, size) of the ELF section `pydata`, when the caller knows it.
+    """
+    size = len(data)
+    if pydata_section is not None:
+        start, length = pydata_section
+        end = start + length
+        if start < 0 or length < 0 or end > size:
+            raise ArtifactError(f"truncated: the pydata section ({length} bytes at offset {start:#x}) "
+                                "is past the end of the file")
+        windows = [(max(start, end - _TAIL), end)]
+    else:
+        end = size
+        windows = [(max(0, size - _TAIL), size)]
+        signature = _signature_offset(data)
+        if signature is not None and signature < size - _TAIL:
+            windows.append((max(0, signature - _TAIL), signature))
+    for low, high in windows:
+        cookie = data.rfind(COOKIE, low, high)
+        if cookie >= 0:
+            break
+    else:
+        return None
+
+    pkg_end = cookie + _COOKIE.size
+    if pkg_end > end:
+        raise ArtifactError(f"truncated: the PyInstaller cookie at offset {cookie:#x} is past the end of the "
+                            + ("pydata section" if pydata_section is not None else "file"))
+    _, pkg_length, toc_offset, toc_length, version, library = _COOKIE.unpack_from(data, cookie)
+    pkg_start = pkg_end - pkg_length
+    if pkg_length < _COOKIE.size or pkg_start < 0:
+        raise ArtifactError(f"PyInstaller package length {pkg_length} does not fit the {pkg_end} bytes "
+                            "up to its cookie")
+    room = pkg_length - _COOKIE.size  # the package without its cookie
+    if toc_offset + toc_length > room:
+        raise ArtifactError(f"PyInstaller TOC ({toc_length} bytes at offset {toc_offset:#x}) is outside "
+                            f"its {pkg_length}-byte package")
+    entries, options = _read_toc(data, pkg_start, pkg_start + toc_offset, toc_length, room)
+    return Bundle(
+        f"{version // 100}.{version % 100}",
+        _c_string(library),
+        entries,
+        options,
+        any(e.typecode in _EXTRACTABLE for e in entries),
+    )
+
+
+def _read_toc(data: bytes, pkg_start: int, offset: int, length: int, room: int) -> tuple[list[Entry], list[str]]:
+    entries: list[Entry] = []
+    options: list[str] = []
+    unpack, header = _ENTRY.unpack_from, _ENTRY.size
+    position, toc_end = offset, offset + length
+    for _ in range(_MAX_ENTRIES):
+        if position >= toc_end:
+            return entries, options
+        if position + header > toc_end:
+            raise ArtifactError(f"truncated: PyInstaller TOC entry at offset {position:#x} runs past the end "
+                                "of the TOC")
+        entry_length, data_offset, data_length, uncompressed, flag, typecode = unpack(data, position)
+        if entry_length < header or entry_length > toc_end - position:
+            # The bootloader steps by entry_length: 0 would loop for ever, too much reads past the TOC.
+            raise ArtifactError(f"PyInstaller TOC entry at offset {position:#x} has length {entry_length}, "
+                                f"outside {header}..{toc_end - position}")
+        name = _c_string(data[position + header:position + min(entry_length, header + _MAX_NAME)])
+        position += entry_length
+        if typecode == _OPTION:
+            options.append(name)
+        elif data_offset + data_length > room:
+            raise ArtifactError(f"PyInstaller entry {name!r} ({data_length} bytes at offset {data_offset:#x}) "
+                                "is outside its package")
+        else:
+            entries.append(Entry(name, typecode.decode("latin-1"), pkg_start + data_offset, data_length,
+                                 uncompressed, flag == 1))
+    if position < toc_end:
+        raise ArtifactError(f"more than {_MAX_ENTRIES} PyInstaller TOC entries")
+    return entries, options
+
+
+def _c_string(raw: bytes) -> str:
+    """A NUL-terminated name, as the bootloader reads it; bytes that are not UTF-8 escaped."""
+    return raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+
+
+def runtime_tmpdir(bundle: Bundle) -> str | None:
+    """The `--runtime-tmpdir` the bundle was built with, None when it has none.
+
+    As the bootloader reads it: an option starting with "pyi-runtime-tmpdir" gives the rest
+    of its name after the separating space; the last such option wins.
+    """
+    value = None
+    for option in bundle.options:
+        if option.startswith(_TMPDIR_OPTION):
+            value = option[len(_TMPDIR_OPTION) + 1:]
+    return value
+
+
+def read_entry(data: bytes, entry: Entry, limit: int) -> bytes:
+    """The content of `entry`, inflated when compressed; never more than `limit` bytes."""
+    start, length = entry.offset, entry.length
+    if start < 0 or length < 0 or start + length > len(data):
+        raise ArtifactError(f"truncated: PyInstaller entry {entry.name!r} ({length} bytes at offset "
+                            f"{start:#x}) is past the end of the file")
+    declared = entry.uncompressed_length
+    if declared > limit:
+        raise _too_large(entry, limit)
+    if not entry.compressed:
+        if length != declared:  # the bootloader copies uncompressed_length bytes
+            raise ArtifactError(f"PyInstaller entry {entry.name!r} is stored with {length} bytes "
+                                f"but declares {declared}")
+        return data[start:start + length]
+    return _inflate(data, entry)
+
+
+def _inflate(data: bytes, entry: Entry) -> bytes:
+    """Inflate in chunks, never past the declared size (read_entry checked it against the
+    limit), so a zip bomb costs no more memory than that."""
+    declared = entry.uncompressed_length
+    inflater = zlib.decompressobj()
+    out = bytearray()
+    position, end = entry.offset, entry.offset + entry.length
+    pending = b""
+    try:
+        while not inflater.eof:
+            if not pending and position < end:
+                pending = data[position:min(position + _CHUNK, end)]
+                position += len(pending)
+            produced = len(out)
+            # One byte more than may come, to see it come; max_length 0 would mean unbounded.
+            out += inflater.decompress(pending, declared - produced + 1)
+            if len(out) > declared:
+                raise ArtifactError(f"PyInstaller entry {entry.name!r} inflates past the {declared} bytes "
+                                    "it declares")
+            left = inflater.unconsumed_tail
+            if len(out) == produced and len(left) == len(pending) and not inflater.eof:  # no input left
+                raise ArtifactError(f"truncated: PyInstaller entry {entry.name!r} ends inside its zlib stream")
+            pending = left
+    except zlib.error as err:
+        raise ArtifactError(f"corrupt PyInstaller entry {entry.name!r}: {err}") from None
+    if len(out) != declared:
+        raise ArtifactError(f"PyInstaller entry {entry.name!r} inflates to {len(out)} bytes "
+                            f"but declares {declared}")
+    return bytes(out)
+
+
+def _too_large(entry: Entry, limit: int) -> ArtifactError:
+    return ArtifactError(f"PyInstaller entry {entry.name!r} inflates past the member limit of {limit} bytes "
+                         "(see --max-member-size)")
+
+
+# -- where a signature follows the appended package --------------------------------------------
+
+_MACHO_THIN = {
+    b"\xcf\xfa\xed\xfe": ("<", 32), b"\xce\xfa\xed\xfe": ("<", 28),
+    b"\xfe\xed\xfa\xcf": (">", 32), b"\xfe\xed\xfa\xce": (">", 28),
+}
+_FAT_MAGIC, _FAT_MAGIC_64 = b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"
+_LC_CODE_SIGNATURE = 0x1D
+_MAX_FAT_ARCHS = 64  # Java class files share the fat magic; their "count" is a class file version
+_MAX_LOAD_COMMANDS = 4096
+_IMAGE_DIRECTORY_ENTRY_SECURITY = 4
+
+
+def _signature_offset(data: bytes) -> int | None:
+    """Where a code signature starts that follows data appended to the file: the Mach-O
+    LC_CODE_SIGNATURE data (of the last slice of a fat file), or the PE certificate table.
+    None for other files, and for malformed ones (their own readers report those)."""
+    try:
+        magic = data[:4]
+        if magic in _MACHO_THIN:
+            return _macho_signature(data, 0)
+        if magic in (_FAT_MAGIC, _FAT_MAGIC_64):
+            wide = magic == _FAT_MAGIC_64
+            (count,) = struct.unpack_from(">I", data, 4)
+            if count > _MAX_FAT_ARCHS:
+                return None
+            stride, form = (32, ">iiQQ") if wide else (20, ">iiII")
+            last = max((struct.unpack_from(form, data, 8 + i * stride)[2] for i in range(count)), default=0)
+            return _macho_signature(data, last) if last else None
+        if magic[:2] == b"MZ":
+            return _pe_certificates(data)
+    except struct.error:  # a header cut short
+        return None
+    return None
+
+
+def _macho_signature(data: bytes, slice_offset: int) -> int | None:
+    layout = _MACHO_THIN.get(data[slice_offset:slice_offset + 4])
+    if layout is None:
+        return None
+    endian, header_size = layout
+    ncmds, sizeofcmds = struct.unpack_from(endian + "II", data, slice_offset + 16)
+    position = slice_offset + header_size
+    end = min(position + sizeofcmds, len(data))
+    for _ in range(min(ncmds, _MAX_LOAD_COMMANDS)):
+        if position + 8 > end:
+            return None
+        cmd, cmdsize = struct.unpack_from(endian + "II", data, position)
+        if cmd == _LC_CODE_SIGNATURE and cmdsize >= 16 and position + 16 <= end:
+            (dataoff,) = struct.unpack_from(endian + "I", data, position + 8)
+            offset = slice_offset + dataoff
+            return offset if 0 < offset <= len(data) else None
+        if cmdsize < 8:
+            return None
+        position += cmdsize
+    return None
+
+
+def _pe_certificates(data: bytes) -> int | None:
+    (pe,) = struct.unpack_from("<I", data, 0x3C)
+    if data[pe:pe + 4] != b"PE\0\0":
+        return None
+    optional = pe + 24
+    (magic,) = struct.unpack_from("<H", data, optional)
+    if magic not in (0x10B, 0x20B):
+        return None
+    counts_at = optional + (92 if magic == 0x10B else 108)
+    (directories,) = struct.unpack_from("<I", data, counts_at)
+    if directories <= _IMAGE_DIRECTORY_ENTRY_SECURITY:
+        return None
+    # The security directory holds a file offset, not an RVA.
+    offset, size = struct.unpack_from("<II", data, counts_at + 4 + 8 * _IMAGE_DIRECTORY_ENTRY_SECURITY)
+    return offset if size and 0 < offset <= len(data) else None

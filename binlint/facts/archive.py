@@ -1,0 +1,80 @@
+"""Facts of archives (zip, tar, ar) and of wheels, computed from the view's container."""
+from __future__ import annotations
+
+from binlint.classify import HEAD_SIZE, classify
+from binlint.errors import ArtifactError
+from binlint.facts.catalogue import Fact
+from binlint.wheeltags import tags_from_filename
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from binlint.facts import FileView
+
+NATIVE_KINDS = frozenset({"elf", "macho", "pe"})
+
+
+def _names(view: FileView) -> list[str]:
+    container = view.container()
+    return container.names() if container else []
+
+
+def wheel_fields(view: FileView) -> dict[str, list[str]] | None:
+    if "wheel" not in view._values:
+        container = view.container()
+        view._values["wheel"] = container.wheel_metadata() if container and view.kind == "zip" else None
+    return view._values["wheel"]
+
+
+def wheel_tags(view: FileView) -> list[str]:
+    fields = wheel_fields(view)
+    if fields is None:
+        return []
+    return sorted(set(fields.get("Tag", []))) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
+
+
+def platforms(view: FileView) -> list[str]:
+    return sorted({tag.rsplit("-", 1)[-1] for tag in wheel_tags(view)})
+
+
+def native_members(view: FileView) -> list[str]:
+    """Members that are compiled code, by their bytes (the engine records the kind of every
+    member it views; the rest are classified here from their first bytes)."""
+    container = view.container()
+    if not container:
+        return []
+    found = []
+    for member in container.members:
+        kind = container.kinds.get(member.name)
+        if kind is None and member.open is not None:
+            try:
+                stream = member.open()
+                try:
+                    kind = container.kinds[member.name] = classify(stream.read(HEAD_SIZE))
+                finally:
+                    stream.close()
+            except ArtifactError:
+                continue
+        if kind in NATIVE_KINDS:
+            found.append(member.name)
+    return found
+
+
+FACTS = {
+    "archive.members": Fact("list[str]", "Names of the archive's files and links, in archive order.", _names),
+    "archive.unsafe_members": Fact(
+        "list[str]", "Members that extract outside the target directory: absolute names, `..` parts, "
+        "drive letters, and links (`name -> target`) that point out of the tree.",
+        lambda v: v.container().unsafe() if v.container() else []),
+    "archive.duplicate_members": Fact("list[str]", "Names stored more than once.",
+                                      lambda v: v.container().duplicates() if v.container() else []),
+    "wheel.is_wheel": Fact("bool", "A zip with a `*.dist-info/WHEEL` file.", lambda v: wheel_fields(v) is not None),
+    "wheel.tags": Fact("list[str]", "The wheel's compatibility tags (`cp311-cp311-manylinux_2_17_x86_64`), from "
+                       "WHEEL's `Tag` lines, else from the file name.", wheel_tags),
+    "wheel.platforms": Fact("list[str]", "The platform parts of the tags (`manylinux_2_17_x86_64`, `any`).", platforms),
+    "wheel.pure": Fact("bool", "Every tag's platform is `any`: the wheel claims to hold no compiled code.",
+                       lambda v: bool(wheel_tags(v)) and platforms(v) == ["any"]),
+    "wheel.root_is_purelib": Fact("bool", "WHEEL says `Root-Is-Purelib: true`.",
+                                  lambda v: (wheel_fields(v) or {}).get("Root-Is-Purelib", [""])[0].lower() == "true"),
+    "wheel.native_members": Fact("list[str]", "Members that are compiled code (ELF, Mach-O, PE), by their bytes.",
+                                 native_members),
+}

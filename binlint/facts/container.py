@@ -1,0 +1,109 @@
+"""Open the containers a view holds: archives by kind, PyInstaller bundles inside executables."""
+from __future__ import annotations
+
+import io
+import re
+
+from binlint.archives.members import Limits, Member, link_escapes, unsafe_name
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from typing import Any
+
+ARCHIVE_KINDS = frozenset({"zip", "tar", "gzip", "bzip2", "xz", "ar"})
+BUNDLE_KINDS = frozenset({"elf", "macho", "pe"})  # where a PyInstaller package can hide
+BUNDLE_MEMBERS = frozenset({"b", "x", "Z"})  # binaries, data files, zip files; not Python modules
+_WHEEL_FILE = re.compile(r"^[^/]+\.dist-info/WHEEL$")
+
+
+class Container:
+    """The members of one archive or bundle, listed once; closing releases the archive."""
+
+    def __init__(self, members: list[Member], closer: Any = None, bundle: Any = None) -> None:
+        self.members = members
+        self.bundle = bundle  # the PyInstaller Bundle, for bundles
+        self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
+        self._closer = closer
+
+    def names(self) -> list[str]:
+        return [m.name for m in self.members]
+
+    def unsafe(self) -> list[str]:
+        found = [m.name for m in self.members if unsafe_name(m.name)]
+        found += [f"{m.name} -> {m.link}" for m in self.members
+                  if m.link is not None and not unsafe_name(m.name) and link_escapes(m.name, m.link)]
+        return found
+
+    def duplicates(self) -> list[str]:
+        seen: set[str] = set()
+        return sorted({n for n in self.names() if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+
+    def wheel_metadata(self) -> dict[str, list[str]] | None:
+        """The WHEEL file's fields (`Tag`, `Root-Is-Purelib`, ...), or None if not a wheel."""
+        for member in self.members:
+            if _WHEEL_FILE.match(member.name) and member.open is not None:
+                stream = member.open()
+                try:
+                    text = stream.read(65536).decode("utf-8", "replace")
+                finally:
+                    stream.close()
+                fields: dict[str, list[str]] = {}
+                for line in text.splitlines():
+                    key, sep, value = line.partition(":")
+                    if sep:
+                        fields.setdefault(key.strip(), []).append(value.strip())
+                return fields
+        return None
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+
+def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
+    """The container for an archive `kind`, read from `data` (bytes or a map) or the file."""
+    from binlint.archives import ar, tars, zips
+
+    if kind == "ar":
+        return Container(ar.read_ar(data))
+    stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
+    try:
+        if kind == "zip":
+            members, archive = zips.read_zip(stream)
+            return Container(members, _Closer(archive, stream))
+        found = tars.read_tar(stream, kind)
+        if found is None:
+            stream.close()
+            return None
+        return Container(found[0], _Closer(found[1], stream))
+    except BaseException:
+        stream.close()
+        raise
+
+
+def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Container | None:
+    from binlint.archives import pyinstaller
+
+    bundle = pyinstaller.find_bundle(data, pydata)
+    if bundle is None:
+        return None
+    members = [Member(e.name, None, e.uncompressed_length, _entry_opener(data, e, limits.member_bytes))
+               for e in bundle.entries if e.typecode in BUNDLE_MEMBERS]
+    return Container(members, bundle=bundle)
+
+
+def _entry_opener(data: Any, entry: Any, limit: int) -> Any:
+    from binlint.archives import pyinstaller
+
+    return lambda: io.BytesIO(pyinstaller.read_entry(data, entry, limit))
+
+
+class _Closer:
+    def __init__(self, *closables: Any) -> None:
+        self.closables = closables
+
+    def close(self) -> None:
+        for closable in self.closables:
+            closable.close()
+

@@ -1,0 +1,80 @@
+"""What a wheel's platform tags promise (PEP 425, 600, 656, and the macOS tags), as target values."""
+from __future__ import annotations
+
+import re
+
+LEGACY_MANYLINUX = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
+MACOS_ARCHS = {
+    "universal2": ["x86_64", "arm64"], "intel": ["i386", "x86_64"], "fat": ["i386", "ppc"],
+    "fat3": ["i386", "ppc", "x86_64"], "fat64": ["ppc64", "x86_64"], "universal": ["i386", "ppc", "ppc64", "x86_64"],
+}
+_MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_(\w+)$")
+_LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_(\w+)$")
+_MUSLLINUX = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
+_MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
+_LINUX = re.compile(r"^linux_(\w+)$")
+_WHEEL_NAME = re.compile(
+    r"^(?P<name>[^-/]+)-(?P<version>[^-/]+)(-(?P<build>\d[^-/]*))?-(?P<tags>[^-/]+-[^-/]+-[^-/]+)\.whl$")
+
+
+def tags_from_filename(filename: str) -> list[str]:
+    """`pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl` -> the expanded tag triples."""
+    match = _WHEEL_NAME.match(filename)
+    if not match:
+        return []
+    python, abi, platform = match["tags"].split("-")
+    return [f"{p}-{a}-{pl}" for p in python.split(".") for a in abi.split(".") for pl in platform.split(".")]
+
+
+def target_from_platforms(platforms: list[str]) -> dict[str, object]:
+    """Target values the platform tags promise; several tags promise the least of them."""
+    glibc, musl, macos, archs, libcs = [], [], [], [], set()
+    for tag in platforms:
+        if match := _MANYLINUX.match(tag):
+            glibc.append(f"{match[1]}.{match[2]}")
+            archs.append(match[3])
+            libcs.add("glibc")
+        elif match := _LEGACY.match(tag):
+            glibc.append(LEGACY_MANYLINUX[match[1]])
+            archs.append(match[2])
+            libcs.add("glibc")
+        elif match := _MUSLLINUX.match(tag):
+            musl.append(f"{match[1]}.{match[2]}")
+            archs.append(match[3])
+            libcs.add("musl")
+        elif match := _MACOS.match(tag):
+            macos.append(f"{match[1]}.{match[2]}")
+            archs += MACOS_ARCHS.get(match[3], [match[3]])
+        elif match := _LINUX.match(tag):
+            archs.append(match[1])
+    target: dict[str, object] = {}
+    for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos)):
+        if versions:
+            target[name] = min(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+    if archs:
+        target["arch"] = sorted(set(archs))
+    if len(libcs) == 1:
+        target["libc"] = libcs.pop()
+    return target
+
+
+def stable_path(path: str) -> str:
+    """`path` with stable_name() applied to each of its parts; folders named `name-1.0`
+    (an sdist's top folder) lose their version too."""
+    *folders, name = path.split("/")
+    return "/".join([*(_VERSIONED_FOLDER.sub(r"\1-*", stable_name(f)) for f in folders), stable_name(name)])
+
+
+def stable_name(name: str) -> str:
+    """A wheel or sdist file name, or a .dist-info/.data folder, without its version, so
+    that fingerprints survive a release: `pkg-1.2-py3-none-any.whl` -> `pkg-*-py3-none-any.whl`."""
+    match = _WHEEL_NAME.match(name)
+    if match:
+        return f"{match['name']}-*-{match['tags']}.whl"
+    return _VERSIONED.sub(r"\1-*\2", name)
+
+
+_VERSION = r"\d[A-Za-z0-9_.+!]*?"
+_VERSIONED_FOLDER = re.compile(rf"^([A-Za-z0-9_.]+?)-{_VERSION}$")
+_VERSIONED = re.compile(
+    rf"^([A-Za-z0-9_.]+?)-{_VERSION}(\.dist-info$|\.data$|\.tar\.gz$|\.tar\.bz2$|\.tar\.xz$|\.tgz$|\.zip$)")
