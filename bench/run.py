@@ -253,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     scanelf = shutil.which("scanelf")
     checksec = None if args.no_checksec else shutil.which("checksec")
 
+    # Byte code as an installed binlint has it (pip compiles .pyc files at install): without this,
+    # PYTHONDONTWRITEBYTECODE=1 in the environment makes every module edited since its last .pyc
+    # compile again on each run. The warm-up run writes the .pyc files under bench/cache/.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(REPO / "bench" / "cache" / "pycache")
     load_before = os.getloadavg()
     print("counting ELF files ...", file=sys.stderr, flush=True)
     elf_files = binlint_elf_files(corpus)

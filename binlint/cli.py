@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--prefer-wheel-tags", action="store_true",
                        help="let a wheel's platform tags override --glibc and the other targets for its members")
     add_archive_options(check)
+    for flag, meaning in (("--select", "run only these rules (ids, groups or ALL) instead of the default set"),
+                          ("--extend-select", "also run these rules or groups, e.g. an opt-in group"),
+                          ("--ignore", "do not run these rules or groups")):
+        check.add_argument(flag, action="append", default=[], metavar="RULES", type=_comma_list,
+                           help=meaning + "; comma-separated, repeatable")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour the text report (auto: only on a terminal, and not when NO_COLOR is set)")
     add_rules_option(check)
@@ -74,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_archive_options(facts)
     facts.set_defaults(run=run_facts)
     return parser
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def add_archive_options(parser: argparse.ArgumentParser) -> None:
@@ -100,11 +109,12 @@ def run_check(args: argparse.Namespace) -> int:
     from binlint.discover import discover
     from binlint.engine import Options, check
     from binlint.report import Run, render
-    from binlint.rules import SEVERITIES, load_rules
+    from binlint.rules import SEVERITIES, load_rules, select_rules
     from binlint.targets import make_target
 
     target = make_target(glibc=args.glibc)
-    rules = load_rules(args.rules)
+    rules = select_rules(load_rules(args.rules), *(sum(lists, []) for lists in
+                                                   (args.select, args.extend_select, args.ignore)))
     artifacts = discover(args.paths)
     findings = check(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)))
     color = args.color == "always" or (
@@ -117,7 +127,8 @@ def run_check(args: argparse.Namespace) -> int:
 def run_rules(args: argparse.Namespace) -> int:
     from binlint.rules import load_rules
 
-    rows = [(r.id, r.severity, r.group, r.summary) for r in load_rules(args.rules)]
+    rows = [(r.id, r.severity, r.group + ("" if r.default else " (opt-in)"), r.summary)
+            for r in load_rules(args.rules)]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])

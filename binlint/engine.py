@@ -62,7 +62,7 @@ def check_artifact(artifact: Artifact, rules: list[Rule], options: Options) -> l
 def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Finding]:
     """The findings of one artifact and, for a container, of its members. A broken member
     costs its own findings; a broken container keeps the findings of the members read."""
-    applicable = [r for r in rules if r.applies_to(view.kind) and r.targets <= view.target.keys()]
+    applicable = _applicable(rules, view.kind, frozenset(view.target))
     findings: list[Finding] = []
     try:
         view.open()
@@ -79,6 +79,18 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
         view.close()
     readable_only = [r for r in applicable if all(f.startswith("file.") for f in r.facts)]
     return findings + [f for rule in readable_only if (f := apply(rule, view)) is not None]
+
+
+def _applicable(rules: list[Rule], kind: str, targets: frozenset[str]) -> list[Rule]:
+    """The rules for this kind of file whose targets are all known (memoised: archives
+    bring thousands of members of a few kinds)."""
+    key = (id(rules), kind, targets)
+    if key not in _APPLICABLE:  # the entry keeps `rules` alive, so its id cannot be reused
+        _APPLICABLE[key] = (rules, [r for r in rules if r.applies_to(kind) and r.targets <= targets])
+    return _APPLICABLE[key][1]
+
+
+_APPLICABLE: dict[tuple[int, str, frozenset[str]], tuple[list[Rule], list[Rule]]] = {}
 
 
 def check_members(view: FileView, container: Container, rules: list[Rule], options: Options) -> list[Finding]:

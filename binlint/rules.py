@@ -35,7 +35,7 @@ def _type_name(fact_type: str) -> str:
 
 
 class Rule(namedtuple("Rule", "id group severity formats summary when message evidence help references "
-                           "escalate security_severity targets facts source")):
+                           "escalate security_severity targets facts source default")):
     """A loaded rule. formats: file kinds (empty: every kind); when: the compiled condition;
     escalate: (severity, compiled condition) or None; targets: target values the condition
     compares with; facts: the facts the rule reads; source: the file it came from."""
@@ -65,6 +65,25 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
                 raise BinlintError(f"{rule.source}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
     return sorted(rules.values(), key=lambda r: r.id)
+
+
+def select_rules(rules: list[Rule], select: list[str], extend: list[str], ignore: list[str]) -> list[Rule]:
+    """The rules to run, ruff-style: `select` replaces the default set (the rules not marked
+    `default: false`), `extend` adds to it, `ignore` removes; each names rule ids, groups or ALL.
+    The diagnostic group (a file that could not be read) stays unless ignored by name, so a
+    narrow selection never turns a broken file into a clean report."""
+    def matching(selector: str) -> set[str]:
+        found = {r.id for r in rules if selector in ("ALL", r.id, r.group)}
+        if not found:
+            groups = sorted({r.group for r in rules})
+            raise BinlintError(f"unknown rule or group {selector!r} (groups: {', '.join(groups)}; see `binlint rules`)")
+        return found
+
+    diagnostics = {r.id for r in rules if r.group == "diagnostic" and r.default}
+    chosen = set().union(diagnostics, *map(matching, select)) if select else {r.id for r in rules if r.default}
+    chosen |= set().union(*map(matching, extend))
+    chosen -= set().union(*map(matching, ignore))
+    return [r for r in rules if r.id in chosen]
 
 
 class _RuleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -151,7 +170,7 @@ class RuleChecker:
             summary=d["summary"], when=when, message=d["message"], evidence=d.get("evidence"),
             help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
             security_severity=d.get("security-severity"), targets=frozenset(self.targets),
-            facts=frozenset(self.facts), source=self.path,
+            facts=frozenset(self.facts), source=self.path, default=d.get("default", True),
         )
 
     def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:

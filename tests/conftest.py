@@ -2,9 +2,11 @@
 
 Artifacts are compiled from the tiny sources in ``tests/fixtures/src`` the first
 time a test asks for them, cached for the session and placed in a
-``tmp_path_factory`` directory.  Other tests can parametrize over ``FIXTURES``
-(or ``fixture_names(kind)``) at collection time and import the byte-patch
-helpers ``patch_gnu_stack_to_null``, ``patch_machine`` and ``truncate``.
+``tmp_path_factory`` directory. The PyInstaller bundles (kind "bundle") are built by
+PyInstaller itself: all six at once, in parallel, when the first one is asked for.
+Other tests can parametrize over ``FIXTURES`` (or ``fixture_names(kind)``) at collection
+time and import the byte-patch helpers ``patch_gnu_stack_to_null``, ``patch_machine``
+and ``truncate``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import base64
 import bz2
 import gzip
 import hashlib
+import importlib.util
 import io
 import lzma
 import os
@@ -23,9 +26,11 @@ import shutil
 import stat
 import struct
 import subprocess
+import sys
 import tarfile
 import warnings
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -34,7 +39,7 @@ import pytest
 
 SRC_DIR = Path(__file__).resolve().parent / "fixtures" / "src"
 
-KINDS = ("elf", "cross", "bad", "file", "archive")
+KINDS = ("elf", "cross", "bad", "file", "archive", "bundle")
 
 EXE_MODE = 0o755
 LIB_MODE = 0o644
@@ -192,6 +197,14 @@ def _strict_mode_var() -> str | None:
     return None
 
 
+def _missing(reason: str) -> None:
+    """Skip locally, fail under CI (or with $BINLINT_REQUIRE_CC): a test dependency is missing."""
+    strict = _strict_mode_var()
+    if strict:
+        pytest.fail(f"{reason}; not skipping because ${strict} is set", pytrace=False)
+    pytest.skip(reason)
+
+
 def require_tool(tool: str) -> str:
     """Return the absolute path of ``tool``; skip locally, fail under CI, if missing."""
     found = shutil.which(tool)
@@ -199,11 +212,15 @@ def require_tool(tool: str) -> str:
         return found
     package = _TOOL_PACKAGES.get(tool)
     hint = f" (install the Debian package {package!r})" if package else ""
-    reason = f"binlint test artifacts need {tool!r}, which is not on PATH{hint}"
-    strict = _strict_mode_var()
-    if strict:
-        pytest.fail(f"{reason}; not skipping because ${strict} is set", pytrace=False)
-    pytest.skip(reason)
+    _missing(f"binlint test artifacts need {tool!r}, which is not on PATH{hint}")
+    raise AssertionError("unreachable")
+
+
+def require_module(module: str, requirement: str) -> None:
+    """Skip locally, fail under CI, if the Python package ``module`` cannot be imported
+    (``requirement`` is what to pip install, as the test extra names it)."""
+    if importlib.util.find_spec(module) is None:
+        _missing(f"binlint test artifacts need the Python package {module} (pip install '{requirement}')")
 
 
 def _run(cmd: list[str | Path], cwd: Path) -> None:
@@ -864,6 +881,91 @@ def deep_nesting_chain() -> list[str]:
     return [f"nested-{level}.zip" for level in range(2, DEEP_NESTING + 1)] + ["pkg/_ext.so"]
 
 
+# --- PyInstaller bundles -------------------------------------------------------
+#
+# Six real bundles of a one-line script, built by `python -m PyInstaller` (a test
+# dependency: `pyinstaller>=6` in the test extra). They take most of a minute, so the first
+# one asked for builds all six at once, in parallel, and the others are then only moved
+# into place. Without PyInstaller they are skipped locally and fail under $CI, as missing
+# compilers do. A onefile bundle is one executable; the one-folder build (pyi-onedir) is
+# its executable `pyi-onedir/pyi-onedir` with `pyi-onedir/_internal/` next to it.
+
+PYI_SCRIPT = "binlint_app"  # the script's TOC entry: its file name without .py, typecode 's'
+PYI_OUTPUT = "binlint PyInstaller fixture\n"  # what every bundle prints
+PYI_EXECSTACK_LIB = "libbinlint_execstack.so"  # execstack-lib, as pyi-onefile-bad-binary carries it
+PYI_COOKIE = b"MEI\x0c\x0b\x0a\x0b\x0e"  # the magic that starts a PyInstaller package's cookie
+PYI_REQUIREMENT = "pyinstaller>=6"
+
+# name -> (PyInstaller options, description). The longest builds (onefile: compressing
+# libpython) first; onedir has nothing to compress.
+PYINSTALLER_BUILDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "pyi-onefile": (("--onefile",), "PyInstaller --onefile bundle without --runtime-tmpdir"),
+    "pyi-onefile-tmpdir": (("--onefile", "--runtime-tmpdir", "/var/lib/app-tmp"),
+                           "PyInstaller --onefile bundle with --runtime-tmpdir /var/lib/app-tmp"),
+    "pyi-onefile-relative-tmpdir": (("--onefile", "--runtime-tmpdir", "relative/dir"),
+                                    "PyInstaller --onefile bundle with the relative --runtime-tmpdir relative/dir"),
+    "pyi-onefile-var-tmpdir": (("--onefile", "--runtime-tmpdir", "$HOME/tmp"),
+                               "PyInstaller --onefile bundle with --runtime-tmpdir '$HOME/tmp' (never expanded)"),
+    "pyi-onefile-bad-binary": (("--onefile", "--add-binary", "{execstack_lib}" + os.pathsep + "."),
+                               f"PyInstaller --onefile bundle carrying execstack-lib as {PYI_EXECSTACK_LIB}"),
+    "pyi-onedir": ((), "PyInstaller one-folder executable pyi-onedir/pyi-onedir, its _internal/ next to it"),
+}
+PYI_ONEFILE: dict[str, bool] = {name: "--onefile" in options for name, (options, _) in PYINSTALLER_BUILDS.items()}
+# The --runtime-tmpdir each bundle carries, exactly as given: the bootloader expands nothing.
+PYI_RUNTIME_TMPDIR: dict[str, str | None] = {
+    name: options[options.index("--runtime-tmpdir") + 1] if "--runtime-tmpdir" in options else None
+    for name, (options, _) in PYINSTALLER_BUILDS.items()}
+
+
+def _try_run(argv: list[str | Path], cwd: Path, env: dict[str, str], timeout: float) -> str | None:
+    """None on success, else a description of the failure (safe to call from a thread)."""
+    argv = [str(part) for part in argv]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"$ {shlex.join(argv)}\ntimed out after {timeout:.0f} s"
+    if done.returncode == 0:
+        return None
+    return f"$ {shlex.join(argv)}\nexit {done.returncode}\nstderr (end):\n{done.stderr[-4000:]}"
+
+
+def _build_pyinstaller_bundles(art: Artifacts) -> tuple[Path, dict[str, str]]:
+    """Build every bundle in PYINSTALLER_BUILDS in parallel: (dist directory, name -> failure)."""
+    root = art.scratch_dir("pyinstaller")
+    env = {**_BUILD_ENV, "PYINSTALLER_CONFIG_DIR": str(root / "config")}
+    script = root / f"{PYI_SCRIPT}.py"
+    script.write_text(f"print({PYI_OUTPUT.rstrip()!r})\n")
+    library = root / PYI_EXECSTACK_LIB
+    shutil.copyfile(art.path("execstack-lib"), library)
+    # PyInstaller makes --specpath (and a onefile's --distpath) with `if not exists:
+    # os.makedirs()`, which races when two builds start together: made here, they exist.
+    for directory in ("dist", "work", "spec"):
+        (root / directory).mkdir(exist_ok=True)
+
+    def build(name: str) -> str | None:
+        options = [option.format(execstack_lib=library) for option in PYINSTALLER_BUILDS[name][0]]
+        # One work and spec directory for all: PyInstaller keeps each name's files apart.
+        return _try_run([sys.executable, "-m", "PyInstaller", "--name", name, "--distpath", root / "dist",
+                         "--workpath", root / "work", "--specpath", root / "spec", "--noconfirm",
+                         "--log-level", "WARN", *options, script], root, env, timeout=900)
+
+    with ThreadPoolExecutor(max_workers=min(len(PYINSTALLER_BUILDS), os.cpu_count() or 1)) as pool:
+        results = dict(zip(PYINSTALLER_BUILDS, pool.map(build, PYINSTALLER_BUILDS)))
+    return root / "dist", {name: failure for name, failure in results.items() if failure}
+
+
+def _bundle_fixture(name: str) -> None:
+    @_fixture(name, "bundle", PYINSTALLER_BUILDS[name][1], filename=name if PYI_ONEFILE[name] else f"{name}/{name}")
+    def _build(art: Artifacts, out: Path) -> None:
+        dist = art.pyinstaller_dist(name)
+        # The one-folder build keeps its folder: the executable finds _internal/ beside it.
+        shutil.move(dist / name, out if PYI_ONEFILE[name] else out.parent)
+
+
+for _name in PYINSTALLER_BUILDS:
+    _bundle_fixture(_name)
+
+
 # --------------------------------------------------------------------------
 # Public registry views and the session fixture
 # --------------------------------------------------------------------------
@@ -887,6 +989,7 @@ class Artifacts:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._scratch = Path(scratch) if scratch is not None else self.directory / ".scratch"
         self._built: dict[str, Path] = {}
+        self._pyinstaller: tuple[Path, dict[str, str]] | None = None  # (dist, failures) once built
 
     def path(self, name: str) -> Path:
         """Path of fixture ``name``, building it (and its dependencies) on first use."""
@@ -907,6 +1010,18 @@ class Artifacts:
 
     def kind(self, name: str) -> str:
         return _SPECS[name].kind
+
+    def pyinstaller_dist(self, name: str) -> Path:
+        """PyInstaller's dist directory holding bundle ``name``; the first call builds every
+        bundle fixture, in parallel. Skips (fails under CI) without PyInstaller; a bundle
+        whose build failed fails each time it is asked for, without building again."""
+        require_module("PyInstaller", PYI_REQUIREMENT)
+        if self._pyinstaller is None:
+            self._pyinstaller = _build_pyinstaller_bundles(self)
+        dist, failures = self._pyinstaller
+        if name in failures:
+            pytest.fail(f"building the PyInstaller bundle {name} failed:\n{failures[name]}", pytrace=False)
+        return dist
 
     def scratch_dir(self, name: str) -> Path:
         """Per-fixture directory for intermediate files such as cross objects."""

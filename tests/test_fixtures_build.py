@@ -16,8 +16,11 @@ import platform
 import re
 import shutil
 import stat
+import struct
 import subprocess
+import sys
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -33,6 +36,13 @@ from conftest import (
     FIXTURES,
     KINDS,
     MANYLINUX_X86_64,
+    PYI_COOKIE,
+    PYI_EXECSTACK_LIB,
+    PYI_ONEFILE,
+    PYI_OUTPUT,
+    PYI_REQUIREMENT,
+    PYI_RUNTIME_TMPDIR,
+    PYI_SCRIPT,
     SRC_DIR,
     TARBALLS,
     ZIP_BOMB_SIZE,
@@ -43,6 +53,7 @@ from conftest import (
     patch_gnu_stack_to_null,
     patch_machine,
     read_elf_layout,
+    require_module,
     require_tool,
     truncate,
 )
@@ -717,13 +728,75 @@ def _check_deep_nesting(path: Path) -> None:
     assert data == _sibling(path, "execstack-lib")
 
 
+# --- PyInstaller bundles: read with PyInstaller's own CArchiveReader, never binlint --------
+
+PYI_EXTRACTABLE = set("bxZnd")  # typecodes the bootloader extracts: their presence makes a onefile
+PYI_RUN = {"pyi-onefile", "pyi-onedir"}  # run these: a bundle that does not start is no fixture
+PYTHON_VERSION = sys.version_info.major * 100 + sys.version_info.minor  # as the cookie stores it
+
+
+def _pyi_cookie(data: bytes) -> tuple[int, str]:
+    """(python_version, python library) from the cookie nearest the end, parsed here."""
+    cookie = data.rfind(PYI_COOKIE)
+    assert cookie > 0, "no PyInstaller cookie"
+    _, _, _, _, version, library = struct.unpack_from("!8sIIII64s", data, cookie)
+    return version, library.rstrip(b"\0").decode()
+
+
+def _run_bundle(path: Path) -> None:
+    with tempfile.TemporaryDirectory() as scratch:  # onefile extracts under $TMPDIR: keep it ours
+        result = subprocess.run([str(path)], capture_output=True, text=True, timeout=120, cwd=scratch,
+                                env={**os.environ, "TMPDIR": scratch})
+    assert (result.returncode, result.stdout) == (0, PYI_OUTPUT), result.stderr
+
+
+def _check_bundle(name: str) -> Check:
+    def check_bundle(path: Path) -> None:
+        data = path.read_bytes()
+        assert data.startswith(ELF_MAGIC) and PYI_COOKIE in data
+        view = inspect(path)
+        _assert_x86_64(view, "")
+        assert "pydata" in view.sections, "PyInstaller on Linux keeps the package in the section pydata"
+        version, library = _pyi_cookie(data)
+        assert version == PYTHON_VERSION and library.startswith(f"libpython{version // 100}.{version % 100}")
+
+        require_module("PyInstaller", PYI_REQUIREMENT)
+        from PyInstaller.archive.readers import CArchiveReader
+
+        archive = CArchiveReader(str(path))
+        typecodes = {entry_name: entry[-1] for entry_name, entry in archive.toc.items()}
+        assert typecodes[PYI_SCRIPT] == "s"
+        tmpdir = PYI_RUNTIME_TMPDIR[name]
+        assert [o for o in archive.options if o.startswith("pyi-runtime-tmpdir")] == (
+            [f"pyi-runtime-tmpdir {tmpdir}"] if tmpdir else [])
+        if PYI_ONEFILE[name]:
+            assert typecodes[library] == "b"
+        else:  # one-folder: every binary is a file in _internal/, next to the executable
+            assert not PYI_EXTRACTABLE & set(typecodes.values()), typecodes
+            assert (path.parent / "_internal" / library).is_file()
+            assert sorted(p.name for p in path.parent.iterdir()) == ["_internal", name]
+        if name == "pyi-onefile-bad-binary":
+            assert typecodes[PYI_EXECSTACK_LIB] == "b"
+            assert archive.extract(PYI_EXECSTACK_LIB) == _sibling(path, "execstack-lib")
+        else:
+            assert PYI_EXECSTACK_LIB not in typecodes
+        if name in PYI_RUN and platform.machine() == "x86_64":
+            _run_bundle(path)
+    return check_bundle
+
+
+for _name in fixture_names("bundle"):
+    check(_name)(_check_bundle(_name))
+
+
 # ----------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------
 
 
 def _expected_mode(name: str) -> int:
-    return 0o755 if name.endswith(("-exe", "-exec")) or name == "garbage-elf" else 0o644
+    executable = name.endswith(("-exe", "-exec")) or name == "garbage-elf" or FIXTURE_KINDS[name] == "bundle"
+    return 0o755 if executable else 0o644
 
 
 def test_every_fixture_has_a_check() -> None:
@@ -745,7 +818,7 @@ def test_fixture_has_promised_property(artifacts: Artifacts, name: str) -> None:
     assert artifacts.path(name) is path, "artifacts must be cached for the session"
     assert stat.S_IMODE(path.stat().st_mode) == _expected_mode(name)
     is_elf = path.read_bytes()[:4] == ELF_MAGIC
-    if FIXTURE_KINDS[name] in ("elf", "cross"):
+    if FIXTURE_KINDS[name] in ("elf", "cross", "bundle"):
         assert is_elf
         assert inspect(path).errors == "", "well-formed ELF fixtures must not upset readelf"
     elif FIXTURE_KINDS[name] == "bad":

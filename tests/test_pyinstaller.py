@@ -1,33 +1,29 @@
 """binlint.archives.pyinstaller against real PyInstaller bundles built at test time.
 
-A session fixture builds six bundles of a one-line script with `python -m PyInstaller`, in
-parallel: onefile, onefile with an absolute, a relative and a `$VAR` --runtime-tmpdir, the
-default one-folder build, and a onefile carrying a shared library linked with -z execstack.
-Hostile variants are byte-patched copies of the onefile bundle; each must raise
-ArtifactError (or give None where no cookie is left), never another exception, quickly.
-A few synthetic files put a real package where macOS and Windows put it: before a code
-signature that is larger than the scanned tail.
+The six bundles are conftest fixtures of kind "bundle", built once per session by
+`python -m PyInstaller`, in parallel, and shared with the rule table and test_bundles.py:
+pyi-onefile, onefile with an absolute, a relative and a `$VAR` --runtime-tmpdir, the
+default one-folder build (pyi-onedir), and a onefile carrying execstack-lib as
+libbinlint_execstack.so. Hostile variants are byte-patched copies of the onefile bundle;
+each must raise ArtifactError (or give None where no cookie is left), never another
+exception, quickly. A few synthetic files put a real package where macOS and Windows put
+it: before a code signature that is larger than the scanned tail.
 
-PyInstaller is a test dependency (`pyinstaller>=6` in the test extra). Without it this
-module is skipped locally but fails under $CI or $BINLINT_REQUIRE_CC, as missing compilers
-do (tests/conftest.py).
+PyInstaller is a test dependency (`pyinstaller>=6` in the test extra). Without it the tests
+that need a bundle are skipped locally but fail under $CI or $BINLINT_REQUIRE_CC, as
+missing compilers do (tests/conftest.py).
 """
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import mmap
-import os
 import random
-import shlex
 import struct
-import subprocess
 import sys
 import sysconfig
 import time
 import tracemalloc
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -37,90 +33,33 @@ import pytest
 from binlint.archives.pyinstaller import COOKIE, Bundle, Entry, find_bundle, read_entry, runtime_tmpdir
 from binlint.errors import ArtifactError
 from binlint.facts.elffile import PF_X, PT_GNU_STACK, ElfFile
-from conftest import SRC_DIR, _strict_mode_var, require_tool
+from conftest import (
+    PYI_EXECSTACK_LIB,
+    PYI_ONEFILE,
+    PYI_REQUIREMENT,
+    PYI_RUNTIME_TMPDIR,
+    PYI_SCRIPT,
+    Artifacts,
+    fixture_names,
+    require_module,
+)
 
-_STRICT = _strict_mode_var()  # the rule conftest applies to missing compilers
-if _STRICT and importlib.util.find_spec("PyInstaller") is None:
-    pytest.fail(f"the PyInstaller tests need PyInstaller (pip install 'pyinstaller>=6'); "
-                f"not skipping because ${_STRICT} is set", pytrace=False)
-PyInstaller = pytest.importorskip("PyInstaller", reason="the PyInstaller tests need pyinstaller>=6")
-
-SCRIPT = "binlint_app"  # the script's TOC entry: its file name without .py, typecode 's'
-EXECSTACK_LIB = "libbinlint_execstack.so"
+SCRIPT = PYI_SCRIPT  # the script's TOC entry: its file name without .py, typecode 's'
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-BUILDS: dict[str, tuple[str, ...]] = {
-    "onefile": ("--onefile",),
-    "onefile-tmpdir": ("--onefile", "--runtime-tmpdir", "/var/lib/app-tmp"),
-    "onefile-relative-tmpdir": ("--onefile", "--runtime-tmpdir", "relative/dir"),
-    "onefile-var-tmpdir": ("--onefile", "--runtime-tmpdir", "$HOME/tmp"),
-    "onefile-bad-binary": ("--onefile", "--add-binary", "{execstack_lib}" + os.pathsep + "."),
-    "onedir": (),
-}
-ONEFILE = {name: "--onefile" in args for name, args in BUILDS.items()}
-RUNTIME_TMPDIR = {
-    "onefile": None,
-    "onefile-tmpdir": "/var/lib/app-tmp",
-    "onefile-relative-tmpdir": "relative/dir",
-    "onefile-var-tmpdir": "$HOME/tmp",  # the bootloader expands nothing, and neither do we
-    "onefile-bad-binary": None,
-    "onedir": None,
-}
+BUILDS = fixture_names("bundle")
+ONEFILE = PYI_ONEFILE
+RUNTIME_TMPDIR = PYI_RUNTIME_TMPDIR  # "$HOME/tmp": the bootloader expands nothing, and neither do we
 
 COOKIE_STRUCT = struct.Struct("!8sIIII64s")
 ENTRY_STRUCT = struct.Struct("!IIIIBc")
 QUICK = 1.0  # seconds any hostile input may cost
 
 
-# --------------------------------------------------------------------------
-# Building the bundles
-# --------------------------------------------------------------------------
-
-
-def _run(argv: list[str | Path], cwd: Path, env: dict[str, str]) -> str | None:
-    """None on success, else a description of the failure."""
-    argv = [str(part) for part in argv]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=env, timeout=900)
-    if done.returncode == 0:
-        return None
-    return f"$ {shlex.join(argv)}\nexit {done.returncode}\nstderr (end):\n{done.stderr[-4000:]}"
-
-
 @pytest.fixture(scope="session")
-def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Path of the executable of every bundle in BUILDS, built in parallel."""
-    gcc = require_tool("gcc")
-    root = tmp_path_factory.mktemp("pyinstaller")
-    env = {**os.environ, "LC_ALL": "C", "PYINSTALLER_CONFIG_DIR": str(root / "config")}
-    script = root / f"{SCRIPT}.py"
-    script.write_text('print("binlint PyInstaller fixture")\n')
-    library = root / EXECSTACK_LIB
-    failure = _run([gcc, "-shared", "-fPIC", "-z", "execstack", SRC_DIR / "execstack_lib.c", "-o", library],
-                   root, env)
-    if failure:
-        pytest.fail(f"building {EXECSTACK_LIB} failed:\n{failure}", pytrace=False)
-
-    def build(name: str) -> str | None:
-        options = [option.format(execstack_lib=library) for option in BUILDS[name]]
-        # One work and spec directory for all: PyInstaller keeps each name's files apart.
-        return _run([sys.executable, "-m", "PyInstaller", "--name", name, "--distpath", root / "dist",
-                     "--workpath", root / "work", "--specpath", root / "spec", "--noconfirm",
-                     "--log-level", "WARN", *options, script], root, env)
-
-    # The longest builds (onefile: compressing libpython) first; onedir has nothing to compress.
-    with ThreadPoolExecutor(max_workers=min(len(BUILDS), os.cpu_count() or 1)) as pool:
-        failures = {name: failure for name, failure in zip(BUILDS, pool.map(build, BUILDS)) if failure}
-    if failures:
-        pytest.fail("building PyInstaller bundles failed:\n" + "\n\n".join(failures.values()), pytrace=False)
-    dist = root / "dist"
-    paths = {name: dist / name if ONEFILE[name] else dist / name / name for name in BUILDS}
-    paths[EXECSTACK_LIB] = library
-    return paths
-
-
-@pytest.fixture(scope="session")
-def read(bundles: dict[str, Path]) -> Callable[[str], bytes]:
-    return lru_cache(maxsize=None)(lambda name: bundles[name].read_bytes())
+def read(artifacts: Artifacts) -> Callable[[str], bytes]:
+    """The bytes of a bundle fixture, read once (the first one asked for builds them all)."""
+    return lru_cache(maxsize=None)(lambda name: artifacts.path(name).read_bytes())
 
 
 def _pydata(data: bytes) -> tuple[int, int]:
@@ -168,7 +107,7 @@ def _libpython(bundle: Bundle) -> Entry:
 
 
 @pytest.mark.parametrize("name", BUILDS)
-def test_find_bundle_reads_a_real_bundle(name: str, bundles: dict[str, Path], read: Callable[[str], bytes]) -> None:
+def test_find_bundle_reads_a_real_bundle(name: str, artifacts: Artifacts, read: Callable[[str], bytes]) -> None:
     data = read(name)
     bundle = find_bundle(data)
     assert bundle is not None
@@ -182,10 +121,10 @@ def test_find_bundle_reads_a_real_bundle(name: str, bundles: dict[str, Path], re
         assert _libpython(bundle).typecode == "b"
     else:  # one-folder: libpython and every other binary are files next to the executable
         assert not [e for e in bundle.entries if e.typecode in "bxZnd"]
-        assert (bundles[name].parent / "_internal" / bundle.python_library).is_file()
+        assert (artifacts.path(name).parent / "_internal" / bundle.python_library).is_file()
     # The same from the section the caller found, and from a memory map.
     assert find_bundle(data, _pydata(data)) == bundle
-    with open(bundles[name], "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+    with open(artifacts.path(name), "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         assert find_bundle(mapped) == bundle
         assert find_bundle(mapped, _pydata(data)) == bundle
 
@@ -204,7 +143,7 @@ def test_runtime_tmpdir_as_the_bootloader_reads_it() -> None:
     assert runtime_tmpdir(Bundle("3.12", "libpython3.12.so.1.0", [], options[:1], True)) is None
 
 
-@pytest.mark.parametrize("name", ["onefile", "onedir"])
+@pytest.mark.parametrize("name", ["pyi-onefile", "pyi-onedir"])
 def test_cookie_ends_the_pydata_section_not_the_file(name: str, read: Callable[[str], bytes]) -> None:
     data = read(name)
     offset, size = _pydata(data)
@@ -217,27 +156,30 @@ def test_cookie_ends_the_pydata_section_not_the_file(name: str, read: Callable[[
 
 def test_the_bootloader_does_not_carry_the_cookie() -> None:
     # It builds the magic at run time so that its back-to-front scan cannot find itself.
+    require_module("PyInstaller", PYI_REQUIREMENT)
+    import PyInstaller
+
     loaders = list((Path(PyInstaller.__file__).parent / "bootloader").glob("*/run*"))
     assert loaders
     for loader in loaders:
         assert find_bundle(loader.read_bytes()) is None, loader
 
 
-def test_read_entry_gives_the_bad_binary(bundles: dict[str, Path], read: Callable[[str], bytes]) -> None:
-    data = read("onefile-bad-binary")
+def test_read_entry_gives_the_bad_binary(artifacts: Artifacts, read: Callable[[str], bytes]) -> None:
+    data = read("pyi-onefile-bad-binary")
     bundle = find_bundle(data)
     assert bundle is not None
-    entry = next(e for e in bundle.entries if e.name == EXECSTACK_LIB)
+    entry = next(e for e in bundle.entries if e.name == PYI_EXECSTACK_LIB)
     assert (entry.typecode, entry.compressed) == ("b", True)
     content = read_entry(data, entry, 1 << 20)
     assert content.startswith(b"\x7fELF")
-    assert content == bundles[EXECSTACK_LIB].read_bytes()
+    assert content == artifacts.path("execstack-lib").read_bytes()
     stacks = [s for s in ElfFile(content).segments if s.type == PT_GNU_STACK]
     assert stacks and stacks[0].flags & PF_X
 
 
 def test_read_entry_inflates_libpython_exactly(read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     bundle = find_bundle(data)
     assert bundle is not None
     entry = _libpython(bundle)
@@ -251,7 +193,7 @@ def test_read_entry_inflates_libpython_exactly(read: Callable[[str], bytes]) -> 
 
 
 def test_read_entry_of_every_entry(read: Callable[[str], bytes]) -> None:
-    data = read("onefile-tmpdir")
+    data = read("pyi-onefile-tmpdir")
     bundle = find_bundle(data)
     assert bundle is not None
     for entry in bundle.entries:
@@ -316,7 +258,7 @@ HOSTILE: dict[str, tuple[Callable[[bytes, Layout], bytes], str]] = {
 @pytest.mark.parametrize("with_section", [False, True], ids=["scan", "pydata"])
 @pytest.mark.parametrize("case", HOSTILE)
 def test_hostile_bundle(case: str, with_section: bool, read: Callable[[str], bytes]) -> None:
-    original = read("onefile")
+    original = read("pyi-onefile")
     patch, expected = HOSTILE[case]
     data = patch(original, _layout(original))
     section = _pydata(original) if with_section else None  # the caller read it before the damage
@@ -332,7 +274,7 @@ def test_hostile_bundle(case: str, with_section: bool, read: Callable[[str], byt
 def test_random_damage_is_an_artifact_error(read: Callable[[str], bytes]) -> None:
     """Seeded random byte damage to the cookie and the TOC, sometimes with the file cut
     short: find_bundle and read_entry give a result or ArtifactError, quickly."""
-    original = read("onedir")
+    original = read("pyi-onedir")
     layout = _layout(original)
     cookie = (layout.cookie, layout.cookie + COOKIE_STRUCT.size)
     toc = (layout.toc, layout.toc + layout.toc_length)
@@ -365,7 +307,7 @@ def test_random_damage_is_an_artifact_error(read: Callable[[str], bytes]) -> Non
 
 
 def test_names_that_are_not_utf8_are_escaped(read: Callable[[str], bytes]) -> None:
-    original = read("onefile")
+    original = read("pyi-onefile")
     layout = _layout(original)
     patched = bytearray(original)
     patched[layout.entries[SCRIPT] + ENTRY_STRUCT.size] = 0xFF
@@ -409,33 +351,33 @@ def _rejects(data: bytes, entry: Entry, limit: int, match: str) -> int:
 
 
 def test_compressed_entry_of_garbage(read: Callable[[str], bytes]) -> None:
-    layout = _layout(read("onefile"))
-    data, entry = _patched_entry(read("onefile"), SCRIPT, blob=b"\xff" * layout.data[SCRIPT][1])
+    layout = _layout(read("pyi-onefile"))
+    data, entry = _patched_entry(read("pyi-onefile"), SCRIPT, blob=b"\xff" * layout.data[SCRIPT][1])
     _rejects(data, entry, 1 << 20, "corrupt")
 
 
 def test_compressed_entry_cut_short(read: Callable[[str], bytes]) -> None:
-    layout = _layout(read("onefile"))
-    data, entry = _patched_entry(read("onefile"), SCRIPT, length=layout.data[SCRIPT][1] // 2)
+    layout = _layout(read("pyi-onefile"))
+    data, entry = _patched_entry(read("pyi-onefile"), SCRIPT, length=layout.data[SCRIPT][1] // 2)
     _rejects(data, entry, 1 << 20, "truncated")
 
 
 def test_compressed_entry_longer_than_declared(read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     entry = next(e for e in find_bundle(data).entries if e.name == SCRIPT)
     data, entry = _patched_entry(data, SCRIPT, uncompressed_length=entry.uncompressed_length - 1)
     _rejects(data, entry, 1 << 20, "declares")
 
 
 def test_uncompressed_entry_whose_sizes_disagree(read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     stored = next(e for e in find_bundle(data).entries if not e.compressed)  # the PYZ
     data, entry = _patched_entry(data, stored.name, uncompressed_length=stored.length + 1)
     _rejects(data, entry, 1 << 30, "declares")
 
 
 def test_huge_declared_size_with_a_small_limit(read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     name = find_bundle(data).python_library
     data, entry = _patched_entry(data, name, uncompressed_length=0xFFFFFFFF)
     assert _rejects(data, entry, 1 << 20, "limit") < 64 << 10  # refused before inflating anything
@@ -443,7 +385,7 @@ def test_huge_declared_size_with_a_small_limit(read: Callable[[str], bytes]) -> 
 
 @pytest.mark.parametrize(("declared", "error"), [(1000, "declares"), (64 << 20, "limit")], ids=["lying", "honest"])
 def test_zip_bomb(declared: int, error: str, read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     data, entry = _patched_entry(data, find_bundle(data).python_library, blob=_bomb(), uncompressed_length=declared)
     # Honest: refused before inflating. Lying: inflating stops one byte past the declared size.
     assert _rejects(data, entry, 1 << 20, error) < 256 << 10
@@ -455,7 +397,7 @@ def _bomb() -> bytes:
 
 
 def test_read_entry_checks_the_entry_it_is_given(read: Callable[[str], bytes]) -> None:
-    data = read("onefile")
+    data = read("pyi-onefile")
     entry = next(e for e in find_bundle(data).entries if e.name == SCRIPT)
     with pytest.raises(ArtifactError, match="past the end"):
         read_entry(data, entry._replace(offset=len(data) - 10), 1 << 20)
@@ -522,7 +464,7 @@ def _pe(package: bytes) -> bytes:
 
 @pytest.mark.parametrize("make", [_macho, _fat, _pe], ids=["macho", "fat", "pe"])
 def test_package_before_a_large_signature(make: Callable[[bytes], bytes], read: Callable[[str], bytes]) -> None:
-    elf = read("onedir")
+    elf = read("pyi-onedir")
     expected = find_bundle(elf)
     data = make(_package(elf))
     assert len(data) - data.rfind(COOKIE) > 64 << 10  # farther from the end than any ELF layout needs
@@ -539,7 +481,7 @@ def test_package_before_a_large_signature(make: Callable[[bytes], bytes], read: 
 
 def test_package_far_from_the_end_without_a_signature_is_not_found(read: Callable[[str], bytes]) -> None:
     # The scan is bounded: with no signature to explain the gap, 256 KiB of tail is not searched back over.
-    data = _macho(_package(read("onedir")), signed=False)
+    data = _macho(_package(read("pyi-onedir")), signed=False)
     assert find_bundle(data) is None
 
 
@@ -576,8 +518,9 @@ def test_no_cookie_in_100_mb_costs_no_scan(tmp_path: Path) -> None:
         assert _best_of(5, lambda: find_bundle(mapped)) < 0.005
 
 
-def test_real_bundle_costs_little(bundles: dict[str, Path], read: Callable[[str], bytes]) -> None:
-    with open(bundles["onefile"], "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+def test_real_bundle_costs_little(artifacts: Artifacts, read: Callable[[str], bytes]) -> None:
+    with open(artifacts.path("pyi-onefile"), "rb") as stream, \
+            mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         assert _best_of(5, lambda: find_bundle(mapped)) < 0.005
-        section = _pydata(read("onefile"))
+        section = _pydata(read("pyi-onefile"))
         assert _best_of(5, lambda: find_bundle(mapped, section)) < 0.005

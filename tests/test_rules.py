@@ -3,11 +3,19 @@
 ``TABLE`` is the one place that says what every built-in rule does; test_rules_meta.py
 makes sure it names every rule. The explicit tests below it check what a user reads in a
 finding: the rule id, the path, the severity and the evidence in the message.
+
+The table runs each fixture once per target (findings are cached across rows): the
+PyInstaller bundles cost about 0.15 s a check, inflating libpython.
 """
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 import subprocess
 import sys
+import sysconfig
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -16,7 +24,16 @@ from binlint.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules
 from binlint.targets import TARGETS
-from conftest import FIXTURE_KINDS, TARBALLS, Artifacts, fixture_names, require_tool
+from conftest import (
+    FIXTURE_KINDS,
+    PYI_EXECSTACK_LIB,
+    PYI_ONEFILE,
+    TARBALLS,
+    Artifacts,
+    deep_nesting_chain,
+    fixture_names,
+    require_tool,
+)
 
 Target = dict[str, str]
 Row = tuple[str, Target, list[str], list[str]]
@@ -45,10 +62,52 @@ GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
 # Wheels holding glibc-new-lib (GLIBC_2.25).
 GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 
+BUNDLES = fixture_names("bundle")
+ONEFILE_BUNDLES = [name for name in BUNDLES if PYI_ONEFILE[name]]
+TMPDIR_UNEXPANDED = ["pyi-onefile-relative-tmpdir", "pyi-onefile-var-tmpdir"]
+
+
+def glibc_needed(path: Path) -> tuple[int, ...]:
+    """The highest GLIBC_x.y symbol version `path` needs, read with pyelftools (not binlint);
+    () when it needs none or is not there."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerNeedSection
+
+    if not path.is_file():
+        return ()
+    with open(path, "rb") as stream:
+        names = [aux.name for section in ELFFile(stream).iter_sections() if isinstance(section, GNUVerNeedSection)
+                 for _, auxiliaries in section.iter_versions() for aux in auxiliaries]
+    return max((tuple(map(int, m[1].split("."))) for n in names if (m := re.fullmatch(r"GLIBC_([0-9.]+)", n))),
+               default=())
+
+
+def _bundle_glibc_needs() -> dict[str, tuple[int, ...]]:
+    """What each bundle needs from glibc: PyInstaller's prebuilt bootloader (the executable
+    itself), and for a onefile bundle also this interpreter's libpython as this machine built
+    it (the member that needs the most: GLIBC_2.35 for hypot on Debian 12)."""
+    spec = importlib.util.find_spec("PyInstaller")
+    loaders = sorted(Path(spec.submodule_search_locations[0]).glob("bootloader/Linux-*/run")) if spec else []
+    bootloader = max((glibc_needed(loader) for loader in loaders), default=())
+    libpython = glibc_needed(Path(sysconfig.get_config_var("LIBDIR") or "/nonexistent",
+                                  sysconfig.get_config_var("INSTSONAME") or "libpython"))
+    return {name: max(bootloader, libpython) if PYI_ONEFILE[name] else bootloader for name in BUNDLES}
+
+
+BUNDLE_GLIBC = _bundle_glibc_needs()
+
+
+def bundles_above(glibc: str) -> list[str]:
+    """The bundles whose executable or members need a glibc newer than `glibc`."""
+    target = tuple(map(int, glibc.split(".")))
+    return [name for name, needed in BUNDLE_GLIBC.items() if needed > target]
+
+
 # Archives holding execstack-lib where binlint reads it: in a wheel, in that wheel in an
-# sdist, in a tarball of each compression, and as the second of two same-named zip members.
+# sdist, in a tarball of each compression, as the second of two same-named zip members, and
+# in a PyInstaller bundle (pyi-onefile-bad-binary!libbinlint_execstack.so).
 # Not deep-nesting: its copy is 6 archives deep, past the default --max-depth of 4.
-EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip"]
+EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary"]
 EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
 
 # A fixture fires a rule when any finding for it, or for any member in it, has that rule.
@@ -64,15 +123,20 @@ TABLE: list[Row] = [
     # and holds glibc-new-lib (getrandom@GLIBC_2.25).
     row("glibc-version-above-target", {}, ["old-tag-wheel"]),
     # An explicit --glibc wins over the tag (musllinux-wheel's glibc-new-lib is then checked too).
-    row("glibc-version-above-target", {"glibc": "2.17"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
-    row("glibc-version-above-target", {"glibc": "2.24"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
+    # The onefile bundles carry this machine's libpython, which needs this machine's glibc.
+    row("glibc-version-above-target", {"glibc": "2.17"},
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.17")]),
+    row("glibc-version-above-target", {"glibc": "2.24"},
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.24")]),
     # Equal is not above; old-tag-wheel is checked against 2.25 too, not its tag's 2.17.
-    row("glibc-version-above-target", {"glibc": "2.25"}, GLIBC_234_EXES),
-    row("glibc-version-above-target", {"glibc": "2.33"}, GLIBC_234_EXES),
-    row("glibc-version-above-target", {"glibc": "2.34"}, []),
-    row("glibc-version-above-target", {"glibc": "2.40"}, []),
-    # Versions compare as numbers: 2.14 and 2.25 are above 2.9.
-    row("glibc-version-above-target", {"glibc": "2.9"}, ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS]),
+    row("glibc-version-above-target", {"glibc": "2.25"}, [*GLIBC_234_EXES, *bundles_above("2.25")]),
+    row("glibc-version-above-target", {"glibc": "2.33"}, [*GLIBC_234_EXES, *bundles_above("2.33")]),
+    row("glibc-version-above-target", {"glibc": "2.34"}, bundles_above("2.34")),
+    row("glibc-version-above-target", {"glibc": "2.40"}, bundles_above("2.40")),
+    # Versions compare as numbers: 2.14 and 2.25 are above 2.9 (PyInstaller's bootloader
+    # needs GLIBC_2.14 for memcpy, so pyi-onedir too).
+    row("glibc-version-above-target", {"glibc": "2.9"},
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.9")]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # The mode of a member is its zip's external attributes: pkg/hello.pyc is 0755.
@@ -93,6 +157,13 @@ TABLE: list[Row] = [
     # ../evil, /abs and a symbolic link to /etc/passwd.
     row("unsafe-archive-member", {}, ["unsafe-tar"]),
     row("duplicate-archive-member", {}, ["duplicate-zip"]),
+    # The PyInstaller rules: onefile without --runtime-tmpdir (the bad-binary one too), and a
+    # --runtime-tmpdir that the bootloader takes literally. One-folder builds extract nothing.
+    row("pyinstaller-onefile-tmpdir", {}, ["pyi-onefile", "pyi-onefile-bad-binary"]),
+    row("pyinstaller-onefile-tmpdir", {"glibc": "2.17"}, ["pyi-onefile", "pyi-onefile-bad-binary"]),
+    row("pyinstaller-runtime-tmpdir-unexpanded", {}, TMPDIR_UNEXPANDED),
+    # A diagnostic note: deep-nesting.zip's nested-5.zip sits at the default --max-depth of 4.
+    row("archive-too-deep", {}, ["deep-nesting"]),
 ]
 
 # Every target binlint knows, for the runs that must exercise every rule.
@@ -112,6 +183,20 @@ def rules() -> list[Rule]:
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
     return check(discover([str(path)]), rules, target)
+
+
+_builtin_rules = lru_cache(maxsize=None)(load_rules)
+
+
+@lru_cache(maxsize=None)
+def _cached_findings(path: str, target: str) -> tuple[Finding, ...]:
+    return tuple(check(discover([path]), _builtin_rules(), json.loads(target)))
+
+
+def table_findings(path: Path, target: Target) -> list[Finding]:
+    """The findings of the built-in rules on a session fixture, computed once per target: the
+    table and the message checks of test_rules_meta.py ask for the same ones many times."""
+    return list(_cached_findings(str(path), json.dumps(target, sort_keys=True)))
 
 
 def build(artifacts: Artifacts, names: list[str]) -> tuple[dict[str, Path], list[str]]:
@@ -141,11 +226,11 @@ def only(findings: list[Finding], rule_id: str) -> Finding:
 
 
 @pytest.mark.parametrize("rule_id, target, fires_on, quiet_on", TABLE, ids=[_row_id(r) for r in TABLE])
-def test_rule_table(artifacts: Artifacts, rules: list[Rule], rule_id: str, target: Target,
+def test_rule_table(artifacts: Artifacts, rule_id: str, target: Target,
                     fires_on: list[str], quiet_on: list[str]) -> None:
     assert not set(fires_on) & set(quiet_on), "a fixture cannot both fire and stay quiet"
     paths, missing = build(artifacts, [*fires_on, *quiet_on])
-    fired = {(f.rule, name) for name, path in paths.items() for f in run(path, rules, target)}
+    fired = {(f.rule, name) for name, path in paths.items() for f in table_findings(path, target)}
     expected = {(rule_id, name) for name in fires_on if name in paths}
     quiet = {(rule_id, name) for name in quiet_on if name in paths}
     assert {pair for pair in fired if pair[0] == rule_id} == expected
@@ -174,16 +259,38 @@ SEVERITY_CASES = [
     ("glibc-version-above-target", "clean-exe", {"glibc": "2.17"}, "error"),
     ("non-elf-executable", "pyc-exec", {}, "error"),
     *[("unreadable-artifact", name, {}, "error") for name in BAD],
+    # Users can still start a bundle with TMPDIR pointing elsewhere: warnings.
+    ("pyinstaller-onefile-tmpdir", "pyi-onefile", {}, "warning"),
+    ("pyinstaller-runtime-tmpdir-unexpanded", "pyi-onefile-relative-tmpdir", {}, "warning"),
+    ("pyinstaller-runtime-tmpdir-unexpanded", "pyi-onefile-var-tmpdir", {}, "warning"),
 ]
 
 
 @pytest.mark.parametrize("rule_id, name, target, severity", SEVERITY_CASES,
                          ids=[f"{c[0]}-{c[1]}" for c in SEVERITY_CASES])
-def test_finding_rule_path_severity(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str,
+def test_finding_rule_path_severity(artifacts: Artifacts, rule_id: str, name: str,
                                     target: Target, severity: str) -> None:
     path = artifacts.path(name)
-    finding = only(run(path, rules, target), rule_id)
+    finding = only(table_findings(path, target), rule_id)
     assert (finding.rule, finding.path, finding.severity) == (rule_id, str(path), severity)
+
+
+# (rule, fixture, the member chain inside it, severity): findings on members name the chain.
+MEMBER_CASES = [
+    # The shared library PyInstaller carries, by its name in the bundle's table of contents.
+    ("executable-stack", "pyi-onefile-bad-binary", [PYI_EXECSTACK_LIB], "error"),
+    # A diagnostic: nested-5.zip is at depth 4, the default --max-depth; nothing in it was read.
+    ("archive-too-deep", "deep-nesting", deep_nesting_chain()[:4], "note"),
+]
+
+
+@pytest.mark.parametrize("rule_id, name, members, severity", MEMBER_CASES, ids=[f"{c[0]}-{c[1]}" for c in MEMBER_CASES])
+def test_finding_on_a_member_names_the_chain(artifacts: Artifacts, rule_id: str, name: str, members: list[str],
+                                             severity: str) -> None:
+    path = artifacts.path(name)
+    finding = only(table_findings(path, {}), rule_id)
+    assert (finding.path, finding.location, list(finding.members), finding.severity) == (
+        "!".join([str(path), *members]), str(path), members, severity)
 
 
 # (rule, fixture that must NOT produce it): the cases a careless rule gets wrong.
@@ -199,12 +306,17 @@ QUIET_CASES = [
     ("non-elf-executable", "script-exec"),
     ("non-elf-executable", "data-noexec"),
     ("non-elf-executable", "garbage-elf"),  # executable, but ELF: unreadable-artifact's
+    ("pyinstaller-onefile-tmpdir", "pyi-onedir"),  # runs in place: nothing to extract
+    ("pyinstaller-onefile-tmpdir", "pyi-onefile-tmpdir"),
+    ("pyinstaller-runtime-tmpdir-unexpanded", "pyi-onefile-tmpdir"),  # absolute: nothing to expand
+    ("executable-stack", "pyi-onefile"),  # the bootloader and libpython are fine
+    ("archive-too-deep", "sdist-with-wheel"),  # a wheel in an sdist: 2 deep
 ]
 
 
 @pytest.mark.parametrize("rule_id, name", QUIET_CASES, ids=[f"{r}-{n}" for r, n in QUIET_CASES])
-def test_rule_stays_quiet(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str) -> None:
-    findings = run(artifacts.path(name), rules, ALL_TARGETS)
+def test_rule_stays_quiet(artifacts: Artifacts, rule_id: str, name: str) -> None:
+    findings = table_findings(artifacts.path(name), ALL_TARGETS)
     assert rule_id not in {f.rule for f in findings}
 
 
@@ -231,14 +343,19 @@ MESSAGE_CASES = [
     ("unreadable-artifact", "truncated-phdrs", {}, ["truncated", "program header"]),
     ("unreadable-artifact", "truncated-dynamic", {}, ["truncated", "dynamic"]),
     ("unreadable-artifact", "garbage-elf", {}, ["ELF class"]),
+    ("pyinstaller-onefile-tmpdir", "pyi-onefile", {}, [f"Python {PYTHON}", "--runtime-tmpdir", "noexec"]),
+    ("pyinstaller-runtime-tmpdir-unexpanded", "pyi-onefile-relative-tmpdir", {}, ["relative/dir"]),
+    ("pyinstaller-runtime-tmpdir-unexpanded", "pyi-onefile-var-tmpdir", {}, ["$HOME/tmp"]),
+    ("executable-stack", "pyi-onefile-bad-binary", {}, ["RWX"]),
+    ("archive-too-deep", "deep-nesting", {}, ["zip", "--max-depth"]),
 ]
 
 
 @pytest.mark.parametrize("rule_id, name, target, expected", MESSAGE_CASES,
                          ids=[f"{c[0]}-{c[1]}" for c in MESSAGE_CASES])
-def test_message_evidence(artifacts: Artifacts, rules: list[Rule], rule_id: str, name: str,
+def test_message_evidence(artifacts: Artifacts, rule_id: str, name: str,
                           target: Target, expected: list[str]) -> None:
-    message = only(run(artifacts.path(name), rules, target), rule_id).message
+    message = only(table_findings(artifacts.path(name), target), rule_id).message
     assert {s for s in expected if s not in message} == set(), message
 
 
@@ -329,7 +446,7 @@ def test_every_rule_over_every_fixture(artifacts: Artifacts, rules: list[Rule], 
     assert all(r.targets <= ALL_TARGETS.keys() for r in rules), "some rule would not run"
     path = artifacts.path(name)
     for target in ({}, ALL_TARGETS, {"glibc": "2.40"}, {"glibc": "1.0"}):
-        findings = run(path, rules, target)  # must not raise
+        findings = table_findings(path, target)  # must not raise
         # The file itself, or its members: `path!member!member...`.
         assert {f.location for f in findings} <= {str(path)}
         assert all(f.path == "!".join([str(path), *f.members]) for f in findings), findings

@@ -46,6 +46,8 @@ DESCRIPTIONS = {
     "unreadable": "a file",
 }
 NEEDS_CONTENT = ARCHIVE_KINDS | BUNDLE_KINDS  # kinds whose members are read beyond their first bytes
+# Kinds read through a memory map when on disk; zip and tar files are streamed instead.
+MAPPED_KINDS = BUNDLE_KINDS | {"ar"}
 
 
 def fact_format(name: str) -> str:
@@ -88,7 +90,7 @@ class FileView:
             view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
             view.head = os.read(fd, HEAD_SIZE)
             view.kind = classify(view.head)
-            if view.kind in FACT_KINDS["elf"] | BUNDLE_KINDS or view.kind == "ar":
+            if view.kind in MAPPED_KINDS:
                 # A map keeps memory flat in file size: only the pages read are loaded.
                 view.data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as err:

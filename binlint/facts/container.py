@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 
 from binlint.archives.members import Limits, Member, link_escapes, unsafe_name
 
@@ -35,8 +36,7 @@ class Container:
         return found
 
     def duplicates(self) -> list[str]:
-        seen: set[str] = set()
-        return sorted({n for n in self.names() if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+        return sorted(name for name, count in Counter(self.names()).items() if count > 1)
 
     def wheel_metadata(self) -> dict[str, list[str]] | None:
         """The WHEEL file's fields (`Tag`, `Root-Is-Purelib`, ...), or None if not a wheel."""

@@ -103,7 +103,15 @@ def split_paths(entries: list[str]) -> list[str]:
 
 def version_needs(elf: ElfFile) -> list[dict]:
     needs = elf.version_needs
-    symbols = functools.cache(lambda: elf.symbols_by_version_index({n.index for n in needs}))
+    if not needs:
+        return []
+    found: list[dict[int, list[str]]] = []
+
+    def symbols() -> dict[int, list[str]]:  # read once, for all items, when one is asked
+        if not found:
+            found.append(elf.symbols_by_version_index({n.index for n in needs}))
+        return found[0]
+
     items = []
     for need in needs:
         namespace, release = parse_version_node(need.version)

@@ -261,8 +261,14 @@ class ElfFile:
         count = self._shnum
         if count == 0:  # more than 0xff00 sections: the real count is in section 0
             count = self._unpack(self._shdr, self._shoff, "section header")[5]  # bounded by the file size below
-        headers = self._table(self._shdr, self._shoff, count, self._shentsize, "section header table")
-        return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in headers]
+        stride, size = self._shentsize, self._shdr.size
+        if count and (stride < size or self._shoff + count * stride > len(self.data)):
+            raise ArtifactError(f"truncated: section header table ({count} entries at offset "
+                                f"{self._shoff:#x}) is past the end of the file")
+        table = self.data[self._shoff:self._shoff + count * stride]
+        if stride != size:  # headers larger than the structure: take the structure's part of each
+            table = b"".join(table[i:i + size] for i in range(0, len(table), stride))
+        return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(table)]
 
     def section_named(self, name: str) -> Section | None:
         index = self._shstrndx
@@ -271,10 +277,16 @@ class ElfFile:
         if not self.sections or index >= len(self.sections):
             return None
         names = self.sections[index]
-        for section in self.sections:
-            if self._string(names.offset + section.name, names.offset + names.size) == name:
-                return section
-        return None
+        if names.offset + names.size > len(self.data):
+            raise ArtifactError("truncated: section name table is past the end of the file")
+        # Every offset where the string table spells the name (linkers share tails:
+        # `.text` may start inside `.rela.text`), then the section whose sh_name is one.
+        table, wanted, offsets = self.data[names.offset:names.offset + names.size], name.encode() + b"\0", set()
+        at = table.find(wanted)
+        while at >= 0:
+            offsets.add(at)
+            at = table.find(wanted, at + 1)
+        return next((s for s in self.sections if s.name in offsets), None)
 
     # -- notes ---------------------------------------------------------------------------
     def notes(self) -> Iterator[tuple[str, int, bytes]]:

@@ -15,8 +15,13 @@ FACTS = {
                             "(e.g. `3.11`).", lambda f: f.pyc_python()),
     "file.description": Fact("str", "The kind in words, for messages: `Python 3.11 bytecode`, `a Windows PE file`, "
                              "`text without a #! line`, ...", lambda f: f.description()),
-    "file.too_deep": Fact("bool", "An archive or bundle nested deeper than --max-depth: its members were not read.",
-                          lambda f: f.depth >= f.limits.max_depth and f.container() is not None),
+    "file.too_deep": Fact("bool", "An archive or bundle with members, at the --max-depth limit: its members were not read.",
+                          lambda f: f.depth >= f.limits.max_depth and _has_members(f)),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
 }
+
+
+def _has_members(view) -> bool:  # type: ignore[no-untyped-def]
+    container = view.container()
+    return container is not None and any(m.open is not None for m in container.members)
