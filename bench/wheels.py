@@ -267,7 +267,7 @@ def rows_for(results: list[dict]) -> tuple[list[str], list[list[str]], list[str]
     time_rows = []
     mem_header = ["wheel", "uncompressed MiB", "ELF MiB", "auditwheel RSS MiB", "binlint RSS MiB",
                   "binlint --glibc 2.17 RSS MiB", "floor RSS MiB", "ELF floor RSS MiB", "binlint CPU s",
-                  "auditwheel CPU s"]
+                  "auditwheel CPU s", "auditwheel / binlint, CPU"]
     mem_rows = []
     for r in results:
         s, t = r["stats"], r["timings"]
@@ -280,7 +280,8 @@ def rows_for(results: list[dict]) -> tuple[list[str], list[list[str]], list[str]
                           counts])
         mem_rows.append([r["wheel"].name, f"{s['uncompressed'] / 2**20:.1f}", f"{s['elf_bytes'] / 2**20:.1f}",
                          fmt(aw.peak_mib, 1), fmt(bl.peak_mib, 1), fmt(gl.peak_mib, 1), fmt(fl.peak_mib, 1),
-                         fmt(ef.peak_mib, 1), fmt(bl.cpu_median, 2), fmt(aw.cpu_median, 2)])
+                         fmt(ef.peak_mib, 1), fmt(bl.cpu_median, 2), fmt(aw.cpu_median, 2),
+                         fmt(aw.cpu_median / bl.cpu_median, 1) + "x" if aw.cpu_median and bl.cpu_median else "–"])
     return time_header, time_rows, mem_header, mem_rows
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 import struct
 
 HEAD_SIZE = 512  # enough for every magic below, including tar's at offset 257
+# A script's head is read on to its first newline, up to this many bytes: the kernel reads
+# at most 255 of a #! line, so a longer one is long enough to know it is too long.
+SCRIPT_LINE_MAX = 4096
+UTF8_BOM = b"\xef\xbb\xbf"
 
 KINDS = (
     "elf", "macho", "script", "pyc", "zip", "tar", "gzip", "bzip2", "xz", "zstd",
@@ -15,6 +19,9 @@ _FAT = {b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"}
 _PREFIXES = (
     (b"\x7fELF", "elf"),
     (b"#!", "script"),
+    # The kernel does not run these (it looks for `#!` at byte 0); they are scripts to
+    # their author, and the script rules say why they fail.
+    (UTF8_BOM + b"#!", "script"),
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),  # an empty zip has only the end record
     (b"\x1f\x8b", "gzip"),

@@ -16,10 +16,16 @@ def formats(rule: Rule) -> str:
     return ", ".join(sorted(rule.formats)) or "any"
 
 
+def opt_in(rule: Rule) -> str:
+    """How to run a rule that does not run by default; empty for the others."""
+    return "" if rule.default else f"opt-in: `--extend-select {rule.group}` or `--extend-select {rule.id}`"
+
+
 def help_markdown(rule: Rule, heading: str = "##") -> str:
     lines = [f"{heading} {rule.id}", "",
              f"{rule.summary}", "",
-             f"Severity: **{rule.severity}** · group: `{rule.group}` · formats: {formats(rule)}", ""]
+             f"Severity: **{rule.severity}** · group: `{rule.group}` · formats: {formats(rule)}"
+             + (f" · {opt_in(rule)}" if opt_in(rule) else ""), ""]
     for key, title in HELP_SECTIONS:
         body = rule.help[key].strip()
         if key == "error":
@@ -32,7 +38,8 @@ def help_markdown(rule: Rule, heading: str = "##") -> str:
 
 def help_text(rule: Rule) -> str:
     lines = [f"{rule.id}: {rule.summary}",
-             f"severity {rule.severity}, group {rule.group}, formats {formats(rule)}", ""]
+             f"severity {rule.severity}, group {rule.group}, formats {formats(rule)}"
+             + (f", {opt_in(rule).replace('`', '')}" if opt_in(rule) else ""), ""]
     for key, title in HELP_SECTIONS:
         body = rule.help[key].strip()
         if key == "error":

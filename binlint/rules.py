@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "note")  # the SARIF levels, most severe first
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
-TARGET_OPERATORS = {"version": "version-above", "list": "in", "str": "equals"}  # target type -> operator
+# target type -> the operator that compares a fact with it
+TARGET_OPERATORS = {"version": "version-above", "list": "in", "str": "equals", "int": "greater-than"}
 _PYTHON_TYPES = {"bool": (bool,), "int": (int,), "str": (str,), "str?": (str, type(None))}
 
 
@@ -207,7 +208,7 @@ class RuleChecker:
                 raise self.fail(f"{field}.{op}", f"unknown target {target!r} (known: {', '.join(TARGETS)})")
             target_type = TARGETS[target][0]
             if op != TARGET_OPERATORS[target_type]:
-                raise self.fail(f"{field}.{op}", f"target {target!r} is a {target_type}: "
+                raise self.fail(f"{field}.{op}", f"target {target!r} is a {_type_name(target_type)}: "
                                 f"compare it with {TARGET_OPERATORS[target_type]}")
             self.targets.add(target)
         else:

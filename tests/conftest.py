@@ -586,6 +586,106 @@ def _build_ppc64_be_lib(art: Artifacts, out: Path) -> None:
           "-rpath", "/build/ppc64/lib", "--disable-new-dtags", obj, "-o", out], out.parent)
 
 
+# --- hardening (rules/hardening group): each case built with the flag that makes it --------
+#
+# hardening.c has a stack buffer and calls that -D_FORTIFY_SOURCE=2 fortifies. Every
+# hardening flag is given explicitly, on or off, so these fixtures are the same whatever the
+# distribution's gcc enables by default (Ubuntu's -fstack-protector-strong, -fcf-protection,
+# -D_FORTIFY_SOURCE=3): the hardening rows of tests/test_rules.py rely on it. x86-64 CET
+# marking needs -z ibt,-z shstk too: a distribution's crt1.o may lack it.
+
+HARDENED_FLAGS = ("-fstack-protector-strong", "-D_FORTIFY_SOURCE=2", "-fcf-protection=full",
+                  "-Wl,-z,ibt,-z,shstk", "-Wl,-z,relro,-z,now", "-Wl,-z,noexecstack")
+
+
+def _hardened(out: Path, *changes: str, library: bool = False, extra: tuple[str | Path, ...] = ()) -> None:
+    """hardening.c with every hardening flag, then `changes` (later flags win)."""
+    kind = (["-shared", "-fPIC", "-DBINLINT_LIBRARY", f"-Wl,-soname,lib{out.stem}.so.1"] if library
+            else ["-fPIE", "-pie"])
+    _run([*_cc("gcc"), *kind, *HARDENED_FLAGS, *changes, _src("hardening.c"), *extra, "-o", out], out.parent)
+
+
+@_fixture("hardened-exe", "elf", "PIE with every hardening flag: canary, fortify, full RELRO, IBT+SHSTK")
+def _build_hardened_exe(art: Artifacts, out: Path) -> None:
+    _hardened(out)
+
+
+@_fixture("hardened-lib", "elf", "shared library with every hardening flag (soname libhardened-lib.so.1)",
+          suffix=".so", mode=LIB_MODE)
+def _build_hardened_lib(art: Artifacts, out: Path) -> None:
+    _hardened(out, library=True)
+
+
+@_fixture("nocanary-exe", "elf", "hardened-exe built with -fno-stack-protector (no __stack_chk_fail)")
+def _build_nocanary_exe(art: Artifacts, out: Path) -> None:
+    _hardened(out, "-fno-stack-protector")
+
+
+@_fixture("nofortify-exe", "elf", "hardened-exe built with -U_FORTIFY_SOURCE (strcpy, snprintf, printf)")
+def _build_nofortify_exe(art: Artifacts, out: Path) -> None:
+    _hardened(out, "-U_FORTIFY_SOURCE")
+
+
+@_fixture("norelro-exe", "elf", "hardened-exe linked with -z norelro (no PT_GNU_RELRO, still -z now)")
+def _build_norelro_exe(art: Artifacts, out: Path) -> None:
+    _hardened(out, "-Wl,-z,norelro")
+
+
+@_fixture("lazy-exe", "elf", "hardened-exe linked with -z lazy (partial RELRO)")
+def _build_lazy_exe(art: Artifacts, out: Path) -> None:
+    _hardened(out, "-Wl,-z,lazy")
+
+
+@_fixture("nocet-exe", "elf", "hardened-exe built with -fcf-protection=none, no -z ibt/-z shstk")
+def _build_nocet_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-fPIE", "-pie", *(f for f in HARDENED_FLAGS if "cf-protection" not in f and "ibt" not in f),
+          "-fcf-protection=none", _src("hardening.c"), "-o", out], out.parent)
+
+
+@_fixture("go-note-exe", "elf", "hardening.c without canary or fortify, carrying Go's build-ID note (go_note.s)")
+def _build_go_note_exe(art: Artifacts, out: Path) -> None:
+    note = art.scratch_dir("go-note-exe") / "go_note.o"
+    _run([require_tool("as"), "--64", _src("go_note.s"), "-o", note], out.parent)
+    _hardened(out, "-fno-stack-protector", "-U_FORTIFY_SOURCE", extra=(note,))
+
+
+@_fixture("textrel-lib", "elf", "shared library from non-PIC assembly (textrel_x86_64.s): DT_TEXTREL",
+          suffix=".so", mode=LIB_MODE)
+def _build_textrel_lib(art: Artifacts, out: Path) -> None:
+    obj = art.scratch_dir("textrel-lib") / "textrel.o"
+    _run([require_tool("as"), "--64", _src("textrel_x86_64.s"), "-o", obj], out.parent)
+    _run([*_cc("gcc"), "-shared", "-Wl,-soname,libtextrel.so.1", "-Wl,-z,noexecstack", "-Wl,-z,notext", obj,
+          "-o", out], out.parent)
+
+
+@_fixture("rwx-lib", "elf", "shared library with an \"awx\" section (rwx_x86_64.s): a RWX PT_LOAD",
+          suffix=".so", mode=LIB_MODE)
+def _build_rwx_lib(art: Artifacts, out: Path) -> None:
+    obj = art.scratch_dir("rwx-lib") / "rwx.o"
+    _run([require_tool("as"), "--64", _src("rwx_x86_64.s"), "-o", obj], out.parent)
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,librwx.so.1", "-Wl,-z,noexecstack",
+          _src("clean_lib.c"), obj, "-o", out], out.parent)
+
+
+@_fixture("aarch64-bti-exe", "cross", "AArch64 PIE with -mbranch-protection=standard -z force-bti (BTI)")
+def _build_aarch64_bti_exe(art: Artifacts, out: Path) -> None:
+    # force-bti: the cross libc's crt1.o may lack the marking, which would drop it (ld warns).
+    _run([*_cc("aarch64-linux-gnu-gcc"), "-fPIE", "-pie", "-mbranch-protection=standard", "-Wl,-z,force-bti",
+          "-Wl,-z,noexecstack", _src("hello.c"), "-o", out], out.parent)
+
+
+@_fixture("aarch64-nobti-exe", "cross", "AArch64 PIE with -mbranch-protection=none (no BTI marking)")
+def _build_aarch64_nobti_exe(art: Artifacts, out: Path) -> None:
+    _run([*_cc("aarch64-linux-gnu-gcc"), "-fPIE", "-pie", "-mbranch-protection=none", "-Wl,-z,noexecstack",
+          _src("hello.c"), "-o", out], out.parent)
+
+
+# The hardening fixtures, for tests/test_rules.py and tests/test_hardening.py.
+HARDENING_FIXTURES = ["hardened-exe", "hardened-lib", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe",
+                      "nocet-exe", "go-note-exe", "textrel-lib", "rwx-lib", "aarch64-bti-exe", "aarch64-nobti-exe"]
+# --- end of the hardening fixtures ------------------------------------------------------------
+
+
 # --- archives holding the fixtures above -------------------------------------
 #
 # Built with the standard library (zipfile, tarfile, gzip, bz2, lzma) and `ar`, from the
@@ -879,6 +979,91 @@ def _build_deep_nesting(art: Artifacts, out: Path) -> None:
 def deep_nesting_chain() -> list[str]:
     """The member names from deep-nesting.zip down to its ELF member."""
     return [f"nested-{level}.zip" for level in range(2, DEEP_NESTING + 1)] + ["pkg/_ext.so"]
+
+
+# --- scripts and file modes (the "Scripts and exec bits" rules) -------------------
+#
+# #! scripts the kernel fails to run (CRLF, a relative interpreter, a line longer than it
+# reads, several words after env, a byte-order mark), the clean ones next to them, wheels
+# whose scripts are or are not install-time placeholders, and a tarball with set-user-ID,
+# world-writable and executable-jar members. All made here from bytes: no tool needed.
+
+UTF8_BOM = b"\xef\xbb\xbf"
+SCRIPT_BODY = b"print('binlint fixture: script')\n"
+
+
+def long_interpreter(length: int) -> str:
+    """An absolute interpreter path of exactly ``length`` bytes, as deep build prefixes make."""
+    head, tail = "/opt/build/", "/bin/python3"
+    return head + "p" * (length - len(head) - len(tail)) + tail
+
+
+LONG_INTERPRETER = long_interpreter(200)  # fits Linux >= 5.1's 255-byte #! line, not 127
+VERY_LONG_INTERPRETER = long_interpreter(300)  # fits neither
+
+SCRIPTS: dict[str, tuple[bytes, str]] = {
+    "crlf-script": (b"#!/usr/bin/env python3\r\n" + SCRIPT_BODY.replace(b"\n", b"\r\n"),
+                    "#!/usr/bin/env python3 with CRLF line ends, mode 0755"),
+    "relative-interp-script": (b"#!python3\n" + SCRIPT_BODY, "#!python3 (a relative interpreter), mode 0755"),
+    "long-shebang-script": (f"#!{LONG_INTERPRETER}\n".encode() + SCRIPT_BODY,
+                            "#! line naming a 200-byte interpreter path (202 bytes), mode 0755"),
+    "very-long-shebang-script": (f"#!{VERY_LONG_INTERPRETER}\n".encode() + SCRIPT_BODY,
+                                 "#! line naming a 300-byte interpreter path (302 bytes), mode 0755"),
+    "env-args-script": (b"#!/usr/bin/env python3 -u\n" + SCRIPT_BODY, "#!/usr/bin/env python3 -u, mode 0755"),
+    "env-s-script": (b"#!/usr/bin/env -S python3 -u\n" + SCRIPT_BODY, "#!/usr/bin/env -S python3 -u, mode 0755"),
+    "bom-script": (UTF8_BOM + b"#!/bin/sh\necho 'binlint fixture: script'\n",
+                   "UTF-8 byte-order mark before #!/bin/sh, mode 0755"),
+    "clean-script": (b"#!/usr/bin/env python3\n" + SCRIPT_BODY, "#!/usr/bin/env python3 with LF line ends, mode 0755"),
+}
+
+
+def _script_fixture(name: str) -> None:
+    data, description = SCRIPTS[name]
+
+    @_fixture(name, "file", description)
+    def _build(art: Artifacts, out: Path) -> None:
+        out.write_bytes(data)
+
+
+for _name in SCRIPTS:
+    _script_fixture(_name)
+
+WHEEL_SCRIPT = b"#!python\n" + SCRIPT_BODY  # the wheel specification's placeholder
+DATA_SCRIPT_MEMBER = "pkg-1.0.data/scripts/tool"
+RELATIVE_SCRIPT_MEMBER = "pkg/tool"
+PERMS_TAR_MEMBERS = {  # name -> mode; the data comes from _perms_tar_entries
+    "app-1.0/bin/helper": 0o4755,  # set-user-ID
+    "app-1.0/share/notes.txt": 0o666,  # world-writable
+    "app-1.0/lib/app.jar": EXE_MODE,  # an executable jar: only binfmt_misc hands it to java
+}
+
+
+@_fixture("data-scripts-wheel", "archive", f"py3-none-any wheel with {DATA_SCRIPT_MEMBER} starting #!python, mode 0755",
+          mode=LIB_MODE, filename=wheel_filename("pkg", "1.0", "py3-none-any"))
+def _build_data_scripts_wheel(art: Artifacts, out: Path) -> None:
+    files = [ArchiveEntry("pkg/__init__.py", b""), ArchiveEntry(DATA_SCRIPT_MEMBER, WHEEL_SCRIPT, EXE_MODE)]
+    out.write_bytes(wheel_bytes("pkg", "1.0", "py3-none-any", files, purelib=True))
+
+
+@_fixture("relative-script-wheel", "archive", f"py3-none-any wheel with {RELATIVE_SCRIPT_MEMBER} starting #!python3, "
+          "mode 0755", mode=LIB_MODE, filename=wheel_filename("relative_script", "1.0", "py3-none-any"))
+def _build_relative_script_wheel(art: Artifacts, out: Path) -> None:
+    files = [ArchiveEntry("pkg/__init__.py", b""),
+             ArchiveEntry(RELATIVE_SCRIPT_MEMBER, b"#!python3\n" + SCRIPT_BODY, EXE_MODE)]
+    out.write_bytes(wheel_bytes("relative_script", "1.0", "py3-none-any", files, purelib=True))
+
+
+def _perms_tar_entries(art: Artifacts) -> list[ArchiveEntry]:
+    data = {"app-1.0/bin/helper": b"#!/bin/sh\necho 'binlint fixture: helper'\n",
+            "app-1.0/share/notes.txt": b"binlint fixture: anybody may write this\n",
+            "app-1.0/lib/app.jar": art.path("jar-exec").read_bytes()}
+    return [ArchiveEntry(name, data[name], mode) for name, mode in PERMS_TAR_MEMBERS.items()]
+
+
+@_fixture("perms-tar", "archive", "tar.gz with a set-user-ID script (4755), a world-writable text (0666) and "
+          "jar-exec as an executable member (0755)", suffix=".tar.gz", mode=LIB_MODE)
+def _build_perms_tar(art: Artifacts, out: Path) -> None:
+    out.write_bytes(tar_bytes(_perms_tar_entries(art), "gz"))
 
 
 # --- PyInstaller bundles -------------------------------------------------------

@@ -29,7 +29,7 @@ import pytest
 
 from binlint.discover import discover
 from binlint.engine import Options, check
-from binlint.rules import load_rules
+from binlint.rules import load_rules, select_rules
 from conftest import (
     EXE_MODE,
     LIB_MODE,
@@ -241,7 +241,7 @@ def test_prefer_wheel_tags_leaves_files_outside_wheels_alone(artifacts: Artifact
 
 
 def test_explicit_arch_wins_over_the_tag_unless_tags_are_preferred(artifacts: Artifacts) -> None:
-    rules = load_rules()
+    rules = select_rules(load_rules(), [], [], [])  # the default set: not the opt-in hardening rules
     path = str(artifacts.path("aarch64-tag-wheel"))
     promised = check(discover([path]), rules, Options({}))
     assert [(f.rule, f.members) for f in promised] == [("wheel-arch-mismatch", ("pkg/_clean.so",))]

@@ -26,6 +26,23 @@ docstrings of the facts:
                                                    from PT_NOTE segments, or from SHT_NOTE sections in
                                                    a file without program headers (ET_REL objects),
                                                    as `readelf -n` and LIEF read them
+    elf.static                                     ET_EXEC or ET_DYN without PT_INTERP and PT_DYNAMIC
+    elf.textrel, elf.bind_now                      DT_TEXTREL or DF_TEXTREL (0x4) in a DT_FLAGS; DT_BIND_NOW,
+                                                   DF_BIND_NOW (0x8) in a DT_FLAGS or DF_1_NOW (0x1) in a
+                                                   DT_FLAGS_1 (the first PT_DYNAMIC, up to DT_NULL)
+    elf.relro                                      "none" without PT_GNU_RELRO, else "full" with bind-now,
+                                                   else "partial"
+    elf.rwx_segments                               "LOAD at offset 0x... (RWX)" for each PT_LOAD with PF_W
+                                                   and PF_X
+    elf.imports                                    names of the SHN_UNDEF dynamic symbols, in table order
+    elf.stack_protector, fortified, fortifiable    from the imports, by binlint's published lists (the
+                                                   definitions: STACK_PROTECTOR and glibc's FORTIFIABLE)
+    elf.cf_protection                              the X86 (IBT, SHSTK) or AArch64 (BTI, PAC) FEATURE_1_AND
+                                                   bits of the first NT_GNU_PROPERTY_TYPE_0 note
+    elf.language                                   "go": a .go.buildinfo section or a note named "Go" of
+                                                   type 4; "rust": a .rustc section, a symbol named
+                                                   __rust_* / rust_eh_personality / rust_begin_unwind /
+                                                   rust_panic, or "rustc version " in .comment
 
 A disagreement between any two of the three is a failure. Where an oracle is known to be
 wrong, ORACLE_EXCEPTIONS names the file, the fact and the reason, and only that value is
@@ -40,6 +57,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import stat
 import warnings
 from dataclasses import dataclass
@@ -53,11 +71,13 @@ from elftools.construct import Array
 from elftools.elf.elffile import ELFFile
 from elftools.elf.enums import ENUM_E_MACHINE
 from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
+from elftools.elf.notes import iter_notes
 
 from binlint.archives.members import Limits
 from binlint.discover import discover
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
+from binlint.facts.elf import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
 from conftest import fixture_names
 
 SYSTEM_DIR = Path("/usr/lib/x86_64-linux-gnu")
@@ -68,6 +88,9 @@ FACTS = (
     "elf.class", "elf.endian", "elf.machine", "elf.type", "elf.interpreter", "elf.gnu_stack",
     "elf.stack_note", "elf.needed", "elf.soname", "elf.rpath", "elf.runpath", "elf.version_needs",
     "elf.abi_tag",
+    # The hardening facts.
+    "elf.static", "elf.textrel", "elf.rwx_segments", "elf.bind_now", "elf.relro", "elf.imports",
+    "elf.stack_protector", "elf.fortified", "elf.fortifiable", "elf.cf_protection", "elf.language",
 )
 ORACLES = ("pyelftools", "lief")
 
@@ -258,6 +281,7 @@ def pyelftools_facts(path: str) -> Facts:
             elif isinstance(section, GNUVerSymSection) and versym is None:
                 versym = section
         facts["elf.version_needs"] = _version_needs(needs, _pyelf_versioned_symbols(versym, needs))
+        facts.update(_pyelf_hardening(elf, segments, dynamic))
     return facts
 
 
@@ -288,6 +312,149 @@ def _pyelf_versioned_symbols(versym: GNUVerSymSection | None, needs: list) -> di
 
 
 # --------------------------------------------------------------------------------------
+# The hardening facts, from each oracle's own view of segments, tags, symbols and notes
+# --------------------------------------------------------------------------------------
+
+DF_TEXTREL, DF_BIND_NOW, DF_1_NOW = 0x4, 0x8, 0x1
+X86_FEATURES = ((1, "IBT"), (2, "SHSTK"))  # GNU_PROPERTY_X86_FEATURE_1_AND bits
+AARCH64_FEATURES = ((1, "BTI"), (2, "PAC"))  # GNU_PROPERTY_AARCH64_FEATURE_1_AND bits
+RUST_NAMES = {"rust_eh_personality", "rust_begin_unwind", "rust_panic"}
+
+
+def _is_rust_symbol(name: str) -> bool:
+    return name.startswith("__rust_") or name in RUST_NAMES
+
+
+def _hardening(facts: Facts, *, has_relro: bool, bind_now: bool, imports: tuple[str, ...] | Failed) -> None:
+    """The facts defined from others: RELRO from PT_GNU_RELRO and bind-now; the three
+    import lists from the imports."""
+    facts["elf.bind_now"] = bind_now
+    facts["elf.relro"] = "none" if not has_relro else "full" if bind_now else "partial"
+    facts["elf.imports"] = imports
+    if isinstance(imports, Failed):
+        for name in ("elf.stack_protector", "elf.fortified", "elf.fortifiable"):
+            facts[name] = imports
+        return
+    facts["elf.stack_protector"] = not STACK_PROTECTOR.isdisjoint(imports)
+    facts["elf.fortified"] = tuple(sorted({n for n in imports if re.fullmatch(r"__\w+_chk", n)}))
+    facts["elf.fortifiable"] = tuple(sorted(FORTIFIABLE.intersection(imports)))
+
+
+def _language(go: bool, rust: bool) -> str | None:
+    return "go" if go else "rust" if rust else None
+
+
+def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
+    e_type, e_machine = elf.header["e_type"], elf.header["e_machine"]
+    kinds = [segment["p_type"] for segment in segments]
+    facts: Facts = {
+        "elf.static": e_type in ("ET_EXEC", "ET_DYN") and "PT_INTERP" not in kinds and "PT_DYNAMIC" not in kinds,
+        "elf.rwx_segments": tuple(
+            f"LOAD at offset {s['p_offset']:#x} ({_flags(s['p_flags'])})" for s in segments
+            if s["p_type"] == "PT_LOAD" and s["p_flags"] & PF_W and s["p_flags"] & PF_X),
+    }
+    tags: dict[str, list[int]] = {}
+    if dynamic is not None:
+        for tag in dynamic.iter_tags():
+            tags.setdefault(tag.entry.d_tag, []).append(tag.entry.d_val)
+    flags = tags.get("DT_FLAGS", [])
+    facts["elf.textrel"] = "DT_TEXTREL" in tags or any(v & DF_TEXTREL for v in flags)
+    bind_now = ("DT_BIND_NOW" in tags or any(v & DF_BIND_NOW for v in flags)
+                or any(v & DF_1_NOW for v in tags.get("DT_FLAGS_1", [])))
+
+    # Every symbol name (for Rust) and the undefined dynamic ones, in table order.
+    names: list[str] = []
+    imports: list[str] = []
+    dynsym_seen = False
+    for section in elf.iter_sections():
+        if section["sh_type"] in ("SHT_DYNSYM", "SHT_SYMTAB"):
+            dynsym = section["sh_type"] == "SHT_DYNSYM"
+            dynsym_seen |= dynsym
+            for symbol in section.iter_symbols():
+                names.append(symbol.name)
+                if dynsym and symbol["st_shndx"] == "SHN_UNDEF" and symbol.name:
+                    imports.append(symbol.name)
+    if not dynsym_seen and dynamic is not None and "DT_SYMTAB" in tags:
+        for symbol in dynamic.iter_symbols():  # no section headers: DT_SYMTAB and the hash table
+            names.append(symbol.name)
+            if symbol["st_shndx"] == "SHN_UNDEF" and symbol.name:
+                imports.append(symbol.name)
+    _hardening(facts, has_relro="PT_GNU_RELRO" in kinds, bind_now=bind_now, imports=tuple(imports))
+
+    # Notes: PT_GNU_PROPERTY for the property note when there is one, else PT_NOTE segments,
+    # else (objects) SHT_NOTE sections.
+    def notes_of(kind: str) -> list:
+        return [n for s in segments if s["p_type"] == kind for n in iter_notes(elf, s["p_offset"], s["p_filesz"])]
+
+    all_notes = notes_of("PT_NOTE") if segments else [
+        n for section in elf.iter_sections() if section["sh_type"] == "SHT_NOTE" for n in section.iter_notes()]
+    property_notes = notes_of("PT_GNU_PROPERTY") or all_notes
+    wanted = {"EM_X86_64": ("GNU_PROPERTY_X86_FEATURE_1_AND", X86_FEATURES),
+              "EM_386": ("GNU_PROPERTY_X86_FEATURE_1_AND", X86_FEATURES),
+              "EM_AARCH64": ("GNU_PROPERTY_AARCH64_FEATURE_1_AND", AARCH64_FEATURES)}.get(e_machine)
+    cf: tuple[str, ...] = ()
+    note = next((n for n in property_notes if n["n_name"] == "GNU" and n["n_type"] == "NT_GNU_PROPERTY_TYPE_0"), None)
+    if note is not None and wanted is not None:
+        for prop in note["n_desc"]:
+            if prop["pr_type"] == wanted[0]:
+                cf = tuple(name for bit, name in wanted[1] if prop["pr_data"] & bit)
+                break
+    facts["elf.cf_protection"] = cf
+
+    comment = elf.get_section_by_name(".comment")
+    go = elf.get_section_by_name(".go.buildinfo") is not None or any(
+        n["n_name"] == "Go" and n["n_type"] in (4, "NT_GNU_GOLD_VERSION") for n in all_notes)  # type 4, GNU's name
+    rust = (elf.get_section_by_name(".rustc") is not None or any(map(_is_rust_symbol, names))
+            or (comment is not None and comment["sh_type"] != "SHT_NOBITS" and b"rustc version " in comment.data()))
+    facts["elf.language"] = _language(go, rust)
+    return facts
+
+
+def _lief_hardening(binary: lief.ELF.Binary, facts: Facts) -> None:
+    segment_type, flags = lief.ELF.Segment.TYPE, lief.ELF.Segment.FLAGS
+    kinds = {seg.type for seg in binary.segments}
+    facts["elf.static"] = (facts["elf.type"] in ("EXEC", "DYN") and segment_type.INTERP not in kinds
+                           and segment_type.DYNAMIC not in kinds)
+    def rwx(seg: lief.ELF.Segment) -> str:
+        return ("R" if seg.has(flags.R) else "") + "WX"
+
+    facts["elf.rwx_segments"] = tuple(
+        f"LOAD at offset {seg.file_offset:#x} ({rwx(seg)})"
+        for seg in binary.segments if seg.type == segment_type.LOAD and seg.has(flags.W) and seg.has(flags.X))
+    tag = lief.ELF.DynamicEntry.TAG
+    entries = list(binary.dynamic_entries)
+    dt_flags = [e.value for e in entries if e.tag == tag.FLAGS]
+    facts["elf.textrel"] = any(e.tag == tag.TEXTREL for e in entries) or any(v & DF_TEXTREL for v in dt_flags)
+    bind_now = (any(e.tag == tag.BIND_NOW for e in entries) or any(v & DF_BIND_NOW for v in dt_flags)
+                or any(e.value & DF_1_NOW for e in entries if e.tag == tag.FLAGS_1))
+    imports = tuple(_text(s.name) for s in binary.dynamic_symbols if s.shndx == 0 and s.name)
+    _hardening(facts, has_relro=segment_type.GNU_RELRO in kinds, bind_now=bind_now, imports=imports)
+
+    cf: tuple[str, ...] = ()
+    machine = int(binary.header.machine_type)
+    note = next((n for n in binary.notes if isinstance(n, lief.ELF.NoteGnuProperty)), None)
+    if note is not None:
+        for prop in note.properties:
+            if machine in (3, 62) and isinstance(prop, lief.ELF.X86Features):
+                found = {feature.name for flag, feature in prop.features if flag == lief.ELF.X86Features.FLAG.NONE}
+                cf = tuple(name for _, name in X86_FEATURES if name in found)
+                break
+            if machine == 183 and isinstance(prop, lief.ELF.AArch64Feature):
+                found = {feature.name for feature in prop.features}
+                cf = tuple(name for _, name in AARCH64_FEATURES if name in found)
+                break
+    facts["elf.cf_protection"] = cf
+
+    comment = binary.get_section(".comment")
+    go = binary.get_section(".go.buildinfo") is not None or any(
+        _text(n.name) == "Go" and n.original_type == 4 for n in binary.notes)
+    names = [_text(s.name) for s in (*binary.dynamic_symbols, *binary.symtab_symbols)]
+    rust = (binary.get_section(".rustc") is not None or any(map(_is_rust_symbol, names))
+            or (comment is not None and b"rustc version " in bytes(comment.content)))
+    facts["elf.language"] = _language(go, rust)
+
+
+# --------------------------------------------------------------------------------------
 # LIEF
 # --------------------------------------------------------------------------------------
 
@@ -297,7 +464,7 @@ lief.logging.disable()
 def _lief_config() -> lief.ELF.ParserConfig:
     config = lief.ELF.ParserConfig()
     config.parse_relocations = False
-    config.parse_symtab_symbols = False
+    config.parse_symtab_symbols = True  # for Rust's symbols (system libraries have no .symtab)
     config.parse_overlay = False
     config.parse_dyn_symbols = True  # needed for the symbols bound to each version
     config.parse_symbol_versions = True
@@ -376,6 +543,7 @@ def _lief_facts(binary: lief.ELF.Binary) -> Facts:
             abi_tag = (os_name, ".".join(str(v) for v in note.version))
             break
     facts["elf.abi_tag"] = abi_tag
+    _lief_hardening(binary, facts)
     return facts
 
 
@@ -554,8 +722,9 @@ def test_system_libraries_agree() -> None:
                f"{len(mismatches)} disagreements in {len({m.file for m in mismatches})} files"]
     # How many files exercise each fact (a non-empty value from binlint), so that an empty
     # corpus for a fact is visible rather than silently "agreeing".
+    empty = (None, (), frozenset(), False, "none")
     summary.append("non-empty values: " + ", ".join(
-        f"{fact.removeprefix('elf.')} {sum(1 for r in results if r.binlint[fact] not in (None, (), frozenset()))}"
+        f"{fact.removeprefix('elf.')} {sum(1 for r in results if r.binlint[fact] not in empty)}"
         for fact in FACTS[4:]))
     if unparsed:
         summary.append(f"pyelftools cannot parse {len(unparsed)} files (compared with LIEF only):")

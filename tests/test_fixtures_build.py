@@ -370,6 +370,96 @@ def _check_static_pie_exe(path: Path) -> None:
     _assert_runs_hello(path)
 
 
+# --- hardening fixtures: what readelf says about each hardening flag ----------------------
+
+
+def _undefined_dynamic_symbols(path: Path) -> set[str]:
+    """Names of the UND entries of `readelf --dyn-syms` (versions cut off)."""
+    names = set()
+    for line in _readelf(path, "--dyn-syms", "-W").stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[0].endswith(":") and fields[6] == "UND":
+            names.add(fields[7].split("@")[0])
+    return names
+
+
+def _property_notes(path: Path) -> str:
+    """The `Properties:` lines of `readelf -n`."""
+    return " ".join(line.strip() for line in _readelf(path, "-nW").stdout.splitlines() if "Properties:" in line)
+
+
+def _assert_hardening(path: Path, *, canary: bool = True, fortify: bool = True, relro: bool = True,
+                      now: bool = True, cet: bool = True) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    imports = _undefined_dynamic_symbols(path)
+    assert ("__stack_chk_fail" in imports) is canary, imports
+    assert ({"__strcpy_chk", "__snprintf_chk", "__printf_chk"} <= imports) is fortify, imports
+    assert ({"strcpy", "snprintf", "printf"} <= imports) is not fortify, imports
+    assert ("GNU_RELRO" in view.segment_types()) is relro
+    assert ("NOW" in " ".join(view.dyn_values("FLAGS") + view.dyn_values("FLAGS_1"))) is now, view.dynamic
+    assert ("IBT, SHSTK" in _property_notes(path)) is cet, _property_notes(path)
+    assert "TEXTREL" not in view.dynamic and "RWE" not in [s.flags for s in view.segments if s.type == "LOAD"]
+    assert view.gnu_stack_flags() == "RW"
+
+
+@check("hardened-exe")
+def _check_hardened_exe(path: Path) -> None:
+    _assert_hardening(path)
+    assert "PIE" in " ".join(inspect(path).dyn_values("FLAGS_1"))
+
+
+@check("hardened-lib")
+def _check_hardened_lib(path: Path) -> None:
+    _assert_hardening(path)
+    assert inspect(path).dyn_values("SONAME") == ["libhardened-lib.so.1"]
+
+
+check("nocanary-exe")(lambda path: _assert_hardening(path, canary=False))
+check("nofortify-exe")(lambda path: _assert_hardening(path, fortify=False))
+check("norelro-exe")(lambda path: _assert_hardening(path, relro=False))
+check("lazy-exe")(lambda path: _assert_hardening(path, now=False))
+check("nocet-exe")(lambda path: _assert_hardening(path, cet=False))
+
+
+@check("go-note-exe")
+def _check_go_note_exe(path: Path) -> None:
+    _assert_hardening(path, canary=False, fortify=False)
+    notes = _readelf(path, "-nW").stdout
+    assert ".note.go.buildid" in notes and re.search(r"^\s+Go\s+0x0000000c\s", notes, re.M), notes
+
+
+@check("textrel-lib")
+def _check_textrel_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert "TEXTREL" in view.dynamic and "TEXTREL" in " ".join(view.dyn_values("FLAGS")), view.dynamic
+    assert view.dyn_values("SONAME") == ["libtextrel.so.1"]
+
+
+@check("rwx-lib")
+def _check_rwx_lib(path: Path) -> None:
+    view = inspect(path)
+    _assert_x86_64(view, "DYN")
+    assert [s.flags for s in view.segments if s.type == "LOAD"].count("RWE") == 1, view.segments
+    assert "W" in view.sections[".binlint_wx"].flags and "X" in view.sections[".binlint_wx"].flags
+    assert "TEXTREL" not in view.dynamic
+
+
+def _check_aarch64_branch_protection(bti: bool) -> Check:
+    def check_aarch64(path: Path) -> None:
+        view = inspect(path)
+        _assert_elf(view, cls="ELF64", endian="little endian", machine="AArch64", type_prefix="DYN")
+        assert ("BTI" in _property_notes(path)) is bti, _property_notes(path)
+        if bti:  # what the loader reads the marking from
+            assert "GNU_PROPERTY" in view.segment_types()
+    return check_aarch64
+
+
+check("aarch64-bti-exe")(_check_aarch64_branch_protection(True))
+check("aarch64-nobti-exe")(_check_aarch64_branch_protection(False))
+
+
 def _clean_lib_bytes(path: Path) -> bytes:
     # The bad fixtures sit next to clean-lib in the session artifact directory.
     return (path.parent / "clean-lib.so").read_bytes()
@@ -728,6 +818,70 @@ def _check_deep_nesting(path: Path) -> None:
     assert data == _sibling(path, "execstack-lib")
 
 
+# --- scripts and file modes: their bytes and modes, read with zipfile and tarfile ----------
+
+from conftest import (  # noqa: E402  (kept with the checks that use them)
+    DATA_SCRIPT_MEMBER,
+    LONG_INTERPRETER,
+    PERMS_TAR_MEMBERS,
+    RELATIVE_SCRIPT_MEMBER,
+    SCRIPTS,
+    VERY_LONG_INTERPRETER,
+    WHEEL_SCRIPT,
+)
+
+# name -> what the first line must be (bytes before b"\n"), and what must not be in the file
+SCRIPT_FIRST_LINES = {
+    "crlf-script": b"#!/usr/bin/env python3\r",
+    "relative-interp-script": b"#!python3",
+    "long-shebang-script": b"#!" + LONG_INTERPRETER.encode(),
+    "very-long-shebang-script": b"#!" + VERY_LONG_INTERPRETER.encode(),
+    "env-args-script": b"#!/usr/bin/env python3 -u",
+    "env-s-script": b"#!/usr/bin/env -S python3 -u",
+    "bom-script": b"\xef\xbb\xbf#!/bin/sh",
+    "clean-script": b"#!/usr/bin/env python3",
+}
+
+
+def _check_script(name: str) -> Check:
+    def check_script(path: Path) -> None:
+        data = path.read_bytes()
+        first = data.split(b"\n", 1)[0]
+        assert first == SCRIPT_FIRST_LINES[name]
+        assert data.count(b"\r") == (data.count(b"\n") if name == "crlf-script" else 0)
+        assert len(first) == {"long-shebang-script": 202, "very-long-shebang-script": 302}.get(name, len(first))
+        assert data.startswith(b"#!") != (name == "bom-script")
+    return check_script
+
+
+for _name in SCRIPTS:
+    check(_name)(_check_script(_name))
+
+
+@check("data-scripts-wheel")
+def _check_data_scripts_wheel(path: Path) -> None:
+    _assert_wheel(path, tag="py3-none-any", purelib=True,
+                  members={"pkg/__init__.py": (b"", 0o644), DATA_SCRIPT_MEMBER: (WHEEL_SCRIPT, 0o755)})
+    assert path.name == "pkg-1.0-py3-none-any.whl" and DATA_SCRIPT_MEMBER.startswith("pkg-1.0.data/scripts/")
+
+
+@check("relative-script-wheel")
+def _check_relative_script_wheel(path: Path) -> None:
+    with zipfile.ZipFile(path) as wheel:
+        assert wheel.read(RELATIVE_SCRIPT_MEMBER).startswith(b"#!python3\n")
+        assert _zip_mode(wheel.getinfo(RELATIVE_SCRIPT_MEMBER)) == 0o755
+        assert not [n for n in wheel.namelist() if ".data/" in n]
+
+
+@check("perms-tar")
+def _check_perms_tar(path: Path) -> None:
+    members = _tar_members(path)
+    assert {name: info.mode for name, info in members.items()} == PERMS_TAR_MEMBERS
+    assert members["app-1.0/bin/helper"].mode & stat.S_ISUID
+    assert members["app-1.0/share/notes.txt"].mode & stat.S_IWOTH
+    assert _tar_read(path, "app-1.0/lib/app.jar") == (path.parent / "jar-exec.jar").read_bytes()
+
+
 # --- PyInstaller bundles: read with PyInstaller's own CArchiveReader, never binlint --------
 
 PYI_EXTRACTABLE = set("bxZnd")  # typecodes the bootloader extracts: their presence makes a onefile
@@ -795,7 +949,8 @@ for _name in fixture_names("bundle"):
 
 
 def _expected_mode(name: str) -> int:
-    executable = name.endswith(("-exe", "-exec")) or name == "garbage-elf" or FIXTURE_KINDS[name] == "bundle"
+    executable = (name.endswith(("-exe", "-exec", "-script")) or name == "garbage-elf"
+                  or FIXTURE_KINDS[name] == "bundle")
     return 0o755 if executable else 0o644
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from binlint.discover import discover
 from binlint.engine import Finding, check
-from binlint.rules import SEVERITIES, Rule, load_rules
+from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
 from binlint.targets import TARGETS
 from conftest import (
     FIXTURE_KINDS,
@@ -59,6 +59,9 @@ def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
 # Executables linked against glibc >= 2.34 need __libc_start_main@GLIBC_2.34.
 GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
                   "aarch64-exe", "aarch64-nostack-exe", "i686-exe"]
+# (hardening) The executables among conftest's HARDENING_FIXTURES.
+GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe", "nocet-exe",
+                   "go-note-exe", "aarch64-bti-exe", "aarch64-nobti-exe"]
 # Wheels holding glibc-new-lib (GLIBC_2.25).
 GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 
@@ -140,7 +143,8 @@ TABLE: list[Row] = [
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # The mode of a member is its zip's external attributes: pkg/hello.pyc is 0755.
-    row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec", "pyc-exec-wheel"]),
+    # perms-tar: app-1.0/lib/app.jar, jar-exec as a 0755 member.
+    row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec", "pyc-exec-wheel", "perms-tar"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
     # libx.a holds asm-nonote-obj.o.
     row("object-executable-stack", {}, ["asm-nonote-obj", "asm-execnote-obj", "static-lib"]),
@@ -166,9 +170,84 @@ TABLE: list[Row] = [
     row("archive-too-deep", {}, ["deep-nesting"]),
 ]
 
+# --- Scripts and exec bits: #! lines the kernel cannot run, set-user-ID and world-writable
+# files. Without --kernel the #! limit is 127 bytes (every kernel); from 5.1 it is 255.
+TABLE += [
+    row("shebang-crlf", {}, ["crlf-script"]),
+    # #!python3 in a file and in a wheel's package; #!python in .data/scripts/ is the wheel
+    # specification's placeholder (data-scripts-wheel stays quiet).
+    row("shebang-relative-interpreter", {}, ["relative-interp-script", "relative-script-wheel"]),
+    row("shebang-too-long", {}, ["long-shebang-script", "very-long-shebang-script"]),
+    row("shebang-too-long", {"kernel": "5.0"}, ["long-shebang-script", "very-long-shebang-script"]),
+    row("shebang-too-long", {"kernel": "5.4"}, ["very-long-shebang-script"]),
+    row("shebang-too-long", {"kernel": "6.1"}, ["very-long-shebang-script"]),
+    row("shebang-env-arguments", {}, ["env-args-script"]),  # env-s-script has -S: quiet
+    row("shebang-bom", {}, ["bom-script"]),
+    row("setuid-file", {}, ["perms-tar"]),  # app-1.0/bin/helper, 4755
+    row("world-writable-file", {}, ["perms-tar"]),  # app-1.0/share/notes.txt, 0666
+]
+
+# --- Hardening (group hardening). The opt-in rules are rows too: table_findings() runs every
+# built-in rule, selected by default or not. Text relocations and RWX segments come only from
+# the fixtures made for them, so their rows cover every fixture. The opt-in rules judge
+# compiler defaults (canary, fortify, RELRO, CET, BTI) that differ between distributions,
+# so their rows cover only the fixtures whose build gives every hardening flag explicitly,
+# and those no hardening rule can fire on (objects, non-ELF files, malformed ELF).
+from conftest import HARDENING_FIXTURES  # noqa: E402
+
+
+def _bootloader_is_non_pie() -> bool:
+    """Whether PyInstaller's prebuilt bootloader (the bundles' executable) is an ET_EXEC with
+    an interpreter, read with pyelftools (PyInstaller 6's Linux bootloader is)."""
+    from elftools.elf.elffile import ELFFile
+
+    spec = importlib.util.find_spec("PyInstaller")
+    loaders = sorted(Path(spec.submodule_search_locations[0]).glob("bootloader/Linux-*/run")) if spec else []
+    for loader in loaders:
+        with open(loader, "rb") as stream:
+            elf = ELFFile(stream)
+            if elf.header["e_type"] == "ET_EXEC" and any(s["p_type"] == "PT_INTERP" for s in elf.iter_segments()):
+                return True
+    return False
+
+
+NON_PIE_BUNDLES = BUNDLES if _bootloader_is_non_pie() else []
+HARDENED_FAMILY = ["hardened-exe", "hardened-lib", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe",
+                   "nocet-exe", "go-note-exe"]
+AARCH64_BTI_PAIR = ["aarch64-bti-exe", "aarch64-nobti-exe"]
+assert set(HARDENED_FAMILY + AARCH64_BTI_PAIR + ["textrel-lib", "rwx-lib"]) == set(HARDENING_FIXTURES)
+NO_HARDENING_FINDINGS = ["clean-obj", "asm-nonote-obj", "asm-execnote-obj", "many-sections-obj",
+                         "aarch64-nonote-obj", *fixture_names("file"), *BAD]
+
+
+def pinned_row(rule_id: str, fires_on: list[str], *also: str) -> Row:
+    """A row over the fixtures with pinned hardening flags (and `also`) only. The aarch64
+    pair pins branch protection only: it is in the CET and BTI rows."""
+    pinned = [*HARDENED_FAMILY, *NO_HARDENING_FINDINGS, *also]
+    unknown = set(pinned) - set(FIXTURE_KINDS)
+    assert not unknown, f"not fixtures: {sorted(unknown)}"
+    return (rule_id, {}, fires_on, [name for name in pinned if name not in fires_on])
+
+
+TABLE += [
+    # On by default: both fail to load under SELinux.
+    row("text-relocations", {}, ["textrel-lib"]),
+    row("rwx-segment", {}, ["rwx-lib"]),
+    # ET_EXEC with an interpreter: never a shared library, never a static executable.
+    row("non-pie-executable", {}, ["nopie-exe", *NON_PIE_BUNDLES]),
+    # static-exe has no loader: no RELRO, bind-now, canary or fortify rule applies.
+    pinned_row("no-relro", ["norelro-exe"], "static-exe"),
+    pinned_row("no-bind-now", ["lazy-exe"], "static-exe"),  # norelro-exe still binds now
+    # go-note-exe has neither canary nor fortify, but Go (and Rust) are exempt.
+    pinned_row("no-stack-protector", ["nocanary-exe"], "static-exe"),
+    pinned_row("no-fortify", ["nofortify-exe"], "static-exe"),
+    pinned_row("no-cet", ["nocet-exe"], *AARCH64_BTI_PAIR),  # x86-64 only: the aarch64 pair stays quiet
+    pinned_row("no-bti", ["aarch64-nobti-exe"], *AARCH64_BTI_PAIR),  # aarch64 only
+]
+
 # Every target binlint knows, for the runs that must exercise every rule.
 ALL_TARGETS: dict[str, object] = {"glibc": "2.17", "musl": "1.2", "macos": "11.0", "arch": ["x86_64"],
-                                  "libc": "glibc"}
+                                  "libc": "glibc", "kernel": "5.4", "shebang_limit": 255}
 
 
 def _row_id(r: Row) -> str:
@@ -178,7 +257,9 @@ def _row_id(r: Row) -> str:
 
 @pytest.fixture(scope="module")
 def rules() -> list[Rule]:
-    return load_rules()
+    # What `binlint check` runs: the default set. The opt-in rules (`default: false`, such as
+    # the hardening group's) run in the table, which loads every built-in rule.
+    return select_rules(load_rules(), [], [], [])
 
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
@@ -443,7 +524,7 @@ def test_all_targets_cover_every_target_binlint_knows() -> None:
 
 @pytest.mark.parametrize("name", fixture_names())
 def test_every_rule_over_every_fixture(artifacts: Artifacts, rules: list[Rule], name: str) -> None:
-    assert all(r.targets <= ALL_TARGETS.keys() for r in rules), "some rule would not run"
+    assert all(r.targets <= ALL_TARGETS.keys() for r in _builtin_rules()), "some rule would not run"
     path = artifacts.path(name)
     for target in ({}, ALL_TARGETS, {"glibc": "2.40"}, {"glibc": "1.0"}):
         findings = table_findings(path, target)  # must not raise

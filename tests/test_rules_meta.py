@@ -46,6 +46,28 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     # A diagnostic, not a failure: nothing prints an error for an archive nested too deep, so
     # its `error` section says so instead of quoting one.
     "archive-too-deep": ("(no error of its own",),
+    # Scripts and exec bits: env and bash after execve (fs/binfmt_script.c), strerror(ENOEXEC),
+    # rpmlint's tag for set-user-ID files, MySQL and OpenSSH refusing world-writable files.
+    "shebang-crlf": (r"'python3\r': No such file or directory", "bad interpreter: No such file or directory"),
+    "shebang-relative-interpreter": ("bad interpreter: No such file or directory",),
+    "shebang-too-long": ("bad interpreter: No such file or directory", "Exec format error"),
+    "shebang-env-arguments": ("/usr/bin/env: 'python3 -u': No such file or directory",),
+    "shebang-bom": ("Exec format error",),
+    "setuid-file": ("E: setuid-binary", "is owned by root and has mode 4755"),
+    "world-writable-file": ("World-writable config file", "Bad owner or permissions on"),
+    # Hardening: glibc's loader (elf/dl-reloc.c, dl-map-segments.h, sysdeps/x86/dl-cet.c,
+    # sysdeps/aarch64/dl-bti.c) and GNU ld where something fails; for the opt-in rules, where
+    # nothing fails, what checksec, pwntools and lintian print.
+    "text-relocations": ("cannot make segment writable for relocation", "cannot restore segment prot after reloc"),
+    "rwx-segment": ("failed to map segment from shared object", "has a LOAD segment with RWX permissions"),
+    "non-pie-executable": ("hardening-no-pie", "can not be used when making a PIE object; recompile with -fPIE"),
+    "no-relro": ("No RELRO", "hardening-no-relro"),
+    "no-bind-now": ("Partial RELRO", "hardening-no-bindnow"),
+    "no-stack-protector": ("No canary found",),
+    "no-fortify": ("hardening-no-fortify-functions", "_FORTIFY_SOURCE requires compiling with optimization"),
+    "no-cet": ("rebuild shared object with SHSTK support enabled", "rebuild shared object with IBT support enabled",
+               "missing IBT and SHSTK properties"),
+    "no-bti": ("failed to turn on BTI protection", "BTI turned on by -z force-bti"),
 }
 
 

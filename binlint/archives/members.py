@@ -73,3 +73,20 @@ def link_escapes(name: str, target: str) -> bool:
 def open_slice(data: bytes, start: int, length: int) -> Callable[[], BinaryIO]:
     """Opens data[start:start+length], copied only when opened."""
     return lambda: io.BytesIO(data[start:start + length])
+
+
+class CheckedStream:
+    """A member stream whose read errors (corrupt or truncated compressed data) become
+    ArtifactErrors naming `what`."""
+
+    def __init__(self, stream: BinaryIO, errors: tuple[type[BaseException], ...], what: str) -> None:
+        self.stream, self.errors, self.what = stream, errors, what
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except self.errors as err:
+            raise ArtifactError(f"corrupt {self.what}: {err}") from None
+
+    def close(self) -> None:
+        self.stream.close()

@@ -7,7 +7,7 @@ import lzma
 import tarfile
 import zlib
 
-from binlint.archives.members import Member
+from binlint.archives.members import CheckedStream, Member
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -56,19 +56,6 @@ def _opener(archive: tarfile.TarFile, info: tarfile.TarInfo):  # type: ignore[no
             raise ArtifactError(f"corrupt tar member: {err}") from None
         if stream is None:
             raise ArtifactError("tar member has no content")
-        return _Checked(stream)
+        return CheckedStream(stream, ERRORS, "tar member")
     return open_member
 
-
-class _Checked:
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self.stream.read(size)
-        except ERRORS as err:
-            raise ArtifactError(f"corrupt tar member: {err}") from None
-
-    def close(self) -> None:
-        self.stream.close()

@@ -6,7 +6,7 @@ import stat
 import zipfile
 import zlib
 
-from binlint.archives.members import Member
+from binlint.archives.members import CheckedStream, Member
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -46,23 +46,8 @@ def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo):  # type: ignore[no
         if info.flag_bits & 0x1:
             raise ArtifactError("encrypted zip member")
         try:
-            return _Checked(archive.open(info))
+            return CheckedStream(archive.open(info), ERRORS, "zip member")
         except ERRORS as err:
             raise ArtifactError(f"corrupt zip member: {err}") from None
     return open_member
 
-
-class _Checked:
-    """A member stream whose decompression and CRC errors are ArtifactErrors."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self.stream.read(size)
-        except ERRORS as err:
-            raise ArtifactError(f"corrupt zip member: {err}") from None
-
-    def close(self) -> None:
-        self.stream.close()

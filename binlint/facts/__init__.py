@@ -10,9 +10,9 @@ import os
 import stat
 
 from binlint.archives.members import Budget, Limits
-from binlint.classify import HEAD_SIZE, classify, pyc_python
+from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
 from binlint.errors import ArtifactError
-from binlint.facts import archive, elf, file, pyinstaller
+from binlint.facts import archive, elf, file, pyinstaller, script
 from binlint.facts.catalogue import Fact
 from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
 from binlint.facts.elffile import ElfFile
@@ -29,13 +29,15 @@ def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
 
 
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
-CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS}
+CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS,
+                              **script.FACTS}
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
     "elf": frozenset({"elf"}),
     "archive": ARCHIVE_KINDS,
     "wheel": frozenset({"zip"}),
     "pyinstaller": BUNDLE_KINDS,
+    "script": frozenset({"script"}),
 }
 DESCRIPTIONS = {
     "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
@@ -48,6 +50,11 @@ DESCRIPTIONS = {
 NEEDS_CONTENT = ARCHIVE_KINDS | BUNDLE_KINDS  # kinds whose members are read beyond their first bytes
 # Kinds read through a memory map when on disk; zip and tar files are streamed instead.
 MAPPED_KINDS = BUNDLE_KINDS | {"ar"}
+
+
+def _line_goes_on(view: FileView) -> bool:
+    """A script whose #! line does not end within the head: its facts need more of it."""
+    return view.kind == "script" and len(view.head) == HEAD_SIZE and b"\n" not in view.head
 
 
 def fact_format(name: str) -> str:
@@ -90,6 +97,8 @@ class FileView:
             view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
             view.head = os.read(fd, HEAD_SIZE)
             view.kind = classify(view.head)
+            if _line_goes_on(view):
+                view.head += os.read(fd, SCRIPT_LINE_MAX - HEAD_SIZE)
             if view.kind in MAPPED_KINDS:
                 # A map keeps memory flat in file size: only the pages read are loaded.
                 view.data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
@@ -110,6 +119,8 @@ class FileView:
             try:
                 view.head = stream.read(HEAD_SIZE)
                 view.kind = classify(view.head)
+                if _line_goes_on(view):
+                    view.head += stream.read(SCRIPT_LINE_MAX - HEAD_SIZE)
                 view.data = self.budget.read(member, stream, view.head) if view.kind in NEEDS_CONTENT else view.head
             finally:
                 stream.close()

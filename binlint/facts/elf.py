@@ -6,11 +6,14 @@ import re
 
 from binlint.facts.catalogue import Fact, LazyItem
 from binlint.facts.elffile import (
-    DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ET_NAMES, PF_R, PF_W, PF_X,
-    PT_GNU_STACK, SHF_EXECINSTR, VER_FLG_WEAK, ElfFile,
+    DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1, DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_TEXTREL, ET_NAMES,
+    PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD, SHF_EXECINSTR, VER_FLG_WEAK,
+    ElfFile,
 )
 
 DF_1_PIE = 0x08000000
+DF_1_NOW = 0x00000001
+DF_TEXTREL, DF_BIND_NOW = 0x4, 0x8
 
 # e_machine -> the architecture name used by uname, wheel tags and Debian.
 MACHINES = {
@@ -147,6 +150,97 @@ def abi_tag(elf: ElfFile) -> dict | None:
     return None
 
 
+# -- hardening -------------------------------------------------------------------------
+
+# The functions glibc has a checked `__<name>_chk` variant of, which -D_FORTIFY_SOURCE
+# calls instead where the compiler knows the size of the destination: the `routines`
+# of glibc's debug/Makefile (`<name>_chk`; `<name>_u_chk` is `<name>_unlocked`,
+# `[v]obprintf_chk` is `obstack_[v]printf`), with getlogin_r and ptsname_r from login/
+# and syslog and vsyslog from misc/, which that Makefile's comment and libc.so.6's
+# `__*_chk` exports name. Not fdelt (FD_SET's check has no plain function).
+FORTIFIABLE = frozenset("""
+    asprintf confstr dprintf explicit_bzero fgets fgets_unlocked fgetws fgetws_unlocked fprintf
+    fread fread_unlocked fwprintf getcwd getdomainname getgroups gethostname getlogin_r gets getwd
+    inet_ntop inet_pton longjmp mbsnrtowcs mbsrtowcs mbstowcs memcpy memmove mempcpy memset
+    obstack_printf obstack_vprintf poll ppoll pread pread64 printf ptsname_r read readlink
+    readlinkat realpath recv recvfrom snprintf sprintf stpcpy stpncpy strcat strcpy strlcat
+    strlcpy strncat strncpy swprintf syslog ttyname_r vasprintf vdprintf vfprintf vfwprintf
+    vprintf vsnprintf vsprintf vswprintf vsyslog vwprintf wcpcpy wcpncpy wcrtomb wcscat wcscpy
+    wcslcat wcslcpy wcsncat wcsncpy wcsnrtombs wcsrtombs wcstombs wctomb wmemcpy wmemmove
+    wmempcpy wmemset wprintf
+""".split())
+# What -fstack-protector makes a function call or read: GCC and Clang (glibc, musl), and
+# the Intel compiler's cookie (BinSkim BA3003 reads the same three).
+STACK_PROTECTOR = frozenset({"__stack_chk_fail", "__stack_chk_guard", "__intel_security_cookie"})
+_FORTIFIED = re.compile(r"^__\w+_chk$")
+# NT_GNU_PROPERTY_TYPE_0 properties: e_machine -> (pr_type, ((bit, name), ...)).
+CF_PROPERTIES = {
+    62: (0xC0000002, ((1, "IBT"), (2, "SHSTK"))),  # GNU_PROPERTY_X86_FEATURE_1_AND
+    3: (0xC0000002, ((1, "IBT"), (2, "SHSTK"))),
+    183: (0xC0000000, ((1, "BTI"), (2, "PAC"))),  # GNU_PROPERTY_AARCH64_FEATURE_1_AND
+}
+NT_GO_BUILDID = 4  # the note Go's linker writes, named "Go"
+# Names only Rust's standard library and compiler define, each after the NUL that ends
+# the name before it in a string table; `__rust_` starts the allocator and panic shims.
+RUST_SYMBOLS = (b"\0__rust_", b"\0rust_eh_personality\0", b"\0rust_begin_unwind\0", b"\0rust_panic\0")
+
+
+def textrel(elf: ElfFile) -> bool:
+    return elf.has_dynamic_tag(DT_TEXTREL) or bool(elf.dynamic_flags(DT_FLAGS) & DF_TEXTREL)
+
+
+def bind_now(elf: ElfFile) -> bool:
+    return (elf.has_dynamic_tag(DT_BIND_NOW) or bool(elf.dynamic_flags(DT_FLAGS) & DF_BIND_NOW)
+            or bool(elf.dynamic_flags(DT_FLAGS_1) & DF_1_NOW))
+
+
+def relro(elf: ElfFile) -> str:
+    if not any(s.type == PT_GNU_RELRO for s in elf.segments):
+        return "none"
+    return "full" if bind_now(elf) else "partial"
+
+
+def rwx_segments(elf: ElfFile) -> list[str]:
+    return [f"LOAD at offset {s.offset:#x} ({_flags(s.flags)})" for s in elf.segments
+            if s.type == PT_LOAD and s.flags & PF_W and s.flags & PF_X]
+
+
+def static(elf: ElfFile) -> bool:
+    return elf.type in (2, 3) and not any(s.type in (PT_INTERP, PT_DYNAMIC) for s in elf.segments)
+
+
+def fortified(elf: ElfFile) -> list[str]:
+    return sorted({name for name in elf.imports if _FORTIFIED.match(name)})
+
+
+def fortifiable(elf: ElfFile) -> list[str]:
+    return sorted(FORTIFIABLE.intersection(elf.imports))
+
+
+def cf_protection(elf: ElfFile) -> list[str]:
+    wanted = CF_PROPERTIES.get(elf.machine)
+    if wanted is None:
+        return []
+    pr_type, bits = wanted
+    for found, data in elf.gnu_properties():
+        if found == pr_type and len(data) >= 4:
+            (value,) = elf.words(data[:4])
+            return [name for bit, name in bits if value & bit]
+    return []
+
+
+def language(elf: ElfFile) -> str | None:
+    if elf.section_named(".go.buildinfo") is not None or any(
+            name == "Go" and note_type == NT_GO_BUILDID for name, note_type, _ in elf.notes()):
+        return "go"
+    if elf.section_named(".rustc") is not None or elf.symbol_strings_have(RUST_SYMBOLS):
+        return "rust"
+    comment = elf.section_named(".comment")
+    if comment is not None and elf.section_contains(comment, b"rustc version "):
+        return "rust"
+    return None
+
+
 FACTS = {
     "elf.class": Fact("int", "32 or 64 (EI_CLASS).", lambda e: e.bits),
     "elf.endian": Fact("str", "`little` or `big` (EI_DATA).", lambda e: "little" if e.little_endian else "big"),
@@ -188,5 +282,31 @@ FACTS = {
     ),
     "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),
+    # Hardening: read only when a rule asks (the hardening group is opt-in but for two).
+    "elf.static": Fact("bool", "An executable or shared object with neither PT_INTERP nor PT_DYNAMIC: "
+                       "statically linked, no loader involved (a static PIE has PT_DYNAMIC).", static),
+    "elf.textrel": Fact("bool", "Text relocations: DT_TEXTREL, or DF_TEXTREL in DT_FLAGS. The loader must "
+                        "make code pages writable to relocate them.", textrel),
+    "elf.rwx_segments": Fact("list[str]", "PT_LOAD segments both writable and executable, e.g. "
+                             "`LOAD at offset 0x2e58 (RWX)`.", rwx_segments),
+    "elf.bind_now": Fact("bool", "All symbols bound at start-up: DT_BIND_NOW, DF_BIND_NOW in DT_FLAGS or "
+                         "DF_1_NOW in DT_FLAGS_1 (flags tested as bits).", bind_now),
+    "elf.relro": Fact("str", "`full` (PT_GNU_RELRO and bind-now: the GOT is read-only after start-up), "
+                      "`partial` (PT_GNU_RELRO only) or `none`.", relro),
+    "elf.imports": Fact("list[str]", "Names of the undefined dynamic symbols (.dynsym, SHN_UNDEF), in table "
+                        "order.", lambda e: e.imports),
+    "elf.stack_protector": Fact("bool", "Imports `__stack_chk_fail`, `__stack_chk_guard` or "
+                                "`__intel_security_cookie`: some code was built with -fstack-protector.",
+                                lambda e: not STACK_PROTECTOR.isdisjoint(e.imports)),
+    "elf.fortified": Fact("list[str]", "Imported `__*_chk` functions (what -D_FORTIFY_SOURCE calls), sorted.",
+                          fortified),
+    "elf.fortifiable": Fact("list[str]", "Imported functions glibc has a checked `__*_chk` variant of "
+                            "(memcpy, strcpy, sprintf, read, ...; glibc's debug/Makefile), sorted.", fortifiable),
+    "elf.cf_protection": Fact("list[str]", "Control-flow protection the object is marked for in its "
+                              "NT_GNU_PROPERTY_TYPE_0 note (PT_GNU_PROPERTY): `IBT`, `SHSTK` on x86, `BTI`, "
+                              "`PAC` on AArch64.", cf_protection),
+    "elf.language": Fact("str?", "`go` (a .go.buildinfo section or Go's build-ID note), `rust` (a .rustc "
+                         "section, Rust runtime symbols such as `rust_eh_personality` or `__rust_alloc`, or "
+                         "`rustc version` in .comment), else null.", language),
 }
 

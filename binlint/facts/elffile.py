@@ -20,16 +20,17 @@ if TYPE_CHECKING:
     from typing import Iterator
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
-PT_GNU_STACK = 0x6474E551
+PT_GNU_STACK, PT_GNU_RELRO, PT_GNU_PROPERTY = 0x6474E551, 0x6474E552, 0x6474E553
 PF_X, PF_W, PF_R = 1, 2, 4
-SHT_NOTE, SHT_DYNSYM, SHT_GNU_VERSYM = 7, 11, 0x6FFFFFFF
+SHT_SYMTAB, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM, SHT_GNU_VERSYM = 2, 7, 8, 11, 0x6FFFFFFF
 SHF_EXECINSTR = 4
 SHN_XINDEX = 0xFFFF
 DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 14, 15
-DT_RUNPATH, DT_FLAGS = 29, 30
+DT_TEXTREL, DT_BIND_NOW, DT_RUNPATH, DT_FLAGS = 22, 24, 29, 30
 DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
 DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFE, 0x6FFFFFFF
 VER_FLG_WEAK = 2
+NT_GNU_PROPERTY_TYPE_0 = 5
 ET_NAMES = {0: "NONE", 1: "REL", 2: "EXEC", 3: "DYN", 4: "CORE"}
 
 _MAX_VERSION_ENTRIES = 65536  # far above any real file; bounds hostile counts
@@ -70,6 +71,9 @@ class ElfFile:
         self._u32 = struct.Struct(e + "I")
         self._note = struct.Struct(e + "III")
         self._gnu_hash = struct.Struct(e + "IIII")
+        self._property = struct.Struct(e + "II")
+        # st_name and st_shndx of a symbol, the rest skipped: all that imports need.
+        self._sym_name_shndx = struct.Struct(e + ("I2xH16x" if wide else "I8x2xH"))
         (self.type, self.machine, _, _, self._phoff, self._shoff, self.flags, _,
          self._phentsize, self._phnum, self._shentsize, self._shnum,
          self._shstrndx) = self._unpack(self._ehdr, 16, "ELF header")
@@ -167,6 +171,18 @@ class ElfFile:
     def flags_1(self) -> int:
         return self._dynamic_value(DT_FLAGS_1) or 0
 
+    def has_dynamic_tag(self, tag: int) -> bool:
+        return tag in self._first_values
+
+    def dynamic_flags(self, tag: int) -> int:
+        """The bits of every `tag` entry (DT_FLAGS, DT_FLAGS_1), tested as bits: linkers
+        combine them (DF_BIND_NOW | DF_TEXTREL), and a duplicate entry adds to them."""
+        bits = 0
+        for entry_tag, value in self.dynamic:
+            if entry_tag == tag:
+                bits |= value
+        return bits
+
     # -- version needs (.gnu.version_r through DT_VERNEED) ---------------------------------
     @cached_property
     def version_needs(self) -> list[VersionNeed]:
@@ -231,6 +247,59 @@ class ElfFile:
         return (self._offset_of(symtab, "DT_SYMTAB"), count,
                 self._offset_of(versym_address, "DT_VERSYM"), start, end)
 
+    @cached_property
+    def imports(self) -> list[str]:
+        """Names of the undefined (st_shndx SHN_UNDEF) dynamic symbols, in table order.
+        Only st_name and st_shndx are decoded, and only undefined names are read: a table of
+        50,000 symbols costs a few milliseconds."""
+        table = self._dynamic_symbol_table()
+        if table is None:
+            return []
+        offset, count, str_start, str_end = table
+        size = self._sym.size * count
+        if offset < 0 or offset + size > len(self.data):
+            raise ArtifactError(f"truncated: .dynsym ({count} entries at offset {offset:#x}) "
+                                "is past the end of the file")
+        return [self._string(str_start + st_name, str_end)
+                for st_name, shndx in self._sym_name_shndx.iter_unpack(self.data[offset:offset + size])
+                if shndx == 0 and st_name]
+
+    def _dynamic_symbol_table(self) -> tuple[int, int, int, int | None] | None:
+        """(symbols, count, strings start, strings end) of the dynamic symbol table: from
+        the section headers when present, else from the dynamic section and its hash table."""
+        dynsym = next((s for s in self.sections if s.type == SHT_DYNSYM), None)
+        if dynsym is not None and dynsym.link < len(self.sections):
+            strtab = self.sections[dynsym.link]
+            if strtab.type == SHT_NOBITS:
+                raise ArtifactError(".dynsym names a string table without bytes in the file (SHT_NOBITS)")
+            return dynsym.offset, dynsym.size // self._sym.size, strtab.offset, strtab.offset + strtab.size
+        symtab = self._dynamic_value(DT_SYMTAB)
+        if symtab is None:
+            return None
+        count = self._symbol_count()
+        if count is None:
+            return None
+        start, end = self._dynstr
+        return self._offset_of(symtab, "DT_SYMTAB"), count, start, end
+
+    def symbol_strings_have(self, needles: tuple[bytes, ...]) -> bool:
+        """Whether the string table of .symtab or .dynsym (DT_STRTAB without section headers)
+        holds a name starting with one of `needles`, each given with the NUL that ends the
+        name before it (b"\\0__rust_"). Searched as bytes, without decoding any symbol."""
+        tables = [self.sections[s.link] for s in self.sections
+                  if s.type in (SHT_SYMTAB, SHT_DYNSYM) and s.link < len(self.sections)]
+        ranges = [(t.offset, t.offset + t.size) for t in tables if t.type != SHT_NOBITS]
+        if not ranges and self._dynamic_value(DT_STRTAB) is not None:
+            start, end = self._dynstr
+            ranges = [(start, len(self.data) if end is None else end)]
+        for start, end in ranges:
+            if start < 0 or start > end or end > len(self.data):
+                raise ArtifactError(f"truncated: symbol string table at offset {start:#x} "
+                                    "is past the end of the file")
+            if any(self.data.find(needle, start, end) >= 0 for needle in needles):
+                return True
+        return False
+
     def _symbol_count(self) -> int | None:
         hash_address = self._dynamic_value(DT_HASH)
         if hash_address is not None:  # nchain is the number of symbols
@@ -270,7 +339,8 @@ class ElfFile:
             table = b"".join(table[i:i + size] for i in range(0, len(table), stride))
         return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(table)]
 
-    def section_named(self, name: str) -> Section | None:
+    @cached_property
+    def _section_name_table(self) -> bytes | None:
         index = self._shstrndx
         if index == SHN_XINDEX and self.sections:  # too many sections: the index is in section 0
             index = self.sections[0].link
@@ -279,14 +349,28 @@ class ElfFile:
         names = self.sections[index]
         if names.offset + names.size > len(self.data):
             raise ArtifactError("truncated: section name table is past the end of the file")
+        return self.data[names.offset:names.offset + names.size]
+
+    def section_named(self, name: str) -> Section | None:
+        table = self._section_name_table
+        if table is None:
+            return None
         # Every offset where the string table spells the name (linkers share tails:
         # `.text` may start inside `.rela.text`), then the section whose sh_name is one.
-        table, wanted, offsets = self.data[names.offset:names.offset + names.size], name.encode() + b"\0", set()
+        wanted, offsets = name.encode() + b"\0", set()
         at = table.find(wanted)
         while at >= 0:
             offsets.add(at)
             at = table.find(wanted, at + 1)
         return next((s for s in self.sections if s.name in offsets), None)
+
+    def section_contains(self, section: Section, needle: bytes) -> bool:
+        """Whether the bytes of `section` hold `needle` (SHT_NOBITS sections hold nothing)."""
+        if section.type == SHT_NOBITS:  # no bytes in the file
+            return False
+        if section.offset + section.size > len(self.data):
+            raise ArtifactError(f"truncated: section at offset {section.offset:#x} is past the end of the file")
+        return self.data.find(needle, section.offset, section.offset + section.size) >= 0
 
     # -- notes ---------------------------------------------------------------------------
     def notes(self) -> Iterator[tuple[str, int, bytes]]:
@@ -296,6 +380,31 @@ class ElfFile:
             places = [(s.offset, s.filesz, s.align) for s in self.segments if s.type == PT_NOTE]
         else:
             places = [(s.offset, s.size, s.align) for s in self.sections if s.type == SHT_NOTE]
+        return self._notes_in(places)
+
+    def gnu_properties(self) -> list[tuple[int, bytes]]:
+        """(pr_type, pr_data) of each property of the first NT_GNU_PROPERTY_TYPE_0 note: the
+        one in PT_GNU_PROPERTY when there is that header (what the loader and the kernel
+        read), else the first among all notes (older linkers; objects)."""
+        places = [(s.offset, s.filesz, s.align) for s in self.segments if s.type == PT_GNU_PROPERTY]
+        for name, note_type, desc in (self._notes_in(places) if places else self.notes()):
+            if name == "GNU" and note_type == NT_GNU_PROPERTY_TYPE_0:
+                return self._properties(desc)
+        return []
+
+    def _properties(self, desc: bytes) -> list[tuple[int, bytes]]:
+        align = 8 if self.bits == 64 else 4  # each property is padded to the class's word
+        properties, pos = [], 0
+        while pos + 8 <= len(desc):
+            pr_type, size = self._property.unpack_from(desc, pos)
+            start = pos + 8
+            if start + size > len(desc):
+                raise ArtifactError(f"truncated GNU property {pr_type:#x}: {size} bytes of data past its note")
+            properties.append((pr_type, desc[start:start + size]))
+            pos = _align(start + size, align)
+        return properties
+
+    def _notes_in(self, places: list[tuple[int, int, int]]) -> Iterator[tuple[str, int, bytes]]:
         for offset, size, alignment in places:
             if offset + size > len(self.data):
                 raise ArtifactError(f"truncated: note at offset {offset:#x} is past the end of the file")

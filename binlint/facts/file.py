@@ -1,7 +1,15 @@
 """Facts every artifact has, whatever its format. Each is computed from the FileView."""
 from __future__ import annotations
 
+import struct
+
 from binlint.facts.catalogue import Fact
+
+# What runs a file the kernel cannot execute: a binfmt_misc handler registered for its
+# magic number hands it to one of these, and a shell runs text itself.
+SHELL = "a shell (text without #! runs as a shell script only when started from a shell)"
+_BINFMT = {"java-class": "java", "pe": "wine or mono", "text": SHELL, "empty": SHELL}
+_JAR_MAGIC = 0xCAFE  # the extra field `jar` writes on a jar's first entry
 
 FACTS = {
     "file.kind": Fact("str", "What the bytes say the file is: elf, macho, script, pyc, zip, tar, gzip, "
@@ -17,6 +25,16 @@ FACTS = {
                              "`text without a #! line`, ...", lambda f: f.description()),
     "file.too_deep": Fact("bool", "An archive or bundle with members, at the --max-depth limit: its members were not read.",
                           lambda f: f.depth >= f.limits.max_depth and _has_members(f)),
+    "file.path": Fact("str", "The artifact's path as reports show it, members after a `!`: "
+                      "`dist/pkg-1.0-py3-none-any.whl!pkg-1.0.data/scripts/tool`.", lambda f: f.path),
+    "file.setuid": Fact("bool", "The set-user-ID bit (04000) is set.", lambda f: bool(f.mode & 0o4000)),
+    "file.setgid": Fact("bool", "The set-group-ID bit (02000) is set.", lambda f: bool(f.mode & 0o2000)),
+    "file.world_writable": Fact("bool", "Anybody may write to it: the write bit for others (0002) is set.",
+                                lambda f: bool(f.mode & 0o002)),
+    "file.binfmt": Fact("str?", "What would run it where the kernel cannot: `python3.11` for bytecode (the version "
+                        "from its magic number), `java` for a class file or a zip with `META-INF/MANIFEST.MF` "
+                        "(a jar, by its bytes, not its name), `wine or mono` for a PE file, a shell for text "
+                        "without `#!` and empty files; null for the rest.", lambda f: binfmt(f)),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
 }
@@ -25,3 +43,27 @@ FACTS = {
 def _has_members(view) -> bool:  # type: ignore[no-untyped-def]
     container = view.container()
     return container is not None and any(m.open is not None for m in container.members)
+
+
+def binfmt(view) -> str | None:  # type: ignore[no-untyped-def]
+    if view.kind == "pyc":
+        return f"python{view.pyc_python()}"
+    if view.kind == "zip":
+        return "java" if is_jar(view.head) else None
+    return _BINFMT.get(view.kind)
+
+
+def is_jar(head: bytes) -> bool:
+    """A zip whose first entries are a jar's: its manifest, or the jar magic on the first entry."""
+    if b"META-INF/MANIFEST.MF" in head:
+        return True
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return False
+    name_length, extra_length = struct.unpack_from("<HH", head, 26)
+    extra = head[30 + name_length:30 + name_length + extra_length]
+    while len(extra) >= 4:
+        field, size = struct.unpack_from("<HH", extra)
+        if field == _JAR_MAGIC:
+            return True
+        extra = extra[4 + size:]
+    return False
