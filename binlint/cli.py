@@ -162,6 +162,7 @@ def run_facts(args: argparse.Namespace) -> int:
 
 def facts_of(view: FileView, documents: list[dict]) -> None:
     """The facts of `view` and of its members, depth first, as rules see them."""
+    from binlint.engine import member_views
     from binlint.errors import ArtifactError
     from binlint.facts.catalogue import plain
 
@@ -171,11 +172,8 @@ def facts_of(view: FileView, documents: list[dict]) -> None:
         view.open()
         container = view.container()
         if container is not None and view.depth < view.limits.max_depth:
-            for member in container.members:
-                if member.open is not None:
-                    member_view = view.member(member, {})
-                    container.kinds[member.name] = member_view.kind
-                    facts_of(member_view, documents)
+            for member_view in member_views(view, container, {}):
+                facts_of(member_view, documents)
         document["facts"] = {name: plain(view.get(name)) for name in view.names()}
     except Exception as err:  # as in `check`: a hostile file costs its own facts, never the run
         view.fail(str(err) if isinstance(err, ArtifactError) else

@@ -100,17 +100,19 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
         target = combine(options.target, target_from_platforms(view.get("wheel.platforms")), options.prefer_tags)
     findings = []
     for member_view in member_views(view, container, target):
-        container.kinds[member_view.members[-1]] = member_view.kind
         findings += check_view(member_view, rules, options)
     return findings
 
 
 def member_views(view: FileView, container: Container, target: dict[str, object]) -> Iterator[FileView]:
     """The views of the container's members, in order, read one at a time (links have no
-    content of their own). Threads were measured: zipfile's inflation gains nothing from them."""
+    content of their own); each member's kind is recorded for the container's own facts.
+    Threads were measured: zipfile's inflation gains nothing from them."""
     for member in container.members:
         if member.open is not None:
-            yield view.member(member, target)
+            member_view = view.member(member, target)
+            container.kinds[member.name] = member_view.kind
+            yield member_view
 
 
 def apply(rule: Rule, view: FileView) -> Finding | None:
