@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import namedtuple
 
 from binlint.archives.members import Limits
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
-from binlint.parallel import can_fork, map_slices
+from binlint.parallel import can_fork, in_worker, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
 from binlint.targets import combine, complete
 from binlint.wheeltags import stable_path, target_from_platforms
@@ -18,6 +19,7 @@ TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need
 if TYPE_CHECKING:
     from typing import Any, Iterable, Iterator
 
+    from binlint.archives.members import Member
     from binlint.discover import Artifact
     from binlint.facts.container import Container
     from binlint.rules import Rule
@@ -98,17 +100,53 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
     target = view.target
     if view.kind == "zip" and view.get("wheel.is_wheel"):  # members run where the wheel's tags say
         target = combine(options.target, target_from_platforms(view.get("wheel.platforms")), options.prefer_tags)
+
+    def check_some(members: list[Member]) -> list[tuple[list[Finding], dict[str, str]]]:
+        findings = []
+        for member_view in member_views(view, container, target, members):
+            findings += check_view(member_view, rules, options)
+        return [(findings, container.kinds)]
+
+    groups = _member_groups(view, container.members)
+    if len(groups) == 1:
+        return check_some(groups[0])[0][0]
+    # One large archive: its members are inflated in parallel. Children inherit the map of
+    # the file; the kinds they saw come back for the archive's own facts (wheel.native_members).
     findings = []
-    for member_view in member_views(view, container, target):
-        findings += check_view(member_view, rules, options)
+    for some_findings, kinds in map_slices(lambda some: check_some(some[0]), groups, len(groups)):
+        findings += some_findings
+        container.kinds.update(kinds)
     return findings
 
 
-def member_views(view: FileView, container: Container, target: dict[str, object]) -> Iterator[FileView]:
-    """The views of the container's members, in order, read one at a time (links have no
-    content of their own); each member's kind is recorded for the container's own facts.
-    Threads were measured: zipfile's inflation gains nothing from them."""
-    for member in container.members:
+PARALLEL_MEMBER_BYTES = 8 << 20  # below this much native code to inflate, forking costs more than it saves
+_NATIVE_NAME = re.compile(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
+
+
+def _member_groups(view: FileView, members: list[Member]) -> list[list[Member]]:
+    """The members of an archive on disk split into one group per CPU, balanced by the bytes
+    that will be inflated (names that look like compiled code or archives; the rest cost a
+    peek at their first bytes); a single group when a split would not pay."""
+    jobs = min(os.cpu_count() or 1, 8)
+    if view.depth > 0 or jobs < 2 or in_worker() or not can_fork():
+        return [members]
+    weights = [(m.size if _NATIVE_NAME.search(m.name) else 4096, index) for index, m in enumerate(members)]
+    if sum(w for w, _ in weights) < PARALLEL_MEMBER_BYTES:
+        return [members]
+    loads, groups = [0] * jobs, [[] for _ in range(jobs)]  # type: list[int], list[list[int]]
+    for weight, index in sorted(weights, reverse=True):  # largest first, each to the lightest group
+        lightest = loads.index(min(loads))
+        loads[lightest] += weight
+        groups[lightest].append(index)
+    return [[members[i] for i in sorted(group)] for group in groups if group]
+
+
+def member_views(view: FileView, container: Container, target: dict[str, object],
+                 members: list[Member] | None = None) -> Iterator[FileView]:
+    """The views of the container's members (or of `members` among them), in order, read one
+    at a time (links have no content of their own); each member's kind is recorded for the
+    container's own facts. Threads were measured: inflation gains nothing from them."""
+    for member in container.members if members is None else members:
         if member.open is not None:
             member_view = view.member(member, target)
             container.kinds[member.name] = member_view.kind

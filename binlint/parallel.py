@@ -14,8 +14,15 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 
+_IN_WORKER = False  # set in forked children: they never fork again
+
+
 def can_fork() -> bool:
     return hasattr(os, "fork")
+
+
+def in_worker() -> bool:
+    return _IN_WORKER
 
 
 def map_slices(function: Callable[[list[Any]], list[Any]], items: list[Any], jobs: int) -> list[Any]:
@@ -25,6 +32,8 @@ def map_slices(function: Callable[[list[Any]], list[Any]], items: list[Any], job
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, and leave without running the parent's exit code
+            global _IN_WORKER
+            _IN_WORKER = True
             os.close(read_end)
             status = 0
             try:

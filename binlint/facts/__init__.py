@@ -48,8 +48,8 @@ DESCRIPTIONS = {
     "unreadable": "a file",
 }
 NEEDS_CONTENT = ARCHIVE_KINDS | BUNDLE_KINDS  # kinds whose members are read beyond their first bytes
-# Kinds read through a memory map when on disk; zip and tar files are streamed instead.
-MAPPED_KINDS = BUNDLE_KINDS | {"ar"}
+# Kinds read through a memory map when on disk; tar files are streamed instead.
+MAPPED_KINDS = BUNDLE_KINDS | {"ar", "zip"}
 
 
 def _line_goes_on(view: FileView) -> bool:

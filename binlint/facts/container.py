@@ -62,16 +62,17 @@ class Container:
 
 
 def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
-    """The container for an archive `kind`, read from `data` (bytes or a map) or the file."""
+    """The container for an archive `kind`, read from `data` (bytes or a map) or, for tar
+    files on disk, streamed from the file."""
     from binlint.archives import ar, tars, zips
 
     if kind == "ar":
         return Container(ar.read_ar(data))
+    if kind == "zip":
+        members, archive = zips.read_zip(data)
+        return Container(members, _Closer(archive))
     stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
     try:
-        if kind == "zip":
-            members, archive = zips.read_zip(stream)
-            return Container(members, _Closer(archive, stream))
         found = tars.read_tar(stream, kind)
         if found is None:
             stream.close()
