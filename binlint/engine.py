@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
 from collections import namedtuple
@@ -124,11 +125,14 @@ _NATIVE_NAME = re.compile(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|j
 
 
 def _member_groups(view: FileView, members: list[Member]) -> list[list[Member]]:
-    """The members of an archive on disk split into one group per CPU, balanced by the bytes
-    that will be inflated (names that look like compiled code or archives; the rest cost a
-    peek at their first bytes); a single group when a split would not pay."""
+    """The members of an archive or bundle on disk split into one group per CPU, balanced by
+    the bytes that will be inflated (names that look like compiled code or archives; the rest
+    cost a peek at their first bytes); a single group when a split would not pay. Each
+    process reads its group within its own copy of the file's byte budget."""
     jobs = min(os.cpu_count() or 1, 8)
-    if view.depth > 0 or jobs < 2 or in_worker() or not can_fork():
+    # Only members read from a map of the file: a streamed tar shares its file offset with
+    # forked children.
+    if not isinstance(view.data, mmap.mmap) or jobs < 2 or in_worker() or not can_fork():
         return [members]
     weights = [(m.size if _NATIVE_NAME.search(m.name) else 4096, index) for index, m in enumerate(members)]
     if sum(w for w, _ in weights) < PARALLEL_MEMBER_BYTES:
