@@ -52,10 +52,11 @@ def rule_validator() -> str:
 
 def outputs() -> dict[Path, str]:
     from binlint.docs import facts_page, rules_page
-    from binlint.rules import load_rules
+    from binlint.rules import load_rules, parsed_rules_document
 
     return {
         ROOT / "binlint/_rule_validator.py": rule_validator(),
+        ROOT / "binlint/_builtin_rules.json": parsed_rules_document(str(ROOT / "rules")),
         ROOT / "docs/rules.md": rules_page(load_rules()),
         ROOT / "docs/facts.md": facts_page(),
     }
