@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = HERE / "cache"
-PINS = ("numpy==2.2.6", "scipy==1.16.3", "pyarrow==20.0.0")
+PINS = ("numpy==2.2.6", "scipy==1.16.3", "pyarrow==20.0.0", "opencv-python-headless==5.0.0.93")
 PLATFORM = "manylinux2014_x86_64"
 PYTHON_VERSION = "3.11"
 GOAL_RATIO = 20.0  # auditwheel show / binlint check, every wheel: at least

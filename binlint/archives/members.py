@@ -18,8 +18,6 @@ Member = namedtuple("Member", "name mode size open link", defaults=(None,))
 
 # max_depth: how many archives deep members are read; member_bytes: the most read of one
 # member; total_bytes: the most read from one file on disk, all members together.
-_CHUNK = 1 << 20
-
 Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4, 1 << 30, 8 << 30))
 
 
@@ -31,29 +29,19 @@ class Budget:
         self.left = limits.total_bytes
 
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
-        """`already` and the rest of `stream`, within the limits (a zip bomb stops here).
-
-        Chunks go into one buffer sized from the declared size, so a member costs its
-        size once, not twice."""
+        """The whole member: `already` (what was read of `stream` so far) and the rest, within
+        the limits (a zip bomb stops here). Large members cost one buffer where the stream
+        can give the whole member at once (`read_whole`): at this size, every further copy
+        costs as much as inflating."""
         allowed = min(self.limits.member_bytes, self.left + len(already))
-        buffer = bytearray(min(max(member.size, len(already)), allowed) + 1)
-        buffer[:len(already)] = already
-        size = len(already)
-        while True:
-            chunk = stream.read(min(_CHUNK, allowed + 1 - size))
-            if not chunk:
-                break
-            if size + len(chunk) > len(buffer):  # the declared size was wrong: grow
-                buffer.extend(bytes(max(size + len(chunk) - len(buffer), len(buffer))))
-            buffer[size:size + len(chunk)] = chunk
-            size += len(chunk)
-            if size > allowed:
-                which = "member" if allowed == self.limits.member_bytes else "archive"
-                limit = allowed if which == "member" else self.limits.total_bytes
-                raise ArtifactError(f"inflates past the {which} limit of {limit} bytes (see --max-member-size)")
-        del buffer[size:]
-        self.left -= size - len(already)
-        return buffer  # type: ignore[return-value]  # bytes-like: every reader takes it
+        read_whole = getattr(stream, "read_whole", None)
+        data = read_whole(allowed + 1) if read_whole else already + stream.read(allowed + 1 - len(already))
+        if len(data) > allowed:
+            which = "member" if allowed == self.limits.member_bytes else "archive"
+            limit = allowed if which == "member" else self.limits.total_bytes
+            raise ArtifactError(f"inflates past the {which} limit of {limit} bytes (see --max-member-size)")
+        self.left -= len(data) - len(already)
+        return data
 
 
 def unsafe_name(name: str) -> bool:
@@ -72,7 +60,15 @@ def link_escapes(name: str, target: str) -> bool:
 
 def open_slice(data: bytes, start: int, length: int) -> Callable[[], BinaryIO]:
     """Opens data[start:start+length], copied only when opened."""
-    return lambda: io.BytesIO(data[start:start + length])
+    return lambda: SliceStream(data[start:start + length])
+
+
+class SliceStream(io.BytesIO):
+    """A member already in memory: its whole content costs no copy."""
+
+    def read_whole(self, limit: int) -> bytes:
+        value = self.getvalue()  # the bytes it was made from, not a copy
+        return value if len(value) <= limit else value[:limit]
 
 
 class CheckedStream:

@@ -83,12 +83,16 @@ class MemberStream:
         if len(header) < LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
             raise ArtifactError(f"corrupt zip member {info.filename}: no local header at offset {start}")
         name_length, extra_length = LOCAL_HEADER.unpack(header)[1:]
-        self.position = start + LOCAL_HEADER.size + name_length + extra_length
-        self.end = self.position + info.compress_size
+        self.start = start + LOCAL_HEADER.size + name_length + extra_length
+        self.end = self.start + info.compress_size
         if self.end > len(data):
             raise ArtifactError(f"corrupt zip member {info.filename}: its data runs past the end of the archive")
         self.data, self.info = data, info
-        self.inflater = decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        self._restart()
+
+    def _restart(self) -> None:
+        self.position = self.start
+        self.inflater = decompressobj(-15) if self.info.compress_type == zipfile.ZIP_DEFLATED else None
         self.pending = b""  # input zlib has not consumed yet
         self.crc = 0
         self.done = False
@@ -108,6 +112,13 @@ class MemberStream:
         if self.done and self.crc != self.info.CRC:
             raise ArtifactError(f"corrupt zip member {self.info.filename}: bad CRC-32")
         return out
+
+    def read_whole(self, limit: int) -> bytes:
+        """The member from its start, at most `limit` bytes, inflated into one buffer."""
+        self._restart()  # in memory: starting over costs nothing
+        if self.inflater is not None:  # all the input at once: zlib keeps no unconsumed copy
+            self.pending, self.position = self.data[self.start:self.end], self.end
+        return self.read(limit)
 
     def _inflate(self, size: int) -> bytes:
         pieces, produced = [], 0

@@ -5,7 +5,7 @@ import io
 import re
 from collections import Counter
 
-from binlint.archives.members import Limits, Member, link_escapes, unsafe_name
+from binlint.archives.members import Limits, Member, SliceStream, link_escapes, unsafe_name
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Co
 def _entry_opener(data: Any, entry: Any, limit: int) -> Any:
     from binlint.archives import pyinstaller
 
-    return lambda: io.BytesIO(pyinstaller.read_entry(data, entry, limit))
+    return lambda: SliceStream(pyinstaller.read_entry(data, entry, limit))
 
 
 class _Closer:
