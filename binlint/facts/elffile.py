@@ -324,9 +324,10 @@ class ElfFile:
 
     # -- section headers (objects, and symbol tables) ------------------------------------
     @cached_property
-    def sections(self) -> list[Section]:
+    def _section_table(self) -> bytes:
+        """The section header table, each header cut to the structure's size."""
         if self._shoff == 0:
-            return []
+            return b""
         count = self._shnum
         if count == 0:  # more than 0xff00 sections: the real count is in section 0
             count = self._unpack(self._shdr, self._shoff, "section header")[5]  # bounded by the file size below
@@ -335,23 +336,37 @@ class ElfFile:
             raise ArtifactError(f"truncated: section header table ({count} entries at offset "
                                 f"{self._shoff:#x}) is past the end of the file")
         table = self.data[self._shoff:self._shoff + count * stride]
-        if stride != size:  # headers larger than the structure: take the structure's part of each
+        if stride != size and count:  # headers larger than the structure: take the structure's part of each
             table = b"".join(table[i:i + size] for i in range(0, len(table), stride))
-        return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(table)]
+        return table  # type: ignore[no-any-return]
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        return [Section(n, t, fl, off, sz, ln, al)
+                for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(self._section_table)]
+
+    def _section(self, index: int) -> Section | None:
+        if (index + 1) * self._shdr.size > len(self._section_table):
+            return None
+        n, t, fl, _, off, sz, ln, _, al, _ = self._shdr.unpack_from(self._section_table, index * self._shdr.size)
+        return Section(n, t, fl, off, sz, ln, al)
 
     @cached_property
     def _section_name_table(self) -> bytes | None:
         index = self._shstrndx
-        if index == SHN_XINDEX and self.sections:  # too many sections: the index is in section 0
-            index = self.sections[0].link
-        if not self.sections or index >= len(self.sections):
+        if index == SHN_XINDEX:  # too many sections: the index is in section 0
+            first = self._section(0)
+            index = first.link if first is not None else index
+        names = self._section(index)
+        if names is None:
             return None
-        names = self.sections[index]
         if names.offset + names.size > len(self.data):
             raise ArtifactError("truncated: section name table is past the end of the file")
-        return self.data[names.offset:names.offset + names.size]
+        return self.data[names.offset:names.offset + names.size]  # type: ignore[no-any-return]
 
     def section_named(self, name: str) -> Section | None:
+        """The first section called `name`. Only headers whose name the string table spells
+        are made into Sections: objects built with -ffunction-sections have thousands."""
         table = self._section_name_table
         if table is None:
             return None
@@ -362,7 +377,12 @@ class ElfFile:
         while at >= 0:
             offsets.add(at)
             at = table.find(wanted, at + 1)
-        return next((s for s in self.sections if s.name in offsets), None)
+        if not offsets:
+            return None
+        for index, (sh_name, *_) in enumerate(self._shdr.iter_unpack(self._section_table)):
+            if sh_name in offsets:
+                return self._section(index)
+        return None
 
     def section_contains(self, section: Section, needle: bytes) -> bool:
         """Whether the bytes of `section` hold `needle` (SHT_NOBITS sections hold nothing)."""
