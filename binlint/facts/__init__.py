@@ -31,6 +31,7 @@ def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
 CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS,
                               **script.FACTS}
+FORMATS = {name: name.split(".", 1)[0] for name in CATALOGUE}  # fact -> its group: elf.needed -> elf
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
     "elf": frozenset({"elf"}),
@@ -138,11 +139,9 @@ class FileView:
 
     # -- facts ---------------------------------------------------------------------------
     def get(self, name: str) -> Any:
-        try:
+        if name in self._values:
             return self._values[name]
-        except KeyError:
-            pass
-        fmt = fact_format(name)
+        fmt = FORMATS[name]
         if fmt != "file":
             if self.kind not in FACT_KINDS[fmt]:
                 raise LookupError(f"{self.path} has no {fmt} facts")
