@@ -392,10 +392,12 @@ class ElfFile:
             at = table.find(wanted, at + 1)
         if not offsets:
             return None
-        for index, (sh_name, *_) in enumerate(self._shdr.iter_unpack(self._section_table)):
-            if sh_name in offsets:
-                return self._section(index)
-        return None
+        words = array.array("I", self._section_table)  # sh_name is every header's first word
+        if self.little_endian != (sys.byteorder == "little"):
+            words.byteswap()
+        names = words[::self._shdr.size // 4]
+        found = [names.index(offset) for offset in offsets if offset in names]
+        return self._section(min(found)) if found else None
 
     def section_contains(self, section: Section, needle: bytes) -> bool:
         """Whether the bytes of `section` hold `needle` (SHT_NOBITS sections hold nothing)."""
