@@ -25,16 +25,16 @@ def wanted(stream: TextIO | None = None) -> bool:
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO | None = None, delay: float = DELAY) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None, delay: float | None = None) -> None:
         self.total, self.stream = total, stream or sys.stderr
         self.start = time.monotonic()
-        self.delay = delay
+        self.delay = DELAY if delay is None else delay
         self.last = 0.0
         self.drawn = False
 
     def update(self, done: int) -> None:
         now = time.monotonic()
-        if now - self.start < self.delay or now - self.last < INTERVAL:
+        if now - self.start < self.delay or (self.drawn and now - self.last < INTERVAL):
             return
         self.last = now
         self.stream.write(f"\r\033[Kbinlint: checked {done}/{self.total} files ({100 * done // max(self.total, 1)}%)")
