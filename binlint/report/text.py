@@ -1,5 +1,6 @@
 """Text reports. `text`: one line per finding, `path: severity[rule-id] message`, then a
-summary. `full`: the same line, then every evidence item and the rule's help link.
+summary. `full`: the same line, then every evidence item (the message shows the first few)
+and the rule's help link, then a blank line.
 `--statistics`: one line per rule with its count."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ RESET = "\033[0m"
 
 def render(run: Run, full: bool = False) -> str:
     from binlint.docs import help_uri
-    from binlint.engine import show
+    from binlint.engine import render_item
 
     rules = {r.id: r for r in run.rules}
     lines = []
@@ -22,9 +23,10 @@ def render(run: Run, full: bool = False) -> str:
             label = f"{COLORS[f.severity]}{label}{RESET}"
         lines.append(f"{f.path}: {label} {f.message}")
         if full:
-            lines += [f"  evidence: {show(item)}" for item in f.evidence]
-            if f.rule in rules:
-                lines.append(f"  help: {help_uri(rules[f.rule])} (binlint rule {f.rule})")
+            rule = rules.get(f.rule)
+            lines += [f"  evidence: {render_item(rule and rule.evidence, item)}" for item in f.evidence]
+            if rule:
+                lines.append(f"  help: {help_uri(rule)} (binlint rule {f.rule})")
             lines.append("")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
