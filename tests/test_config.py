@@ -298,3 +298,12 @@ def test_every_key_is_documented_with_an_example(tmp_path: Path) -> None:
         directory.mkdir()
         (directory / name).write_text(block)
         assert config.load(str(directory / name)).values, block
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (tmp_path / "pyproject.toml").write_text(block)
+    assert set(config.load(str(tmp_path / "pyproject.toml")).values) == {
+        "glibc", "extend-select", "fail-on", "baseline", "severity", "per-path-ignores", "suppress"}
