@@ -2,7 +2,7 @@
 already ships problems can adopt binlint and fail only on new ones.
 
 A baseline is JSON: {"version": 1, "tool": "binlint", "findings": [{"fingerprint", "rule",
-"path"}, ...]}, sorted, one finding per line-group, so it diffs well in review. Fingerprints
+"path"}, ...]}, sorted by path, so that it reads and diffs well in review. Fingerprints
 and paths are taken relative to the baseline file's directory and without the release
 versions of wheel and sdist names, so the file matches from any working directory and
 across version bumps. Run from that directory, the fingerprints equal those of the JSON and

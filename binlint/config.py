@@ -4,7 +4,6 @@ defaults of the command-line options, so a flag given on the command line always
 each setting has one code path. Documented in docs/configuration.md."""
 from __future__ import annotations
 
-import difflib
 import os
 import re
 
@@ -98,6 +97,8 @@ def display(path: str) -> str:
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
