@@ -144,10 +144,9 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
         raise BinlintError(f"configuration file not found: {path}")
     loaded = config.load(path)
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    command = commands.choices[next(name for name, sub in commands.choices.items()
-                                    if sub.get_default("run") is args.run)]
-    dests = {action.dest: action for action in command._actions}
-    command.set_defaults(config_root=loaded.root, config_file=config.display(path), **config.defaults(loaded, dests, strict=args.run is run_check))
+    [command] = [sub for sub in commands.choices.values() if sub.get_default("run") is args.run]
+    values = config.defaults(loaded, {a.dest: a for a in command._actions}, strict=args.run is run_check)
+    command.set_defaults(config_root=loaded.root, config_file=config.display(path), **values)
     return parser.parse_args(argv)
 
 
@@ -186,15 +185,17 @@ def run_check(args: argparse.Namespace) -> int:
         loaded, off = override_severities(loaded, args.severity)
     except BinlintError as err:  # only the configuration sets severities
         raise BinlintError(f"{args.config_file}: {err}") from None
-    rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, args.ignore + [off])))
+    rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, [*args.ignore, off])))
+    filters = path_filters(args, loaded)
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
     findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)), args.progress)
-    findings, suppressed = configured(findings, loaded, args, root)
+    findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
         from binlint.baseline import write as write_baseline
         count = write_baseline(args.write_baseline, findings)
-        print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}", file=sys.stderr)
+        print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}",
+              file=sys.stderr)
         return EXIT_CLEAN
     baselined = 0
     if args.baseline:
@@ -217,7 +218,8 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
     """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
     findings (and the choice to fork) are the same either way."""
     from binlint import progress as progress_line
-    from binlint.engine import PARALLEL_MIN, SEVERITIES, check
+    from binlint.engine import PARALLEL_MIN, check
+    from binlint.rules import SEVERITIES
 
     if not progress or len(artifacts) < 2 or not progress_line.wanted():
         return check(artifacts, rules, options)
@@ -246,30 +248,39 @@ def excluded(artifacts: list, paths: list[str], globs: list[str], root: str) -> 
             not any(glob_matches(g, finding_paths(a.fs_path, (), root)) for g in globs)]
 
 
-def configured(findings: list, rules: list, args: argparse.Namespace, root: str) -> tuple[list, int]:
-    """`findings` without those that per-path-ignores leave out, and without the suppressed
-    ones, which are counted."""
-    if not args.per_path_ignores and not args.suppress:
-        return findings, 0
-    from binlint.config import finding_paths, glob_matches
-
-    groups = {r.id: r.group for r in rules}
+def path_filters(args: argparse.Namespace, rules: list) -> tuple[list, list]:
+    """The configuration's per-path-ignores and suppressions as (glob, rule ids and groups)
+    pairs, checked against the rules before the scan starts."""
+    names = {"ALL"} | {r.id for r in rules} | {r.group for r in rules}
 
     def known(selector: str, where: str) -> str:
-        if selector != "ALL" and selector not in groups and selector not in groups.values():
-            raise BinlintError(f"{args.config_file}: unknown rule or group {selector!r} in {where} (see `binlint rules`)")
+        if selector not in names:
+            raise BinlintError(f"{args.config_file}: unknown rule or group {selector!r} in {where} "
+                               "(see `binlint rules`)")
         return selector
 
     ignores = [(glob, {known(s, f"per-path-ignores {glob!r}") for s in selectors})
                for glob, selectors in args.per_path_ignores.items()]
-    suppressions = [(entry["path"], known(entry["rule"], "suppress")) for entry in args.suppress]
+    suppressions = [(entry["path"], {known(entry["rule"], "suppress")}) for entry in args.suppress]
+    return ignores, suppressions
+
+
+def filtered(findings: list, rules: list, filters: tuple[list, list], root: str) -> tuple[list, int]:
+    """`findings` without those per-path-ignores leave out and those suppressed, which are
+    counted."""
+    ignores, suppressions = filters
+    if not ignores and not suppressions:
+        return findings, 0
+    from binlint.config import finding_paths, glob_matches
+
+    groups = {r.id: r.group for r in rules}
     kept, suppressed = [], 0
     for f in findings:
         names = {"ALL", f.rule, groups.get(f.rule)}
         paths = finding_paths(f.location, f.members, root)
         if any(names & selectors and glob_matches(glob, paths) for glob, selectors in ignores):
             continue
-        if any(selector in names and glob_matches(glob, paths) for glob, selector in suppressions):
+        if any(names & selectors and glob_matches(glob, paths) for glob, selectors in suppressions):
             suppressed += 1
             continue
         kept.append(f)

@@ -113,7 +113,8 @@ class _Checker:
         return BinlintError(f"{self.shown}: '{self.prefix}{key}' {problem}")
 
     def unknown(self, key: str, known: Any) -> BinlintError:
-        return BinlintError(f"{self.shown}: unknown key '{self.prefix}{key}'{_did_you_mean(key.rsplit('.', 1)[-1], known)}")
+        hint = _did_you_mean(key.rsplit(".", 1)[-1], known)
+        return BinlintError(f"{self.shown}: unknown key '{self.prefix}{key}'{hint}")
 
     def path(self, value: str) -> str:
         """A path written relative to the configuration file, as the working directory sees it."""

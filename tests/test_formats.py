@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import shutil
 import sys
 from pathlib import Path
@@ -46,7 +47,8 @@ def test_github_escapes_what_the_runner_would_split(artifacts: Artifacts, tmp_pa
 
 
 def test_notes_are_notices(artifacts: Artifacts, tmp_path: Path, binlint: Run) -> None:
-    root = project(tmp_path, artifacts, {"a.so": "execstack-lib"}, binlint_toml='severity = {executable-stack = "note"}\n')
+    root = project(tmp_path, artifacts, {"a.so": "execstack-lib"},
+                   binlint_toml='severity = {executable-stack = "note"}\n')
     assert binlint("check", "a.so", "--format", "github", cwd=root).lines()[0] == (
         f"::notice file=a.so,title=binlint (executable-stack)::{EXECSTACK}")
 
@@ -145,7 +147,10 @@ def test_progress_on_a_terminal_is_erased_and_changes_nothing(artifacts: Artifac
     assert progress.wanted()
     shown = binlint("check", ".", cwd=root)
     terminal.flush()
-    drawn = os.read(master, 1 << 16).decode()
+    drawn = b""
+    while select.select([master], [], [], 0.5)[0]:  # a pty hands its data over in pieces
+        drawn += os.read(master, 1 << 16)
+    drawn = drawn.decode()
     terminal.close()
     os.close(master)
     assert shown.out == expected.out and shown.code == expected.code

@@ -15,8 +15,8 @@ def render(run: Run) -> str:
     lines = []
     for f in run.findings:
         message = f"{'!'.join(f.members)}: {f.message}" if f.members else f.message
-        properties = f"file={escape_property(relative_location(f.location))},title={escape_property(f'binlint ({f.rule})')}"
-        lines.append(f"::{COMMANDS[f.severity]} {properties}::{escape_data(message)}")
+        file, title = escape_property(relative_location(f.location)), escape_property(f"binlint ({f.rule})")
+        lines.append(f"::{COMMANDS[f.severity]} file={file},title={title}::{escape_data(message)}")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
 
