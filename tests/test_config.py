@@ -307,3 +307,12 @@ def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(block)
     assert set(config.load(str(tmp_path / "pyproject.toml")).values) == {
         "glibc", "extend-select", "fail-on", "baseline", "severity", "per-path-ignores", "suppress"}
+
+
+def test_archive_limits_from_configuration_apply_to_check_and_facts(artifacts: Artifacts, tmp_path: Path,
+                                                                   binlint: Run) -> None:
+    root = project(tmp_path, artifacts, {WHEEL: "wheel"}, binlint_toml="max-depth = 0\n")
+    assert binlint("check", WHEEL, cwd=root).code == 0  # the wheel's members are not read
+    assert [d["path"] for d in json.loads(binlint("facts", WHEEL, cwd=root).out)["artifacts"]] == [WHEEL]
+    assert binlint("check", WHEEL, "--max-depth", "1", cwd=root).code == 1
+    assert len(json.loads(binlint("facts", WHEEL, "--max-depth", "1", cwd=root).out)["artifacts"]) > 1
