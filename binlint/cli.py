@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 from binlint import __version__
 from binlint.archives.members import Limits
 from binlint.errors import BinlintError
+from binlint.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -22,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "config"):
+            args = apply_config(parser, args, argv)
         return args.run(args)
     except BinlintError as err:
         print(f"binlint: error: {err}", file=sys.stderr)
@@ -46,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint files and directories")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (searched recursively)")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="report format (text)")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="report format (text): text is one line per finding, full adds the evidence and the "
+                            "rule's help link, github writes workflow commands that annotate a GitHub Actions run")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
                        help="exit 1 when a finding is at least this severe (error)")
@@ -60,32 +65,89 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, meaning in (("--select", "run only these rules (ids, groups or ALL) instead of the default set"),
                           ("--extend-select", "also run these rules or groups, e.g. an opt-in group"),
                           ("--ignore", "do not run these rules or groups")):
-        check.add_argument(flag, action="append", default=[], metavar="RULES", type=_comma_list,
-                           help=meaning + "; comma-separated, repeatable")
+        check.add_argument(flag, action=_Replace if flag == "--select" else "append", default=[], metavar="RULES",
+                           type=_comma_list, help=meaning + "; comma-separated, repeatable")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour the text report (auto: only on a terminal, and not when NO_COLOR is set)")
     add_rules_option(check)
-    check.set_defaults(run=run_check)
+    check.add_argument("--statistics", action="store_true",
+                       help="print one line per rule with its number of findings instead of the findings "
+                            "(with --format text, full or json)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings (errors still exit 2)")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="report only findings that the baseline FILE does not record")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="record every finding of this run in the baseline FILE, report nothing, and exit 0")
+    check.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="no progress line (it is only ever shown on a terminal, not in CI, for long scans)")
+    add_config_option(check)
+    # Settings only the configuration gives (docs/configuration.md).
+    check.set_defaults(run=run_check, severity={}, per_path_ignores={}, suppress=[], exclude=[])
 
     rules = commands.add_parser("rules", help="list every rule, one line each")
     add_rules_option(rules)
+    add_config_option(rules)
     rules.set_defaults(run=run_rules)
 
     rule = commands.add_parser("rule", help="show one rule's full help")
     rule.add_argument("id", metavar="RULE", help="a rule id, e.g. executable-stack")
     add_rules_option(rule)
+    add_config_option(rule)
     rule.set_defaults(run=run_rule)
 
     facts = commands.add_parser("facts", help="print the facts rules see, as JSON (for rule authors)")
     facts.add_argument("paths", nargs="+", metavar="PATH")
     facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     add_archive_options(facts)
+    add_config_option(facts)
     facts.set_defaults(run=run_facts)
     return parser
 
 
 def _comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class _Replace(argparse.Action):
+    """A repeatable list option whose first use on the command line replaces the value the
+    configuration set (--select), where plain "append" would add to it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        current = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, [*([] if current is self.default else current), values])
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE",
+                        help="read the configuration from FILE (binlint.toml, or pyproject.toml's [tool.binlint]) "
+                             "instead of looking for one from the working directory upwards")
+    parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+    parser.set_defaults(config_root=None, config_file=None)
+
+
+def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 argv: Sequence[str] | None) -> argparse.Namespace:
+    """`args` parsed again with the configuration file's values as defaults, so that a flag
+    given on the command line wins and each setting takes one code path."""
+    from binlint import config
+
+    if args.no_config:
+        if args.config:
+            raise BinlintError("--config and --no-config exclude each other")
+        return args
+    path = args.config or config.find()
+    if path is None:
+        return args
+    if args.config and not os.path.isfile(path):
+        raise BinlintError(f"configuration file not found: {path}")
+    loaded = config.load(path)
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    [command] = [sub for sub in commands.choices.values() if sub.get_default("run") is args.run]
+    values = config.defaults(loaded, {a.dest: a for a in command._actions}, strict=args.run is run_check)
+    command.set_defaults(config_root=loaded.root, config_file=config.display(path), **values)
+    return parser.parse_args(argv)
 
 
 def add_archive_options(parser: argparse.ArgumentParser) -> None:
@@ -110,21 +172,119 @@ def add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from binlint.discover import discover
-    from binlint.engine import Options, check
-    from binlint.report import Run, render
-    from binlint.rules import SEVERITIES, load_rules, select_rules
+    from binlint.engine import Options
+    from binlint.report import STATISTICS_FORMATS, Run, render
+    from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
     from binlint.targets import make_target
 
+    if args.statistics and args.format not in STATISTICS_FORMATS:
+        raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
     target = make_target(glibc=args.glibc, kernel=args.kernel)
-    rules = select_rules(load_rules(args.rules), *(sum(lists, []) for lists in
-                                                   (args.select, args.extend_select, args.ignore)))
-    artifacts = discover(args.paths)
-    findings = check(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)))
+    loaded = load_rules(args.rules)
+    try:
+        loaded, off = override_severities(loaded, args.severity)
+    except BinlintError as err:  # only the configuration sets severities
+        raise BinlintError(f"{args.config_file}: {err}") from None
+    rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, [*args.ignore, off])))
+    filters = path_filters(args, loaded)
+    root = args.config_root or os.getcwd()
+    artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
+    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)), args.progress)
+    findings, suppressed = filtered(findings, loaded, filters, root)
+    if args.write_baseline:
+        from binlint.baseline import write as write_baseline
+        count = write_baseline(args.write_baseline, findings)
+        print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}",
+              file=sys.stderr)
+        return EXIT_CLEAN
+    baselined = 0
+    if args.baseline:
+        from binlint.baseline import read, split
+        findings, old = split(findings, args.baseline, read(args.baseline))
+        baselined = len(old)
+        if baselined and args.format == "sarif":
+            print(f"binlint: {baselined} finding{'s' if baselined != 1 else ''} recorded in {args.baseline} "
+                  "left out", file=sys.stderr)
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    write(render(args.format, Run(findings, rules, len(artifacts), target, color)), args.output)
+    run = Run(findings, rules, len(artifacts), target, color, suppressed, baselined)
+    write(render(args.format, run, args.statistics), args.output)
     threshold = SEVERITIES.index(args.fail_on)
-    return EXIT_FINDINGS if any(SEVERITIES.index(f.severity) <= threshold for f in findings) else EXIT_CLEAN
+    failed = any(SEVERITIES.index(f.severity) <= threshold for f in findings)
+    return EXIT_FINDINGS if failed and not args.exit_zero else EXIT_CLEAN
+
+
+def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
+    """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
+    findings (and the choice to fork) are the same either way."""
+    from binlint import progress as progress_line
+    from binlint.engine import PARALLEL_MIN, check
+    from binlint.rules import SEVERITIES
+
+    if not progress or len(artifacts) < 2 or not progress_line.wanted():
+        return check(artifacts, rules, options)
+    jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
+    step = max(32, -(-len(artifacts) // 40))
+    line = progress_line.Progress(len(artifacts))
+    findings = []
+    try:
+        for start in range(0, len(artifacts), step):
+            findings += check(artifacts[start:start + step], rules, options, jobs)
+            line.update(min(start + step, len(artifacts)))
+    finally:
+        line.close()
+    return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
+
+
+def excluded(artifacts: list, paths: list[str], globs: list[str], root: str) -> list:
+    """`artifacts` without the files found in directories that an `exclude` glob matches;
+    a file named on the command line is always checked."""
+    if not globs:
+        return artifacts
+    from binlint.config import finding_paths, glob_matches
+
+    named = set(paths)
+    return [a for a in artifacts if a.fs_path in named or
+            not any(glob_matches(g, finding_paths(a.fs_path, (), root)) for g in globs)]
+
+
+def path_filters(args: argparse.Namespace, rules: list) -> tuple[list, list]:
+    """The configuration's per-path-ignores and suppressions as (glob, rule ids and groups)
+    pairs, checked against the rules before the scan starts."""
+    names = {"ALL"} | {r.id for r in rules} | {r.group for r in rules}
+
+    def known(selector: str, where: str) -> str:
+        if selector not in names:
+            raise BinlintError(f"{args.config_file}: unknown rule or group {selector!r} in {where} "
+                               "(see `binlint rules`)")
+        return selector
+
+    ignores = [(glob, {known(s, f"per-path-ignores {glob!r}") for s in selectors})
+               for glob, selectors in args.per_path_ignores.items()]
+    suppressions = [(entry["path"], {known(entry["rule"], "suppress")}) for entry in args.suppress]
+    return ignores, suppressions
+
+
+def filtered(findings: list, rules: list, filters: tuple[list, list], root: str) -> tuple[list, int]:
+    """`findings` without those per-path-ignores leave out and those suppressed, which are
+    counted."""
+    ignores, suppressions = filters
+    if not ignores and not suppressions:
+        return findings, 0
+    from binlint.config import finding_paths, glob_matches
+
+    groups = {r.id: r.group for r in rules}
+    kept, suppressed = [], 0
+    for f in findings:
+        names = {"ALL", f.rule, groups.get(f.rule)}
+        paths = finding_paths(f.location, f.members, root)
+        if any(names & selectors and glob_matches(glob, paths) for glob, selectors in ignores):
+            continue
+        if any(names & selectors and glob_matches(glob, paths) for glob, selectors in suppressions):
+            suppressed += 1
+            continue
+        kept.append(f)
+    return kept, suppressed
 
 
 def run_rules(args: argparse.Namespace) -> int:

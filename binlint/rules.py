@@ -126,6 +126,23 @@ def select_rules(rules: list[Rule], select: list[str], extend: list[str], ignore
     return [r for r in rules if r.id in chosen]
 
 
+def override_severities(rules: list[Rule], levels: dict[str, str]) -> tuple[list[Rule], list[str]]:
+    """`rules` with the severities the configuration sets by rule id or group (an id wins over
+    its group; a set severity is fixed, without escalation), and the ids of the rules set to
+    "off", for the ignore list."""
+    known = {r.id for r in rules} | {r.group for r in rules}
+    for key in levels:
+        if key not in known:
+            raise BinlintError(f"unknown rule or group {key!r} in severity (see `binlint rules`)")
+    result, off = [], []
+    for rule in rules:
+        level = levels.get(rule.id, levels.get(rule.group))
+        if level == "off":
+            off.append(rule.id)
+        result.append(rule if level in (None, "off") else rule._replace(severity=level, escalate=None))
+    return result, off
+
+
 def parse_rule(path: str, text: str) -> dict[str, Any]:
     """The content of one rule file, valid against rule.schema.json."""
     import yaml

@@ -1,4 +1,7 @@
-"""One line per finding, `path: severity[rule-id] message`, then a summary."""
+"""Text reports. `text`: one line per finding, `path: severity[rule-id] message`, then a
+summary. `full`: the same line, then every evidence item (the message shows the first few)
+and the rule's help link, then a blank line.
+`--statistics`: one line per rule with its count."""
 from __future__ import annotations
 
 from binlint.report import Run
@@ -8,22 +11,50 @@ COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
 RESET = "\033[0m"
 
 
-def render(run: Run) -> str:
+def render(run: Run, full: bool = False) -> str:
+    from binlint.docs import help_uri
+    from binlint.engine import render_item
+
+    rules = {r.id: r for r in run.rules}
     lines = []
     for f in run.findings:
         label = f"{f.severity}[{f.rule}]"
         if run.color:
             label = f"{COLORS[f.severity]}{label}{RESET}"
         lines.append(f"{f.path}: {label} {f.message}")
+        if full:
+            rule = rules.get(f.rule)
+            lines += [f"  evidence: {render_item(rule and rule.evidence, item)}" for item in f.evidence]
+            if rule:
+                lines.append(f"  help: {help_uri(rule)} (binlint rule {f.rule})")
+            lines.append("")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
 
 
+def render_statistics(run: Run) -> str:
+    """`count  rule-id  severity  summary` per rule, most frequent first, then the summary."""
+    rules = {r.id: r for r in run.rules}
+    counts: dict[tuple[str, str], int] = {}
+    for f in run.findings:
+        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if rows:
+        width = [max(len(str(n)) for _, n in rows), max(len(rule) for (rule, _), _ in rows)]
+        severity_width = max(len(severity) for (_, severity), _ in rows)
+    lines = [f"{n:>{width[0]}}  {rule:<{width[1]}}  {severity:<{severity_width}}  "
+             f"{rules[rule].summary if rule in rules else ''}".rstrip() for (rule, severity), n in rows]
+    return "\n".join([*lines, summary(run)]) + "\n"
+
+
 def summary(run: Run) -> str:
     files = f"{run.files} file{'s' if run.files != 1 else ''}"
+    left_out = ", ".join(f"{n} {what}" for what, n in (("baselined", run.baselined), ("suppressed", run.suppressed))
+                         if n)
     if not run.findings:
-        return f"No problems found in {files}."
+        return f"No problems found in {files}" + (f" ({left_out})." if left_out else ".")
     counts = [(s, sum(f.severity == s for f in run.findings)) for s in SEVERITIES]
     parts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts if n)
     total = len(run.findings)
-    return f"Found {total} problem{'s' if total != 1 else ''} ({parts}) in {files}."
+    return (f"Found {total} {'new ' if run.baselined else ''}problem{'s' if total != 1 else ''} ({parts}) "
+            f"in {files}" + (f"; {left_out}." if left_out else "."))
