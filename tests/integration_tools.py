@@ -1,0 +1,81 @@
+"""Shared by the integration tests (pre-commit, the Action, build systems): find the
+tools the `test` extra installs, run binlint's CLI as a user would, and copy this
+repository's current content into a fresh git repository for tools that clone it."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import _missing
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tool(name: str, hint: str) -> str:
+    """The executable `name`: beside the running Python first (the venv the test extra
+    installed into, which need not be on PATH), then on PATH. Skips locally, fails
+    under CI, when it is missing; `hint` says how to get it."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which(name)
+    if found:
+        return found
+    _missing(f"{name} is not installed ({hint})")
+    raise AssertionError("unreachable")
+
+
+def env_with_tools(**extra: str) -> dict[str, str]:
+    """The environment with the running Python's bin directory first on PATH, so that a
+    tool starting `binlint`, `cmake` or `python` finds the ones of this test run, and
+    this repository importable (binlint is not installed in the development setup)."""
+    env = {**os.environ, "LC_ALL": "C", **extra}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def binlint_command() -> str:
+    """A shell command word that runs this checkout's binlint, whatever is installed."""
+    launcher = Path(sys.executable).parent / "binlint"
+    return str(launcher) if launcher.is_file() else f"{sys.executable} -m binlint"
+
+
+def run(argv: list[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 600,
+        check: bool = False) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(a) for a in argv], cwd=cwd, env=env or env_with_tools(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, argv))} exited {result.returncode}:\n{result.stdout}")
+    return result
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "binlint tests", "GIT_AUTHOR_EMAIL": "tests@binlint.invalid",
+           "GIT_COMMITTER_NAME": "binlint tests", "GIT_COMMITTER_EMAIL": "tests@binlint.invalid",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, text=True,
+                          capture_output=True).stdout
+
+
+def snapshot_repository(dest: Path) -> Path:
+    """A git repository at `dest` whose one commit holds this checkout's files as they are
+    now (tracked and untracked, less what .gitignore excludes): what pre-commit and pip
+    clone is then exactly the code under test, committed or not."""
+    tool("git", "apt-get install git")
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    dest.mkdir(parents=True)
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if not source.is_file():  # deleted in the work tree but still in the index
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "snapshot for the integration tests")
+    return dest
