@@ -38,10 +38,16 @@ def env_with_tools(**extra: str) -> dict[str, str]:
     return env
 
 
-def binlint_command() -> str:
-    """A shell command word that runs this checkout's binlint, whatever is installed."""
-    launcher = Path(sys.executable).parent / "binlint"
-    return str(launcher) if launcher.is_file() else f"{sys.executable} -m binlint"
+def env_with_binlint(bin_dir: Path, **extra: str) -> dict[str, str]:
+    """env_with_tools, plus a `binlint` command in `bin_dir`, first on PATH, that runs
+    this checkout's binlint (installed or not) with the running Python."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    shim = bin_dir / "binlint"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m binlint "$@"\n')
+    shim.chmod(0o755)
+    env = env_with_tools(**extra)
+    env["PATH"] = os.pathsep.join([str(bin_dir), env["PATH"]])
+    return env
 
 
 def run(argv: list[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 600,

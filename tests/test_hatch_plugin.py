@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_tool
+from conftest import require_module, require_tool
 from integration_tools import run, snapshot_repository
 
 PYPROJECT = """\
@@ -78,7 +78,7 @@ def build(root: Path):
 
 @pytest.fixture(scope="module", autouse=True)
 def needs_build() -> None:
-    pytest.importorskip("build", reason="pip install '.[test]' (the `build` frontend)")
+    require_module("build", ".[test]")
 
 
 def test_bad_library_fails_the_build_and_removes_the_wheel(binlint_wheel: Path, tmp_path: Path) -> None:
