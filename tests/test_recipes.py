@@ -214,3 +214,15 @@ def test_hatch_recipe_options_are_the_hooks() -> None:
     assert set(options) <= {"fail-on", "glibc", "kernel", "targets", "args"}
     entry_points = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["hatch"]
     assert entry_points == {"binlint": "binlint.hatch_plugin"}
+
+
+def test_readme_blocks_are_the_tested_recipes() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Integrations\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", section, re.S)
+    recipes = {recipe(name) for name in ("pre-commit", "hatch", "cibuildwheel", "setuptools", "cmake", "meson")}
+    step = yaml.safe_load((ROOT / "docs/examples/binlint.yml").read_text())["jobs"]["binlint"]["steps"][-1]
+    for block in blocks:
+        if block not in recipes:
+            assert yaml.safe_load(block) == [step], f"README block is not a tested recipe:\n{block}"
+    assert len(blocks) == len(recipes) + 1
