@@ -26,7 +26,11 @@ class BinlintBuildHook(BuildHookInterface):
             return
         from binlint.cli import EXIT_CLEAN, EXIT_FINDINGS, main
 
-        argv = ["check", *self.arguments(), "--", artifact_path]
+        # Relative to the project (the backend's working directory) when inside it, as
+        # users read it: dist/x.whl!pkg/_ext.so.
+        relative = os.path.relpath(artifact_path)
+        wheel = artifact_path if relative.startswith(os.pardir) else relative
+        argv = ["check", *self.arguments(), "--", wheel]
         self.app.display_info(f"binlint: checking {os.path.basename(artifact_path)}")
         status = main(argv)  # the CLI's own code path: same report, same exit codes
         if status == EXIT_CLEAN:
@@ -34,7 +38,7 @@ class BinlintBuildHook(BuildHookInterface):
         os.remove(artifact_path)  # a rejected wheel must not be uploaded by mistake
         reason = (f"found problems at or above {self.config.get('fail-on', 'error')!r}" if status == EXIT_FINDINGS
                   else f"stopped with an error (exit {status})")
-        self.app.abort(f"binlint {reason}: removed {artifact_path}", code=1)
+        self.app.abort(f"binlint {reason}: removed {wheel}", code=1)
 
     def arguments(self) -> list[str]:
         """binlint check's options from the hook's table, each type-checked."""

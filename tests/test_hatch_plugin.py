@@ -85,8 +85,9 @@ def test_bad_library_fails_the_build_and_removes_the_wheel(binlint_wheel: Path, 
     root = project(tmp_path / "bad", binlint_wheel, execstack=True)
     result = build(root)
     assert result.returncode != 0, result.stdout
-    assert "demo-1.0-py3-none-manylinux_2_17_x86_64.whl!demo/_native.so: error[executable-stack]" in result.stdout
-    assert "binlint found problems at or above 'error': removed" in result.stdout
+    wheel = "dist/demo-1.0-py3-none-manylinux_2_17_x86_64.whl"
+    assert f"\n{wheel}!demo/_native.so: error[executable-stack]" in result.stdout, result.stdout
+    assert f"binlint found problems at or above 'error': removed {wheel}\n" in result.stdout
     assert list((root / "dist").glob("*.whl")) == []
 
 
