@@ -1,5 +1,5 @@
 """Shared by the integration tests (pre-commit, the Action, build systems): find the
-tools the `test` extra installs, run binlint's CLI as a user would, and copy this
+tools the `test` extra installs, put this checkout's binlint on PATH, and copy this
 repository's current content into a fresh git repository for tools that clone it."""
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ def tool(name: str, hint: str) -> str:
 
 
 def env_with_tools(**extra: str) -> dict[str, str]:
-    """The environment with the running Python's bin directory first on PATH, so that a
-    tool starting `binlint`, `cmake` or `python` finds the ones of this test run, and
-    this repository importable (binlint is not installed in the development setup)."""
+    """The environment with the running Python's bin directory first on PATH, so that the
+    tools the test extra installed are found, and without PYTHONPATH, so that what pip,
+    pre-commit or a build frontend installs is what runs, not this checkout."""
     env = {**os.environ, "LC_ALL": "C", **extra}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.pop("PYTHONPATH", None)
     return env
 
 
@@ -46,6 +46,7 @@ def env_with_binlint(bin_dir: Path, **extra: str) -> dict[str, str]:
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m binlint "$@"\n')
     shim.chmod(0o755)
     env = env_with_tools(**extra)
+    env["PYTHONPATH"] = str(ROOT)  # binlint need not be installed
     env["PATH"] = os.pathsep.join([str(bin_dir), env["PATH"]])
     return env
 

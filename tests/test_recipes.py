@@ -139,8 +139,7 @@ def test_setuptools_build_then_check(execstack: bool, tmp_path: Path) -> None:
                                          'build-backend = "setuptools.build_meta"\n\n'
                                          '[project]\nname = "demo"\nversion = "1.0"\n')
     (root / "setup.py").write_text(SETUP_PY.format(link_args=[EXECSTACK] if execstack else []))
-    env = env_with_binlint(tmp_path / "bin")
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # `python` is the test's Python
+    env = env_with_binlint(tmp_path / "bin")  # `python` on its PATH is the test's Python
     result = run(["bash", "-eo", "pipefail", "-c", recipe("setuptools")], root, env=env, timeout=900)
     if execstack:
         assert result.returncode == 1, result.stdout

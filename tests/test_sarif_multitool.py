@@ -17,14 +17,13 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from conftest import Artifacts, _missing
-from integration_tools import ROOT, env_with_tools, run, tool
+from integration_tools import ROOT, env_with_binlint, env_with_tools, run, tool
 
 MULTITOOL = "@microsoft/sarif-multitool-linux@5.7.0"
 SARIF_SCHEMA = ROOT.parent / "shared/schemas/sarif-2.1.0.schema.json"
@@ -72,8 +71,9 @@ def project_sarif(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory
         (project / where).mkdir(exist_ok=True)
         (project / where / source.name).write_bytes(source.read_bytes())
         (project / where / source.name).chmod(source.stat().st_mode & 0o777)
-    result = run([sys.executable, "-m", "binlint", "check", "dist", "build",
-                  "--glibc", "2.17", "--format", "sarif", "--output", "binlint.sarif"], project)
+    result = run(["binlint", "check", "dist", "build", "--glibc", "2.17", "--format", "sarif",
+                  "--output", "binlint.sarif"], project,
+                 env=env_with_binlint(tmp_path_factory.mktemp("bin")))
     assert result.returncode == 1, result.stdout
     return project / "binlint.sarif"
 
