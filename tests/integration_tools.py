@@ -73,7 +73,10 @@ def snapshot_repository(dest: Path) -> Path:
     now (tracked and untracked, less what .gitignore excludes): what pre-commit and pip
     clone is then exactly the code under test, committed or not."""
     tool("git", "apt-get install git")
-    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    try:
+        listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    except subprocess.CalledProcessError:
+        _missing(f"{ROOT} is not a git checkout, which this test copies")
     dest.mkdir(parents=True)
     for name in filter(None, listed.split("\0")):
         source = ROOT / name

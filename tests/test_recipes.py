@@ -93,9 +93,8 @@ def test_meson_test(execstack: bool, tmp_path: Path) -> None:
     root = tmp_path / "project"
     root.mkdir()
     (root / "mylib.c").write_text(MYLIB_C)
-    (root / "meson.build").write_text("project('demo', 'c')\n"
-                                      "mylib = shared_library('mylib', 'mylib.c', link_args: get_option('c_link_args'))\n"
-                                      + recipe("meson"))
+    library = "mylib = shared_library('mylib', 'mylib.c', link_args: get_option('c_link_args'))\n"
+    (root / "meson.build").write_text("project('demo', 'c')\n" + library + recipe("meson"))
     env = env_with_binlint(tmp_path / "bin")
     link_args = [f"-Dc_link_args={EXECSTACK}"] if execstack else []
     run([meson, "setup", "builddir", *link_args], root, env=env, check=True)
