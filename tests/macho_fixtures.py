@@ -161,3 +161,77 @@ WHEELS: dict[str, tuple[str, str, str, list[tuple[str, str]]]] = {
     "macho-undelocated-wheel": ("macho-delocated-lib without pkg/.dylibs/", "macho_undelocated",
                                 "cp311-cp311-macosx_10_9_x86_64", [(EXT, "macho-delocated-lib")]),
 }
+
+
+# -- what each file promises, checked with LIEF itself (tests/test_fixtures_build.py) ------
+def _slices(path: Path) -> list:  # type: ignore[type-arg]
+    import lief
+
+    lief.logging.disable()
+    fat = lief.MachO.parse(str(path))
+    assert fat is not None, path
+    return [fat.at(i) for i in range(fat.size)]
+
+
+def _archs(path: Path) -> list[str]:
+    return [binary.header.cpu_type.name for binary in _slices(path)]
+
+
+def _flags(path: Path) -> list[tuple[str, int]]:
+    return [(binary.header.file_type.name, binary.header.flags) for binary in _slices(path)]
+
+
+def _libraries(path: Path) -> list[str]:
+    return [lib.name for binary in _slices(path) for lib in binary.libraries]
+
+
+def _min_os(path: Path) -> list[list[int]]:
+    return [list(b.build_version.minos if b.has_build_version else b.version_min.version) for b in _slices(path)]
+
+
+def _check_promise(name: str, path: Path) -> None:
+    if name in MALFORMED:
+        data = path.read_bytes()
+        assert data[:4] in (b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
+        assert len(data) == 40000 if name == "macho-truncated" else struct.unpack_from("<I", data, 16)[0] == 0x7FFFFFFF
+        return
+    if name in WHEELS:
+        import zipfile
+
+        with zipfile.ZipFile(path) as wheel:
+            assert {m for m, _ in WHEELS[name][3]} <= set(wheel.namelist())
+        return
+    expected_archs = {"macho-universal2-lib": ["X86_64", "ARM64"], "macho-intel-lib": ["X86", "X86_64"],
+                      "macho-intel-exe": ["X86", "X86_64"]}
+    source_arch = ["ARM64"] if "arm64" in name else ["X86_64"]
+    assert _archs(path) == expected_archs.get(name, source_arch)
+    if name.endswith("-exe"):
+        kinds = {kind for kind, _ in _flags(path)}
+        assert kinds == {"EXECUTE"}
+        bits = [flags for _, flags in _flags(path)]
+        wanted = {"macho-execstack-exe": MH_ALLOW_STACK_EXECUTION | MH_PIE | MH_NO_HEAP_EXECUTION,
+                  "macho-nopie-exe": MH_NO_HEAP_EXECUTION, "macho-intel-exe": MH_PIE}[name]
+        mask = MH_ALLOW_STACK_EXECUTION | MH_PIE | MH_NO_HEAP_EXECUTION
+        assert all(b & mask == wanted for b in bits), bits
+    if name == "macho-new-minos-lib":
+        assert _min_os(path) == [[10, 15, 0]]
+    if name == "macho-arm64-new-minos-lib":
+        assert _min_os(path) == [[12, 0, 0]]
+    signed = [binary.has_code_signature for binary in _slices(path)]
+    if name == "macho-unsigned-arm64-lib":
+        assert signed == [False]
+    elif name in ("macho-arm64-lib", "macho-edited-arm64-lib", "macho-arm64-new-minos-lib"):
+        assert signed == [True]
+    if name == "macho-edited-arm64-lib":
+        assert sum(a != b for a, b in zip(path.read_bytes(), real(ARM64))) == 1
+    if name == "macho-homebrew-lib":
+        assert HOMEBREW_LIBFFI in _libraries(path)
+    if name == "macho-rpath-lib":
+        assert "@rpath/libfoo.1.dylib" in _libraries(path)
+        assert [r.path for b in _slices(path) for r in b.rpaths] == [CI_RPATH]
+    if name == "macho-delocated-lib":
+        assert {"@loader_path/.dylibs/libz.1.dylib", "@rpath/libbar.dylib"} <= set(_libraries(path))
+
+
+def promise(name: str) -> Callable[[Path], None]:
+    return lambda path: _check_promise(name, path)
