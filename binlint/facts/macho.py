@@ -13,13 +13,13 @@ import posixpath
 from binlint.conditions import version
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
-from binlint.isolate import Helper, IsolatedError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
     from binlint.facts import FileView
+    from binlint.isolate import Helper
 
 PARSE_SECONDS = 30.0  # per file: LIEF reads a large framework in well under a second
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")  # in the dyld shared cache: not on disk since macOS 11
@@ -39,6 +39,8 @@ def _parse(request: Any) -> Any:
 def slices(view: FileView) -> list[dict[str, Any]]:
     """The raw facts of each slice, parsed once per file in the helper process."""
     if "macho" not in view._values:
+        from binlint.isolate import Helper, IsolatedError  # only when a Mach-O file is met
+
         global _helper
         if _helper is None:
             _helper = Helper(_parse, PARSE_SECONDS)
