@@ -312,3 +312,17 @@ def test_fixture_wheels_carry_their_tags(artifacts: Artifacts) -> None:
     """The tags the rules read come from the WHEEL file, as pip writes it."""
     with zipfile.ZipFile(artifacts.path("macho-universal2-wheel")) as wheel:
         assert "Tag: cp311-cp311-macosx_10_9_universal2" in wheel.read("macho_u2-1.0.dist-info/WHEEL").decode()
+
+
+def test_object_files_need_no_signature(rules, tmp_path: Path) -> None:
+    """numpy's macOS wheels carry static archives of unsigned arm64 objects: never run, never flagged."""
+    def as_object(binary) -> None:  # type: ignore[no-untyped-def]
+        import lief
+
+        binary.remove_signature()
+        binary.header.file_type = lief.MachO.Header.FILE_TYPE.OBJECT
+
+    path = tmp_path / "obj.o"
+    macho_fixtures._edit(macho_fixtures.ARM64, as_object)(path)
+    assert facts(path, "macho.slices")["macho.slices"][0]["filetype"] == "OBJECT"
+    assert [f.rule for f in findings(path, rules)] == []
