@@ -326,3 +326,13 @@ def test_object_files_need_no_signature(rules, tmp_path: Path) -> None:
     macho_fixtures._edit(macho_fixtures.ARM64, as_object)(path)
     assert facts(path, "macho.slices")["macho.slices"][0]["filetype"] == "OBJECT"
     assert [f.rule for f in findings(path, rules)] == []
+
+
+def test_json_report_names_the_macos_target(artifacts: Artifacts, tmp_path: Path) -> None:
+    from test_reports import report_validator
+
+    report = json.loads(binlint_run(["check", "--format", "json", "--macos", "10.13",
+                                     str(artifacts.path("macho-new-minos-lib"))], tmp_path, expect=1))
+    assert schema_errors(report_validator(), report) == []
+    assert report["target"] == {"macos": "10.13"}
+    assert report["findings"][0]["evidence"][0]["min_os"] == "10.15"

@@ -49,7 +49,7 @@ def slices(view: FileView) -> list[dict[str, Any]]:
         try:
             view._values["macho"] = _helper.call(request)
         except IsolatedError as err:
-            raise ArtifactError(f"cannot read the Mach-O file: {err}") from None
+            raise ArtifactError(str(err)) from None
     return view._values["macho"]
 
 
@@ -71,15 +71,13 @@ class Tree:
     """What ships beside the file: the members of its archive, or the files on disk."""
 
     def __init__(self, view: FileView) -> None:
-        container = view.parent.container() if view.parent is not None else None
+        parent = view.parent
         self.names: set[str] | None = None
         self.dirs: set[str] = set()
-        if container is not None:
-            self.names = {posixpath.normpath(n) for n in container.names()}
-            for name in self.names:
-                while "/" in name:
-                    name = name.rsplit("/", 1)[0]
-                    self.dirs.add(name)
+        if parent is not None and parent.container() is not None:
+            if "macho.tree" not in parent._values:  # once per container, not once per member
+                parent._values["macho.tree"] = _member_paths(parent.container().names())
+            self.names, self.dirs = parent._values["macho.tree"]
             self.base = posixpath.dirname(view.members[-1])
         else:
             self.base = os.path.dirname(view._fs_path or view.path)
@@ -92,6 +90,17 @@ class Tree:
         if path.startswith("../") or path == "..":
             return False
         return path in self.dirs or path == "." if directory else path in self.names
+
+
+def _member_paths(names: list[str]) -> tuple[set[str], set[str]]:
+    """The members' normalised paths, and every folder above them."""
+    files = {posixpath.normpath(n) for n in names}
+    folders = set()
+    for name in files:
+        while "/" in name:
+            name = name.rsplit("/", 1)[0]
+            folders.add(name)
+    return files, folders
 
 
 def _anchored(path: str, executable: bool) -> str | None:
@@ -157,8 +166,11 @@ _WHERE_DOC = ("`system` (under /usr/lib or /System: the dyld shared cache), `bui
               "directory on disk), `missing` (not found there), `unknown` (@executable_path in a library)")
 FACTS = {
     "macho.slices": Fact(
-        "list[object]", "One item per architecture slice (one for a thin file): header, minimum OS and code "
-        "signature.", _slice_facts,
+        "list[object]", "One item per architecture slice (one for a thin file), in file order: the header "
+        "(filetype without MH_, flags with it), the minimum OS and SDK (LC_BUILD_VERSION or LC_VERSION_MIN_*), "
+        "LC_ID_DYLIB, and the code signature. min_os_above_arch_floor: min_os is above the first macOS that runs "
+        "the architecture (11.0 for arm64), so a 10.x target cannot hold it to less; signature_valid: every page "
+        "hash of every code directory matches the slice's bytes, signature_problem says where not.", _slice_facts,
         items={"arch": "str", "cputype": "int", "cpusubtype": "int", "filetype": "str", "flags": "list[str]",
                "min_os": "str?", "sdk": "str?", "platform": "str?", "min_os_above_arch_floor": "bool",
                "install_name": "str?", "signed": "bool", "signature_valid": "bool", "signature_problem": "str?"}),
