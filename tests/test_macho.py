@@ -336,3 +336,19 @@ def test_json_report_names_the_macos_target(artifacts: Artifacts, tmp_path: Path
     assert schema_errors(report_validator(), report) == []
     assert report["target"] == {"macos": "10.13"}
     assert report["findings"][0]["evidence"][0]["min_os"] == "10.15"
+
+
+def test_install_name_is_a_fact_not_a_load(rules, tmp_path: Path) -> None:
+    """LC_ID_DYLIB names the file itself: a build-tree install name is not a load that fails."""
+    def with_id(binary) -> None:  # type: ignore[no-untyped-def]
+        import lief
+
+        binary.add(lief.MachO.DylibCommand.id_dylib("/usr/local/lib/libmine.1.dylib", 2, 0x10203, 0x10000))
+
+    path = tmp_path / "libmine.1.dylib"
+    macho_fixtures._edit(macho_fixtures.X86_64, with_id)(path)
+    got = facts(path, "macho.slices", "macho.dylibs")
+    assert got["macho.slices"][0]["install_name"] == "/usr/local/lib/libmine.1.dylib"
+    assert {"arch": "x86_64", "path": "/usr/local/lib/libmine.1.dylib", "kind": "id", "current_version": "1.2.3",
+            "compat_version": "1.0.0", "resolution": "build-machine"} in got["macho.dylibs"]
+    assert [f.rule for f in findings(path, rules)] == []

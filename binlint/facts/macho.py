@@ -180,7 +180,8 @@ FACTS = {
                       lambda v: v.head[:4] in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")),
     "macho.dylibs": Fact(
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
-        "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) of every slice; kind: load, weak, reexport, upward or lazy; "
+        "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
+        "reexport, upward, lazy, or id for the file's own install name; "
         "resolution: " + _WHERE_DOC + ".", dylibs,
         items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
                "resolution": "str"}),

@@ -128,8 +128,7 @@ def _slice(binary: Any, raw: memoryview) -> dict[str, Any]:
                        "compat_version": _version(command.compatibility_version, full=True)}
             if name == "ID_DYLIB":
                 install_name = command.name
-            else:
-                dylibs.append({"path": command.name, "kind": DYLIB_KINDS[name], **version})
+            dylibs.append({"path": command.name, "kind": DYLIB_KINDS.get(name, "id"), **version})
         elif name == "RPATH":
             rpaths.append(command.path)
     signed = binary.has_code_signature
