@@ -110,10 +110,21 @@ def _serve(function: Callable[[Any], Any], source: int, sink: int) -> None:
     """The helper's loop: read a request, answer it, until the pipe closes."""
     status = 0
     try:
-        # Keep only the two pipes: an inherited pipe end would keep a reader elsewhere waiting.
+        import fcntl
+
+        # Lift the pipes above the standard streams (a parent started with stdin closed
+        # gets fd 0 from pipe()), then keep only them: an inherited pipe end would keep a
+        # reader elsewhere waiting.
+        source, sink = (fd if fd > 2 else fcntl.fcntl(fd, fcntl.F_DUPFD, 3) for fd in (source, sink))
         for low, high in ((3, min(source, sink)), (min(source, sink) + 1, max(source, sink))):
             os.closerange(low, high)
         os.closerange(max(source, sink) + 1, 1 << 16)
+        # Nothing the helper or its native code prints may reach binlint's own output.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        if null > 2:
+            os.close(null)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         while True:
             header = _read_all(source, _LENGTH.size)

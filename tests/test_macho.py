@@ -277,13 +277,18 @@ def _crash(request):  # runs in the helper
         time.sleep(60)
     if request == "bad":
         raise ValueError("not a readable Mach-O file")
+    if request == "noisy":
+        os.write(1, b"noise on stdout\n")
+        os.write(2, b"noise on stderr\n")
     return request * 2
 
 
-def test_helper_survives_crashes_and_hangs() -> None:
+def test_helper_survives_crashes_and_hangs(capfd: pytest.CaptureFixture[str]) -> None:
     helper = Helper(_crash, timeout=1.0)
     try:
         assert helper.call(21) == 42
+        assert helper.call("noisy") == "noisynoisy"
+        assert capfd.readouterr() == ("", "")  # never into binlint's report or its stderr
         with pytest.raises(IsolatedError, match=r"^the parser crashed \(SIGSEGV\)$"):
             helper.call("segv")
         assert helper.call(1) == 2  # a fresh helper

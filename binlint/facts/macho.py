@@ -45,7 +45,7 @@ def slices(view: FileView) -> list[dict[str, Any]]:
         if _helper is None:
             _helper = Helper(_parse, PARSE_SECONDS)
         fs_path = view._fs_path if view.depth == 0 else None
-        request = (fs_path, None) if fs_path is not None else (None, bytes(view.data))
+        request = (fs_path, None) if fs_path is not None else (None, view.data)
         try:
             view._values["macho"] = _helper.call(request)
         except IsolatedError as err:

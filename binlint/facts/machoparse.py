@@ -65,7 +65,10 @@ def parse(request: tuple[str | None, bytes | None]) -> list[dict[str, Any]]:
         start = binary.fat_offset
         raw = memoryview(data)[start:spans.get(start, len(data))]
         _check_commands(binary, raw)
-        slices.append(_slice(binary, raw))
+        try:
+            slices.append(_slice(binary, raw))
+        except UnicodeDecodeError:
+            raise ValueError("a path in the load commands is not UTF-8 text") from None
     return slices
 
 
