@@ -58,12 +58,13 @@ def parse(request: tuple[str | None, bytes | None]) -> list[dict[str, Any]]:
     fat = lief.MachO.parse(path if path is not None else bytes(data), lief.MachO.ParserConfig.quick)
     if fat is None or fat.size == 0:
         raise ValueError("not a readable Mach-O file")
-    spans = _slice_spans(data)
+    spans = _slice_spans(data) or [(0, len(data))]
+    if len(spans) != fat.size:
+        raise ValueError(f"the fat header lists {len(spans)} slices, {fat.size} could be read")
     slices = []
-    for index in range(fat.size):
+    for index, (start, end) in enumerate(spans):
         binary = fat.at(index)
-        start = binary.fat_offset
-        raw = memoryview(data)[start:spans.get(start, len(data))]
+        raw = memoryview(data)[start:end]
         _check_commands(binary, raw)
         try:
             slices.append(_slice(binary, raw))
@@ -91,22 +92,23 @@ def _check_commands(binary: Any, raw: memoryview) -> None:
                              f"past the end of the file ({len(raw)} bytes)")
 
 
-def _slice_spans(data: Any) -> dict[int, int]:
-    """offset -> end of each slice of a fat file (fat_arch and fat_arch_64 tables)."""
+def _slice_spans(data: Any) -> list[tuple[int, int]]:
+    """(start, end) of each slice of a fat file, in the fat_arch (or fat_arch_64) table's
+    order, which is LIEF's; empty for a thin file."""
     if len(data) < 8:
-        return {}
+        return []
     magic, count = struct.unpack_from(">II", data, 0)
     if magic not in (0xCAFEBABE, 0xCAFEBABF):
-        return {}
+        return []
     entry = ">IIIII" if magic == 0xCAFEBABE else ">IIQQII"
     size = struct.calcsize(entry)
-    spans = {}
+    spans = []
     for i in range(min(count, (len(data) - 8) // size)):
         fields = struct.unpack_from(entry, data, 8 + i * size)
         if fields[2] + fields[3] > len(data):
             raise ValueError(f"the fat header's slice {i} ends at {fields[2] + fields[3]}, "
                              f"past the end of the file ({len(data)} bytes)")
-        spans[fields[2]] = fields[2] + fields[3]
+        spans.append((fields[2], fields[2] + fields[3]))
     return spans
 
 
