@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
                        help="exit 1 when a finding is at least this severe (error)")
     check.add_argument("--glibc", metavar="X.Y", help="oldest glibc the artifacts must load with, e.g. 2.17")
+    check.add_argument("--macos", metavar="X.Y", help="oldest macOS the artifacts must load on, e.g. 10.13")
     check.add_argument("--kernel", metavar="X.Y",
                        help="oldest Linux kernel the artifacts must run on, e.g. 5.4: sets the longest #! line "
                             "accepted (255 bytes from 5.1; 127 without --kernel)")
@@ -179,7 +180,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
-    target = make_target(glibc=args.glibc, kernel=args.kernel)
+    target = make_target(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
     loaded = load_rules(args.rules)
     try:
         loaded, off = override_severities(loaded, args.severity)

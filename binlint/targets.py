@@ -11,7 +11,7 @@ from binlint.errors import BinlintError
 TARGETS = {
     "glibc": ("version", "the oldest glibc the artifact must load with, e.g. 2.17 (--glibc, manylinux tags)"),
     "musl": ("version", "the oldest musl the artifact must load with (musllinux tags)"),
-    "macos": ("version", "the oldest macOS the artifact must load on (macosx tags)"),
+    "macos": ("version", "the oldest macOS the artifact must load on, e.g. 10.13 (--macos, macosx tags)"),
     "arch": ("list", "the architectures the artifact is for, as platform tags name them (wheel tags)"),
     "libc": ("str", "the C library the artifact is for: glibc or musl (manylinux or musllinux tags)"),
     "kernel": ("version", "the oldest Linux kernel the artifact must run on, e.g. 5.4 (--kernel)"),
@@ -19,7 +19,7 @@ TARGETS = {
                       "Linux 5.1, 255 since (from --kernel; 127 when no kernel is given, which every kernel reads)"),
 }
 VERSION = re.compile(r"\d+\.\d+")
-EXAMPLES = {"glibc": "2.17", "kernel": "5.4"}  # for the message about a malformed version
+EXAMPLES = {"glibc": "2.17", "kernel": "5.4", "macos": "10.13"}  # for the message about a malformed version
 # BINPRM_BUF_SIZE, the bytes the kernel reads of an executable's head, was 128 until Linux
 # 5.0 and is 256 since 5.1 (commit 6eb3c3d0a52d); the #! line must end before its last byte.
 SHEBANG_LIMIT_OLD, SHEBANG_LIMIT_5_1 = 127, 255

@@ -39,7 +39,7 @@ import pytest
 
 SRC_DIR = Path(__file__).resolve().parent / "fixtures" / "src"
 
-KINDS = ("elf", "cross", "bad", "file", "archive", "bundle")
+KINDS = ("elf", "cross", "bad", "file", "archive", "bundle", "macho")
 
 EXE_MODE = 0o755
 LIB_MODE = 0o644
@@ -1149,6 +1149,33 @@ def _bundle_fixture(name: str) -> None:
 
 for _name in PYINSTALLER_BUILDS:
     _bundle_fixture(_name)
+
+
+# --------------------------------------------------------------------------
+# Mach-O: real files from PyPI wheels, variants derived from them with LIEF, and wheels
+# around them (tests/macho_fixtures.py; tests/data/macho/README.md)
+# --------------------------------------------------------------------------
+import macho_fixtures  # noqa: E402
+
+
+def _macho_file(name: str, description: str, build: Callable[[Path], None], executable: bool) -> None:
+    @_fixture(name, "macho", description, mode=EXE_MODE if executable else LIB_MODE)
+    def _build(art: Artifacts, out: Path) -> None:
+        build(out)
+
+
+def _macho_wheel(name: str, description: str, dist: str, tag: str, members: list[tuple[str, str]]) -> None:
+    @_fixture(name, "macho", description, mode=LIB_MODE, filename=wheel_filename(dist, "1.0", tag))
+    def _build(art: Artifacts, out: Path) -> None:
+        files = [ArchiveEntry("pkg/__init__.py", b""),
+                 *(ArchiveEntry(member, art.path(fixture).read_bytes(), EXE_MODE) for member, fixture in members)]
+        out.write_bytes(wheel_bytes(dist, "1.0", tag, files))
+
+
+for _name, (_description, _build_file, _executable) in macho_fixtures.FILES.items():
+    _macho_file(_name, _description, _build_file, _executable)
+for _name, _wheel in macho_fixtures.WHEELS.items():
+    _macho_wheel(_name, *_wheel)
 
 
 # --------------------------------------------------------------------------

@@ -943,6 +943,12 @@ for _name in fixture_names("bundle"):
     check(_name)(_check_bundle(_name))
 
 
+import macho_fixtures  # noqa: E402
+
+for _name in fixture_names("macho"):  # checked with LIEF itself: tests/macho_fixtures.py
+    check(_name)(macho_fixtures.promise(_name))
+
+
 # ----------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------
@@ -964,7 +970,7 @@ def test_kinds_partition_the_fixtures(artifacts: Artifacts) -> None:
     assert artifacts.names() == list(FIXTURES) == fixture_names()
     assert set(FIXTURE_KINDS.values()) == set(KINDS)
     with pytest.raises(ValueError):
-        artifacts.names("macho")
+        artifacts.names("pe")
 
 
 @pytest.mark.parametrize("name", list(FIXTURES))

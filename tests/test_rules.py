@@ -24,6 +24,7 @@ from binlint.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
 from binlint.targets import TARGETS
+import macho_fixtures
 from conftest import (
     FIXTURE_KINDS,
     PYI_EXECSTACK_LIB,
@@ -42,7 +43,7 @@ BAD = fixture_names("bad")  # the malformed ELF files
 # Hostile archives with a member (encrypted-zip) or the whole archive (truncated-zip,
 # corrupt-tar-gz) that cannot be read; the ELF files inside them are not checked.
 UNREADABLE_ARCHIVES = ["encrypted-zip", "truncated-zip", "corrupt-tar-gz"]
-UNREADABLE = [*BAD, *UNREADABLE_ARCHIVES]
+UNREADABLE = [*BAD, *UNREADABLE_ARCHIVES, *macho_fixtures.MALFORMED]
 
 
 def others(*fires_on: str) -> list[str]:
@@ -243,6 +244,27 @@ TABLE += [
     pinned_row("no-fortify", ["nofortify-exe"], "static-exe"),
     pinned_row("no-cet", ["nocet-exe"], *AARCH64_BTI_PAIR),  # x86-64 only: the aarch64 pair stays quiet
     pinned_row("no-bti", ["aarch64-nobti-exe"], *AARCH64_BTI_PAIR),  # aarch64 only
+]
+
+# --- Mach-O (tests/macho_fixtures.py): real MarkupSafe modules and variants derived with LIEF.
+# The arm64 slices at 11.0 (macho-arm64-lib, the universal2 files) never count as above a
+# 10.x target: 11.0 is the first macOS on Apple silicon. Editing a signed arm64 file
+# (macho-arm64-new-minos-lib) breaks its signature, as it does on a Mac.
+TABLE += [
+    row("macho-macos-version-above-target", {}, ["macho-new-minos-wheel"]),  # macosx_10_9 tag, 10.15 inside
+    row("macho-macos-version-above-target", {"macos": "10.9"},
+        ["macho-new-minos-lib", "macho-arm64-new-minos-lib", "macho-new-minos-wheel"]),
+    row("macho-macos-version-above-target", {"macos": "11.0"}, ["macho-arm64-new-minos-lib"]),
+    row("macho-executable-stack", {}, ["macho-execstack-exe"]),
+    row("macho-non-pie-executable", {}, ["macho-nopie-exe"]),
+    row("macho-executable-heap", {}, ["macho-intel-exe"]),  # its i386 slice; x86_64 heaps are never executable
+    row("macho-arm64-unsigned", {}, ["macho-unsigned-arm64-lib"]),  # the x86_64 files are unsigned too: fine
+    row("macho-signature-mismatch", {}, ["macho-arm64-new-minos-lib", "macho-edited-arm64-lib"]),
+    row("macho-build-machine-dylib", {}, ["macho-homebrew-lib"]),
+    row("macho-build-machine-rpath", {}, ["macho-rpath-lib"]),
+    # macho-delocated-wheel ships pkg/.dylibs/ beside the module; alone, the module finds nothing.
+    row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel"]),
+    row("macho-wheel-arch-missing", {}, ["macho-thin-universal2-wheel"]),  # universal2 tag, x86_64 only
 ]
 
 # Every target binlint knows, for the runs that must exercise every rule.

@@ -68,6 +68,18 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "no-cet": ("rebuild shared object with SHSTK support enabled", "rebuild shared object with IBT support enabled",
                "missing IBT and SHSTK properties"),
     "no-bti": ("failed to turn on BTI protection", "BTI turned on by -z force-bti"),
+    # Mach-O: dyld's messages (dyld4 as Python shows them), the kernel's kill, delocate, ld64
+    # and BinSkim for the hardening rules; nothing prints for an executable stack or heap.
+    "macho-macos-version-above-target": ("(which was built for Mac OS X", "load command 0x80000034 is unknown"),
+    "macho-executable-stack": ("(no error of its own", "BA5002"),
+    "macho-executable-heap": ("(no error of its own",),
+    "macho-non-pie-executable": ("-no_pie is deprecated when targeting new OS versions", "BA5001"),
+    "macho-arm64-unsigned": ("Trying to load an unsigned library", "killed"),
+    "macho-signature-mismatch": ("code signature invalid in", "Code Signature Invalid"),
+    "macho-build-machine-dylib": ("Library not loaded: /opt/homebrew/", "(no such file)"),
+    "macho-build-machine-rpath": ("Library not loaded: @rpath/",),
+    "macho-dylib-not-in-artifact": ("Library not loaded: @rpath/", "no LC_RPATH's found"),
+    "macho-wheel-arch-missing": ("mach-o file, but is an incompatible architecture",),
 }
 
 

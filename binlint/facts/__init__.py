@@ -12,7 +12,7 @@ import stat
 from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
 from binlint.errors import ArtifactError
-from binlint.facts import archive, elf, file, pyinstaller, script
+from binlint.facts import archive, elf, file, macho, pyinstaller, script
 from binlint.facts.catalogue import Fact
 from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
 from binlint.facts.elffile import ElfFile
@@ -30,7 +30,7 @@ def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
 
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
 CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS,
-                              **script.FACTS}
+                              **script.FACTS, **macho.FACTS}
 FORMATS = {name: name.split(".", 1)[0] for name in CATALOGUE}  # fact -> its group: elf.needed -> elf
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
@@ -39,6 +39,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "wheel": frozenset({"zip"}),
     "pyinstaller": BUNDLE_KINDS,
     "script": frozenset({"script"}),
+    "macho": frozenset({"macho"}),
 }
 DESCRIPTIONS = {
     "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
@@ -82,6 +83,7 @@ class FileView:
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
+        self.parent: FileView | None = None  # the container's view, for a member
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -113,6 +115,7 @@ class FileView:
         """The view of one member of this container, read within the limits."""
         view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
                         target, self.limits, self.budget, self.depth + 1)
+        view.parent = self
         view.mode = member.mode or 0
         view.size = member.size
         try:
@@ -136,6 +139,8 @@ class FileView:
         """Parse the format's headers now, so a broken file is known before any rule runs."""
         if self.error is None and self.kind == "elf":
             self.elf()
+        elif self.error is None and self.kind == "macho":
+            macho.slices(self)
 
     # -- facts ---------------------------------------------------------------------------
     def get(self, name: str) -> Any:

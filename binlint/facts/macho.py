@@ -1,0 +1,194 @@
+"""Facts of Mach-O files, thin and fat: one parse per file gives every slice's facts.
+
+LIEF reads the file in a helper process (binlint/isolate.py, binlint/facts/machoparse.py):
+a crash or hang there becomes this file's `unreadable-artifact` finding. Here the plain
+values it returns are turned into facts, and dylib paths are resolved against the files
+that ship beside this one (the members of the same wheel or archive, or the directory).
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+
+from binlint.conditions import version
+from binlint.errors import ArtifactError
+from binlint.facts.catalogue import Fact
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from binlint.facts import FileView
+    from binlint.isolate import Helper
+
+PARSE_SECONDS = 30.0  # per file: LIEF reads a large framework in well under a second
+SYSTEM_PREFIXES = ("/usr/lib/", "/System/")  # in the dyld shared cache: not on disk since macOS 11
+# The first macOS that runs each architecture: an arm64 slice can never ask for less than
+# 11.0, which a universal2 wheel tagged macosx_10_9 rightly promises for its x86_64 slice.
+ARCH_FIRST_MACOS = {"arm64": "11.0", "arm64e": "11.0"}
+
+_helper: Helper | None = None
+
+
+def _parse(request: Any) -> Any:
+    from binlint.facts.machoparse import parse
+
+    return parse(request)
+
+
+def slices(view: FileView) -> list[dict[str, Any]]:
+    """The raw facts of each slice, parsed once per file in the helper process."""
+    if "macho" not in view._values:
+        from binlint.isolate import Helper, IsolatedError  # only when a Mach-O file is met
+
+        global _helper
+        if _helper is None:
+            _helper = Helper(_parse, PARSE_SECONDS)
+        fs_path = view._fs_path if view.depth == 0 else None
+        request = (fs_path, None) if fs_path is not None else (None, view.data)
+        try:
+            view._values["macho"] = _helper.call(request)
+        except IsolatedError as err:
+            raise ArtifactError(str(err)) from None
+    return view._values["macho"]
+
+
+def _slice_facts(view: FileView) -> list[dict[str, Any]]:
+    keep = ("arch", "cputype", "cpusubtype", "filetype", "flags", "min_os", "sdk", "platform", "install_name",
+            "signed", "signature_valid", "signature_problem")
+    found = []
+    for raw in slices(view):
+        item = {key: raw[key] for key in keep}
+        floor = ARCH_FIRST_MACOS.get(raw["arch"])
+        mine = version(raw["min_os"])
+        item["min_os_above_arch_floor"] = mine is not None and (floor is None or mine > version(floor))
+        found.append(item)
+    return found
+
+
+# -- where a dylib is found ----------------------------------------------------------------
+class Tree:
+    """What ships beside the file: the members of its archive, or the files on disk."""
+
+    def __init__(self, view: FileView) -> None:
+        parent = view.parent
+        self.names: set[str] | None = None
+        self.dirs: set[str] = set()
+        if parent is not None and parent.container() is not None:
+            if "macho.tree" not in parent._values:  # once per container, not once per member
+                parent._values["macho.tree"] = _member_paths(parent.container().names())
+            self.names, self.dirs = parent._values["macho.tree"]
+            self.base = posixpath.dirname(view.members[-1])
+        else:
+            self.base = os.path.dirname(view._fs_path or view.path)
+
+    def has(self, relative: str, directory: bool = False) -> bool:
+        if self.names is None:
+            path = os.path.join(self.base, relative)
+            return os.path.isdir(path) if directory else os.path.isfile(path)
+        path = posixpath.normpath(posixpath.join(self.base, relative))
+        if path.startswith("../") or path == "..":
+            return False
+        return path in self.dirs or path == "." if directory else path in self.names
+
+
+def _member_paths(names: list[str]) -> tuple[set[str], set[str]]:
+    """The members' normalised paths, and every folder above them."""
+    files = {posixpath.normpath(n) for n in names}
+    folders = set()
+    for name in files:
+        while "/" in name:
+            name = name.rsplit("/", 1)[0]
+            folders.add(name)
+    return files, folders
+
+
+def _anchored(path: str, executable: bool) -> str | None:
+    """`path` relative to the file's directory, for @loader_path (and @executable_path in
+    an executable); None for paths that do not start there."""
+    for anchor in ("@loader_path", *(("@executable_path",) if executable else ())):
+        if path == anchor or path.startswith(anchor + "/"):
+            return path[len(anchor):].lstrip("/") or "."
+    return None
+
+
+def _where(path: str, executable: bool, tree: Tree, directory: bool = False) -> str:
+    """system, build-machine, artifact, missing or unknown (see the facts' docs)."""
+    if path.startswith(SYSTEM_PREFIXES):
+        return "system"
+    if path.startswith("/"):
+        return "build-machine"
+    relative = _anchored(path, executable)
+    if relative is not None:
+        return "artifact" if tree.has(relative, directory) else "missing"
+    if path.startswith("@executable_path"):
+        return "unknown"  # the program that loads this library decides
+    return "missing"  # relative to the working directory: never reliably beside the file
+
+
+def _resolve(path: str, rpaths: list[str], executable: bool, tree: Tree) -> str:
+    if not path.startswith("@rpath/"):
+        return _where(path, executable, tree)
+    rest = path[len("@rpath/"):]
+    found = [_where(posixpath.join(r, rest), executable, tree) for r in rpaths]
+    for outcome in ("artifact", "system", "unknown"):  # an rpath into the build machine finds nothing here
+        if outcome in found:
+            return outcome
+    return "missing"
+
+
+def dylibs(view: FileView) -> list[dict[str, Any]]:
+    tree = Tree(view)
+    found = []
+    for raw in slices(view):
+        executable = raw["filetype"] == "EXECUTE"
+        for dylib in raw["dylibs"]:
+            found.append({"arch": raw["arch"], **dylib,
+                          "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree)})
+    return found
+
+
+def rpaths(view: FileView) -> list[dict[str, Any]]:
+    tree = Tree(view)
+    return [{"arch": raw["arch"], "path": path, "resolution": _where(path, raw["filetype"] == "EXECUTE", tree, True)}
+            for raw in slices(view) for path in raw["rpaths"]]
+
+
+def missing_target_archs(view: FileView) -> list[str]:
+    archs = {raw["arch"] for raw in slices(view)}
+    wanted = view.target.get("arch") if "macos" in view.target else None
+    return [arch for arch in wanted or () if arch not in archs]
+
+
+_WHERE_DOC = ("`system` (under /usr/lib or /System: the dyld shared cache), `build-machine` (any other absolute "
+              "path), `artifact` (found beside the file: @loader_path, @executable_path in an executable, "
+              "@rpath through one of the slice's rpaths, against the members of the same archive or the "
+              "directory on disk), `missing` (not found there), `unknown` (@executable_path in a library)")
+FACTS = {
+    "macho.slices": Fact(
+        "list[object]", "One item per architecture slice (one for a thin file), in file order: the header "
+        "(filetype without MH_, flags with it), the minimum OS and SDK (LC_BUILD_VERSION or LC_VERSION_MIN_*), "
+        "LC_ID_DYLIB, and the code signature. min_os_above_arch_floor: min_os is above the first macOS that runs "
+        "the architecture (11.0 for arm64), so a 10.x target cannot hold it to less; signature_valid: every page "
+        "hash of every code directory matches the slice's bytes, signature_problem says where not.", _slice_facts,
+        items={"arch": "str", "cputype": "int", "cpusubtype": "int", "filetype": "str", "flags": "list[str]",
+               "min_os": "str?", "sdk": "str?", "platform": "str?", "min_os_above_arch_floor": "bool",
+               "install_name": "str?", "signed": "bool", "signature_valid": "bool", "signature_problem": "str?"}),
+    "macho.archs": Fact("list[str]", "The slices' architectures as wheel tags spell them (x86_64, arm64, i386...).",
+                        lambda v: [s["arch"] for s in slices(v)]),
+    "macho.fat": Fact("bool", "A fat (universal) file: a fat header before the slices, even a single one.",
+                      lambda v: v.head[:4] in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")),
+    "macho.dylibs": Fact(
+        "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
+        "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
+        "reexport, upward, lazy, or id for the file's own install name; "
+        "resolution: " + _WHERE_DOC + ".", dylibs,
+        items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
+               "resolution": "str"}),
+    "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
+                         "directory's.", rpaths,
+                         items={"arch": "str", "path": "str", "resolution": "str"}),
+    "macho.missing_target_archs": Fact(
+        "list[str]", "The target's architectures (`arch`, e.g. both x86_64 and arm64 from a universal2 tag) "
+        "with no slice in the file; empty unless the target is macOS.", missing_target_archs),
+}
