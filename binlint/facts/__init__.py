@@ -12,7 +12,7 @@ import stat
 from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
 from binlint.errors import ArtifactError
-from binlint.facts import archive, elf, file, pyinstaller, script
+from binlint.facts import archive, elf, file, loading, pyinstaller, script
 from binlint.facts.catalogue import Fact
 from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
 from binlint.facts.elffile import ElfFile
@@ -29,8 +29,8 @@ def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
 
 
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
-CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS,
-                              **script.FACTS}
+CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **loading.FACTS, **archive.FACTS,
+                              **pyinstaller.FACTS, **script.FACTS}
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
     "elf": frozenset({"elf"}),
@@ -78,6 +78,7 @@ class FileView:
         self.mode = self.size = 0
         self.data: Any = None  # an mmap for files on disk, bytes for members
         self._fs_path: str | None = None
+        self.holder: Container | None = None  # the container a member was read from
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
@@ -114,6 +115,7 @@ class FileView:
                         target, self.limits, self.budget, self.depth + 1)
         view.mode = member.mode or 0
         view.size = member.size
+        view.holder = self._container if isinstance(self._container, Container) else None
         try:
             stream = member.open()
             try:
@@ -130,6 +132,11 @@ class FileView:
         except Exception as err:  # a hostile member must cost its own findings only
             view.error = f"internal error while reading: {type(err).__name__}: {err}"
         return view
+
+    @property
+    def fs_path(self) -> str | None:
+        """The file's path on disk, for a file that is not an archive member."""
+        return self._fs_path
 
     def open(self) -> None:
         """Parse the format's headers now, so a broken file is known before any rule runs."""

@@ -5,7 +5,8 @@ from collections import namedtuple
 
 # findings: the sorted list of Finding; rules: every enabled rule; files: artifacts scanned;
 # target: the target values given; color: whether the text report may use colour.
-Run = namedtuple("Run", "findings rules files target color", defaults=(False,))
+# targets: the names of the --target profiles checked against, each finding naming its own.
+Run = namedtuple("Run", "findings rules files target color targets", defaults=(False, ()))
 
 
 def render(fmt: str, run: Run) -> str:
