@@ -75,7 +75,7 @@ def for_arch(target: dict[str, object], arch: str | None) -> dict[str, object]:
         return target
     chosen = dict(target)
     for key in PER_ARCH:
-        if key in chosen:
+        if key in chosen and isinstance(chosen[key], dict):  # a list is already for one architecture
             by_arch = chosen.pop(key)
             value = by_arch.get(arch, by_arch.get("*"))  # type: ignore[attr-defined]
             if value is not None:
