@@ -150,8 +150,8 @@ def run_check(args: argparse.Namespace) -> int:
     findings = check(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named))
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    write(render(args.format, Run(findings, rules, len(artifacts), target, color, tuple(n for n, _ in named))),
-          args.output)
+    names = tuple(sorted(name for name, _ in named))
+    write(render(args.format, Run(findings, rules, len(artifacts), target, color, names)), args.output)
     threshold = SEVERITIES.index(args.fail_on)
     return EXIT_FINDINGS if any(SEVERITIES.index(f.severity) <= threshold for f in findings) else EXIT_CLEAN
 

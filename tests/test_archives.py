@@ -245,7 +245,7 @@ def test_explicit_arch_wins_over_the_tag_unless_tags_are_preferred(artifacts: Ar
     path = str(artifacts.path("aarch64-tag-wheel"))
     promised = check(discover([path]), rules, Options({}))
     assert [(f.rule, f.members) for f in promised] == [("wheel-arch-mismatch", ("pkg/_clean.so",))]
-    assert promised[0].message == "x86_64 code in a wheel whose tags promise aarch64"
+    assert promised[0].message == "x86_64 code, but the wheel's tags or the target name aarch64"
     assert check(discover([path]), rules, Options({"arch": ["x86_64"]})) == []
     preferred = check(discover([path]), rules, Options({"arch": ["x86_64"]}, True))
     assert [f.rule for f in preferred] == ["wheel-arch-mismatch"]

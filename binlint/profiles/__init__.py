@@ -104,8 +104,9 @@ def promised(platforms: list[str], profiles: dict[str, Profile]) -> dict[str, ob
     if libc not in ("glibc", "musl"):
         return target
     floor = _version(str(target[libc]))
-    policies = [p for p in {q.name: q for q in profiles.values()}.values() if p.family == ("manylinux" if libc == "glibc" else "musllinux")
-                and _version(str(p.target[libc])) <= floor]
+    family = "manylinux" if libc == "glibc" else "musllinux"
+    policies = [p for p in {q.name: q for q in profiles.values()}.values()
+                if p.family == family and _version(str(p.target[libc])) <= floor]
     if not policies:
         return target
     policy = max(policies, key=lambda p: _version(str(p.target[libc])))
@@ -145,7 +146,8 @@ def _check(path: str, name: str, data: Any) -> None:
         kind = KEYS[key][0]
         ok = {
             "str": isinstance(value, str), "int": isinstance(value, int) and not isinstance(value, bool),
-            "family": value in FAMILIES, "libc": value in ("glibc", "musl"), "execstack": value in ("refused", "allowed"),
+            "family": value in FAMILIES, "libc": value in ("glibc", "musl"),
+            "execstack": value in ("refused", "allowed"),
             "version": _version(value) is not None,
             "list": _strings(value),
             "table-of-lists": isinstance(value, dict) and all(_strings(v) for v in value.values()),
