@@ -65,12 +65,12 @@ class FileView:
     """The facts of one artifact: its first bytes say what it is; the format's facts are
     parsed when a rule first asks. Parsing errors surface as ArtifactError from get()."""
 
-    def __init__(self, path: str, location: str, members: tuple[str, ...], target: dict[str, object],
+    def __init__(self, path: str, location: str, members: tuple[str, ...], target: tuple,
                  limits: Limits, budget: Budget, depth: int = 0) -> None:
         self.path = path  # as reports show it: dist/app.tar.gz!pkg/x.whl!pkg/_ext.so
         self.location = location  # the file on disk that holds it
         self.members = members  # the names inside `location` leading to it
-        self.target = target  # what it must run on
+        self.target = target  # what it must run on: (name or None, values) per target
         self.limits, self.budget, self.depth = limits, budget, depth
         self.kind = "unreadable"
         self.error: str | None = None
@@ -85,7 +85,7 @@ class FileView:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def of_file(cls, artifact: Artifact, target: dict[str, object], limits: Limits) -> FileView:
+    def of_file(cls, artifact: Artifact, target: tuple, limits: Limits) -> FileView:
         view = cls(artifact.path, artifact.path, (), target, limits, Budget(limits))
         view._fs_path = artifact.fs_path
         try:
@@ -109,7 +109,7 @@ class FileView:
             os.close(fd)
         return view
 
-    def member(self, member: Member, target: dict[str, object]) -> FileView:
+    def member(self, member: Member, target: tuple) -> FileView:
         """The view of one member of this container, read within the limits."""
         view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
                         target, self.limits, self.budget, self.depth + 1)
