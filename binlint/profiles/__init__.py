@@ -14,6 +14,7 @@ import re
 from collections import namedtuple
 
 from binlint.errors import BinlintError
+from binlint.facts.elf import parse_version_node
 from binlint.wheeltags import target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -209,6 +210,10 @@ def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[s
                               if _version(v) is None or _version(v) <= _version(top))
         namespaces.update(ns for ns in ceilings if ns != "GLIBC")
     if namespaces:
+        # Also the compound namespaces elf.version_needs items carry (GLIBCXX_LDBL_3.4 is
+        # namespace GLIBCXX_LDBL there), which auditwheel counts under GLIBCXX: any release
+        # of them a policy lists, whether this profile allows it or not.
+        namespaces.update(parse_version_node(f"{ns}_{v}")[0] for ns in list(namespaces) for v in known.get(ns, ()))
         target["symbol_namespaces"] = sorted(namespaces)
         target["symbol_versions"] = {arch: sorted(set(v)) for arch, v in by_arch.items()}
     if data.get("execstack_dlopen") == "allowed":
