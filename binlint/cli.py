@@ -1,4 +1,4 @@
-"""The command line: `binlint check|rules|rule|facts`. The only place that maps errors to exit codes."""
+"""The command line: `binlint check|rules|rule|targets|facts`. The only place that maps errors to exit codes."""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kernel", metavar="X.Y",
                        help="oldest Linux kernel the artifacts must run on, e.g. 5.4: sets the longest #! line "
                             "accepted (255 bytes from 5.1; 127 without --kernel)")
+    check.add_argument("--target", action="append", dest="target", default=[], metavar="NAME",
+                       help="check against this target profile, e.g. manylinux_2_17, debian-12, rhel-9 (repeatable: "
+                            "each is checked on its own; `binlint targets` lists them); --glibc and --kernel "
+                            "override the profiles' values")
+    add_targets_file_option(check)
     check.add_argument("--prefer-wheel-tags", action="store_true",
                        help="let a wheel's platform tags override --glibc and the other targets for its members")
     add_archive_options(check)
@@ -96,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_option(rule)
     add_config_option(rule)
     rule.set_defaults(run=run_rule)
+
+    targets = commands.add_parser(
+        "targets", help="list the target profiles, show one, or tell which ones artifacts satisfy",
+        description="Without arguments: list every target profile. With profile names: show what each promises. "
+                    "With paths: for each artifact, the most portable manylinux and musllinux policies and the "
+                    "other profiles it satisfies (exit 1 when an artifact satisfies none).")
+    targets.add_argument("items", nargs="*", metavar="NAME|PATH")
+    targets.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    add_targets_file_option(targets)
+    add_archive_options(targets)
+    targets.set_defaults(run=run_targets)
 
     facts = commands.add_parser("facts", help="print the facts rules see, as JSON (for rule authors)")
     facts.add_argument("paths", nargs="+", metavar="PATH")
@@ -166,6 +182,12 @@ def limits(args: argparse.Namespace) -> Limits:
     return Limits(args.max_depth, member, max(member, Limits().total_bytes))
 
 
+def add_targets_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--targets-file", action="append", default=[], metavar="FILE",
+                        help="also load the target profiles in FILE (.toml or .json) or in the files of a "
+                             "directory (repeatable; docs/targets.md describes the format)")
+
+
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", action="append", default=[], metavar="DIR",
                         help="also load the rule files in DIR (repeatable)")
@@ -181,6 +203,12 @@ def run_check(args: argparse.Namespace) -> int:
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
     target = make_target(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
+    named: tuple = ()
+    if args.target:  # each profile, with the explicit values overriding its own
+        from binlint import profiles
+
+        chosen = profiles.resolve(args.target, profiles.load(args.targets_file))
+        named = tuple((p.name, {**p.target, **target}) for p in chosen)
     loaded = load_rules(args.rules)
     try:
         loaded, off = override_severities(loaded, args.severity)
@@ -190,7 +218,7 @@ def run_check(args: argparse.Namespace) -> int:
     filters = path_filters(args, loaded)
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
-    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args)), args.progress)
+    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named), args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
         from binlint.baseline import write as write_baseline
@@ -208,7 +236,8 @@ def run_check(args: argparse.Namespace) -> int:
                   "left out", file=sys.stderr)
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    run = Run(findings, rules, len(artifacts), target, color, suppressed, baselined)
+    names = tuple(sorted(name for name, _ in named))
+    run = Run(findings, rules, len(artifacts), target, color, suppressed, baselined, names)
     write(render(args.format, run, args.statistics), args.output)
     threshold = SEVERITIES.index(args.fail_on)
     failed = any(SEVERITIES.index(f.severity) <= threshold for f in findings)
@@ -219,8 +248,7 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
     """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
     findings (and the choice to fork) are the same either way."""
     from binlint import progress as progress_line
-    from binlint.engine import PARALLEL_MIN, check
-    from binlint.rules import SEVERITIES
+    from binlint.engine import PARALLEL_MIN, check, finding_order
 
     if not progress or len(artifacts) < 2 or not progress_line.wanted():
         return check(artifacts, rules, options)
@@ -234,7 +262,7 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
             line.update(min(start + step, len(artifacts)))
     finally:
         line.close()
-    return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
+    return sorted(findings, key=finding_order)
 
 
 def excluded(artifacts: list, paths: list[str], globs: list[str], root: str) -> list:
@@ -288,6 +316,14 @@ def filtered(findings: list, rules: list, filters: tuple[list, list], root: str)
     return kept, suppressed
 
 
+def run_targets(args: argparse.Namespace) -> int:
+    from binlint.targetreport import run
+
+    report, ok = run(args.items, args.targets_file, limits(args), args.format)
+    write(report, None)
+    return EXIT_CLEAN if ok else EXIT_FINDINGS
+
+
 def run_rules(args: argparse.Namespace) -> int:
     from binlint.rules import load_rules
 
@@ -316,7 +352,7 @@ def run_facts(args: argparse.Namespace) -> int:
 
     documents: list[dict] = []
     for artifact in discover(args.paths):
-        facts_of(FileView.of_file(artifact, {}, limits(args)), documents)
+        facts_of(FileView.of_file(artifact, (), limits(args)), documents)
     write(json.dumps({"version": 1, "artifacts": documents}, indent=2, ensure_ascii=False) + "\n", args.output)
     return EXIT_CLEAN
 
@@ -333,7 +369,7 @@ def facts_of(view: FileView, documents: list[dict]) -> None:
         view.open()
         container = view.container()
         if container is not None and view.depth < view.limits.max_depth:
-            for member_view in member_views(view, container, {}):
+            for member_view in member_views(view, container, ()):
                 facts_of(member_view, documents)
         document["facts"] = {name: plain(view.get(name)) for name in view.names()}
     except Exception as err:  # as in `check`: a hostile file costs its own facts, never the run

@@ -25,7 +25,12 @@ def version(text: Any) -> tuple[int, ...] | None:
 
 def _version_above(value: Any, operand: Any) -> bool:
     mine, theirs = version(value), version(operand)
-    return mine is not None and theirs is not None and mine > theirs
+    return mine is not None and theirs is not None and _padded(mine, theirs) > _padded(theirs, mine)
+
+
+def _padded(mine: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
+    """`mine` as long as `other`: 6.9.0 is not above 6.9."""
+    return mine + (0,) * (len(other) - len(mine))
 
 
 def _contains(value: Any, operand: Any) -> bool:

@@ -230,6 +230,7 @@ KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
     "kernel": ("kernel", _version),
     "macos": ("macos", _version),
     "target": ("target", _strings),
+    "targets-file": ("targets_file", _paths),
     "prefer-wheel-tags": ("prefer_wheel_tags", _boolean),
     "max-depth": ("max_depth", _count(0)),
     "max-member-size": ("max_member_size", _count(1)),

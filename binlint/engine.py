@@ -13,8 +13,8 @@ from binlint.facts import FileView
 from binlint.facts.catalogue import plain
 from binlint.parallel import can_fork, in_worker, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
-from binlint.targets import combine, complete
-from binlint.wheeltags import stable_path, target_from_platforms
+from binlint.targets import combine, complete, for_arch
+from binlint.wheeltags import stable_path
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -31,10 +31,14 @@ EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF c
 # path: as reports show it (members after a `!`); location: the file on disk holding it;
 # members: the names inside `location` leading to it; evidence: the list items the
 # condition matched, as plain JSON values.
-Finding = namedtuple("Finding", "rule severity path message evidence fingerprint location members")
+# target: the named target the finding is for (--target), or None.
+Finding = namedtuple("Finding", "rule severity path message evidence fingerprint location members target",
+                     defaults=(None,))
 
-# target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives.
-Options = namedtuple("Options", "target prefer_tags limits", defaults=(False, Limits()))
+# target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives;
+# targets: the named targets (--target) as (name, values) pairs, each checked on its own;
+# without them, `target` is the one unnamed target.
+Options = namedtuple("Options", "target prefer_tags limits targets", defaults=(False, Limits(), ()))
 
 PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
@@ -46,7 +50,8 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options | d
     depend on `jobs`."""
     if isinstance(options, dict):
         options = Options(options)
-    options = options._replace(target=complete(options.target))  # e.g. shebang_limit from kernel
+    options = options._replace(target=complete(options.target),  # e.g. shebang_limit from kernel
+                               targets=tuple((n, complete(t)) for n, t in options.targets or [(None, options.target)]))
     artifacts = list(artifacts)
 
     def check_all(some: list[Artifact]) -> list[Finding]:
@@ -56,24 +61,29 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options | d
         jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
     jobs = min(jobs, len(artifacts))
     findings = map_slices(check_all, artifacts, jobs) if jobs > 1 and can_fork() else check_all(artifacts)
-    return sorted(findings, key=lambda f: (f.path, SEVERITIES.index(f.severity), f.rule))
+    return sorted(findings, key=finding_order)
+
+
+def finding_order(finding: Finding) -> tuple[str, int, str, str]:
+    """Reports list findings by path, then most severe first, rule and target."""
+    return finding.path, SEVERITIES.index(finding.severity), finding.rule, finding.target or ""
 
 
 def check_artifact(artifact: Artifact, rules: list[Rule], options: Options) -> list[Finding]:
-    return check_view(FileView.of_file(artifact, dict(options.target), options.limits), rules, options)
+    return check_view(FileView.of_file(artifact, options.targets, options.limits), rules, options)
 
 
 def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Finding]:
     """The findings of one artifact and, for a container, of its members. A broken member
     costs its own findings; a broken container keeps the findings of the members read."""
-    applicable = _applicable(rules, view.kind, frozenset(view.target))
+    applicable = _applicable(rules, view.kind, frozenset(k for _, target in view.target for k in target))
     findings: list[Finding] = []
     try:
         view.open()
         container = view.container()
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
-        findings += [f for rule in applicable if (f := apply(rule, view)) is not None]
+        findings += [f for rule in applicable for f in apply_targets(rule, view)]
         return findings
     except ArtifactError as err:
         view.fail(str(err))
@@ -82,7 +92,7 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
     finally:
         view.close()
     readable_only = [r for r in applicable if all(f.startswith("file.") for f in r.facts)]
-    return findings + [f for rule in readable_only if (f := apply(rule, view)) is not None]
+    return findings + [f for rule in readable_only for f in apply_targets(rule, view)]
 
 
 def _applicable(rules: list[Rule], kind: str, targets: frozenset[str]) -> list[Rule]:
@@ -100,7 +110,8 @@ _APPLICABLE: dict[tuple[int, str, frozenset[str]], tuple[list[Rule], list[Rule]]
 def check_members(view: FileView, container: Container, rules: list[Rule], options: Options) -> list[Finding]:
     target = view.target
     if view.kind == "zip" and view.get("wheel.is_wheel"):  # members run where the wheel's tags say
-        target = combine(options.target, target_from_platforms(view.get("wheel.platforms")), options.prefer_tags)
+        promise = promised(view.get("wheel.platforms"))
+        target = tuple((name, combine(t, promise, options.prefer_tags)) for name, t in options.targets)
 
     def check_some(members: list[Member]) -> list[tuple[list[Finding], dict[str, str]]]:
         findings = []
@@ -118,6 +129,18 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
         findings += some_findings
         container.kinds.update(kinds)
     return findings
+
+
+_PROMISES: dict[tuple[str, ...], dict[str, object]] = {}
+
+
+def promised(platforms: list[str]) -> dict[str, object]:
+    """What a wheel's tags promise, with their policy's profile (memoised: profiles load once)."""
+    key = tuple(platforms)
+    if key not in _PROMISES:
+        from binlint import profiles
+        _PROMISES[key] = profiles.promised(platforms, profiles.builtin())
+    return _PROMISES[key]
 
 
 PARALLEL_MEMBER_BYTES = 8 << 20  # below this much native code to inflate, forking costs more than it saves
@@ -145,7 +168,7 @@ def _member_groups(view: FileView, members: list[Member]) -> list[list[Member]]:
     return [[members[i] for i in sorted(group)] for group in groups if group]
 
 
-def member_views(view: FileView, container: Container, target: dict[str, object],
+def member_views(view: FileView, container: Container, target: tuple,
                  members: list[Member] | None = None) -> Iterator[FileView]:
     """The views of the container's members (or of `members` among them), in order, read one
     at a time (links have no content of their own); each member's kind is recorded for the
@@ -157,25 +180,45 @@ def member_views(view: FileView, container: Container, target: dict[str, object]
             yield member_view
 
 
-def apply(rule: Rule, view: FileView) -> Finding | None:
-    matches = rule.when(view.get, view.target)
+def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
+    """The rule's findings on `view`: once, or once per named target it fails for when it
+    compares with the target (each naming its target)."""
+    if not rule.targets:
+        found = apply(rule, view, None, view.target[0][1] if view.target else {})
+        return [found] if found is not None else []
+    findings = []
+    for name, target in view.target:
+        if view.kind == "elf":  # values per architecture, such as symbol versions
+            target = for_arch(target, view.get("elf.arch") if view.error is None else None)
+        if rule.targets <= target.keys() and (found := apply(rule, view, name, target)) is not None:
+            findings.append(found)
+    # The same finding for every target is one finding, for none in particular.
+    if len(view.target) > 1 and len(findings) == len(view.target) and \
+            len({(f.severity, f.message.rsplit(" (target ", 1)[0]) for f in findings}) == 1:
+        found = apply(rule, view, None, target)
+        return [found] if found is not None else []
+    return findings
+
+
+def apply(rule: Rule, view: FileView, name: str | None, target: dict) -> Finding | None:
+    matches = rule.when(view.get, target)
     if matches is None:
         return None
     severity = rule.severity
-    if rule.escalate and rule.escalate[1](view.get, view.target) is not None:
+    if rule.escalate and rule.escalate[1](view.get, target) is not None:
         severity = rule.escalate[0]
-    message = render(rule, view, matches)
+    message = render(rule, view, matches, target) + (f" (target {name})" if name else "")
     return Finding(rule.id, severity, view.path, message, plain(matches),
-                   fingerprint(rule.id, view.location, view.members), view.location, view.members)
+                   fingerprint(rule.id, view.location, view.members, name), view.location, view.members, name)
 
 
-def render(rule: Rule, view: FileView, matches: list[Any]) -> str:
+def render(rule: Rule, view: FileView, matches: list[Any], target: dict) -> str:
     def value(name: str) -> str:
         if name == "matches":
             items = [render_item(rule.evidence, m) for m in matches]
             return show(list(dict.fromkeys(items)))
         if name.startswith("target."):
-            return show(view.target[name[7:]])
+            return show(target[name[7:]])
         return show(view.get(name))
     return PLACEHOLDER.sub(lambda m: value(m[1]), rule.message)
 
@@ -205,10 +248,12 @@ def show(value: Any) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def fingerprint(rule_id: str, location: str, members: tuple[str, ...]) -> str:
+def fingerprint(rule_id: str, location: str, members: tuple[str, ...], target: str | None = None) -> str:
     """Stable across runs, message rewording, spellings of the path and release versions in
-    wheel and sdist names: one finding per rule and artifact."""
+    wheel and sdist names: one finding per rule, artifact and named target."""
     parts = [stable_path(relative_location(location)), *map(stable_path, members)]
+    if target is not None:
+        parts.append(f"target={target}")
     digest = hashlib.sha256("\0".join([rule_id, *parts]).encode()).hexdigest()
     return f"{digest[:16]}:1"
 

@@ -17,7 +17,19 @@ TARGETS = {
     "kernel": ("version", "the oldest Linux kernel the artifact must run on, e.g. 5.4 (--kernel)"),
     "shebang_limit": ("int", "the longest #! line the kernel reads, in bytes before its newline: 127 before "
                       "Linux 5.1, 255 since (from --kernel; 127 when no kernel is given, which every kernel reads)"),
+    "libraries": ("list", "the libraries the target system provides, by soname (a profile's allowed list: "
+                  "manylinux and musllinux policies)"),
+    "symbol_namespaces": ("list", "the symbol-version namespaces the profile bounds: GLIBCXX, CXXABI, GCC, "
+                          "LIBATOMIC, ZLIB, ... (GLIBC is bounded by glibc)"),
+    "symbol_versions": ("list", "the version nodes of those namespaces the target provides, for the object's "
+                        "architecture, e.g. GLIBCXX_3.4.19"),
+    "blacklist": ("list", "symbols the profile forbids importing (manylinux and musllinux policies: zlib internals)"),
+    "dlopen_refuses_stack": ("list", "PT_GNU_STACK flags that make the target's dlopen() fail: every flag with X "
+                             "(glibc >= 2.41, the default), none for a fixed older system"),
 }
+# The keys of a target that hold values per architecture, resolved for each object.
+PER_ARCH = ("symbol_versions",)
+EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
 VERSION = re.compile(r"\d+\.\d+")
 EXAMPLES = {"glibc": "2.17", "kernel": "5.4", "macos": "10.13"}  # for the message about a malformed version
 # BINPRM_BUF_SIZE, the bytes the kernel reads of an executable's head, was 128 until Linux
@@ -40,7 +52,10 @@ def make_target(**values: str | None) -> dict[str, object]:
 
 def complete(target: dict[str, object]) -> dict[str, object]:
     """`target` with the values that follow from it: shebang_limit from kernel, or the limit
-    every Linux kernel reads when no kernel was given."""
+    every Linux kernel reads when no kernel was given; dlopen_refuses_stack unless a fixed
+    system says otherwise (an artifact built for an old glibc also runs on new ones)."""
+    if "dlopen_refuses_stack" not in target:
+        target = {**target, "dlopen_refuses_stack": EXECUTABLE_STACKS}
     if "shebang_limit" in target:
         return target
     kernel = target.get("kernel")
@@ -51,3 +66,18 @@ def complete(target: dict[str, object]) -> dict[str, object]:
 def combine(explicit: dict[str, object], promised: dict[str, object], prefer_promised: bool) -> dict[str, object]:
     """The user's explicit values win over what an artifact promises, unless asked otherwise."""
     return {**explicit, **promised} if prefer_promised else {**promised, **explicit}
+
+
+def for_arch(target: dict[str, object], arch: str | None) -> dict[str, object]:
+    """`target` with its per-architecture values chosen for `arch` (an object's elf.arch); a
+    profile that knows nothing of `arch` bounds nothing there (the arch rules say so)."""
+    if not any(key in target for key in PER_ARCH):
+        return target
+    chosen = dict(target)
+    for key in PER_ARCH:
+        if key in chosen and isinstance(chosen[key], dict):  # a list is already for one architecture
+            by_arch = chosen.pop(key)
+            value = by_arch.get(arch, by_arch.get("*"))  # type: ignore[attr-defined]
+            if value is not None:
+                chosen[key] = value
+    return chosen

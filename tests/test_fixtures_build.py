@@ -949,6 +949,49 @@ for _name in fixture_names("macho"):  # checked with LIEF itself: tests/macho_fi
     check(_name)(macho_fixtures.promise(_name))
 
 
+# --- portability: read with readelf and zipfile ------------------------------
+
+
+@check("cxx-new-lib")
+def _check_cxx_new_lib(path: Path) -> None:
+    _assert_x86_64(inspect(path), "DYN")
+    assert "GLIBCXX_3.4.29" in _readelf(path, "-V").stdout
+
+
+@check("origin-wheel", "unbundled-wheel")
+def _check_dep_wheels(path: Path) -> None:
+    from conftest import DEP_SONAME
+
+    with zipfile.ZipFile(path) as wheel:
+        names = wheel.namelist()
+        ext = wheel.read("pkg/_ext.so")
+    assert (f"pkg.libs/{DEP_SONAME}" in names) is path.name.startswith("origin-")
+    assert DEP_SONAME.encode() in ext and b"$ORIGIN/../pkg.libs" in ext
+
+
+@check("nix-interp-exe")
+def _check_nix_interp_exe(path: Path) -> None:
+    from conftest import NIX_INTERPRETER
+
+    assert f"[Requesting program interpreter: {NIX_INTERPRETER}]" in _readelf(path, "-l").stdout
+    assert "Unknown" not in _readelf(path, "-n").stdout  # patchelf >= 0.18 keeps the notes readable
+
+
+@check("relative-rpath-lib")
+def _check_relative_rpath_lib(path: Path) -> None:
+    assert inspect(path).dyn_values("RUNPATH") == ["lib::$ORIGIN"]
+
+
+@check("new-kernel-exe")
+def _check_new_kernel_exe(path: Path) -> None:
+    assert "ABI: 6.9.0" in _readelf(path, "-n").stdout
+
+
+@check("blacklisted-import-lib")
+def _check_blacklisted_import_lib(path: Path) -> None:
+    assert "_tr_flush_block" in _undefined_dynamic_symbols(path)
+
+
 # ----------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------

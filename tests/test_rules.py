@@ -19,11 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from binlint.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
-from binlint.targets import TARGETS
+from binlint.targets import TARGETS, for_arch
 import macho_fixtures
 from conftest import (
     FIXTURE_KINDS,
@@ -36,6 +37,7 @@ from conftest import (
     require_tool,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 Target = dict[str, str]
 Row = tuple[str, Target, list[str], list[str]]
 
@@ -63,6 +65,8 @@ GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
 # (hardening) The executables among conftest's HARDENING_FIXTURES.
 GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe", "nocet-exe",
                    "go-note-exe", "aarch64-bti-exe", "aarch64-nobti-exe"]
+# (portability) Executables made from clean-exe with patchelf or a byte patch.
+GLIBC_234_EXES += ["nix-interp-exe", "new-kernel-exe"]
 # Wheels holding glibc-new-lib (GLIBC_2.25).
 GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 
@@ -272,8 +276,84 @@ ALL_TARGETS: dict[str, object] = {"glibc": "2.17", "musl": "1.2", "macos": "11.0
                                   "libc": "glibc", "kernel": "5.4", "shebang_limit": 255}
 
 
+# --- Portability (target profiles). profile() is a --target profile's values; wheels with a
+# manylinux tag are checked against their policy without one.
+class NamedTarget(dict):  # type: ignore[type-arg]
+    """A profile's target values, shown by name in test ids."""
+
+    def __init__(self, name: str, values: dict[str, object]) -> None:
+        super().__init__(values)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"profile:{self.name}"
+
+
+def profile(name: str) -> NamedTarget:
+    from binlint import profiles
+
+    return NamedTarget(name, profiles.builtin()[name].target)
+
+
+# The manylinux2014 policy's libraries, symbol versions and blacklist; glibc >= 2.41's dlopen.
+ALL_TARGETS = {**for_arch(dict(profile("manylinux_2_17")), "x86_64"), **ALL_TARGETS,
+               "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"]}
+
+
+def _libpython_in_build_dir() -> bool:
+    """Whether this machine's libpython, which the onefile bundles carry, has a search path
+    into a build or home directory (pyenv's does: /root/.pyenv/versions/X/lib)."""
+    from elftools.elf.elffile import ELFFile
+
+    pattern = yaml.safe_load((ROOT / "rules" / "rpath-build-directory.yaml").read_text())
+    regex = re.compile(pattern["when"]["any"][0]["where"]["matches"])
+    path = Path(sysconfig.get_config_var("LIBDIR") or "/nonexistent", sysconfig.get_config_var("INSTSONAME") or "-")
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        dynamic = ELFFile(f).get_section_by_name(".dynamic")
+        entries = [p for tag in (dynamic.iter_tags() if dynamic else ()) if tag.entry.d_tag in ("DT_RPATH", "DT_RUNPATH")
+                   for p in (tag.rpath if tag.entry.d_tag == "DT_RPATH" else tag.runpath).split(":")]
+    return any(regex.search(entry) for entry in entries)
+
+
+LIBPYTHON_BUILD_DIR = ONEFILE_BUNDLES if _libpython_in_build_dir() else []
+# Fixtures whose DT_NEEDED the artifact does not carry and manylinux2014 does not allow:
+# runpath-lib needs libclean.so.1 from $ORIGIN/../lib, which is not there; musllinux-wheel's
+# member needs glibc's libc.so.6 (under its own musllinux policy).
+UNCARRIED = ["runpath-lib"]
+TABLE += [
+    row("symbol-version-above-target", {}, []),
+    row("symbol-version-above-target", profile("manylinux_2_17"), ["cxx-new-lib"]),
+    row("symbol-version-above-target", profile("centos-7"), ["cxx-new-lib"]),
+    row("symbol-version-above-target", profile("debian-11"), ["cxx-new-lib"]),
+    row("symbol-version-above-target", profile("debian-12"), []),  # GCC 12: GLIBCXX_3.4.30
+    # Wheels are checked against their tag's policy: origin-wheel carries its library.
+    row("needed-library-not-on-target", {}, ["unbundled-wheel", "musllinux-wheel"]),
+    # manylinux2014 allows libc.so.6: it is the target for musllinux-wheel too.
+    row("needed-library-not-on-target", profile("manylinux_2_17"), [*UNCARRIED, "unbundled-wheel"]),
+    # debian-12 lists no libraries: only the wheels' own policies do.
+    row("needed-library-not-on-target", profile("debian-12"), ["unbundled-wheel", "musllinux-wheel"]),
+    # /home/build/lib and /build/ppc64/lib; not /opt/vendor/lib or /usr/local/lib (runpath-multi-lib).
+    row("rpath-build-directory", {}, ["rpath-lib", "ppc64-be-lib", *LIBPYTHON_BUILD_DIR]),
+    row("rpath-relative-entry", {}, ["relative-rpath-lib"]),
+    row("rpath-empty-entry", {}, ["relative-rpath-lib"]),
+    row("rpath-not-runpath", {}, ["rpath-lib", "ppc64-be-lib"]),
+    row("nonstandard-interpreter", {}, ["nix-interp-exe"]),
+    row("kernel-above-target", {}, []),
+    row("kernel-above-target", {"kernel": "5.4"}, ["new-kernel-exe"]),
+    row("kernel-above-target", profile("rhel-9"), ["new-kernel-exe"]),
+    row("kernel-above-target", {"kernel": "6.9"}, []),
+    row("blacklisted-symbol", {}, []),
+    row("blacklisted-symbol", profile("manylinux_2_17"), ["blacklisted-import-lib"]),
+    row("blacklisted-symbol", profile("musllinux_1_2"), ["blacklisted-import-lib"]),
+]
+
+
 def _row_id(r: Row) -> str:
     rule_id, target, _, _ = r
+    if isinstance(target, NamedTarget):
+        return f"{rule_id}[{target!r}]"
     return rule_id + "".join(f"[{k}={v}]" for k, v in target.items())
 
 

@@ -12,7 +12,7 @@ import stat
 from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
 from binlint.errors import ArtifactError
-from binlint.facts import archive, elf, file, macho, pyinstaller, script
+from binlint.facts import archive, elf, file, loading, macho, pyinstaller, script
 from binlint.facts.catalogue import Fact
 from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
 from binlint.facts.elffile import ElfFile
@@ -29,8 +29,8 @@ def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
 
 
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
-CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **archive.FACTS, **pyinstaller.FACTS,
-                              **script.FACTS, **macho.FACTS}
+CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **loading.FACTS, **archive.FACTS,
+                              **pyinstaller.FACTS, **script.FACTS, **macho.FACTS}
 FORMATS = {name: name.split(".", 1)[0] for name in CATALOGUE}  # fact -> its group: elf.needed -> elf
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
@@ -67,12 +67,12 @@ class FileView:
     """The facts of one artifact: its first bytes say what it is; the format's facts are
     parsed when a rule first asks. Parsing errors surface as ArtifactError from get()."""
 
-    def __init__(self, path: str, location: str, members: tuple[str, ...], target: dict[str, object],
+    def __init__(self, path: str, location: str, members: tuple[str, ...], target: tuple,
                  limits: Limits, budget: Budget, depth: int = 0) -> None:
         self.path = path  # as reports show it: dist/app.tar.gz!pkg/x.whl!pkg/_ext.so
         self.location = location  # the file on disk that holds it
         self.members = members  # the names inside `location` leading to it
-        self.target = target  # what it must run on
+        self.target = target  # what it must run on: (name or None, values) per target
         self.limits, self.budget, self.depth = limits, budget, depth
         self.kind = "unreadable"
         self.error: str | None = None
@@ -80,14 +80,14 @@ class FileView:
         self.mode = self.size = 0
         self.data: Any = None  # an mmap for files on disk, bytes for members
         self._fs_path: str | None = None
+        self.holder: Container | None = None  # the container a member was read from
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
-        self.parent: FileView | None = None  # the container's view, for a member
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def of_file(cls, artifact: Artifact, target: dict[str, object], limits: Limits) -> FileView:
+    def of_file(cls, artifact: Artifact, target: tuple, limits: Limits) -> FileView:
         view = cls(artifact.path, artifact.path, (), target, limits, Budget(limits))
         view._fs_path = artifact.fs_path
         try:
@@ -111,13 +111,13 @@ class FileView:
             os.close(fd)
         return view
 
-    def member(self, member: Member, target: dict[str, object]) -> FileView:
+    def member(self, member: Member, target: tuple) -> FileView:
         """The view of one member of this container, read within the limits."""
         view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
                         target, self.limits, self.budget, self.depth + 1)
-        view.parent = self
         view.mode = member.mode or 0
         view.size = member.size
+        view.holder = self._container if isinstance(self._container, Container) else None
         try:
             stream = member.open()
             try:
@@ -134,6 +134,11 @@ class FileView:
         except Exception as err:  # a hostile member must cost its own findings only
             view.error = f"internal error while reading: {type(err).__name__}: {err}"
         return view
+
+    @property
+    def fs_path(self) -> str | None:
+        """The file's path on disk, for a file that is not an archive member."""
+        return self._fs_path
 
     def open(self) -> None:
         """Parse the format's headers now, so a broken file is known before any rule runs."""

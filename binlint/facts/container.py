@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 from collections import Counter
 
@@ -25,9 +26,31 @@ class Container:
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
         self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
         self._closer = closer
+        self._name_set: frozenset[str] | None = None
+        self._folders: frozenset[str] | None = None
 
     def names(self) -> list[str]:
         return [m.name for m in self.members]
+
+    def name_set(self) -> frozenset[str]:
+        """The members' names, normalised as paths (built once: every library asks)."""
+        if self._name_set is None:
+            self._name_set = frozenset(posixpath.normpath(m.name) for m in self.members)
+        return self._name_set
+
+    def folders(self) -> frozenset[str]:
+        """Every folder above a member, normalised as paths (built once)."""
+        if self._folders is None:
+            found = set()
+            for name in self.name_set():
+                while "/" in name:
+                    name = name.rsplit("/", 1)[0]
+                    found.add(name)
+            self._folders = frozenset(found)
+        return self._folders
+
+    def basenames(self) -> frozenset[str]:
+        return frozenset(posixpath.basename(name) for name in self.name_set())
 
     def unsafe(self) -> list[str]:
         found = [m.name for m in self.members if unsafe_name(m.name)]

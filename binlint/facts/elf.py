@@ -142,6 +142,46 @@ def _descending(release: str | None) -> tuple[int, ...]:
     return tuple(-int(p) for p in release.split(".")) if release else (1,)
 
 
+# elf.arch -> the loader paths the ABI fixes for it: glibc's (sysdeps/unix/sysv/linux/*/
+# ldsodefs.h, shlib-versions) and musl's (/lib/ld-musl-ARCH.so.1, ARCH as musl spells it).
+STANDARD_INTERPRETERS = {
+    "x86_64": ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"],
+    "x32": ["/libx32/ld-linux-x32.so.2", "/lib/ld-musl-x32.so.1"],
+    "i686": ["/lib/ld-linux.so.2", "/lib/ld-musl-i386.so.1"],
+    "aarch64": ["/lib/ld-linux-aarch64.so.1", "/lib/ld-musl-aarch64.so.1"],
+    "aarch64_be": ["/lib/ld-linux-aarch64_be.so.1", "/lib/ld-musl-aarch64_be.so.1"],
+    "armv7l": ["/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.3", "/lib/ld-musl-armhf.so.1", "/lib/ld-musl-arm.so.1"],
+    "ppc64le": ["/lib64/ld64.so.2", "/lib/ld-musl-powerpc64le.so.1"],
+    "ppc64": ["/lib64/ld64.so.1", "/lib/ld-musl-powerpc64.so.1"],
+    "ppc": ["/lib/ld.so.1", "/lib/ld-musl-powerpc.so.1"],
+    "s390x": ["/lib/ld64.so.1", "/lib/ld-musl-s390x.so.1"],
+    "s390": ["/lib/ld.so.1"],
+    "riscv64": ["/lib/ld-linux-riscv64-lp64d.so.1", "/lib/ld-linux-riscv64-lp64.so.1", "/lib/ld-musl-riscv64.so.1",
+                "/lib/ld-musl-riscv64-sp.so.1", "/lib/ld-musl-riscv64-sf.so.1"],
+    "riscv32": ["/lib/ld-linux-riscv32-ilp32d.so.1", "/lib/ld-linux-riscv32-ilp32.so.1", "/lib/ld-musl-riscv32.so.1"],
+    "loongarch64": ["/lib64/ld-linux-loongarch-lp64d.so.1", "/lib64/ld-linux-loongarch-lp64s.so.1",
+                    "/lib/ld-musl-loongarch64.so.1"],
+    "mips": ["/lib/ld.so.1", "/lib/ld-musl-mips.so.1", "/lib/ld-musl-mips-sf.so.1"],
+    "mipsel": ["/lib/ld.so.1", "/lib/ld-musl-mipsel.so.1", "/lib/ld-musl-mipsel-sf.so.1"],
+    "mips64": ["/lib64/ld.so.1", "/lib32/ld.so.1", "/lib/ld-musl-mips64.so.1", "/lib/ld-musl-mipsn32.so.1"],
+    "mips64el": ["/lib64/ld.so.1", "/lib32/ld.so.1", "/lib/ld-musl-mips64el.so.1", "/lib/ld-musl-mipsn32el.so.1"],
+    "sparc64": ["/lib64/ld-linux.so.2"], "sparc": ["/lib/ld-linux.so.2"], "alpha": ["/lib/ld-linux.so.2"],
+    "m68k": ["/lib/ld.so.1", "/lib/ld-musl-m68k.so.1"], "ia64": ["/lib/ld-linux-ia64.so.2"],
+    "sh": ["/lib/ld-linux.so.2", "/lib/ld-musl-sh.so.1"], "parisc": ["/lib/ld.so.1"],
+}
+
+
+def interpreter_standard(elf: ElfFile) -> bool:
+    interpreter = elf.interpreter
+    known = STANDARD_INTERPRETERS.get(arch(elf))
+    return interpreter is None or known is None or interpreter in known
+
+
+def min_kernel(elf: ElfFile) -> str | None:
+    tag = abi_tag(elf)
+    return tag["kernel"] if tag is not None and tag["os"] == "Linux" else None
+
+
 def abi_tag(elf: ElfFile) -> dict | None:
     for name, note_type, desc in elf.notes():
         if name == "GNU" and note_type == 1 and len(desc) >= 16:
@@ -282,6 +322,14 @@ FACTS = {
     ),
     "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),
+    "elf.min_kernel": Fact("str?", "The oldest Linux kernel the NT_GNU_ABI_TAG note names (`3.2.0`); null "
+                           "without a Linux ABI tag.", min_kernel),
+    "elf.standard_interpreters": Fact("list[str]", "The dynamic loader paths the ABI fixes for this architecture "
+                                      "(glibc's and musl's), e.g. `/lib64/ld-linux-x86-64.so.2`; empty when "
+                                      "binlint knows none.", lambda e: STANDARD_INTERPRETERS.get(arch(e), [])),
+    "elf.interpreter_standard": Fact("bool", "PT_INTERP is one of elf.standard_interpreters, or there is no "
+                                     "PT_INTERP, or binlint knows no standard loader for the architecture.",
+                                     interpreter_standard),
     # Hardening: read only when a rule asks (the hardening group is opt-in but for two).
     "elf.static": Fact("bool", "An executable or shared object with neither PT_INTERP nor PT_DYNAMIC: "
                        "statically linked, no loader involved (a static PIE has PT_DYNAMIC).", static),

@@ -71,16 +71,14 @@ class Tree:
     """What ships beside the file: the members of its archive, or the files on disk."""
 
     def __init__(self, view: FileView) -> None:
-        parent = view.parent
-        self.names: set[str] | None = None
-        self.dirs: set[str] = set()
-        if parent is not None and parent.container() is not None:
-            if "macho.tree" not in parent._values:  # once per container, not once per member
-                parent._values["macho.tree"] = _member_paths(parent.container().names())
-            self.names, self.dirs = parent._values["macho.tree"]
+        holder = view.holder
+        self.names: frozenset[str] | None = None
+        self.dirs: frozenset[str] = frozenset()
+        if holder is not None:
+            self.names, self.dirs = holder.name_set(), holder.folders()
             self.base = posixpath.dirname(view.members[-1])
         else:
-            self.base = os.path.dirname(view._fs_path or view.path)
+            self.base = os.path.dirname(view.fs_path or view.path)
 
     def has(self, relative: str, directory: bool = False) -> bool:
         if self.names is None:
@@ -90,17 +88,6 @@ class Tree:
         if path.startswith("../") or path == "..":
             return False
         return path in self.dirs or path == "." if directory else path in self.names
-
-
-def _member_paths(names: list[str]) -> tuple[set[str], set[str]]:
-    """The members' normalised paths, and every folder above them."""
-    files = {posixpath.normpath(n) for n in names}
-    folders = set()
-    for name in files:
-        while "/" in name:
-            name = name.rsplit("/", 1)[0]
-            folders.add(name)
-    return files, folders
 
 
 def _anchored(path: str, executable: bool) -> str | None:

@@ -5,8 +5,10 @@ from collections import namedtuple
 
 # findings: the sorted list of Finding; rules: every enabled rule; files: artifacts scanned;
 # target: the target values given; color: whether the text report may use colour;
-# suppressed, baselined: findings left out by a configured suppression or the baseline.
-Run = namedtuple("Run", "findings rules files target color suppressed baselined", defaults=(False, 0, 0))
+# suppressed, baselined: findings left out by a configured suppression or the baseline;
+# targets: the names of the --target profiles checked against, each finding naming its own.
+Run = namedtuple("Run", "findings rules files target color suppressed baselined targets",
+                 defaults=(False, 0, 0, ()))
 
 # text: one line per finding (ruff's "concise"); full: with every evidence item and the
 # help link; github: workflow commands that annotate a GitHub Actions run.

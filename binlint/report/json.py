@@ -14,6 +14,7 @@ def render(run: Run) -> str:
         "version": 1,
         "tool": {"name": "binlint", "version": __version__},
         "target": dict(sorted(run.target.items())),
+        "targets": list(run.targets),
         "summary": {
             "files": run.files,
             "findings": len(run.findings),
@@ -24,7 +25,7 @@ def render(run: Run) -> str:
         "findings": [
             {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
              "members": list(f.members), "message": f.message, "evidence": f.evidence,
-             "fingerprint": f.fingerprint}
+             "target": f.target, "fingerprint": f.fingerprint}
             for f in run.findings
         ],
     }

@@ -1,0 +1,112 @@
+"""`binlint targets`: the profiles and what each promises, or which profiles artifacts satisfy."""
+from __future__ import annotations
+
+import json
+
+from binlint.errors import BinlintError
+
+TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+if TYPE_CHECKING:
+    from binlint.archives.members import Limits
+    from binlint.profiles import Profile
+
+# Target keys that change how a finding is reported, not whether an artifact loads.
+_PRESENTATION = frozenset({"shebang_limit", "dlopen_refuses_stack"})
+
+
+def _unique(profiles: dict[str, Profile]) -> list[Profile]:
+    return list({p.name: p for p in profiles.values()}.values())
+
+
+def _ceiling(profile: Profile, namespace: str) -> str:
+    """The newest version of `namespace` the profile allows on any architecture, for display."""
+    from binlint.conditions import version
+
+    names = [v for vs in profile.target.get("symbol_versions", {}).values() for v in vs
+             if v.startswith(namespace + "_") and version(v[len(namespace) + 1:]) is not None]
+    return max(names, key=lambda v: version(v[len(namespace) + 1:]))[len(namespace) + 1:] if names else "-"
+
+
+def listing(profiles: dict[str, Profile]) -> str:
+    rows = [("NAME", "LIBC", "KERNEL", "GLIBCXX", "CXXABI", "ARCHS", "SUMMARY")]
+    for p in sorted(_unique(profiles), key=lambda p: (p.family, -(p.priority or 0), p.name)):
+        t = p.target
+        libc = f"{t['libc']} {t[t['libc']]}" if t.get("libc") in t else "-"
+        name = p.name + (f" ({', '.join(p.aliases)})" if p.aliases else "")
+        rows.append((name, libc, str(t.get("kernel", "-")), _ceiling(p, "GLIBCXX"), _ceiling(p, "CXXABI"),
+                     str(len(t.get("arch", [])) or "-"), p.summary))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[6] + "\n" for r in rows)
+
+
+def details(profile: Profile) -> str:
+    t = profile.target
+    lines = [f"{profile.name}: {profile.summary}", f"  family: {profile.family}", f"  source: {profile.source}"]
+    if profile.aliases:
+        lines.append(f"  aliases: {', '.join(profile.aliases)}")
+    for key in ("libc", "glibc", "musl", "kernel", "arch", "libraries", "symbol_namespaces", "blacklist"):
+        if key in t:
+            value = t[key]
+            lines.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+    for arch, versions in sorted(t.get("symbol_versions", {}).items()):
+        lines.append(f"  symbol versions ({'every architecture' if arch == '*' else arch}): {', '.join(versions)}")
+    refused = t.get("dlopen_refuses_stack", ["X"])
+    lines.append(f"  dlopen of an executable-stack library: {'refused' if refused else 'allowed'}")
+    return "\n".join(lines) + "\n"
+
+
+def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fmt: str) -> tuple[str, bool]:
+    """For each artifact, the profiles it satisfies: no error of a rule that compares with
+    what the profile promises. The manylinux and musllinux policies reported are the most
+    portable ones satisfied (auditwheel's answer)."""
+    from binlint.discover import discover
+    from binlint.engine import Options, check
+    from binlint.rules import load_rules
+
+    rules = [r for r in load_rules() if r.targets - _PRESENTATION]
+    chosen = _unique(profiles)
+    artifacts = discover(paths)
+    options = Options({}, False, limits, tuple((p.name, p.target) for p in chosen))
+    failed: dict[str, set[str | None]] = {}
+    for f in check(artifacts, rules, options):
+        if f.severity == "error":
+            failed.setdefault(f.location, set()).add(f.target)
+    results = []
+    for artifact in artifacts:
+        bad = failed.get(artifact.path, set())
+        ok = [p for p in chosen if None not in bad and p.name not in bad]
+        best = {family: min((p for p in ok if p.family == family), key=lambda p: -(p.priority or 0), default=None)
+                for family in ("manylinux", "musllinux")}
+        results.append({"path": artifact.path, **{k: (v.name if v else None) for k, v in best.items()},
+                        "satisfied": sorted(p.name for p in ok)})
+    if fmt == "json":
+        return json.dumps({"version": 1, "artifacts": results}, indent=2) + "\n", all(r["satisfied"] for r in results)
+    out = []
+    for r in results:
+        out.append(r["path"])
+        for family in ("manylinux", "musllinux"):
+            out.append(f"  {family}: {r[family] or 'none'}")
+        others = [n for n in r["satisfied"] if profiles[n].family not in ("manylinux", "musllinux")]
+        out.append(f"  other targets: {', '.join(others) or 'none'}")
+    return "\n".join(out) + "\n", all(r["satisfied"] for r in results)
+
+
+def run(names_or_paths: list[str], files: list[str], limits: Limits, fmt: str) -> tuple[str, bool]:
+    """(report, whether every artifact satisfies some profile)."""
+    import os
+
+    from binlint import profiles as profile_files
+
+    profiles = profile_files.load(files)
+    if not names_or_paths:
+        if fmt == "json":
+            data = {p.name: {"family": p.family, "summary": p.summary, "aliases": list(p.aliases),
+                             "source": p.source, **p.target} for p in _unique(profiles)}
+            return json.dumps({"version": 1, "profiles": data}, indent=2, sort_keys=True) + "\n", True
+        return listing(profiles), True
+    named = [n for n in names_or_paths if not os.path.exists(n)]
+    if named and len(named) == len(names_or_paths):
+        return "".join(details(p) for p in profile_files.resolve(named, profiles)), True
+    if named:
+        raise BinlintError(f"no such file or directory: {named[0]}")
+    return satisfied(names_or_paths, profiles, limits, fmt)
