@@ -224,7 +224,7 @@ def _signature_offset(data: bytes) -> int | None:
     LC_CODE_SIGNATURE data (of the last slice of a fat file), or the PE certificate table.
     None for other files, and for malformed ones (their own readers report those)."""
     try:
-        magic = data[:4]
+        magic = bytes(data[:4])  # a member's data is a bytearray, which cannot be a dict key
         if magic in _MACHO_THIN:
             return _macho_signature(data, 0)
         if magic in (_FAT_MAGIC, _FAT_MAGIC_64):
@@ -243,7 +243,7 @@ def _signature_offset(data: bytes) -> int | None:
 
 
 def _macho_signature(data: bytes, slice_offset: int) -> int | None:
-    layout = _MACHO_THIN.get(data[slice_offset:slice_offset + 4])
+    layout = _MACHO_THIN.get(bytes(data[slice_offset:slice_offset + 4]))
     if layout is None:
         return None
     endian, header_size = layout
