@@ -335,7 +335,7 @@ class ElfFile:
             raise ArtifactError(f"truncated: section header table ({count} entries at offset "
                                 f"{self._shoff:#x}) is past the end of the file")
         table = self.data[self._shoff:self._shoff + count * stride]
-        if stride != size:  # headers larger than the structure: take the structure's part of each
+        if stride != size and count:  # headers larger than the structure: take the structure's part of each
             table = b"".join(table[i:i + size] for i in range(0, len(table), stride))
         return [Section(n, t, fl, off, sz, ln, al) for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(table)]
 
