@@ -26,7 +26,7 @@ def read_zip(stream: BinaryIO) -> tuple[list[Member], zipfile.ZipFile]:
         raise ArtifactError(f"corrupt zip: {err}") from None
     members = []
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):  # a directory (is_dir() fails on an empty name)
             continue
         mode = info.external_attr >> 16 if info.create_system == UNIX else 0
         if mode and stat.S_ISLNK(mode):
