@@ -11,6 +11,7 @@ import stat
 
 from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
+from binlint.discover import display
 from binlint.errors import ArtifactError
 from binlint.facts import archive, elf, file, pyinstaller, script
 from binlint.facts.catalogue import Fact
@@ -110,7 +111,8 @@ class FileView:
 
     def member(self, member: Member, target: dict[str, object]) -> FileView:
         """The view of one member of this container, read within the limits."""
-        view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
+        # The path is one line of a text report: a newline in a member's name is shown escaped.
+        view = FileView(f"{self.path}!{display(member.name)}", self.location, (*self.members, member.name),
                         target, self.limits, self.budget, self.depth + 1)
         view.mode = member.mode or 0
         view.size = member.size
