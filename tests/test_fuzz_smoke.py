@@ -165,3 +165,19 @@ def test_tar_long_name_of_an_absurd_size(tmp_path: Path, size: int) -> None:
     [finding] = document["findings"]
     assert finding["rule"] == "unreadable-artifact" and "corrupt tar" in finding["message"], finding
 
+
+
+def test_encrypted_symbolic_link_member(tmp_path: Path) -> None:
+    # Reading the target of an encrypted link raised zipfile's RuntimeError.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        info = zipfile.ZipInfo("pkg/link.so")
+        info.create_system, info.external_attr = 3, 0o120777 << 16
+        archive.writestr(info, b"../../etc/passwd")
+    data = bytearray(out.getvalue())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature)
+        data[at + flags_at] |= 0x1
+    (tmp_path / "link.zip").write_bytes(bytes(data))
+    document = check_json(["link.zip"], tmp_path)
+    assert "internal error" not in json.dumps(document)
