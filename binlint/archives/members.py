@@ -19,24 +19,35 @@ Member = namedtuple("Member", "name mode size open link", defaults=(None,))
 # max_depth: how many archives deep members are read; member_bytes: the most read of one
 # member; total_bytes: the most read from one file on disk, all members together.
 _CHUNK = 1 << 20
+_PREALLOCATE = 16 << 20  # the most allocated ahead of the bytes actually read
 
 Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4, 1 << 30, 8 << 30))
+
+
+# A file on disk may inflate to BOMB_RATIO times its size (at least BOMB_FLOOR bytes), within
+# total_bytes: real wheels and sdists inflate 3 to 10 times, deflate at most ~1,000 times per
+# level, and a 12 KiB zip of zips of zips must not cost 8 GiB (40 s) of inflating.
+BOMB_RATIO, BOMB_FLOOR = 256, 256 << 20
 
 
 class Budget:
     """Bytes left to read from one file on disk, across all its members and nesting."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, file_size: int | None = None) -> None:
         self.limits = limits
-        self.left = limits.total_bytes
+        self.total = limits.total_bytes
+        if file_size is not None:
+            self.total = min(self.total, max(BOMB_FLOOR, BOMB_RATIO * file_size))
+        self.left = self.total
 
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
         """`already` and the rest of `stream`, within the limits (a zip bomb stops here).
 
         Chunks go into one buffer sized from the declared size, so a member costs its
-        size once, not twice."""
+        size once, not twice; but no more than _PREALLOCATE is taken on the archive's word
+        (a 7 KiB zip declaring 1 GiB must not cost 1 GiB: bytearray(n) touches every page)."""
         allowed = min(self.limits.member_bytes, self.left + len(already))
-        buffer = bytearray(min(max(member.size, len(already)), allowed) + 1)
+        buffer = bytearray(min(max(member.size, len(already)), allowed, _PREALLOCATE) + 1)
         buffer[:len(already)] = already
         size = len(already)
         while True:
@@ -48,9 +59,15 @@ class Budget:
             buffer[size:size + len(chunk)] = chunk
             size += len(chunk)
             if size > allowed:
-                which = "member" if allowed == self.limits.member_bytes else "archive"
-                limit = allowed if which == "member" else self.limits.total_bytes
-                raise ArtifactError(f"inflates past the {which} limit of {limit} bytes (see --max-member-size)")
+                # What was inflated counts: else every further member of a bomb inflates
+                # the whole budget again before failing.
+                self.left = max(0, self.left - (size - len(already)))
+                if allowed == self.limits.member_bytes:
+                    raise ArtifactError(f"inflates past the member limit of {allowed} bytes (see --max-member-size)")
+                if self.total < self.limits.total_bytes:
+                    raise ArtifactError(f"inflates past {self.total} bytes, {BOMB_RATIO} times the size of the file "
+                                        "on disk: a zip bomb?")
+                raise ArtifactError(f"inflates past the archive limit of {self.total} bytes (see --max-member-size)")
         del buffer[size:]
         self.left -= size - len(already)
         return buffer  # type: ignore[return-value]  # bytes-like: every reader takes it

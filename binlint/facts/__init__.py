@@ -96,6 +96,7 @@ class FileView:
         try:
             st = os.fstat(fd)
             view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
+            view.budget = Budget(limits, st.st_size)  # what a bomb of this size may inflate to
             view.head = os.read(fd, HEAD_SIZE)
             view.kind = classify(view.head)
             if _line_goes_on(view):
