@@ -52,6 +52,8 @@ def fixture_seeds(artifacts, bundles: bool = False) -> dict[str, bytes]:  # type
             continue
         if path.is_file() and path.stat().st_size <= SEED_MAX:
             seeds[name] = path.read_bytes()
+    if "clean-obj" in seeds:
+        seeds["long-names-ar"] = long_names_ar(seeds["clean-obj"])
     if "clean-exe" in seeds and "execstack-lib" in seeds:
         seeds["small-pyinstaller-bundle"] = small_bundle(seeds["clean-exe"], seeds["execstack-lib"])
     return seeds
@@ -117,3 +119,16 @@ def member_seeds(files: dict[str, bytes]) -> dict[str, bytes]:
         except Exception:  # the broken, truncated and encrypted zip fixtures
             continue
     return found
+
+
+def long_names_ar(obj: bytes) -> bytes:
+    """An ar archive with what static-lib lacks: a GNU long-name table (`//`) and a member
+    named through it (`/0`), and a BSD member whose name precedes its content (`#1/N`)."""
+    def member(name: bytes, content: bytes) -> bytes:
+        header = b"%-16s%-12d%-6d%-6d%-8o%-10d`\n" % (name, 0, 0, 0, 0o644, len(content))
+        return header + content + (b"\n" if len(content) % 2 else b"")
+
+    long_name = b"an_object_with_a_long_name.o"
+    bsd_name = b"bsd_named_object.o\0\0"
+    return (b"!<arch>\n" + member(b"//", long_name + b"/\n") + member(b"/0", obj)
+            + member(b"#1/%d" % len(bsd_name), bsd_name + obj))
