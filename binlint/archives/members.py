@@ -54,8 +54,8 @@ class Budget:
             chunk = stream.read(min(_CHUNK, allowed + 1 - size))
             if not chunk:
                 break
-            if size + len(chunk) > len(buffer):  # the declared size was wrong: grow
-                buffer.extend(bytes(max(size + len(chunk) - len(buffer), len(buffer))))
+            # Past the declared size this appends: the buffer grows in place (realloc), with
+            # no zeroed temporary and no second copy.
             buffer[size:size + len(chunk)] = chunk
             size += len(chunk)
             if size > allowed:
