@@ -24,9 +24,10 @@ _PREALLOCATE = 16 << 20  # the most allocated ahead of the bytes actually read
 Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4, 1 << 30, 8 << 30))
 
 
-# A file on disk may inflate to BOMB_RATIO times its size (at least BOMB_FLOOR bytes), within
-# total_bytes: real wheels and sdists inflate 3 to 10 times, deflate at most ~1,000 times per
-# level, and a 12 KiB zip of zips of zips must not cost 8 GiB (40 s) of inflating.
+# A file on disk may inflate to BOMB_RATIO times its size, within total_bytes, and at least
+# to one member of the largest size allowed (member_bytes) or BOMB_FLOOR: real wheels and
+# sdists inflate 3 to 10 times, deflate at most ~1,000 times per level, and a 12 KiB zip of
+# zips of zips must not cost 8 GiB (40 s) of inflating.
 BOMB_RATIO, BOMB_FLOOR = 256, 256 << 20
 
 
@@ -36,8 +37,9 @@ class Budget:
     def __init__(self, limits: Limits, file_size: int | None = None) -> None:
         self.limits = limits
         self.total = limits.total_bytes
+        self.file_size = file_size
         if file_size is not None:
-            self.total = min(self.total, max(BOMB_FLOOR, BOMB_RATIO * file_size))
+            self.total = min(self.total, max(limits.member_bytes, BOMB_FLOOR, BOMB_RATIO * file_size))
         self.left = self.total
 
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
@@ -65,8 +67,8 @@ class Budget:
                 if allowed == self.limits.member_bytes:
                     raise ArtifactError(f"inflates past the member limit of {allowed} bytes (see --max-member-size)")
                 if self.total < self.limits.total_bytes:
-                    raise ArtifactError(f"inflates past {self.total} bytes, {BOMB_RATIO} times the size of the file "
-                                        "on disk: a zip bomb?")
+                    raise ArtifactError(f"inflates past {self.total} bytes, the most a file of {self.file_size} "
+                                        "bytes may inflate to: a zip bomb? (see --max-member-size)")
                 raise ArtifactError(f"inflates past the archive limit of {self.total} bytes (see --max-member-size)")
         del buffer[size:]
         self.left -= size - len(already)
