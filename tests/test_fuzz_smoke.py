@@ -181,3 +181,15 @@ def test_encrypted_symbolic_link_member(tmp_path: Path) -> None:
     (tmp_path / "link.zip").write_bytes(bytes(data))
     document = check_json(["link.zip"], tmp_path)
     assert "internal error" not in json.dumps(document)
+
+
+def test_reproduce_runs_one_file(artifacts: Artifacts) -> None:
+    import subprocess
+    import sys
+
+    from test_reports import cli_env
+
+    proc = subprocess.run([sys.executable, "-m", "fuzz.run", "--reproduce", str(artifacts.path("clean-lib"))],
+                          cwd=Path(__file__).resolve().parent.parent, env=cli_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert (proc.returncode, proc.stdout) == (0, "no problem\n"), proc.stderr
