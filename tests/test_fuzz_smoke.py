@@ -10,6 +10,8 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -21,6 +23,7 @@ from binlint.facts.elffile import ElfFile
 from conftest import ArchiveEntry, Artifacts, zip_bytes
 from fuzz import run, seeds
 from test_archives import binlint, check_json
+from test_reports import cli_env
 
 SMOKE_INPUTS = 2000
 MACOS_WHEEL = Path(__file__).resolve().parent / "data" / "fuzz" / (
@@ -184,11 +187,6 @@ def test_encrypted_symbolic_link_member(tmp_path: Path) -> None:
 
 
 def test_reproduce_runs_one_file(artifacts: Artifacts) -> None:
-    import subprocess
-    import sys
-
-    from test_reports import cli_env
-
     proc = subprocess.run([sys.executable, "-m", "fuzz.run", "--reproduce", str(artifacts.path("clean-lib"))],
                           cwd=Path(__file__).resolve().parent.parent, env=cli_env(), capture_output=True, text=True,
                           timeout=120)
