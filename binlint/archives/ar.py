@@ -30,15 +30,23 @@ def read_ar(data: bytes) -> list[Member]:
         if label == "//":  # GNU table of long names
             long_names = data[start:start + length]
         elif label.startswith("#1/"):  # BSD: the name precedes the content
-            name_length = min(int(label[3:]) if label[3:].isdigit() else 0, length)
+            name_length = min(int(label[3:]) if _decimal(label[3:]) else 0, length)
             label = data[start:start + name_length].rstrip(b"\0").decode("utf-8", "backslashreplace")
             members.append(Member(label, bits, length - name_length,
                                   open_slice(data, start + name_length, length - name_length)))
         elif label not in ("/", "/SYM64/", "__.SYMDEF", "__.SYMDEF SORTED"):  # symbol tables
-            if label.startswith("/") and label[1:].isdigit():
+            if label.startswith("/") and _decimal(label[1:]):
                 index = int(label[1:])
+                if index >= len(long_names):
+                    raise ArtifactError(f"ar member name {label} is past the end of the table of long names "
+                                        f"({len(long_names)} bytes)")
                 end = long_names.find(b"/\n", index)
                 label = long_names[index:end if end >= 0 else None].decode("utf-8", "backslashreplace")
             members.append(Member(label.rstrip("/"), bits, length, open_slice(data, start, length)))
         offset = start + length + (length & 1)  # members are 2-byte aligned
     return members
+
+
+def _decimal(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²', which int() refuses."""
+    return text.isascii() and text.isdigit()

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from typing import BinaryIO
 
 
-ERRORS = (tarfile.TarError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, UnicodeDecodeError)
+# OverflowError and MemoryError: tarfile reads a GNU long name or pax header of the size its
+# header claims in one read(), which a hostile size makes impossible to allocate.
+ERRORS = (tarfile.TarError, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, UnicodeDecodeError,
+          OverflowError, MemoryError)
 DECOMPRESSORS = {"gzip": lambda s: gzip.GzipFile(fileobj=s), "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}
 
 
@@ -42,10 +45,17 @@ def read_tar(stream: BinaryIO, kind: str) -> tuple[list[Member], tarfile.TarFile
     members = []
     for info in infos:
         if info.issym() or info.islnk():
-            members.append(Member(info.name, info.mode & 0o7777, 0, None, info.linkname))
+            members.append(Member(_text(info.name), info.mode & 0o7777, 0, None, _text(info.linkname)))
         elif info.isfile():
-            members.append(Member(info.name, info.mode & 0o7777, info.size, _opener(archive, info)))
+            members.append(Member(_text(info.name), info.mode & 0o7777, info.size, _opener(archive, info)))
     return members, archive
+
+
+def _text(name: str) -> str:
+    """A name as text every report can write: tarfile keeps bytes that are not UTF-8 as
+    surrogates, which no UTF-8 writer accepts. They become U+FFFD, not a backslash escape:
+    a name starting with `\\xff` would pass for an absolute Windows path."""
+    return name if name.isascii() else name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _opener(archive: tarfile.TarFile, info: tarfile.TarInfo):  # type: ignore[no-untyped-def]

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO
 
 UNIX = 3  # create_system: the external attributes hold Unix mode bits
+# UnicodeDecodeError: a name flagged UTF-8 (bit 11) that is not.
 ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError,
-          zlib.error, lzma.LZMAError)
+          zlib.error, lzma.LZMAError, UnicodeDecodeError)
 LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
 FEED = 256 << 10  # compressed bytes given to zlib per call: bounds the copy of its unconsumed input
 PEEK_FEED = 8 << 10  # for a peek at the first bytes: deflate rarely needs more for 512 bytes
@@ -44,12 +45,19 @@ def read_zip(data: Any) -> tuple[list[Member], zipfile.ZipFile]:
         infos = archive.infolist()
     except ERRORS as err:
         raise ArtifactError(f"corrupt zip: {err}") from None
+    overlap = _overlap(infos)
+    if overlap is not None:
+        raise ArtifactError(f"overlapping zip members {overlap[0]!r} and {overlap[1]!r}: their data shares "
+                            "bytes, as in a zip bomb")
     members = []
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):  # a directory (is_dir() fails on an empty name)
             continue
         mode = info.external_attr >> 16 if info.create_system == UNIX else 0
         if mode and stat.S_ISLNK(mode):
+            if info.flag_bits & 0x1:  # an encrypted link: its target cannot be read
+                members.append(Member(info.filename, stat.S_IMODE(mode), 0, None, None))
+                continue
             stream = _open(data, archive, info)
             try:
                 target = stream.read(4096).decode("utf-8", "backslashreplace")
@@ -60,6 +68,17 @@ def read_zip(data: Any) -> tuple[list[Member], zipfile.ZipFile]:
         members.append(Member(info.filename, stat.S_IMODE(mode) if mode else None, info.file_size,
                               lambda info=info: _open(data, archive, info)))
     return members, archive
+
+
+def _overlap(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
+    """Two members whose data overlap: what no zip writer makes, and what makes a small zip
+    inflate to terabytes (David Fifield's overlapping and quoted-overlap bombs). A member's
+    data starts after its local header, so it ends past header_offset + compress_size."""
+    spans = sorted((i.header_offset, i.header_offset + i.compress_size, i.filename) for i in infos)
+    for (_, end, name), (start, _, following) in zip(spans, spans[1:]):
+        if end > start:
+            return name, following
+    return None
 
 
 def _open(data: Any, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:

@@ -11,6 +11,7 @@ import stat
 
 from binlint.archives.members import Budget, Limits
 from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
+from binlint.discover import display
 from binlint.errors import ArtifactError
 from binlint.facts import archive, elf, file, loading, macho, pyinstaller, script
 from binlint.facts.catalogue import Fact
@@ -98,6 +99,7 @@ class FileView:
         try:
             st = os.fstat(fd)
             view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
+            view.budget = Budget(limits, st.st_size)  # what a bomb of this size may inflate to
             view.head = os.read(fd, HEAD_SIZE)
             view.kind = classify(view.head)
             if _line_goes_on(view):
@@ -113,7 +115,8 @@ class FileView:
 
     def member(self, member: Member, target: tuple) -> FileView:
         """The view of one member of this container, read within the limits."""
-        view = FileView(f"{self.path}!{member.name}", self.location, (*self.members, member.name),
+        # The path is one line of a text report: a newline in a member's name is shown escaped.
+        view = FileView(f"{self.path}!{display(member.name)}", self.location, (*self.members, member.name),
                         target, self.limits, self.budget, self.depth + 1)
         view.mode = member.mode or 0
         view.size = member.size

@@ -269,6 +269,9 @@ def cf_protection(elf: ElfFile) -> list[str]:
     return []
 
 
+COMMENT_LIMIT = 1 << 16
+
+
 def language(elf: ElfFile) -> str | None:
     if elf.section_named(".go.buildinfo") is not None or any(
             name == "Go" and note_type == NT_GO_BUILDID for name, note_type, _ in elf.notes()):
@@ -276,7 +279,8 @@ def language(elf: ElfFile) -> str | None:
     if elf.section_named(".rustc") is not None or elf.symbol_strings_have(RUST_SYMBOLS):
         return "rust"
     comment = elf.section_named(".comment")
-    if comment is not None and elf.section_contains(comment, b"rustc version "):
+    # .comment holds a line per compiler (bytes, not megabytes): a huge one is not searched whole.
+    if comment is not None and elf.section_contains(comment, b"rustc version ", COMMENT_LIMIT):
         return "rust"
     return None
 

@@ -399,13 +399,15 @@ class ElfFile:
         found = [names.index(offset) for offset in offsets if offset in names]
         return self._section(min(found)) if found else None
 
-    def section_contains(self, section: Section, needle: bytes) -> bool:
-        """Whether the bytes of `section` hold `needle` (SHT_NOBITS sections hold nothing)."""
+    def section_contains(self, section: Section, needle: bytes, limit: int | None = None) -> bool:
+        """Whether the bytes of `section` hold `needle` (SHT_NOBITS sections hold nothing),
+        searched in its first `limit` bytes when given."""
         if section.type == SHT_NOBITS:  # no bytes in the file
             return False
         if section.offset + section.size > len(self.data):
             raise ArtifactError(f"truncated: section at offset {section.offset:#x} is past the end of the file")
-        return self.data.find(needle, section.offset, section.offset + section.size) >= 0
+        size = section.size if limit is None else min(section.size, limit)
+        return self.data.find(needle, section.offset, section.offset + size) >= 0
 
     # -- notes ---------------------------------------------------------------------------
     def notes(self) -> Iterator[tuple[str, int, bytes]]:
