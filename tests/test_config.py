@@ -316,3 +316,13 @@ def test_archive_limits_from_configuration_apply_to_check_and_facts(artifacts: A
     assert [d["path"] for d in json.loads(binlint("facts", WHEEL, cwd=root).out)["artifacts"]] == [WHEEL]
     assert binlint("check", WHEEL, "--max-depth", "1", cwd=root).code == 1
     assert len(json.loads(binlint("facts", WHEEL, "--max-depth", "1", cwd=root).out)["artifacts"]) > 1
+
+
+def test_targets_file_and_target_from_the_configuration(binlint: Run, artifacts: Artifacts, tmp_path: Path) -> None:
+    root = project(tmp_path, artifacts, {"lib/a.so": "glibc-new-lib"}, binlint_toml=(
+        'targets-file = ["ci/targets.toml"]\ntarget = ["acme-os-3"]\n'))
+    (root / "ci").mkdir()
+    (root / "ci" / "targets.toml").write_text('[acme-os-3]\nsummary = "ACME OS 3"\nlibc = "glibc"\nglibc = "2.17"\n')
+    result = binlint("check", "a.so", cwd=root / "lib")  # paths in the file are relative to it
+    assert result.code == 1, result
+    assert "error[glibc-version-above-target]" in result.out and "GLIBC_2.25" in result.out
