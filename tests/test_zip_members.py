@@ -5,6 +5,7 @@ members are diagnostics, and the findings and the wheel's own facts do not depen
 """
 from __future__ import annotations
 
+import mmap
 import os
 import random
 import zipfile
@@ -35,10 +36,16 @@ def _contents(artifacts: Artifacts) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.parametrize("mapped", [False, True], ids=["in-memory", "mapped"])
 @pytest.mark.parametrize("method", METHODS, ids=["stored", "deflated", "bzip2", "lzma"])
-def test_member_bytes_equal_zipfiles_in_every_read_pattern(artifacts: Artifacts, method: int) -> None:
+def test_member_bytes_equal_zipfiles_in_every_read_pattern(artifacts: Artifacts, tmp_path: Path, method: int,
+                                                           mapped: bool) -> None:
     contents = _contents(artifacts)
     data = zip_bytes([ArchiveEntry(name, body) for name, body in contents.items()], method)
+    if mapped:  # as a zip on disk is read: through a map of the file
+        (tmp_path / "a.zip").write_bytes(data)
+        with open(tmp_path / "a.zip", "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     members, archive = zips.read_zip(data)
     assert [m.name for m in members] == list(contents)
     for member in members:

@@ -41,7 +41,7 @@ PEEK_FEED = 8 << 10  # for a peek at the first bytes: deflate rarely needs more 
 def read_zip(data: Any) -> tuple[list[Member], zipfile.ZipFile]:
     """The members of the zip archive in `data` (an mmap or bytes)."""
     try:
-        archive = zipfile.ZipFile(data if hasattr(data, "seek") else io.BytesIO(data))
+        archive = zipfile.ZipFile(_MapFile(data) if hasattr(data, "seek") else io.BytesIO(data))
         infos = archive.infolist()
     except ERRORS as err:
         raise ArtifactError(f"corrupt zip: {err}") from None
@@ -68,6 +68,17 @@ def read_zip(data: Any) -> tuple[list[Member], zipfile.ZipFile]:
         members.append(Member(info.filename, stat.S_IMODE(mode) if mode else None, info.file_size,
                               lambda info=info: _open(data, archive, info)))
     return members, archive
+
+
+class _MapFile:
+    """A map of the file as zipfile wants a file: mmap has read, seek and tell, not seekable
+    (which zipfile's reader of bzip2 and lzma members asks)."""
+
+    def __init__(self, data: Any) -> None:
+        self.read, self.seek, self.tell = data.read, data.seek, data.tell
+
+    def seekable(self) -> bool:
+        return True
 
 
 def _overlap(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:

@@ -142,9 +142,11 @@ def rpaths(view: FileView) -> list[dict[str, Any]]:
 
 
 def missing_target_archs(view: FileView) -> list[str]:
+    """The architectures a macOS target promises (a universal2 wheel tag: both) that no slice
+    has; view.target holds one (name, values) pair per --target, or one unnamed target."""
     archs = {raw["arch"] for raw in slices(view)}
-    wanted = view.target.get("arch") if "macos" in view.target else None
-    return [arch for arch in wanted or () if arch not in archs]
+    wanted = {arch for _, target in view.target if "macos" in target for arch in target.get("arch") or ()}
+    return sorted(wanted - archs)
 
 
 _WHERE_DOC = ("`system` (under /usr/lib or /System: the dyld shared cache), `build-machine` (any other absolute "
