@@ -3,7 +3,6 @@ that carries it: siblings of the same wheel, tarball or bundle, or files of the 
 from __future__ import annotations
 
 import os
-import posixpath
 
 from binlint.facts.catalogue import Fact
 from binlint.facts.elffile import DT_NEEDED, DT_RPATH, DT_RUNPATH
@@ -32,16 +31,18 @@ def unresolved_needed(view: FileView) -> list[str]:
     needed = view.elf().dynamic_strings(DT_NEEDED)
     if not needed:
         return []
-    dirs = search_dirs(view)
     holder = view.holder
-    if holder is not None:  # a member: its siblings are the container's other members
-        names = holder.name_set()
-        if holder.bundle is not None:  # PyInstaller puts every library in one folder on the path
-            return [n for n in needed if n not in holder.basenames()]
-        here = posixpath.dirname(view.members[-1])
-        found = {n for n in needed for d in dirs if posixpath.normpath(posixpath.join(here, d, n)) in names}
-    elif view.fs_path is not None:  # a file on disk: its real directory
-        here = os.path.dirname(os.path.realpath(view.fs_path))
+    if holder is not None:
+        # A member: the loader looks a DT_NEEDED name up among the libraries already loaded
+        # (by soname) before it searches any path, and loads the whole tree breadth first. A
+        # library an auditwheel-repaired wheel carries in `*.libs/` under its unique name is
+        # loaded by the extension that reaches it through $ORIGIN, and so is found from the
+        # other libraries there that need it but have no search path of their own (scipy's
+        # libgfortran and libquadmath). In a PyInstaller bundle every library sits in one
+        # folder on the search path.
+        return [n for n in needed if n not in holder.basenames()]
+    if view.fs_path is not None:  # a file on disk: its real directory
+        here, dirs = os.path.dirname(os.path.realpath(view.fs_path)), search_dirs(view)
         found = {n for n in needed for d in dirs if os.path.isfile(os.path.join(here, d, n))}
     else:
         found = set()
@@ -50,8 +51,8 @@ def unresolved_needed(view: FileView) -> list[str]:
 
 FACTS = {
     "elf.unresolved_needed": Fact(
-        "list[str]", "DT_NEEDED libraries the artifact does not carry itself: not found through an `$ORIGIN` "
-        "entry of DT_RUNPATH (or of DT_RPATH when there is no DT_RUNPATH) among the other members of the same "
-        "wheel or archive, or the files next to it on disk, nor (in a PyInstaller bundle) among the bundle's "
-        "libraries. The target system must provide them.", unresolved_needed),
+        "list[str]", "DT_NEEDED libraries the artifact does not carry itself: for a member of a wheel, archive "
+        "or bundle, no member has that file name (the loader finds a library another one loaded by its name); "
+        "for a file on disk, not found through an `$ORIGIN` entry of DT_RUNPATH (or of DT_RPATH when there is "
+        "no DT_RUNPATH) next to it. The target system must provide them.", unresolved_needed),
 }
