@@ -139,25 +139,26 @@ def promised(platforms: list[str]) -> dict[str, object]:
     key = tuple(platforms)
     if key not in _PROMISES:
         from binlint import profiles
-        _PROMISES[key] = profiles.promised(platforms, profiles.builtin())
+        _PROMISES[key] = profiles.promised(platforms, profiles.builtin(profiles.POLICIES))
     return _PROMISES[key]
 
 
-PARALLEL_MEMBER_BYTES = 8 << 20  # below this much native code to inflate, forking costs more than it saves
+PARALLEL_MEMBER_BYTES = 16 << 20  # below this much work (in bytes inflated), forking costs more than it saves
+PEEK_COST = 64 << 10  # a member's own cost (opening it, its first bytes, its rules), as bytes inflated
 _NATIVE_NAME = re.compile(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
 
 
 def _member_groups(view: FileView, members: list[Member]) -> list[list[Member]]:
     """The members of an archive or bundle on disk split into one group per CPU, balanced by
-    the bytes that will be inflated (names that look like compiled code or archives; the rest
-    cost a peek at their first bytes); a single group when a split would not pay. Each
-    process reads its group within its own copy of the file's byte budget."""
+    their cost: every member's own, plus the bytes inflated for names that look like compiled
+    code or archives (the rest cost a peek at their first bytes); a single group when a split
+    would not pay. Each process reads its group within its own copy of the file's budget."""
     jobs = min(os.cpu_count() or 1, 8)
     # Only members read from a map of the file: a streamed tar shares its file offset with
     # forked children.
     if not isinstance(view.data, mmap.mmap) or jobs < 2 or in_worker() or not can_fork():
         return [members]
-    weights = [(m.size if _NATIVE_NAME.search(m.name) else 4096, index) for index, m in enumerate(members)]
+    weights = [(PEEK_COST + (m.size if _NATIVE_NAME.search(m.name) else 0), index) for index, m in enumerate(members)]
     if sum(w for w, _ in weights) < PARALLEL_MEMBER_BYTES:
         return [members]
     loads, groups = [0] * jobs, [[] for _ in range(jobs)]  # type: list[int], list[list[int]]
