@@ -34,3 +34,13 @@ def render(fmt: str, run: Run, statistics: bool = False) -> str:
         return render_github(run)
     from binlint.report.text import render as render_text
     return render_text(run, full=fmt == "full")
+
+
+def statistics(run: Run) -> list[tuple[str, str, int, str]]:
+    """(rule, severity, count, summary) per rule and severity, most frequent first (--statistics)."""
+    summaries = {r.id: r.summary for r in run.rules}
+    counts: dict[tuple[str, str], int] = {}
+    for f in run.findings:
+        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(rule, severity, n, summaries.get(rule, "")) for (rule, severity), n in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from binlint import __version__
-from binlint.report import Run
+from binlint.report import Run, statistics
 from binlint.rules import SEVERITIES
 
 
@@ -34,11 +34,5 @@ def render(run: Run) -> str:
 
 def render_statistics(run: Run) -> str:
     """--statistics: one object per rule and severity, most frequent first."""
-    rules = {r.id: r for r in run.rules}
-    counts: dict[tuple[str, str], int] = {}
-    for f in run.findings:
-        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return json.dumps([{"rule": rule, "severity": severity, "count": n,
-                        "summary": rules[rule].summary if rule in rules else ""}
-                       for (rule, severity), n in rows], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([{"rule": rule, "severity": severity, "count": n, "summary": text}
+                       for rule, severity, n, text in statistics(run)], indent=2, ensure_ascii=False) + "\n"

@@ -4,7 +4,7 @@ and the rule's help link, then a blank line.
 `--statistics`: one line per rule with its count."""
 from __future__ import annotations
 
-from binlint.report import Run
+from binlint.report import Run, statistics
 from binlint.rules import SEVERITIES
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
@@ -34,16 +34,10 @@ def render(run: Run, full: bool = False) -> str:
 
 def render_statistics(run: Run) -> str:
     """`count  rule-id  severity  summary` per rule, most frequent first, then the summary."""
-    rules = {r.id: r for r in run.rules}
-    counts: dict[tuple[str, str], int] = {}
-    for f in run.findings:
-        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    if rows:
-        width = [max(len(str(n)) for _, n in rows), max(len(rule) for (rule, _), _ in rows)]
-        severity_width = max(len(severity) for (_, severity), _ in rows)
-    lines = [f"{n:>{width[0]}}  {rule:<{width[1]}}  {severity:<{severity_width}}  "
-             f"{rules[rule].summary if rule in rules else ''}".rstrip() for (rule, severity), n in rows]
+    rows = statistics(run)
+    widths = [max((len(str(row[i])) for row in rows), default=0) for i in range(3)]
+    lines = [f"{n:>{widths[2]}}  {rule:<{widths[0]}}  {severity:<{widths[1]}}  {text}".rstrip()
+             for rule, severity, n, text in rows]
     return "\n".join([*lines, summary(run)]) + "\n"
 
 
