@@ -28,6 +28,7 @@ class Container:
         self._closer = closer
         self._name_set: frozenset[str] | None = None
         self._folders: frozenset[str] | None = None
+        self._basenames: frozenset[str] | None = None
 
     def names(self) -> list[str]:
         return [m.name for m in self.members]
@@ -50,7 +51,10 @@ class Container:
         return self._folders
 
     def basenames(self) -> frozenset[str]:
-        return frozenset(posixpath.basename(name) for name in self.name_set())
+        """The members' file names (built once: every library asks)."""
+        if self._basenames is None:
+            self._basenames = frozenset(name.rsplit("/", 1)[-1] for name in self.name_set())
+        return self._basenames
 
     def unsafe(self) -> list[str]:
         found = [m.name for m in self.members if unsafe_name(m.name)]
