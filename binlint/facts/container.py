@@ -91,13 +91,17 @@ class Container:
 def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
     """The container for an archive `kind`, read from `data` (bytes or a map) or, for tar
     files on disk, streamed from the file."""
-    from binlint.archives import ar, tars, zips
-
+    # Each reader is imported when its kind is met: tarfile and its compressors cost a wheel
+    # check 4 ms of start-up.
     if kind == "ar":
+        from binlint.archives import ar
         return Container(ar.read_ar(data))
     if kind == "zip":
+        from binlint.archives import zips
         members, archive = zips.read_zip(data)
         return Container(members, _Closer(archive))
+    from binlint.archives import tars
+
     stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
     try:
         found = tars.read_tar(stream, kind)
