@@ -165,7 +165,7 @@ class FileView:
 
     def names(self) -> list[str]:
         """Every fact this artifact has."""
-        return [n for n in CATALOGUE if fact_format(n) == "file" or self.kind in FACT_KINDS[fact_format(n)]]
+        return [n for n in CATALOGUE if FORMATS[n] == "file" or self.kind in FACT_KINDS[FORMATS[n]]]
 
     def elf(self) -> ElfFile:
         if self._elf is None:
