@@ -1,14 +1,19 @@
-"""binlint reads zip members itself, straight from the map of the file, and splits the members
-of a large wheel between processes. Both are speed work, so what must not change is what a
-user sees: every member's bytes equal what zipfile reads (every compression method), broken
-members are diagnostics, and the findings and the wheel's own facts do not depend on the split.
+"""binlint reads zip archives itself: the central directory and the members, straight from
+the map of the file; and it splits the members of a large wheel between processes. All of it
+is speed work, so what must not change is what a user sees: the listing equals zipfile's
+(names, sizes, offsets, modes; zip64, data before the archive, damaged archives), every
+member's bytes equal what zipfile reads (every compression method), broken members are
+diagnostics, and the findings and the wheel's own facts do not depend on the split.
 """
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import random
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,8 @@ from binlint.engine import Options, check
 from binlint.errors import ArtifactError
 from binlint.rules import load_rules, select_rules
 from conftest import ArchiveEntry, Artifacts, wheel_bytes, wheel_filename, zip_bytes
+
+DATA = Path(__file__).parent / "data"
 
 METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
 
@@ -55,6 +62,122 @@ def test_member_bytes_equal_zipfiles_in_every_read_pattern(artifacts: Artifacts,
             stream.close()
             assert got == contents[member.name], (member.name, pattern)
     archive.close()
+
+
+# -- the listing, held equal to zipfile's ---------------------------------------------------
+
+
+def _zipfile_listing(data: bytes) -> list[tuple] | None:
+    """What zipfile lists, in binlint's terms; None when zipfile refuses the archive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except Exception:
+        return None
+    return [(i.filename, i.flag_bits, i.compress_type, i.CRC, i.compress_size, i.file_size, i.header_offset,
+             i.create_system, i.external_attr) for i in infos]
+
+
+def _binlint_listing(data: bytes) -> list[tuple] | None:
+    try:
+        return [tuple(entry) for entry in zips.ZipArchive(data).entries]
+    except ArtifactError:
+        return None
+
+
+def _raw_zip(name: bytes, body: bytes, *, zip64_fields: tuple[str, ...] = (), comment: bytes = b"",
+             end64: bool = False) -> bytes:
+    """A stored one-member zip written by hand, with the central directory's sizes or offset
+    moved into a zip64 extra field, and a zip64 end record, as writers of archives over
+    4 GiB do (zipfile writes them only when it must)."""
+    crc, size = zlib.crc32(body), len(body)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, size, size, len(name), 0) + name + body
+    values = {"file_size": size, "compress_size": size, "header_offset": 0}
+    extra = b"".join(struct.pack("<Q", values[f]) for f in ("file_size", "compress_size", "header_offset")
+                     if f in zip64_fields)
+    extra = struct.pack("<HH", 1, len(extra)) + extra if extra else b""
+    field = {f: (0xFFFFFFFF if f in zip64_fields else v) for f, v in values.items()}
+    central = struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 45, 3, 45, 0, 0, 0, 0, 0, crc, field["compress_size"],
+                          field["file_size"], len(name), len(extra), 0, 0, 0, (0o100644 << 16),
+                          field["header_offset"]) + name + extra
+    offset = len(local)
+    tail = b""
+    if end64:
+        record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 1, 1, len(central), offset)
+        tail = record + struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + len(central), 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF if end64 else 1, 0xFFFF if end64 else 1,
+                      0xFFFFFFFF if end64 else len(central), 0xFFFFFFFF if end64 else offset, len(comment))
+    return local + central + tail + end + comment
+
+
+def _built_archives(artifacts: Artifacts) -> dict[str, bytes]:
+    contents = _contents(artifacts)
+    entries = [ArchiveEntry(name, body) for name, body in contents.items()]
+    entries += [ArchiveEntry("pkg/link", link="tiny.py"), ArchiveEntry("pkg/\u00e9t\u00e9.txt", b"summer"),
+                ArchiveEntry("pkg/dir/", b"")]
+    deflated = zip_bytes(entries)
+    buffer = io.BytesIO(deflated)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.comment = b"built by the tests"
+    archives = {f"method-{m}": zip_bytes(entries, m) for m in METHODS}
+    archives["commented"] = buffer.getvalue()
+    archives["after-a-stub"] = b"#!/bin/sh\nexec python3 \"$0\"\n" + deflated  # a self-extracting layout
+    archives["zip64-sizes"] = _raw_zip(b"big.bin", b"x" * 100, zip64_fields=("file_size", "compress_size"))
+    archives["zip64-offset"] = _raw_zip(b"big.bin", b"x" * 100, zip64_fields=("header_offset",))
+    archives["zip64-end-record"] = _raw_zip(b"big.bin", b"x" * 100, end64=True, comment=b"c")
+    archives["cp437-name"] = _raw_zip("caf\u00e9.txt".encode("cp437"), b"x")
+    archives["nul-in-name"] = _raw_zip(b"pkg/a.so\0.txt", b"x")
+    archives["empty"] = zip_bytes([])
+    archives["real-manylinux-wheel"] = next(DATA.glob("MarkupSafe-*manylinux*.whl")).read_bytes()
+    archives["real-macos-wheel"] = next((DATA / "fuzz").glob("MarkupSafe-*.whl")).read_bytes()
+    return archives
+
+
+def test_the_listing_equals_zipfiles(artifacts: Artifacts) -> None:
+    for label, data in _built_archives(artifacts).items():
+        expected = _zipfile_listing(data)
+        assert expected is not None, label
+        assert _binlint_listing(data) == expected, label
+
+
+def test_an_archive_of_65536_members_has_a_zip64_end_record_and_lists_equal() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(65536):
+            archive.writestr(zipfile.ZipInfo(f"f{i}", date_time=(1980, 1, 1, 0, 0, 0)), b"")
+    data = buffer.getvalue()
+    assert b"PK\x06\x06" in data[-200:]  # zipfile had to write the zip64 end record
+    listing = _binlint_listing(data)
+    assert listing == _zipfile_listing(data) and len(listing) == 65536
+
+
+def test_damaged_archives_are_refused_where_zipfile_refuses_them_and_listed_equal_elsewhere(
+        artifacts: Artifacts) -> None:
+    """Every truncation of small archives, and random changes to their last bytes (the central
+    directory and end records): binlint refuses exactly what zipfile refuses, and lists the rest
+    as zipfile does."""
+    archives = _built_archives(artifacts)
+    small = [archives[k] for k in ("method-8", "commented", "after-a-stub", "zip64-sizes", "zip64-offset",
+                                   "zip64-end-record", "real-manylinux-wheel")]
+    rng = random.Random(11)
+    cases = []
+    for data in small:
+        tail = min(len(data), 600)
+        cases += [data[:n] for n in range(len(data) - tail, len(data))]
+        for _ in range(400):
+            damaged = bytearray(data)
+            for _ in range(rng.randint(1, 3)):
+                damaged[len(data) - 1 - rng.randrange(tail)] = rng.randrange(256)
+            cases.append(bytes(damaged))
+    refused = 0
+    for data in cases:
+        expected = _zipfile_listing(data)
+        assert _binlint_listing(data) == expected, data[-120:]
+        refused += expected is None
+    assert 0 < refused < len(cases)
+    # An end record inside the archive's comment: both take it for the real one.
+    record_in_comment = archives["method-8"][:-2] + struct.pack("<H", 22) + b"PK\x05\x06" + bytes(18)
+    assert _binlint_listing(record_in_comment) == _zipfile_listing(record_in_comment) == []
 
 
 def _flip_last_data_byte(data: bytes, name: str) -> bytes:
