@@ -7,7 +7,6 @@ compiled conditions that do not pickle); only results travel back, pickled.
 from __future__ import annotations
 
 import os
-import pickle
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ def in_worker() -> bool:
 
 def map_slices(function: Callable[[list[Any]], list[Any]], items: list[Any], jobs: int) -> list[Any]:
     """function(items[i::jobs]) for every i, concatenated; slice 0 runs in this process."""
+    import pickle  # here: a run that does not fork spares its 2 ms of imports
+
     children = []
     for index in range(1, jobs):
         read_end, write_end = os.pipe()

@@ -289,7 +289,7 @@ def test_parsed_builtin_rules_are_used_only_while_the_yaml_is_unchanged(
     by_id = {r.id: r for r in load_rules()}
     assert by_id["executable-stack"].summary == "from the parsed copy"  # digest matches: the copy
 
-    entry["sha256"] = "0" * 64  # as if the YAML had been edited since
+    entry["digest"] = "0:00000000"  # as if the YAML had been edited since
     parsed.write_text(json.dumps(document))
     by_id = {r.id: r for r in load_rules()}
     source = yaml.safe_load(Path(by_id["executable-stack"].source).read_text())

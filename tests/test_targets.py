@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,14 @@ def test_builtin_profiles_cover_the_policies_and_distributions() -> None:
             "bookworm": "debian-12", "almalinux-8": "rhel-8", "rhel-7": "centos-7"} == \
         {alias: builtin[alias].name for alias in ("manylinux1", "manylinux2010", "manylinux2014", "bookworm",
                                                     "almalinux-8", "rhel-7")}
+
+
+def test_builtin_profile_files_pass_the_checks_user_files_get() -> None:
+    """binlint skips checking its own files at run time; this is where they are checked."""
+    for name in profiles.BUILTIN:
+        path = os.path.join(profiles.HERE, name)
+        for target, data in profiles._read(path).items():
+            profiles._check(path, target, data)
 
 
 @pytest.mark.parametrize("name", DISTRIBUTIONS)
@@ -109,6 +118,9 @@ def test_promised_policy_of_a_wheel_tag() -> None:
     assert promise["libraries"] == builtin["manylinux_2_28"].target["libraries"]
     assert profiles.promised(["linux_x86_64"], builtin) == {"arch": ["x86_64"]}
     assert profiles.promised(["musllinux_1_2_aarch64"], builtin)["libraries"] == ["libc.so", "libz.so.1"]
+    # A wheel check loads only the policy file of the tags' libc: the promise is the same.
+    for tag in ("manylinux_2_29_x86_64", "manylinux2014_aarch64", "manylinux1_i686", "musllinux_1_1_x86_64"):
+        assert profiles.promised([tag]) == profiles.promised([tag], builtin)
 
 
 def test_resolve_names_aliases_and_platform_tags() -> None:
