@@ -1,6 +1,7 @@
 """Evaluate rules over the facts of each artifact, into one list of findings."""
 from __future__ import annotations
 
+import functools
 import mmap
 import os
 import re
@@ -82,7 +83,13 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
         container = view.container()
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
-        findings += [f for rule in applicable for f in apply_targets(rule, view)]
+        get = view.get
+        for rule in applicable:
+            for fact, test, operand in rule.guards:
+                if not test(get(fact), operand):
+                    break
+            else:
+                findings += apply_targets(rule, view)
         return findings
     except ArtifactError as err:
         view.fail(str(err))
@@ -254,13 +261,18 @@ def show(value: Any) -> str:
 def fingerprint(rule_id: str, location: str, members: tuple[str, ...], target: str | None = None) -> str:
     """Stable across runs, message rewording, spellings of the path and release versions in
     wheel and sdist names: one finding per rule, artifact and named target."""
-    parts = [stable_path(relative_location(location)), *map(stable_path, members)]
+    parts = [_stable_location(location, os.getcwd()), *map(stable_path, members)]
     if target is not None:
         parts.append(f"target={target}")
     import hashlib  # here: a clean run never pays the 4 ms of importing it
 
     digest = hashlib.sha256("\0".join([rule_id, *parts]).encode()).hexdigest()
     return f"{digest[:16]}:1"
+
+
+@functools.lru_cache(maxsize=4096)  # a file with findings names its location once for each
+def _stable_location(location: str, cwd: str) -> str:
+    return stable_path(relative_location(location))
 
 
 def relative_location(path: str) -> str:

@@ -41,10 +41,11 @@ def _type_name(fact_type: str) -> str:
 
 
 class Rule(namedtuple("Rule", "id group severity formats summary when message evidence help references "
-                           "escalate security_severity targets facts source default")):
+                           "escalate security_severity targets facts source default guards")):
     """A loaded rule. formats: file kinds (empty: every kind); when: the compiled condition;
     escalate: (severity, compiled condition) or None; targets: target values the condition
-    compares with; facts: the facts the rule reads; source: the file it came from."""
+    compares with; facts: the facts the rule reads; source: the file it came from; guards:
+    the tests `when` starts with, which must hold for it to (conditions.guards)."""
 
     __slots__ = ()
 
@@ -239,6 +240,7 @@ class RuleChecker:
             help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
             security_severity=d.get("security-severity"), targets=frozenset(self.targets),
             facts=frozenset(self.facts), source=self.path, default=d.get("default", True),
+            guards=conditions.guards(d["when"]),
         )
 
     def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:

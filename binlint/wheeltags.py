@@ -1,6 +1,7 @@
 """What a wheel's platform tags promise (PEP 425, 600, 656, and the macOS tags), as target values."""
 from __future__ import annotations
 
+import functools
 import re
 
 LEGACY_MANYLINUX = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
@@ -58,6 +59,7 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     return target
 
 
+@functools.lru_cache(maxsize=4096)  # a file with findings names its path once for each
 def stable_path(path: str) -> str:
     """`path` with stable_name() applied to each of its parts; folders named `name-1.0`
     (an sdist's top folder) lose their version too."""

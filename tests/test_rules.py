@@ -615,6 +615,19 @@ def test_glibc_private_symbol(tmp_path: Path, rules: list[Rule], soname: str | N
         assert "libc.so.6" in finding.message and PRIVATE_SYMBOL in finding.message
 
 
+def test_version_names_are_the_needed_versions_once_each(tmp_path: Path) -> None:
+    """elf.version_names, which glibc-private-symbol tests before the costlier version_needs."""
+    from binlint.archives.members import Limits
+    from binlint.facts import FileView
+
+    view = FileView.of_file(discover([str(build_private_symbol_lib(tmp_path, "libpriv.so.1"))])[0], {}, Limits())
+    view.open()
+    names, needs = view.get("elf.version_names"), view.get("elf.version_needs")
+    assert "GLIBC_PRIVATE" in names and any(n.startswith("GLIBC_2.") for n in names)
+    assert sorted(names) == sorted({n["version"] for n in needs}) and len(names) == len(set(names))
+    view.close()
+
+
 # --------------------------------------------------------------------------
 # Every rule over every fixture
 # --------------------------------------------------------------------------

@@ -53,6 +53,7 @@ DESCRIPTIONS = {
 NEEDS_CONTENT = ARCHIVE_KINDS | BUNDLE_KINDS  # kinds whose members are read beyond their first bytes
 # Kinds read through a memory map when on disk; tar files are streamed instead.
 MAPPED_KINDS = BUNDLE_KINDS | {"ar", "zip"}
+READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
 
 
 def _line_goes_on(view: FileView) -> bool:
@@ -105,8 +106,10 @@ class FileView:
             if _line_goes_on(view):
                 view.head += os.read(fd, SCRIPT_LINE_MAX - HEAD_SIZE)
             if view.kind in MAPPED_KINDS:
-                # A map keeps memory flat in file size: only the pages read are loaded.
-                view.data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+                # A map keeps memory flat in file size: only the pages read are loaded. A
+                # small file is read whole: one call costs less than mapping and unmapping.
+                view.data = (os.pread(fd, view.size, 0) if view.size <= READ_WHOLE
+                             else mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
         except (OSError, ValueError) as err:
             view.error = f"cannot read: {err}"
         finally:

@@ -316,6 +316,10 @@ FACTS = {
     "elf.rpath": Fact("list[str]", "DT_RPATH entries, split at `:`.", lambda e: split_paths(e.dynamic_strings(DT_RPATH))),
     "elf.runpath": Fact("list[str]", "DT_RUNPATH entries, split at `:`.",
                         lambda e: split_paths(e.dynamic_strings(DT_RUNPATH))),
+    "elf.version_names": Fact("list[str]", "The names of the symbol versions needed from other objects "
+                              "(.gnu.version_r), once each, e.g. `GLIBC_2.17`, `GLIBC_PRIVATE`: cheaper than "
+                              "elf.version_needs, so a rule can test it first.",
+                              lambda e: list(dict.fromkeys(n.version for n in e.version_needs))),
     "elf.version_needs": Fact(
         "list[object]",
         "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "

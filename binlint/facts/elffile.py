@@ -8,6 +8,7 @@ so a hostile file raises ArtifactError instead of reading out of bounds or loopi
 from __future__ import annotations
 
 import array
+import functools
 import struct
 import sys
 from collections import namedtuple
@@ -36,7 +37,10 @@ _MAX_VERSION_ENTRIES = 65536  # far above any real file; bounds hostile counts
 _MAX_CHAIN = 1 << 20
 
 
-Segment = namedtuple("Segment", "type flags offset vaddr filesz align")
+# A program header, its fields named as in each class's order (p_flags moved in ELF64), so
+# a header is made from the unpacked tuple without a Python call.
+Segment = namedtuple("Segment", "type flags offset vaddr paddr filesz memsz align")
+_Segment32 = namedtuple("Segment", "type offset vaddr paddr filesz memsz flags align")
 
 
 class cached_property:  # noqa: N801 - used as functools' is
@@ -71,22 +75,7 @@ class ElfFile:
             raise ArtifactError(f"invalid ELF data encoding {data[5]}")
         self.bits = 32 if data[4] == 1 else 64
         self.little_endian = data[5] == 1
-        e = "<" if self.little_endian else ">"
-        wide = self.bits == 64
-        self._ehdr = struct.Struct(e + ("HHIQQQIHHHHHH" if wide else "HHIIIIIHHHHHH"))
-        self._phdr = struct.Struct(e + ("IIQQQQQQ" if wide else "IIIIIIII"))
-        self._shdr = struct.Struct(e + ("IIQQQQIIQQ" if wide else "IIIIIIIIII"))
-        self._dyn = struct.Struct(e + ("qQ" if wide else "iI"))
-        self._sym = struct.Struct(e + ("IBBHQQ" if wide else "IIIBBH"))
-        self._verneed = struct.Struct(e + "HHIII")
-        self._vernaux = struct.Struct(e + "IHHII")
-        self._u16 = struct.Struct(e + "H")
-        self._u32 = struct.Struct(e + "I")
-        self._note = struct.Struct(e + "III")
-        self._gnu_hash = struct.Struct(e + "IIII")
-        self._property = struct.Struct(e + "II")
-        # st_name and st_shndx of a symbol, the rest skipped: all that imports need.
-        self._sym_name_shndx = struct.Struct(e + ("I2xH16x" if wide else "I8x2xH"))
+        self.__dict__.update(_layouts(data[4], data[5]))
         (self.type, self.machine, _, _, self._phoff, self._shoff, self.flags, _,
          self._phentsize, self._phnum, self._shentsize, self._shnum,
          self._shstrndx) = self._unpack(self._ehdr, 16, "ELF header")
@@ -97,11 +86,12 @@ class ElfFile:
             raise ArtifactError(f"truncated: {what} at offset {offset:#x} is past the end of the file")
         return st.unpack_from(self.data, offset)
 
-    def _table(self, st: struct.Struct, offset: int, count: int, stride: int, what: str) -> Iterator[tuple]:
+    def _table(self, st: struct.Struct, offset: int, count: int, stride: int, what: str) -> list[tuple]:
         if count and (stride < st.size or offset < 0 or offset + count * stride > len(self.data)):
             raise ArtifactError(f"truncated: {what} ({count} entries at offset {offset:#x}) is past the end of the file")
-        for i in range(count):
-            yield st.unpack_from(self.data, offset + i * stride)
+        if stride == st.size:
+            return list(st.iter_unpack(self.data[offset:offset + count * stride]))
+        return [st.unpack_from(self.data, offset + i * stride) for i in range(count)]
 
     def _string(self, offset: int, end: int | None = None) -> str:
         end = len(self.data) if end is None else min(end, len(self.data))
@@ -117,9 +107,7 @@ class ElfFile:
         if self._phoff == 0:
             return []
         phdrs = self._table(self._phdr, self._phoff, self._phnum, self._phentsize, "program header table")
-        if self.bits == 64:
-            return [Segment(t, fl, off, va, fsz, al) for t, fl, off, va, _, fsz, _, al in phdrs]
-        return [Segment(t, fl, off, va, fsz, al) for t, off, va, _, fsz, _, fl, al in phdrs]
+        return list(map((Segment if self.bits == 64 else _Segment32)._make, phdrs))
 
     def _segment_bytes(self, seg: Segment, what: str) -> bytes:
         if seg.offset + seg.filesz > len(self.data):
@@ -462,6 +450,30 @@ class ElfFile:
     def words(self, raw: bytes) -> tuple[int, ...]:
         """`raw` read as 32-bit words in the file's byte order."""
         return tuple(w for (w,) in self._u32.iter_unpack(raw[:len(raw) // 4 * 4]))
+
+
+@functools.lru_cache(maxsize=None)
+def _layouts(elf_class: int, encoding: int) -> dict[str, struct.Struct]:
+    """The structures of one ELF class and byte order, made once: a static library has
+    thousands of objects, and making these costs each one 10 us."""
+    e = "<" if encoding == 1 else ">"
+    wide = elf_class == 2
+    return {
+        "_ehdr": struct.Struct(e + ("HHIQQQIHHHHHH" if wide else "HHIIIIIHHHHHH")),
+        "_phdr": struct.Struct(e + ("IIQQQQQQ" if wide else "IIIIIIII")),
+        "_shdr": struct.Struct(e + ("IIQQQQIIQQ" if wide else "IIIIIIIIII")),
+        "_dyn": struct.Struct(e + ("qQ" if wide else "iI")),
+        "_sym": struct.Struct(e + ("IBBHQQ" if wide else "IIIBBH")),
+        "_verneed": struct.Struct(e + "HHIII"),
+        "_vernaux": struct.Struct(e + "IHHII"),
+        "_u16": struct.Struct(e + "H"),
+        "_u32": struct.Struct(e + "I"),
+        "_note": struct.Struct(e + "III"),
+        "_gnu_hash": struct.Struct(e + "IIII"),
+        "_property": struct.Struct(e + "II"),
+        # st_name and st_shndx of a symbol, the rest skipped: all that imports need.
+        "_sym_name_shndx": struct.Struct(e + ("I2xH16x" if wide else "I8x2xH")),
+    }
 
 
 def _align(value: int, alignment: int) -> int:
