@@ -90,7 +90,7 @@ def parsed_rules_document(directory: str) -> str:
     """_builtin_rules.json for the rule files in `directory`: each one's digest and content."""
     rules = {os.path.basename(path): {"digest": digest, "rule": parse_rule(path, text)}
              for path, text, digest in _rule_files(directory)}
-    return json.dumps({"version": 1, "rules": rules}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps({"version": 2, "rules": rules}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _rule_files(directory: str) -> Iterable[tuple[str, str, str]]:

@@ -222,6 +222,7 @@ def _large_pure_wheel(artifacts: Artifacts, tmp_path: Path) -> Path:
     lib = artifacts.path("execstack-lib").read_bytes()
     files = [ArchiveEntry(f"pkg/_ext{i}.so", lib) for i in range(12)]
     files += [ArchiveEntry("pkg/big.so", bytes(10 << 20)),  # named like a library, is data
+              ArchiveEntry("pkg/noise.bin", random.Random(3).randbytes(200_000)),  # mapped, not read whole
               ArchiveEntry("pkg/tool", b"#!/bin/sh\necho hi\r\n", 0o755)]
     files += [ArchiveEntry(f"pkg/mod{i}.py", b"x = %d\n" % i) for i in range(200)]
     path = tmp_path / wheel_filename("pkg", "1.0", "py3-none-any")

@@ -85,6 +85,7 @@ class ZipArchive:
         self.data = data
         self.entries = _central_directory(data)
         self._zipfile: Any = None  # opened for the first member zipfile must read
+        self._infos: dict[int, Any] = {}  # its ZipInfos by local header offset
 
     def open(self, entry: Entry) -> BinaryIO:
         if entry.flag_bits & 0x1:
@@ -98,7 +99,8 @@ class ZipArchive:
             if self._zipfile is None:
                 self._zipfile = zipfile.ZipFile(_MapFile(self.data) if hasattr(self.data, "seek") else
                                                 io.BytesIO(self.data))
-            info = next((i for i in self._zipfile.infolist() if i.header_offset == entry.header_offset), None)
+                self._infos = {i.header_offset: i for i in self._zipfile.infolist()}
+            info = self._infos.get(entry.header_offset)
             if info is None:
                 raise ArtifactError(f"corrupt zip member {entry.filename}: zipfile does not list it")
             return CheckedStream(self._zipfile.open(info), errors, "zip member")  # type: ignore[return-value]
