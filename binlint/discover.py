@@ -17,9 +17,14 @@ if TYPE_CHECKING:
 # (possibly parallel) check.
 Artifact = namedtuple("Artifact", "path fs_path")
 
+# Version control's own folders are skipped inside a tree (`binlint check .` in a clone),
+# not when named on the command line: they hold history, not what ships.
+VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr"})
+
 
 def discover(paths: Iterable[str]) -> list[Artifact]:
-    """Every regular file under `paths`; a bad command-line path is a usage error.
+    """Every regular file under `paths` (but not in version control's folders inside a
+    directory); a bad command-line path is a usage error.
 
     Symbolic links met inside a directory are not followed: a link to a file or folder
     inside the tree is reached through its real path anyway, and one that leads out of
@@ -78,6 +83,8 @@ def _entries(directory: str, device: int) -> Iterator[tuple[str, tuple[int, int]
             if entry.is_symlink():
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir and entry.name in VCS_FOLDERS:
+                continue
             if is_dir or entry.is_file(follow_symlinks=False):
                 yield _join(directory, entry.name), (device, entry.inode()), is_dir
         except OSError:

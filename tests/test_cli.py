@@ -466,6 +466,18 @@ def test_trailing_slash_does_not_double_it(cli: Runner, tmp_path: Path, artifact
     assert [a["path"] for a in json.loads(result.out)["artifacts"]] == order
 
 
+def test_version_control_folders_are_skipped_unless_named(cli: Runner, tmp_path: Path, artifacts) -> None:
+    """`binlint check .` in a clone: .git (and .hg, .svn, .bzr) hold history, not what ships."""
+    populate(tmp_path / "repo", artifacts, ["clean-lib"])
+    for folder in (".git", ".hg", ".svn", ".bzr"):
+        populate(tmp_path / "repo" / folder / "objects", artifacts, ["execstack-lib"])
+    populate(tmp_path / "repo" / "src" / ".gitlab", artifacts, ["nostack-lib"])  # only the exact names
+    result = cli("check", ".", cwd=tmp_path / "repo")
+    assert result.code == 1
+    assert [f["path"] for f in findings(result)] == ["./src/.gitlab/nostack-lib.so"]
+    assert cli("check", ".git", cwd=tmp_path / "repo").code == 1  # named: checked
+
+
 def test_symlinks_inside_a_tree_leading_out_are_not_followed(cli: Runner, tmp_path: Path, artifacts) -> None:
     outside = tmp_path / "outside"
     bad = populate(outside, artifacts, ["execstack-lib", "nostack-lib"])
