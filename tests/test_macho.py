@@ -170,7 +170,23 @@ def test_new_minimum_in_a_macosx_10_9_wheel(artifacts: Artifacts, rules) -> None
 def test_thin_file_in_a_universal2_wheel(artifacts: Artifacts, rules) -> None:
     path = artifacts.path("macho-thin-universal2-wheel")
     found = [f for f in findings(path, rules) if f.rule == "macho-wheel-arch-missing"]
-    assert [f.message for f in found] == ["no slice for arm64, which the target promises (the file has x86_64)"]
+    assert [f.message for f in found] == ["no slice for arm64, which the wheel's tags promise (the file has x86_64)"]
+
+
+def test_thin_file_in_a_universal2_wheel_inside_a_tarball(artifacts: Artifacts, rules, tmp_path: Path) -> None:
+    """The promise is the holding wheel's, however deep the wheel is; a loose file has none."""
+    import tarfile
+
+    wheel = artifacts.path("macho-thin-universal2-wheel")
+    with tarfile.open(tmp_path / "dist.tar.gz", "w:gz") as tar:
+        tar.add(wheel, arcname=f"dist/{wheel.name}")
+    found = [f for f in findings(tmp_path / "dist.tar.gz", rules) if f.rule == "macho-wheel-arch-missing"]
+    assert [(f.members[:1], f.message) for f in found] == [
+        ((f"dist/{wheel.name}",), "no slice for arm64, which the wheel's tags promise (the file has x86_64)")]
+    with zipfile.ZipFile(wheel) as archive:
+        loose = tmp_path / "ext.so"
+        loose.write_bytes(archive.read(found[0].members[-1]))
+    assert not [f for f in findings(loose, rules, {"macos": "10.9"}) if f.rule == "macho-wheel-arch-missing"]
 
 
 def test_delocated_wheel_resolves_its_dylibs(artifacts: Artifacts, rules) -> None:

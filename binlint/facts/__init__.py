@@ -83,6 +83,7 @@ class FileView:
         self.data: Any = None  # an mmap for files on disk, bytes for members
         self._fs_path: str | None = None
         self.holder: Container | None = None  # the container a member was read from
+        self.parent: FileView | None = None  # the view of that container (open while its members are checked)
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
@@ -124,6 +125,7 @@ class FileView:
         view.mode = member.mode or 0
         view.size = member.size
         view.holder = self._container if isinstance(self._container, Container) else None
+        view.parent = self
         try:
             stream = member.open()
             try:

@@ -13,6 +13,7 @@ import posixpath
 from binlint.conditions import version
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
+from binlint.wheeltags import target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -141,12 +142,16 @@ def rpaths(view: FileView) -> list[dict[str, Any]]:
             for raw in slices(view) for path in raw["rpaths"]]
 
 
-def missing_target_archs(view: FileView) -> list[str]:
-    """The architectures a macOS target promises (a universal2 wheel tag: both) that no slice
-    has; view.target holds one (name, values) pair per --target, or one unnamed target."""
-    archs = {raw["arch"] for raw in slices(view)}
-    wanted = {arch for _, target in view.target if "macos" in target for arch in target.get("arch") or ()}
-    return sorted(wanted - archs)
+def missing_tag_archs(view: FileView) -> list[str]:
+    """The architectures the macOS platform tags of the wheel holding the file promise (a
+    universal2 tag: both) that no slice has; the nearest wheel up the chain of containers."""
+    wheel = view.parent
+    while wheel is not None and not (wheel.kind == "zip" and wheel.get("wheel.is_wheel")):
+        wheel = wheel.parent
+    promise = target_from_platforms(wheel.get("wheel.platforms")) if wheel is not None else {}
+    if "macos" not in promise:
+        return []
+    return sorted(set(promise.get("arch") or ()) - {raw["arch"] for raw in slices(view)})
 
 
 _WHERE_DOC = ("`system` (under /usr/lib or /System: the dyld shared cache), `build-machine` (any other absolute "
@@ -177,7 +182,8 @@ FACTS = {
     "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
                          "directory's.", rpaths,
                          items={"arch": "str", "path": "str", "resolution": "str"}),
-    "macho.missing_target_archs": Fact(
-        "list[str]", "The target's architectures (`arch`, e.g. both x86_64 and arm64 from a universal2 tag) "
-        "with no slice in the file; empty unless the target is macOS.", missing_target_archs),
+    "macho.missing_tag_archs": Fact(
+        "list[str]", "The architectures the macOS platform tags of the wheel holding the file promise (both "
+        "x86_64 and arm64 for universal2) with no slice in the file; empty outside a wheel with a macosx tag.",
+        missing_tag_archs),
 }
