@@ -385,6 +385,62 @@ def test_a_broken_archive_does_not_stop_the_run(artifacts: Artifacts, tmp_path: 
     assert document["summary"]["files"] == 4
 
 
+def _gzip_tar(blocks: bytes) -> bytes:
+    import gzip
+    return gzip.compress(blocks, mtime=0)
+
+
+def test_compressed_files_that_are_no_tar_files_are_told_apart_without_tarfile(artifacts: Artifacts,
+                                                                                tmp_path: Path) -> None:
+    """A wheel's .gz data file is no archive, decided from its first block: tarfile (9 ms of
+    imports) is not even imported. A compressed tar file is still opened."""
+    import gzip
+    import tarfile
+
+    (tmp_path / "data.gz").write_bytes(gzip.compress(b"a line of data\n" * 100, mtime=0))
+    (tmp_path / "tiny.gz").write_bytes(gzip.compress(b"x", mtime=0))
+    (tmp_path / "zeros.gz").write_bytes(gzip.compress(bytes(4096), mtime=0))
+    program = ("import sys\nfrom binlint.cli import main\ncode = main(sys.argv[1:])\n"
+               "print(code, 'tarfile' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", program, "check", "-o", "out.txt", "data.gz", "tiny.gz", "zeros.gz"],
+                          cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert (proc.stdout, proc.stderr) == ("0 False\n", "")
+
+    with tarfile.open(tmp_path / "lib.tar.gz", "w:gz") as tar:
+        tar.add(artifacts.path("execstack-lib"), arcname="lib.so")
+    document = check_json(["lib.tar.gz"], tmp_path, expect=1)
+    assert [f["path"] for f in findings_of(document, "executable-stack")] == ["lib.tar.gz!lib.so"]
+
+
+def test_the_first_block_test_never_refuses_what_tarfile_opens(artifacts: Artifacts) -> None:
+    """Mutated first headers of a real tar file: where binlint's test says no tar file, tarfile
+    refuses it too (binlint may say yes to more: tarfile decides those)."""
+    import random
+    import tarfile
+
+    from binlint.archives.compressed import holds_tar
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        tar.add(artifacts.path("clean-lib"), arcname="pkg/clean-lib.so")
+    data = buffer.getvalue()
+    rng = random.Random(5)
+    refused = 0
+    for _ in range(1500):
+        block = bytearray(data[:512])
+        for _ in range(rng.randint(1, 3)):
+            block[rng.choice([rng.randrange(512), rng.randrange(148, 156)])] = rng.choice([0, 0x20, 0x37, 0xFF,
+                                                                                       rng.randrange(256)])
+        candidate = bytes(block) + data[512:]
+        if holds_tar("gzip", io.BytesIO(_gzip_tar(candidate))):
+            continue
+        refused += 1
+        with pytest.raises(tarfile.ReadError):
+            tarfile.open(fileobj=io.BytesIO(_gzip_tar(candidate)), mode="r:*")
+    assert refused > 500
+    assert holds_tar("gzip", io.BytesIO(_gzip_tar(data)))
+
+
 # --------------------------------------------------------------------------
 # Limits: --max-member-size and --max-depth
 # --------------------------------------------------------------------------

@@ -91,8 +91,8 @@ class Container:
 def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
     """The container for an archive `kind`, read from `data` (bytes or a map) or, for tar
     files on disk, streamed from the file."""
-    # Each reader is imported when its kind is met: tarfile and its compressors cost a wheel
-    # check 4 ms of start-up.
+    # Each reader is imported when its kind is met, and tarfile (9 ms) only for a file whose
+    # first block can be a tar header.
     if kind == "ar":
         from binlint.archives import ar
         return Container(ar.read_ar(data))
@@ -100,10 +100,17 @@ def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
         from binlint.archives import zips
         members, archive = zips.read_zip(data)
         return Container(members, _Closer(archive))
-    from binlint.archives import tars
-
     stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
     try:
+        if kind != "tar":
+            from binlint.archives.compressed import holds_tar
+
+            if not holds_tar(kind, stream):  # e.g. a single gzip-compressed file: nothing inside to lint
+                stream.close()
+                return None
+            stream.seek(0)
+        from binlint.archives import tars
+
         found = tars.read_tar(stream, kind)
         if found is None:
             stream.close()
