@@ -1,3 +1,3 @@
-from binlint.cli import main
+from binlint.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -466,6 +466,23 @@ def test_trailing_slash_does_not_double_it(cli: Runner, tmp_path: Path, artifact
     assert [a["path"] for a in json.loads(result.out)["artifacts"]] == order
 
 
+def test_the_command_leaves_quickly_but_writes_everything(tmp_path: Path, artifacts) -> None:
+    """`binlint` ends with os._exit after flushing: the whole report arrives, the exit code is
+    kept, and a reader that goes away early gets no traceback."""
+    for i in range(300):
+        shutil.copy2(artifacts.path("execstack-lib"), tmp_path / f"lib{i:03}.so")
+    command = [sys.executable, "-m", "binlint", "check", "--format", "json", "."]
+    proc = subprocess.run(command, cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert len(json.loads(proc.stdout)["findings"]) == 300
+    early = subprocess.Popen(command, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    early.stdout.read(100)
+    early.stdout.close()  # like `| head -c 100`
+    assert early.wait(timeout=120) in (1, 2)
+    assert "Traceback" not in early.stderr.read().decode()
+    early.stderr.close()
+
+
 def test_version_control_folders_are_skipped_unless_named(cli: Runner, tmp_path: Path, artifacts) -> None:
     """`binlint check .` in a clone: .git (and .hg, .svn, .bzr) hold history, not what ships."""
     populate(tmp_path / "repo", artifacts, ["clean-lib"])
