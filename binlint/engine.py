@@ -32,8 +32,7 @@ EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF c
 # members: the names inside `location` leading to it; evidence: the list items the
 # condition matched, as plain JSON values.
 # target: the named target the finding is for (--target), or None.
-Finding = namedtuple("Finding", "rule severity path message evidence fingerprint location members target",
-                     defaults=(None,))
+Finding = namedtuple("Finding", "rule severity path message evidence location members target", defaults=(None,))
 
 # target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives;
 # targets: the named targets (--target) as (name, values) pairs, each checked on its own;
@@ -218,8 +217,7 @@ def apply(rule: Rule, view: FileView, name: str | None, target: dict) -> Finding
     if rule.escalate and rule.escalate[1](view.get, target) is not None:
         severity = rule.escalate[0]
     message = render(rule, view, matches, target) + (f" (target {name})" if name else "")
-    return Finding(rule.id, severity, view.path, message, plain(matches),
-                   fingerprint(rule.id, view.location, view.members, name), view.location, view.members, name)
+    return Finding(rule.id, severity, view.path, message, plain(matches), view.location, view.members, name)
 
 
 def render(rule: Rule, view: FileView, matches: list[Any], target: dict) -> str:
@@ -258,15 +256,16 @@ def show(value: Any) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def fingerprint(rule_id: str, location: str, members: tuple[str, ...], target: str | None = None) -> str:
+def fingerprint(finding: Finding) -> str:
     """Stable across runs, message rewording, spellings of the path and release versions in
-    wheel and sdist names: one finding per rule, artifact and named target."""
-    parts = [_stable_location(location, os.getcwd()), *map(stable_path, members)]
-    if target is not None:
-        parts.append(f"target={target}")
-    import hashlib  # here: a clean run never pays the 4 ms of importing it
+    wheel and sdist names: one finding per rule, artifact and named target. Made when a
+    report shows it (JSON, SARIF), not for every finding."""
+    parts = [_stable_location(finding.location, os.getcwd()), *map(stable_path, finding.members)]
+    if finding.target is not None:
+        parts.append(f"target={finding.target}")
+    import hashlib  # here: a text report never pays the 4 ms of importing it
 
-    digest = hashlib.sha256("\0".join([rule_id, *parts]).encode()).hexdigest()
+    digest = hashlib.sha256("\0".join([finding.rule, *parts]).encode()).hexdigest()
     return f"{digest[:16]}:1"
 
 

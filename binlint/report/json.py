@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from binlint import __version__
+from binlint.engine import fingerprint
 from binlint.report import Run, statistics
 from binlint.rules import SEVERITIES
 
@@ -25,7 +26,7 @@ def render(run: Run) -> str:
         "findings": [
             {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
              "members": list(f.members), "message": f.message, "evidence": f.evidence,
-             "target": f.target, "fingerprint": f.fingerprint}
+             "target": f.target, "fingerprint": fingerprint(f)}
             for f in run.findings
         ],
     }

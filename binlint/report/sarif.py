@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from binlint import __version__
 from binlint.docs import HOMEPAGE, help_markdown, help_text, help_uri
-from binlint.engine import Finding, relative_location
+from binlint.engine import Finding, fingerprint, relative_location
 from binlint.report import Run
 from binlint.rules import Rule
 
@@ -56,7 +56,7 @@ def result(finding: Finding, rule_index: int, artifacts: Artifacts) -> dict:
         "level": finding.severity,
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"primaryLocationLineHash": finding.fingerprint},
+        "partialFingerprints": {"primaryLocationLineHash": fingerprint(finding)},
     }
 
 
