@@ -75,7 +75,10 @@ def compile_leaf(name: str, op: str, operand: Any) -> Compiled:
 
 def compile_where(name: str, inner: Compiled) -> Compiled:
     def where(lookup: Lookup, target: dict) -> Matches:
-        hits = [item for item in lookup(name) or () if inner(_item_lookup(item), target) is not None]
+        items = lookup(name)
+        if not items:  # most lists are empty on most files: no comprehension for them
+            return None
+        hits = [item for item in items if inner(_item_lookup(item), target) is not None]
         return hits or None
     return where
 
@@ -98,8 +101,12 @@ def compile_all(parts: list[Compiled]) -> Compiled:
 
 def compile_any(parts: list[Compiled]) -> Compiled:
     def any_(lookup: Lookup, target: dict) -> Matches:
-        hits = [hit for hit in (part(lookup, target) for part in parts) if hit is not None]
-        return [m for hit in hits for m in hit] if hits else None
+        found = None  # every part is evaluated: the evidence is all the parts' matches
+        for part in parts:
+            hit = part(lookup, target)
+            if hit is not None:
+                found = hit if found is None else found + hit
+        return found
     return any_
 
 
