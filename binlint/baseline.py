@@ -23,13 +23,11 @@ VERSION = 1
 
 
 def entry(finding: Finding, root: str) -> dict[str, str]:
-    """The baseline entry of `finding`: the same digest as engine.fingerprint, relative to `root`."""
-    import hashlib
+    """The baseline entry of `finding`: its fingerprint and path relative to `root`."""
+    from binlint.engine import fingerprint, stable_location
 
-    on_disk = os.path.relpath(os.path.abspath(finding.location), root).replace(os.sep, "/")
-    parts = [stable_path(on_disk), *map(stable_path, finding.members)]
-    digest = hashlib.sha256("\0".join([finding.rule, *parts]).encode()).hexdigest()
-    return {"fingerprint": f"{digest[:16]}:1", "rule": finding.rule, "path": "!".join(parts)}
+    path = "!".join([stable_location(finding.location, root), *map(stable_path, finding.members)])
+    return {"fingerprint": fingerprint(finding, root), "rule": finding.rule, "path": path}
 
 
 def write(path: str, findings: list[Finding]) -> int:

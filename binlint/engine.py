@@ -256,11 +256,12 @@ def show(value: Any) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def fingerprint(finding: Finding) -> str:
+def fingerprint(finding: Finding, root: str | None = None) -> str:
     """Stable across runs, message rewording, spellings of the path and release versions in
-    wheel and sdist names: one finding per rule, artifact and named target. Made when a
-    report shows it (JSON, SARIF), not for every finding."""
-    parts = [_stable_location(finding.location, os.getcwd()), *map(stable_path, finding.members)]
+    wheel and sdist names: one finding per rule, artifact and named target, with the path
+    taken relative to `root` (the working directory). Made when a report shows it (JSON,
+    SARIF, a baseline), not for every finding."""
+    parts = [stable_location(finding.location, root or os.getcwd()), *map(stable_path, finding.members)]
     if finding.target is not None:
         parts.append(f"target={finding.target}")
     import hashlib  # here: a text report never pays the 4 ms of importing it
@@ -270,8 +271,9 @@ def fingerprint(finding: Finding) -> str:
 
 
 @functools.lru_cache(maxsize=4096)  # a file with findings names its location once for each
-def _stable_location(location: str, cwd: str) -> str:
-    return stable_path(relative_location(location))
+def stable_location(location: str, root: str) -> str:
+    """The file on disk relative to `root`, with / separators and without release versions."""
+    return stable_path(os.path.relpath(os.path.abspath(location), root).replace(os.sep, "/"))
 
 
 def relative_location(path: str) -> str:

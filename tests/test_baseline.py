@@ -32,6 +32,20 @@ def test_write_baseline_records_findings_sorted_and_version_free(artifacts: Arti
     assert again.code == 0 and json.loads((root / "baseline.json").read_text()) == document
 
 
+def test_baseline_fingerprints_equal_the_reports_for_each_named_target(artifacts: Artifacts, tmp_path: Path,
+                                                                       binlint: Run) -> None:
+    """A finding for each --target is its own baseline entry, with the JSON report's fingerprint."""
+    root = project(tmp_path, artifacts, {"lib/new.so": "glibc-new-lib"})
+    targets = ["--target", "manylinux_2_17", "--target", "manylinux_2_5"]
+    assert binlint("check", ".", *targets, "--write-baseline", "baseline.json", cwd=root).code == 0
+    recorded = json.loads((root / "baseline.json").read_text())["findings"]
+    report = json.loads(binlint("check", ".", *targets, "--format", "json", cwd=root).out)["findings"]
+    assert sorted(f["target"] for f in report) == ["manylinux_2_17", "manylinux_2_5"]
+    assert sorted(e["fingerprint"] for e in recorded) == sorted(f["fingerprint"] for f in report)
+    again = binlint("check", ".", *targets, "--baseline", "baseline.json", cwd=root)
+    assert (again.code, again.lines()) == (0, ["No problems found in 2 files (2 baselined)."])  # and baseline.json
+
+
 def test_baseline_reports_only_new_findings_across_a_version_bump(artifacts: Artifacts, tmp_path: Path,
                                                                   binlint: Run) -> None:
     root = project(tmp_path, artifacts, {f"dist/{WHEEL_1_0}": "wheel", "lib/a.so": "execstack-lib"})

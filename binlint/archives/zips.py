@@ -40,6 +40,7 @@ PEEK_FEED = 8 << 10  # for a peek at the first bytes: deflate rarely needs more 
 _END = struct.Struct("<4s4H2LH")  # signature, disks, entries, size, offset, comment length
 _END64_LOCATOR = struct.Struct("<4sLQL")  # signature, disk, offset of the record, disks
 _END64 = struct.Struct("<4sQ2H2L4Q")  # signature, ..., entries, size, offset
+# signature, versions, flags, method, time, date, CRC, sizes, lengths, disk, attributes, offset
 _ENTRY = struct.Struct("<4s4B4HL2L5H2L")
 _ZIP64_EXTRA = 0x0001
 _MAX_EXTRACT_VERSION = 63  # what zipfile reads: a later format is refused
