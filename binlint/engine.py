@@ -270,10 +270,14 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
     return f"{digest[:16]}:1"
 
 
-@functools.lru_cache(maxsize=4096)  # a file with findings names its location once for each
 def stable_location(location: str, root: str) -> str:
     """The file on disk relative to `root`, with / separators and without release versions."""
-    return stable_path(os.path.relpath(os.path.abspath(location), root).replace(os.sep, "/"))
+    return _stable_relative(os.path.abspath(location), root)
+
+
+@functools.lru_cache(maxsize=4096)  # a file with findings names its location once for each
+def _stable_relative(path: str, root: str) -> str:
+    return stable_path(os.path.relpath(path, root).replace(os.sep, "/"))
 
 
 def relative_location(path: str) -> str:
