@@ -98,30 +98,22 @@ def resolve(names: Iterable[str], profiles: dict[str, Profile]) -> list[Profile]
     return list(chosen.values())
 
 
-def promised(platforms: list[str], profiles: dict[str, Profile] | None = None) -> dict[str, object]:
-    """What a wheel's platform tags promise, with the policy they name: its allowed libraries,
-    symbol versions and blacklist (the newest policy not above the tags' glibc or musl), from
-    `profiles` or else the built-in policies of that libc."""
+def promised(platforms: list[str]) -> dict[str, object]:
+    """What a wheel's platform tags promise, with the built-in policy they name: its allowed
+    libraries, symbol versions and blacklist (the newest policy not above the tags' glibc or
+    musl). Only that policy is made, from its family's file: all of them cost 3 ms."""
     target = target_from_platforms(platforms)
     libc = target.get("libc")
     if libc not in ("glibc", "musl"):
         return target
     floor = _version(str(target[libc]))
-    family = "manylinux" if libc == "glibc" else "musllinux"
-    if profiles is None:  # the one policy needed, made from its family's file (all of them cost 3 ms)
-        path = os.path.join(HERE, f"{family}.json")
-        raw = _read_builtin(path)
-        below = [name for name, data in raw.items() if _version(str(data[libc])) <= floor]
-        if not below:
-            return target
-        name = max(below, key=lambda n: _version(str(raw[n][libc])))
-        return {**_profile(name, raw[name], path, _known_versions(raw.values())).target, **target}
-    policies = [p for p in {q.name: q for q in profiles.values()}.values()
-                if p.family == family and _version(str(p.target[libc])) <= floor]
-    if not policies:
+    path = os.path.join(HERE, "manylinux.json" if libc == "glibc" else "musllinux.json")
+    raw = _read_builtin(path)
+    below = [name for name, data in raw.items() if _version(str(data[libc])) <= floor]
+    if not below:
         return target
-    policy = max(policies, key=lambda p: _version(str(p.target[libc])))
-    return {**policy.target, **target}
+    name = max(below, key=lambda n: _version(str(raw[n][libc])))
+    return {**_profile(name, raw[name], path, _known_versions(raw.values())).target, **target}
 
 
 @functools.lru_cache(maxsize=None)
