@@ -140,6 +140,27 @@ def test_the_listing_equals_zipfiles(artifacts: Artifacts) -> None:
         assert _binlint_listing(data) == expected, label
 
 
+def test_real_wheels_list_and_read_as_zipfile_reads_them(request: pytest.FixtureRequest) -> None:
+    """Every real wheel at hand: the two committed ones, those the auditwheel agreement test
+    downloaded (pytest's cache), and the benchmark's (bench/cache): the same entries, and
+    every member's bytes."""
+    cache = request.config.cache.mkdir("binlint-pypi-wheels") if getattr(request.config, "cache", None) else None
+    folders = [DATA, DATA / "fuzz", Path(__file__).parent.parent / "bench" / "cache" / "wheels", cache]
+    wheels = sorted(w for folder in folders if folder and folder.is_dir() for w in folder.glob("*.whl"))
+    assert len(wheels) >= 2
+    for wheel in wheels:
+        with open(wheel, "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        assert _binlint_listing(data) == _zipfile_listing(wheel.read_bytes()), wheel.name
+        members, archive = zips.read_zip(data)
+        with zipfile.ZipFile(wheel) as theirs:
+            for member in (m for m in members if m.open is not None):  # not links
+                stream = member.open()
+                assert stream.read() == theirs.read(member.name), (wheel.name, member.name)
+                stream.close()
+        archive.close()
+
+
 def test_an_archive_of_65536_members_has_a_zip64_end_record_and_lists_equal() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
