@@ -69,6 +69,21 @@ def run_subprocess(args: Iterable[str], cwd: Path, *, tmpdir: Path | None = None
     return result
 
 
+def run_in_process(args: Iterable[str], cwd: Path, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> Result:
+    """binlint.cli.main(args) in `cwd`, its output captured."""
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv("BINLINT_DEBUG", raising=False)
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as stop:  # argparse usage errors, --version
+        code = stop.code if isinstance(stop.code, int) else 2
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    return Result(code, out, err)
+
+
 Runner = Callable[..., Result]
 
 
@@ -77,23 +92,8 @@ def cli(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> Runner:
     """run(*args, cwd=DIR) -> Result, through `python -m binlint` or binlint.cli.main."""
     if request.param == "subprocess":
-        def run(*args: str, cwd: Path) -> Result:
-            return run_subprocess(args, cwd)
-        return run
-
-    def run_in_process(*args: str, cwd: Path) -> Result:
-        monkeypatch.chdir(cwd)
-        monkeypatch.delenv("BINLINT_DEBUG", raising=False)
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as stop:  # argparse usage errors, --version
-            code = stop.code if isinstance(stop.code, int) else 2
-        out, err = capsys.readouterr()
-        result = Result(code, out, err)
-        assert "Traceback" not in result.err, result.err
-        return result
-    return run_in_process
+        return lambda *args, cwd: run_subprocess(args, cwd)
+    return lambda *args, cwd: run_in_process(args, cwd, monkeypatch, capsys)
 
 
 def populate(directory: Path, artifacts, names: Iterable[str]) -> dict[str, Path]:

@@ -15,9 +15,8 @@ from typing import Callable
 import pytest
 
 from binlint import config
-from binlint.cli import main
 from conftest import MANYLINUX_X86_64, Artifacts, execstack_wheel
-from test_cli import Result, run_subprocess
+from test_cli import Result, run_in_process, run_subprocess
 
 REPO = Path(__file__).resolve().parents[1]
 EXECSTACK = "the last PT_GNU_STACK header is RWX: the loader makes the whole process stack executable"
@@ -29,18 +28,7 @@ Run = Callable[..., Result]
 @pytest.fixture
 def binlint(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     """binlint(*args, cwd=DIR) -> Result: the CLI in-process, in `cwd`."""
-    def run(*args: str, cwd: Path) -> Result:
-        monkeypatch.chdir(cwd)
-        monkeypatch.delenv("BINLINT_DEBUG", raising=False)
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 2
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        return Result(code, out, err)
-    return run
+    return lambda *args, cwd: run_in_process(args, cwd, monkeypatch, capsys)
 
 
 def project(tmp_path: Path, artifacts: Artifacts, files: dict[str, str], **configs: str) -> Path:
