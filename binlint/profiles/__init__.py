@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from typing import Any, Iterable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-POLICIES = ("manylinux.json", "musllinux.json")  # what wheel tags promise
-BUILTIN = (*POLICIES, "distributions.toml")
+BUILTIN = ("manylinux.json", "musllinux.json", "distributions.toml")
 FAMILIES = ("manylinux", "musllinux", "distribution", "custom")
 # key -> (what the value must be, description); a profile file may hold only these keys.
 KEYS = {
@@ -47,10 +46,10 @@ _PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manyli
 Profile = namedtuple("Profile", "name family summary aliases priority source target")
 
 
-def load(files: Iterable[str] = (), builtin_files: Iterable[str] = BUILTIN) -> dict[str, Profile]:
+def load(files: Iterable[str] = ()) -> dict[str, Profile]:
     """Every profile by its name and aliases: the built-in ones, then those of `files`
     (files or directories of *.toml / *.json), which may not redefine a name."""
-    paths = [os.path.join(HERE, name) for name in builtin_files]
+    paths = [os.path.join(HERE, name) for name in BUILTIN]
     for path in files:
         if os.path.isdir(path):
             paths += sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith((".toml", ".json")))
@@ -74,9 +73,9 @@ def load(files: Iterable[str] = (), builtin_files: Iterable[str] = BUILTIN) -> d
 
 
 @functools.lru_cache(maxsize=None)
-def builtin(files: tuple[str, ...] = BUILTIN) -> dict[str, Profile]:
-    """The built-in profiles (or those of some of their files), read once per process."""
-    return load((), files)
+def builtin() -> dict[str, Profile]:
+    """The built-in profiles, read once per process."""
+    return load()
 
 
 def resolve(names: Iterable[str], profiles: dict[str, Profile]) -> list[Profile]:
