@@ -13,9 +13,9 @@ wheels of auditwheel and delocate committed under tests/data/):
 - Checked against its own tags (no flag), a correct published wheel gets no finding but the
   real faults the catalogue lists.
 
-Where binlint and an oracle disagree today, the case is in KNOWN_DISAGREEMENTS below, the one
-table of them, with who is right and the evidence: its cases run as strict xfails, so the fix
-makes them pass, and the row is then deleted.
+Where binlint and an oracle disagree today, the case is in known.py's KNOWN_DISAGREEMENTS, the
+one table of them, with who is right and the evidence: its cases run as strict xfails, so the
+fix makes them pass, and the row is then deleted.
 """
 
 from __future__ import annotations
@@ -32,125 +32,22 @@ from conftest import ArchiveEntry, wheel_bytes
 from realworld import oracles
 from realworld.catalogue import COMMITTED, DATA, PYPI, WHEELS, Wheel
 from realworld.conftest import Runs, binlint_json
+from realworld.known import KNOWN_DISAGREEMENTS, cases
 
 
 # --------------------------------------------------------------------------
-# The known disagreements: one row per fault, naming the checks and wheels it breaks
+# The catalogue itself, and the table of known disagreements
 # --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Disagreement:
-    checks: tuple[str, ...]  # test names below, without "test_"
-    wheels: tuple[str, ...]  # Wheel.id of each wheel it shows on
-    binlint: str  # what binlint says
-    right: str  # who is right, and the evidence
-    fix: str  # the fix that makes the cases pass (then delete the row)
-
-
-_MUSL_PYPI = tuple(w.id for w in PYPI if w.is_musl)
-_MACOS = tuple(w.id for w in WHEELS if w.is_macos)
-_PURE = tuple(w.id for w in WHEELS if w.is_pure)
-_WEAK_TLS = ("cryptography-50.0.2-manylinux2014_aarch64", "cryptography-51.0.1-manylinux2014_x86_64",
-             "tokenizers-0.23.3-manylinux_2_17_aarch64", "tokenizers-0.23.3-manylinux_2_17_x86_64")
-_GLIBC_TESTSIMPLE = "auditwheel/glibc/testsimple-0.0.1-cp313-cp313-linux_"
-
-KNOWN_DISAGREEMENTS: list[Disagreement] = [
-    Disagreement(
-        ("policy_agrees_with_auditwheel", "tag_mode_findings", "external_libraries_agree_with_auditwheel"),
-        _MUSL_PYPI,
-        "needed-library-not-on-target: libc.musl-x86_64.so.1 (and -aarch64); targets: musllinux none",
-        "auditwheel: musllinux_1_2, no external library. libc.musl-<arch>.so.1 is musl's libc itself "
-        "(auditwheel's policy maps libc.so to it per architecture: _fixup_musl_libc_soname)",
-        "integrator: musl libc in the musllinux profiles (issue 13 point 1)"),
-    Disagreement(
-        ("policy_agrees_with_auditwheel",), _WEAK_TLS + ("pydantic_core-2.27.1-manylinux_2_17_x86_64",),
-        "targets: manylinux_2_24 (for __cxa_thread_atexit_impl on the blacklist)",
-        "auditwheel: manylinux_2_17; readelf --dyn-syms: 'WEAK DEFAULT UND __cxa_thread_atexit_impl' (Rust's "
-        "std): a weak undefined symbol cannot fail to load (auditwheel test_weak_symbols_not_blacklisted)",
-        "elffacts: weak undefined symbols are not imports (issue 13 point 2)"),
-    Disagreement(
-        ("tag_mode_findings",), _WEAK_TLS,
-        "error[blacklisted-symbol] ... __cxa_thread_atexit_impl", "as above: the symbol is WEAK UND",
-        "elffacts: weak undefined symbols are not imports (issue 13 point 2)"),
-    Disagreement(
-        ("compressed_tag_sets_are_expanded",), ("pydantic_core-2.27.1-manylinux_2_17_x86_64",),
-        "wheel.platforms: ['manylinux_2_17_x86_64.manylinux2014_x86_64']: no policy, so with no flag no "
-        "target-dependent rule runs (check says 'No problems found'; --target manylinux_2_17 finds one)",
-        "maturin writes the compressed tag set on one WHEEL 'Tag:' line; packaging.tags.parse_tag and pip "
-        "expand it; the file name says the same",
-        "integrator (wheel tags): expand compressed tag sets"),
-    Disagreement(
-        ("policy_agrees_with_auditwheel",), _MACOS + _PURE,
-        "targets: manylinux_2_5, musllinux_1_1 and every distribution",
-        "auditwheel show: 'This does not look like a platform wheel' (exit 1): no ELF, no Linux target",
-        "integrator: targets on non-Linux wheels (issue 13 point 3)"),
-    Disagreement(
-        ("tag_mode_findings",), ("pip-24.3.1-any", "setuptools-75.6.0-any"),
-        "error[pure-wheel-with-native-code] and error[purelib-wheel-with-native-code] on "
-        "pip/_vendor/distlib/t32.exe ... (setuptools/cli-32.exe ...)",
-        "the PE launchers are data pip and setuptools copy out when they install Windows scripts; the "
-        "most installed correct wheel there is; one fault would be one finding anyway",
-        "integrator: noise rules (issue 13 point 6)"),
-    Disagreement(
-        ("tag_mode_findings",), ("llvmlite-0.47.0-macosx_11_0_arm64",),
-        "warning[macho-build-machine-rpath] ... /usr/lib (arm64) on llvmlite/binding/libllvmlite.dylib",
-        "/usr/lib is macOS's own library directory (the dyld shared cache), not the build machine's",
-        "integrator: noise rules (issue 13 point 6)"),
-    Disagreement(
-        ("policy_agrees_with_auditwheel",), (_GLIBC_TESTSIMPLE + "armv5l",),
-        "targets: manylinux_2_17 (an ARMv5TE soft-float module)",
-        "auditwheel: no policy ('unknown architecture'); armhf loaders refuse soft-float objects "
-        "(Tag_CPU_arch v5TE, EF_ARM_ABI_FLOAT_SOFT)",
-        "elffacts: ARM architecture and float ABI (issue 13 point 7)"),
-    Disagreement(
-        ("tag_mode_findings",),
-        (_GLIBC_TESTSIMPLE + "armv5l", _GLIBC_TESTSIMPLE + "mips64",
-         "auditwheel/musllinux_1_2/testsimple-0.0.1-cp312-cp312-linux_armv6l"),
-        "error[wheel-arch-mismatch] armv7l code ... armv5l / armv7l code ... armv6l / mips64el code ... mips64",
-        "the modules are ARMv5TE soft-float, ARMv6 hard-float and little-endian MIPS64, which is what "
-        "linux_armv5l, linux_armv6l and linux_mips64 (kernel and CPython: both byte orders) say",
-        "elffacts: ARM/MIPS architecture names (issue 13 point 7)"),
-    Disagreement(
-        ("policy_agrees_with_auditwheel",), ("auditwheel/android/spam-0.1.0-cp313-cp313-android_24_arm64_v8a",),
-        "targets: alpine-3.18, alpine-3.20, alpine-3.21 (Bionic taken for musl)",
-        "auditwheel: android_24_arm64_v8a symbol policy; libc.so with LIBC versions is Android's Bionic, "
-        "which runs on no Linux distribution",
-        "elffacts: Android's libc (issue 13 point 7)"),
-    Disagreement(
-        ("policy_agrees_with_auditwheel",), ("auditwheel/fpewheel-0.0.0-cp35-cp35m-linux_x86_64",),
-        "targets: manylinux_2_5",
-        "auditwheel: linux_x86_64 ('This wheel uses the PyFPE_jbuf function'), which only some "
-        "Python 2-era interpreters export: the import fails elsewhere",
-        "unassigned: PyFPE_jbuf (issue 13 point 7)"),
-    Disagreement(
-        ("absolute_rpath_in_a_wheel_is_reported",), ("auditwheel/cffi-1.5.0-cp27-none-linux_x86_64",),
-        "only note[rpath-not-runpath] names DT_RPATH /opt/2.7.11/lib",
-        "an absolute search path in a wheel is the build machine's (issue 13 point 5)",
-        "loader: absolute rpath in wheels (issue 13 point 5)"),
-]
-
-
-def cases(check: str, wheels: list[Wheel]) -> list:
-    """`wheels` as parameters of the test `check`, a strict xfail where the table says so."""
-    params = []
-    for wheel in wheels:
-        rows = [row for row in KNOWN_DISAGREEMENTS if check in row.checks and wheel.id in row.wheels]
-        marks = [pytest.mark.xfail(strict=True, reason=f"known disagreement, fixed by {row.fix}") for row in rows]
-        params.append(pytest.param(wheel, id=wheel.id, marks=marks))
-    return params
-
 
 def test_every_known_disagreement_names_real_cases() -> None:
-    ids = {w.id for w in WHEELS}
-    tests = {name[len("test_"):] for name in globals() if name.startswith("test_")}
+    from realworld import test_system_tree
+    names = {w.id for w in WHEELS} | {f"system-tree:{rule}" for rule in test_system_tree.RULES}
+    tests = {name[len("test_"):] for module in (globals(), vars(test_system_tree)) for name in module
+             if name.startswith("test_")}
     for row in KNOWN_DISAGREEMENTS:
-        assert set(row.wheels) <= ids, set(row.wheels) - ids
+        assert set(row.cases) <= names, set(row.cases) - names
         assert set(row.checks) <= tests, set(row.checks) - tests
 
-
-# --------------------------------------------------------------------------
-# The catalogue itself
-# --------------------------------------------------------------------------
 
 def test_catalogue_covers_what_it_stands_for() -> None:
     platforms = " ".join(w.tag_platform for w in PYPI)
