@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -31,7 +30,7 @@ from packaging.version import Version
 from conftest import ArchiveEntry, wheel_bytes
 from realworld import oracles
 from realworld.catalogue import COMMITTED, DATA, PYPI, WHEELS, Wheel
-from realworld.conftest import Runs, binlint_json
+from realworld.conftest import Runs, binlint_json, sha256_of
 from realworld.known import KNOWN_DISAGREEMENTS, cases
 
 
@@ -63,16 +62,16 @@ def test_catalogue_covers_what_it_stands_for() -> None:
     assert all(len(w.sha256) == 64 for w in WHEELS)
 
 
-def test_committed_wheels_are_the_files_recorded() -> None:
+def test_committed_files_are_the_files_recorded() -> None:
+    """Every file taken from auditwheel and delocate is recorded with its digest in
+    tests/data/README.md; the committed wheels are also pinned in the catalogue."""
     readme = (DATA / "README.md").read_text()
+    for folder in ("auditwheel", "delocate"):
+        for path in sorted((DATA / folder).rglob("*")):
+            if path.is_file() and path.suffix != ".txt":
+                assert f"`{sha256_of(path)}`" in readme, f"tests/data/README.md does not record {path}"
     for wheel in COMMITTED:
-        assert oracles_sha256(DATA / wheel.filename) == wheel.sha256, wheel.filename
-        assert wheel.sha256 in readme, f"tests/data/README.md does not record {wheel.filename}"
-
-
-def oracles_sha256(path: Path) -> str:
-    from realworld.conftest import sha256_of
-    return sha256_of(path)
+        assert sha256_of(DATA / wheel.filename) == wheel.sha256, wheel.filename
 
 
 # --------------------------------------------------------------------------
