@@ -39,7 +39,9 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         _MUSL_PYPI,
         "needed-library-not-on-target: libc.musl-x86_64.so.1 (and -aarch64); targets: musllinux none",
         "auditwheel: musllinux_1_2, no external library. libc.musl-<arch>.so.1 is musl's libc itself "
-        "(auditwheel's policy maps libc.so to it per architecture: _fixup_musl_libc_soname)",
+        "(auditwheel's policy maps libc.so to it per architecture: _fixup_musl_libc_soname; musl's own "
+        "loader resolves it to itself: '/lib/ld-musl-x86_64.so.1 --list' prints 'libc.musl-x86_64.so.1 => "
+        "/lib/ld-musl-x86_64.so.1')",
         "integrator: musl libc in the musllinux profiles (issue 13 point 1)"),
     Disagreement(
         ("policy_agrees_with_auditwheel",), _WEAK_TLS + ("pydantic_core-2.27.1-manylinux_2_17_x86_64",),

@@ -5,7 +5,9 @@ wheels of auditwheel and delocate committed under tests/data/):
 
 - Linux wheels: `binlint targets` names the manylinux or musllinux policy `auditwheel show`
   names; the libraries it says the target lacks are auditwheel's external libraries; the
-  symbol versions it reads are the ones auditwheel's symbol policy is computed from.
+  symbol versions it reads are the ones auditwheel's symbol policy is computed from; on
+  x86_64, the libraries it counts as carried are those glibc's or musl's loader finds inside
+  the unpacked wheel (`ld.so --list`).
 - macOS wheels: binlint's Mach-O facts (dylib loads, rpaths, minimum macOS per slice) are
   what delocate reads, and its loading rules fire exactly where dyld's rules say they must.
 - Pure wheels and macOS wheels satisfy no Linux target (auditwheel: "This does not look like
@@ -22,12 +24,14 @@ from __future__ import annotations
 
 import collections
 import os
+import subprocess
+import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
 from packaging.version import Version
 
-from conftest import ArchiveEntry, wheel_bytes
+from conftest import ArchiveEntry, _missing, wheel_bytes
 from realworld import oracles
 from realworld.catalogue import COMMITTED, DATA, PYPI, WHEELS, Wheel
 from realworld.conftest import Runs, binlint_json, sha256_of
@@ -175,6 +179,49 @@ def test_symbol_versions_agree_with_auditwheel(wheel: Wheel, wheel_path, runs: R
             for facts in _elf_members(runs, path).values() for need in facts["elf.version_needs"]
             if not need["library"].startswith("ld-linux") and need["library"] not in ("ld64.so.1", "ld64.so.2")}
     assert ours == oracles.versioned_symbols(theirs)
+
+
+# The real loaders of this machine, in trace mode (they map the libraries, run no code).
+LOADERS = {"glibc": "/lib64/ld-linux-x86-64.so.2", "musl": "/lib/ld-musl-x86_64.so.1"}
+X86_64_LINUX = [w for w in PYPI if w.is_linux and w.tag_platform.split(".")[0].endswith("x86_64")]
+
+
+def _loader_list(loader: str, path: Path, root: Path) -> tuple[set[str], set[str]]:
+    """What `loader --list path` resolves inside `root`, and what it finds nowhere."""
+    result = subprocess.run([loader, "--list", str(path)], capture_output=True, text=True, env={}, timeout=120)
+    inside, missing = set(), set()
+    for line in result.stdout.splitlines():
+        name, arrow, where = line.strip().partition(" => ")
+        if not arrow:
+            continue
+        if where.startswith("not found"):
+            missing.add(name)
+        elif where.startswith(str(root) + "/"):
+            inside.add(name)
+    return inside, missing
+
+
+@pytest.mark.parametrize("wheel", cases("carried_libraries_agree_with_the_loader", X86_64_LINUX))
+def test_carried_libraries_agree_with_the_loader(wheel: Wheel, wheel_path, runs: Runs, tmp_path: Path) -> None:
+    """The wheel unpacked as pip installs it: for each module, the libraries glibc's (or
+    musl's) own loader finds inside the wheel are the ones binlint says the wheel carries,
+    and none it counts as carried is missing. The libraries of `*.libs/` are loaded through
+    the modules, with the modules' search paths, so they are judged through them."""
+    loader = LOADERS["musl" if wheel.is_musl else "glibc"]
+    if not os.path.exists(loader):
+        _missing(f"comparing with the real loader needs {loader} (Debian: {'musl' if wheel.is_musl else 'libc6'})")
+    path = str(wheel_path(wheel))
+    members = _elf_members(runs, path)
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            archive.extract(member, tmp_path)
+    for member, facts in sorted(members.items()):
+        if any(part.endswith(".libs") for part in PurePosixPath(member).parts[:-1]):
+            continue
+        inside, missing = _loader_list(loader, tmp_path / member, tmp_path)
+        needed = set(facts["elf.needed"])
+        carried = needed - set(facts["elf.unresolved_needed"])
+        assert (needed & inside, needed & missing & carried) == (carried, set()), member
 
 
 @pytest.mark.parametrize("wheel", [w for w in COMMITTED if w.asserted], ids=lambda w: w.id)
