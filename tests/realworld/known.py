@@ -44,7 +44,8 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "/lib/ld-musl-x86_64.so.1')",
         "integrator: musl libc in the musllinux profiles (issue 13 point 1)"),
     Disagreement(
-        ("policy_agrees_with_auditwheel",), _WEAK_TLS + ("pydantic_core-2.27.1-manylinux_2_17_x86_64",),
+        ("policy_agrees_with_auditwheel", "satisfied_policies_agree_with_auditwheel"),
+        _WEAK_TLS + ("pydantic_core-2.27.1-manylinux_2_17_x86_64",),
         "targets: manylinux_2_24 (for __cxa_thread_atexit_impl on the blacklist)",
         "auditwheel: manylinux_2_17; readelf --dyn-syms: 'WEAK DEFAULT UND __cxa_thread_atexit_impl' (Rust's "
         "std): a weak undefined symbol cannot fail to load (auditwheel test_weak_symbols_not_blacklisted)",
@@ -79,7 +80,7 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "/usr/lib is macOS's own library directory (the dyld shared cache), not the build machine's",
         "integrator: noise rules (issue 13 point 6)"),
     Disagreement(
-        ("policy_agrees_with_auditwheel",), (_GLIBC_TESTSIMPLE + "armv5l",),
+        ("policy_agrees_with_auditwheel", "satisfied_policies_agree_with_auditwheel"), (_GLIBC_TESTSIMPLE + "armv5l",),
         "targets: manylinux_2_17 (an ARMv5TE soft-float module)",
         "auditwheel: no policy ('unknown architecture'); armhf loaders refuse soft-float objects "
         "(Tag_CPU_arch v5TE, EF_ARM_ABI_FLOAT_SOFT)",
@@ -99,7 +100,8 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "which runs on no Linux distribution",
         "elffacts: Android's libc (issue 13 point 7)"),
     Disagreement(
-        ("policy_agrees_with_auditwheel",), ("auditwheel/fpewheel-0.0.0-cp35-cp35m-linux_x86_64",),
+        ("policy_agrees_with_auditwheel", "satisfied_policies_agree_with_auditwheel"),
+        ("auditwheel/fpewheel-0.0.0-cp35-cp35m-linux_x86_64",),
         "targets: manylinux_2_5",
         "auditwheel: linux_x86_64 ('This wheel uses the PyFPE_jbuf function'), which only some "
         "Python 2-era interpreters export: the import fails elsewhere",

@@ -34,11 +34,12 @@ def cache_root() -> Path:
     return Path(root)
 
 
-def cached(tool: str, digest: str, compute: Callable[[], dict]) -> dict:
-    """`compute()`'s answer for the file whose SHA-256 is `digest`, remembered across runs."""
+def cached(tool: str, digest: str, compute: Callable[[], dict], question: str = "") -> dict:
+    """`compute()`'s answer for the file whose SHA-256 is `digest`, remembered across runs
+    under the tool's version (and the question, when one tool answers several)."""
     folder = cache_root() / "oracles"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{tool}-{version(tool)}-{digest}.json"
+    path = folder / f"{tool}{question}-{version(tool)}-{digest}.json"
     if path.is_file():
         return json.loads(path.read_text())
     answer = compute()
@@ -66,6 +67,45 @@ def auditwheel_show(path: Path, digest: str) -> dict:
             return {**json.loads(lines[-1]), "exit": result.returncode}
         return {"error": lines[-1] if lines else "no output", "exit": result.returncode}
     return cached("auditwheel", digest, compute)
+
+
+# Every policy auditwheel would accept the wheel for, from its own analysis: `show` names only
+# the best one, and a policy may drop a library an older one allows (libcrypt.so.1 after
+# manylinux2014), so "the best and every newer one" is not the same answer.
+_SATISFIED_POLICIES = """
+import json, sys
+from pathlib import Path
+from auditwheel.wheel_abi import analyze_wheel_abi
+info = analyze_wheel_abi(None, None, Path(sys.argv[1]), frozenset(), disable_isa_ext_check=False, allow_graft=False)
+policies = info.policies
+refused = policies.linux in (info.pyfpe_policy, info.ucs_policy, info.machine_policy)
+needs = {}
+for names in info.versioned_symbols.values():
+    for name in names:
+        needs.setdefault(name.partition("_")[0], set()).add(name)
+satisfied = []
+for policy in policies:
+    refs = info.external_refs.get(policy.name)
+    if refused or policy == policies.linux or refs is None or refs.libs or refs.blacklist:
+        continue
+    allowed = {n: {n + "_" + v for v in vs} for n, vs in policy.symbol_versions.items()}
+    if all(needs[n] <= allowed[n] for n in set(needs) & set(allowed)):
+        satisfied.append(policy.name)
+print(json.dumps({"satisfied": sorted(satisfied)}))
+"""
+
+
+def auditwheel_satisfied(path: Path, digest: str) -> set[str]:
+    """The policies (architecture left out: `manylinux_2_17`) auditwheel accepts the wheel for."""
+    def compute() -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "AUDITWHEEL_LD_LIBRARY_PATH")}
+        result = subprocess.run([sys.executable, "-c", _SATISFIED_POLICIES, str(path)],
+                                capture_output=True, text=True, timeout=600, env=env)
+        if result.returncode:
+            return {"satisfied": [], "error": result.stderr.strip().splitlines()[-1:]}
+        return json.loads(result.stdout)
+    answer = cached("auditwheel", digest, compute, question="-policies")
+    return {"_".join(name.split("_")[:3]) for name in answer["satisfied"]}
 
 
 def auditwheel_policy(answer: dict, family: str) -> str | None:

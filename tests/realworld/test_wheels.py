@@ -4,7 +4,7 @@ For every wheel of the catalogue (catalogue.py: PyPI wheels pinned by SHA-256, a
 wheels of auditwheel and delocate committed under tests/data/):
 
 - Linux wheels: `binlint targets` names the manylinux or musllinux policy `auditwheel show`
-  names; the libraries it says the target lacks are auditwheel's external libraries; the
+  names, and lists every manylinux policy auditwheel's analysis accepts; the libraries it says the target lacks are auditwheel's external libraries; the
   symbol versions it reads are the ones auditwheel's symbol policy is computed from; on
   x86_64, the libraries it counts as carried are those glibc's or musl's loader finds inside
   the unpacked wheel (`ld.so --list`).
@@ -112,6 +112,19 @@ def test_policy_agrees_with_auditwheel(wheel: Wheel, wheel_path, runs: Runs, aud
             assert ours["musllinux"] is not None and _policy_version(ours["musllinux"]) <= _policy_version(theirs_policy)
         if not wheel.committed:
             assert ours["manylinux"] is None
+
+
+GLIBC = [w for w in LINUX if not w.is_musl and "musllinux" not in w.filename and "android" not in w.filename]
+
+
+@pytest.mark.parametrize("wheel", cases("satisfied_policies_agree_with_auditwheel", GLIBC))
+def test_satisfied_policies_agree_with_auditwheel(wheel: Wheel, wheel_path, runs: Runs) -> None:
+    """Every manylinux policy binlint says the wheel satisfies, and only those, are the ones
+    auditwheel's analysis accepts it for (libraries, blacklist, symbol versions)."""
+    path = wheel_path(wheel)
+    theirs = oracles.auditwheel_satisfied(path, wheel.sha256)
+    ours = {name for name in runs.targets[str(path)]["satisfied"] if name.startswith("manylinux_")}
+    assert sorted(ours) == sorted(theirs)
 
 
 @pytest.mark.parametrize("wheel", cases("tag_mode_findings", WHEELS))
