@@ -26,7 +26,8 @@ class Disagreement:
 
 # --------------------------------------------------------------------------
 
-_MUSL_PYPI = tuple(w.id for w in PYPI if w.is_musl)
+# Every musllinux wheel from PyPI but one whose modules name musl's own soname, libc.so.
+_MUSL_PYPI = tuple(w.id for w in PYPI if w.is_musl and w.id != "orjson-3.11.5-musllinux_1_2_armv7l")
 _MACOS = tuple(w.id for w in WHEELS if w.is_macos)
 _PURE = tuple(w.id for w in WHEELS if w.is_pure)
 _WEAK_TLS = ("cryptography-50.0.2-manylinux2014_aarch64", "cryptography-51.0.1-manylinux2014_x86_64",

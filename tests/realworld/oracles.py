@@ -65,8 +65,10 @@ def auditwheel_show(path: Path, digest: str) -> dict:
         lines = (result.stdout + result.stderr).strip().splitlines()
         if lines and lines[-1].startswith("{"):
             return {**json.loads(lines[-1]), "exit": result.returncode}
-        return {"error": lines[-1] if lines else "no output", "exit": result.returncode}
-    return cached("auditwheel", digest, compute)
+        # A traceback is auditwheel failing, not a verdict on the wheel.
+        return {"error": lines[-1] if lines else "no output", "exit": result.returncode,
+                "crash": "Traceback (most recent call last)" in result.stderr}
+    return cached("auditwheel", digest, compute, question="-show")
 
 
 # Every policy auditwheel would accept the wheel for, from its own analysis: `show` names only
