@@ -246,3 +246,25 @@ def test_an_rpath_of_usr_lib_is_the_system(tmp_path: Path, capsys: pytest.Captur
         _, findings = check(capsys, out)
         assert [f["rule"] for f in findings] == expected, rpath
         shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink()
+
+
+# --------------------------------------------------------------------------
+# WHEEL: a compressed tag set in a Tag line is expanded, as installers do
+# --------------------------------------------------------------------------
+
+
+def test_a_compressed_tag_line_still_selects_the_policy(artifacts: Artifacts, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """maturin writes `Tag: cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64` (pydantic-core
+    2.27.1): left unexpanded, it matched no policy and every tag-mode rule was silently off."""
+    tag = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
+    ext = ArchiveEntry("pkg/_ext.so", artifacts.path("glibc-new-lib").read_bytes(), EXE_MODE)
+    data = zip_bytes([ext, ArchiveEntry("pkg-1.0.dist-info/WHEEL",
+                                        f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: {tag}\n".encode())])
+    wheel = tmp_path / f"pkg-1.0-{tag}.whl"
+    wheel.write_bytes(data)
+    main(["facts", str(wheel)])
+    facts = json.loads(capsys.readouterr().out)["artifacts"][0]["facts"]
+    assert facts["wheel.platforms"] == ["manylinux2014_x86_64", "manylinux_2_17_x86_64"]
+    code, findings = check(capsys, wheel)
+    assert code == 1 and "glibc-version-above-target" in {f["rule"] for f in findings}

@@ -6,7 +6,7 @@ import struct
 from binlint.classify import HEAD_SIZE, classify
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
-from binlint.wheeltags import tags_from_filename
+from binlint.wheeltags import expand_tags, tags_from_filename
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -31,7 +31,10 @@ def wheel_tags(view: FileView) -> list[str]:
     fields = wheel_fields(view)
     if fields is None:
         return []
-    return sorted(set(fields.get("Tag", []))) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
+    # A Tag line may hold a compressed tag set (maturin writes `cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`):
+    # installers expand it, as they expand the file name's.
+    tags = {tag for line in fields.get("Tag", []) for tag in expand_tags(line)}
+    return sorted(tags) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
 
 
 def platforms(view: FileView) -> list[str]:
