@@ -316,3 +316,44 @@ def test_pyfpe_strong_reference_is_reported_and_a_weak_one_not(elf_facts_fixture
         found[0]["message"].endswith(": PyFPE_counter, PyFPE_jbuf")
     code, found = findings(capsys, elf_facts_fixtures.path("weak-fpe-lib.so"))
     assert (code, found) == (0, [])
+
+
+# --------------------------------------------------------------------------------------
+# Hostile attributes: a value or an ArtifactError, never a crash or a read out of bounds
+# --------------------------------------------------------------------------------------
+
+ARM_FACTS = ("elf.arch", "elf.compatible_archs", "elf.arch_description", "elf.arm_cpu_arch", "elf.arm_float_abi")
+
+
+def test_damaged_arm_attributes_never_crash() -> None:
+    import io
+    import struct
+
+    from binlint.errors import ArtifactError
+    from binlint.facts.elf import FACTS
+    from binlint.facts.elffile import ElfFile
+
+    _, data = module_of(auditwheel_wheel(ARMV5L))
+    section = next(s for s in ELFFile(io.BytesIO(data)).iter_sections() if s["sh_type"] == "SHT_ARM_ATTRIBUTES")
+    start, size = section["sh_offset"], section["sh_size"]
+    variants = []
+    for at in range(start, start + size):  # every byte of the section set to 0xff, and to 0
+        for value in (0xFF, 0x00):
+            changed = bytearray(data)
+            changed[at] = value
+            variants.append(bytes(changed))
+    for length in (0, 1, 3, 0xFFFFFFFF):  # the subsection's length field
+        changed = bytearray(data)
+        struct.pack_into("<I", changed, start + 1, length)
+        variants.append(bytes(changed))
+    errors = 0
+    for variant in variants:
+        elf = ElfFile(variant)
+        for name in ARM_FACTS:
+            try:
+                value = FACTS[name].compute(elf)
+            except ArtifactError:
+                errors += 1
+                continue
+            assert value is None or isinstance(value, (str, list)), (name, value)
+    assert errors, "some damage must be reported as such"
