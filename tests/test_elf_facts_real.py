@@ -277,7 +277,8 @@ def test_android_module_is_bionic_and_satisfies_no_linux_target(capsys: pytest.C
     assert targets(capsys, wheel) == {"path": str(wheel), "manylinux": None, "musllinux": None, "satisfied": []}
     code, found = findings(capsys, wheel, "--target", "alpine-3.21")
     [finding] = [f for f in found if f["rule"] == "wheel-libc-mismatch"]
-    assert code == 1 and finding["message"].startswith("linked against bionic, but the wheel's tags or the target use musl")
+    assert code == 1
+    assert finding["message"].startswith("linked against bionic, but the wheel's tags or the target use musl")
 
 
 def test_musl_modules_stay_musl(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

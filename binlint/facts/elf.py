@@ -66,7 +66,7 @@ ARM_SOFT_FLOAT_MACHINES = frozenset({"armv4l", "armv4tl", "armv5l", "armv5tel", 
 def arm_cpu_arch(elf: ElfFile) -> str | None:
     if elf.machine != 40:
         return None
-    value = elf.arm_attributes().get(TAG_CPU_ARCH)
+    value = elf.arm_attributes.get(TAG_CPU_ARCH)
     return ARM_CPU_ARCHS.get(value, str(value)) if isinstance(value, int) else None
 
 
@@ -80,7 +80,7 @@ def arm_float_abi(elf: ElfFile) -> str | None:
         return "hard"
     if elf.flags & EF_ARM_ABI_FLOAT_SOFT:
         return "soft"
-    args = elf.arm_attributes().get(TAG_ABI_VFP_ARGS)
+    args = elf.arm_attributes.get(TAG_ABI_VFP_ARGS)
     return "hard" if args == 1 else "soft" if args == 0 else None
 
 

@@ -414,6 +414,7 @@ class ElfFile:
         return self.data.find(needle, section.offset, section.offset + size) >= 0
 
     # -- ARM build attributes (.ARM.attributes) ---------------------------------------------
+    @cached_property
     def arm_attributes(self) -> dict[int, int | str]:
         """The file-scope attributes of the "aeabi" vendor in the SHT_ARM_ATTRIBUTES section
         (ARM's "Addenda to the ABI", build attributes): tag -> integer or string; empty when
@@ -534,7 +535,7 @@ def _uleb128(data: bytes, pos: int, end: int) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             break
-    raise ArtifactError("malformed .ARM.attributes: an integer runs past its subsection")
+    raise ArtifactError("malformed .ARM.attributes: an integer is too long or runs past its subsection")
 
 
 def _cstring(data: bytes, pos: int, end: int) -> tuple[str, int]:
@@ -551,7 +552,8 @@ def _file_attributes(data: bytes, pos: int, end: int, u32: struct.Struct) -> dic
         scope = data[pos]
         (size,) = u32.unpack_from(data, pos + 1)
         if size < 5 or pos + size > end:
-            raise ArtifactError(f"malformed .ARM.attributes: {size} bytes of attributes at {pos:#x} overrun their subsection")
+            raise ArtifactError(f"malformed .ARM.attributes: {size} bytes of attributes at {pos:#x} "
+                                "overrun their subsection")
         if scope == _ARM_TAG_FILE:
             at, stop = pos + 5, pos + size
             while at < stop:
