@@ -281,6 +281,17 @@ def test_android_module_is_bionic_and_satisfies_no_linux_target(capsys: pytest.C
     assert finding["message"].startswith("linked against bionic, but the wheel's tags or the target use musl")
 
 
+def test_an_android_loader_means_bionic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # An executable whose PT_INTERP is Android's loader (linked here with gcc, the loader named).
+    source = tmp_path / "main.c"
+    source.write_text("int main(void) { return 0; }\n")
+    out = tmp_path / "android-exe"
+    subprocess.run(["gcc", "-Wl,--dynamic-linker=/system/bin/linker64", str(source), "-o", str(out)], check=True,
+                   capture_output=True)
+    [module] = facts(capsys, out).values()
+    assert (module["elf.interpreter"], module["elf.libc"]) == ("/system/bin/linker64", "bionic")
+
+
 def test_musl_modules_stay_musl(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # musl built outside Alpine is also `libc.so`, without symbol versions.
     source = tmp_path / "m.c"
