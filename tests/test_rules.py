@@ -348,6 +348,8 @@ TABLE += [
     row("blacklisted-symbol", {}, []),
     row("blacklisted-symbol", profile("manylinux_2_17"), ["blacklisted-import-lib"]),
     row("blacklisted-symbol", profile("musllinux_1_2"), ["blacklisted-import-lib"]),
+    # No fixture imports PyFPE_jbuf; test_elf_facts_real builds one that does, and reads auditwheel's.
+    row("python-fpe-symbol", {}, []),
 ]
 
 
