@@ -3,7 +3,9 @@
 One row per fault: the checks (test names without "test_") and cases (a catalogue wheel's id,
 or `system-tree:RULE`) it shows on, what binlint says, who is right with the evidence, and the
 fix that removes it. Every case a row names runs as a strict xfail: when the fix lands the case
-passes, pytest reports XPASS(strict) as a failure, and the row is deleted.
+passes, pytest reports XPASS(strict) as a failure, and the row is deleted. A row whose fix is
+"none in binlint" records an oracle that is wrong, with the evidence; it stays while the oracle
+does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,6 @@ class Disagreement:
     fix: str  # the fix that makes the cases pass (then delete the row)
 
 
-# --------------------------------------------------------------------------
-
 KNOWN_DISAGREEMENTS: list[Disagreement] = [
     Disagreement(
         ("policy_agrees_with_auditwheel", "tag_mode_findings", "external_libraries_agree_with_auditwheel"),
@@ -33,8 +32,8 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "binlint. auditwheel 6.8.2 says linux_i686 with external library libc.so: its musllinux policy "
         "replaces libc.so by Alpine's per-architecture name (libc.musl-x86.so.1). musl's loader serves "
         "every libc.* name itself (ldso/dynlink.c: the reserved names 'c.pthread.rt.m.dl.util.xnet.' map to "
-        "the loader), as 'ld-musl-x86_64.so.1 --list' shows for libc.musl-x86_64.so.1; pip installs this "
-        "published wheel on Alpine and it imports",
+        "the loader before any file is looked up), as 'ld-musl-x86_64.so.1 --list' shows for "
+        "libc.musl-x86_64.so.1 on an x86_64 wheel",
         "none in binlint: the oracle is wrong here; keep the row while auditwheel refuses libc.so"),
     Disagreement(
         ("policy_agrees_with_auditwheel", "satisfied_policies_agree_with_auditwheel"),
