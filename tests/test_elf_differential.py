@@ -803,7 +803,7 @@ def test_real_modules_of_other_architectures_agree(tmp_path: Path) -> None:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(archive.read(info))
                     paths.append(str(target))
-    assert len(paths) == 7
+    assert len(paths) == 23  # every module of tests/data/auditwheel/: 18 testsimple builds, Android, PyFPE, zlib, cffi, snappy
     failures, arm = [], 0
     for path in paths:
         result = compute(path)
