@@ -132,7 +132,7 @@ def not_for_linux(artifact: Artifact, limits: Limits) -> str | None:
             if platforms == ["any"]:
                 return "a pure wheel (platform tag any): it holds no code for a Linux platform tag to describe"
             if not any(p.startswith(_LINUX_TAGS) for p in platforms):
-                return f"a wheel for {', '.join(platforms)}, not for Linux"
+                return f"a wheel for {', '.join(platforms)}, not for a Linux distribution"
         if not _holds_elf(view):
             return f"no ELF file in it ({view.description()})" if view.kind != "elf" else None
         return None
