@@ -201,7 +201,7 @@ def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
     findings = []
     for name, target in view.target:
         if view.kind == "elf":  # values per architecture, such as symbol versions
-            target = for_arch(target, view.get("elf.arch") if view.error is None else None)
+            target = for_arch(target, view.get("elf.compatible_archs") if view.error is None else [])
         if rule.targets <= target.keys() and (found := apply(rule, view, name, target)) is not None:
             findings.append(found)
     # The same finding for every target is one finding, for none in particular.

@@ -59,7 +59,7 @@ def details(profile: Profile) -> str:
 
 def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fmt: str) -> tuple[str, bool]:
     """For each artifact, the profiles it satisfies: no error of a rule that compares with
-    what the profile promises. The manylinux and musllinux policies reported are the most
+    what the profile promises, nor of a portability rule that fails on every system. The manylinux and musllinux policies reported are the most
     portable ones satisfied (auditwheel's answer). An artifact with no Linux code in it
     (a pure or macOS wheel, a Mach-O file, a tarball of scripts) satisfies none: binlint
     never calls a target satisfied that it did not check."""
@@ -67,7 +67,10 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fm
     from binlint.engine import Options, check
     from binlint.rules import load_rules
 
-    rules = [r for r in load_rules() if r.targets - _PRESENTATION]
+    # The rules that compare with what a profile promises, and the portability rules that
+    # need no target because no system passes them (GLIBC_PRIVATE, PyFPE_jbuf, a loader path
+    # of the build machine): auditwheel refuses every policy for those too.
+    rules = [r for r in load_rules() if r.targets - _PRESENTATION or r.group == "portability"]
     chosen = _unique(profiles)
     artifacts = discover(paths)
     options = Options({}, False, limits, tuple((p.name, p.target) for p in chosen))
@@ -132,7 +135,7 @@ def not_for_linux(artifact: Artifact, limits: Limits) -> str | None:
             if platforms == ["any"]:
                 return "a pure wheel (platform tag any): it holds no code for a Linux platform tag to describe"
             if not any(p.startswith(_LINUX_TAGS) for p in platforms):
-                return f"a wheel for {', '.join(platforms)}, not for Linux"
+                return f"a wheel for {', '.join(platforms)}, not for a Linux distribution"
         if not _holds_elf(view):
             return f"no ELF file in it ({view.description()})" if view.kind != "elf" else None
         return None

@@ -257,11 +257,12 @@ def test_code_the_tags_machines_cannot_load(tmp_path: Path, capsys: pytest.Captu
 def test_a_soft_float_wheel_satisfies_no_armv7l_policy(capsys: pytest.CaptureFixture[str]) -> None:
     # auditwheel: "armv7l shall use hard-float"; the manylinux and musllinux armv7l policies are armhf.
     assert targets(capsys, auditwheel_wheel(ARMV5L)) == {
-        "path": str(auditwheel_wheel(ARMV5L)), "manylinux": None, "musllinux": None, "satisfied": []}
+        "path": str(auditwheel_wheel(ARMV5L)), "manylinux": None, "musllinux": None, "satisfied": [],
+        "not_linux": None}
     hard = targets(capsys, auditwheel_wheel(ARMV7L))
-    assert (hard["manylinux"], hard["musllinux"]) == ("manylinux_2_17", "musllinux_1_1")
+    assert (hard["manylinux"], hard["musllinux"]) == ("manylinux_2_17", "musllinux_1_2")
     older = targets(capsys, auditwheel_wheel(ARMV6L))
-    assert (older["manylinux"], older["musllinux"]) == ("manylinux_2_17", "musllinux_1_1")
+    assert (older["manylinux"], older["musllinux"]) == ("manylinux_2_17", "musllinux_1_2")
 
 
 # --------------------------------------------------------------------------------------
@@ -274,7 +275,8 @@ def test_android_module_is_bionic_and_satisfies_no_linux_target(capsys: pytest.C
     [module] = [f for m, f in facts(capsys, wheel).items() if m.endswith(".so")]
     assert module["elf.libc"] == "bionic"
     assert "libc.so" in module["elf.needed"] and "LIBC" in module["elf.version_names"]
-    assert targets(capsys, wheel) == {"path": str(wheel), "manylinux": None, "musllinux": None, "satisfied": []}
+    assert targets(capsys, wheel) == {"path": str(wheel), "manylinux": None, "musllinux": None, "satisfied": [],
+                                      "not_linux": "a wheel for android_24_arm64_v8a, not for a Linux distribution"}
     code, found = findings(capsys, wheel, "--target", "alpine-3.21")
     [finding] = [f for f in found if f["rule"] == "wheel-libc-mismatch"]
     assert code == 1

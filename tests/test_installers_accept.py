@@ -80,10 +80,10 @@ def test_targets_of_pure_and_macos_wheels(tmp_path: Path, capsys: pytest.Capture
     assert code == 1
     assert [(r["manylinux"], r["musllinux"], r["satisfied"]) for r in results] == [(None, None, [])] * 2
     assert "pure wheel" in results[0]["not_linux"]
-    assert results[1]["not_linux"] == "a wheel for macosx_10_9_universal2, not for Linux"
+    assert results[1]["not_linux"] == "a wheel for macosx_10_9_universal2, not for a Linux distribution"
     main(["targets", str(macos)])
     assert capsys.readouterr().out.splitlines()[1] == \
-        "  no Linux target: a wheel for macosx_10_9_universal2, not for Linux"
+        "  no Linux target: a wheel for macosx_10_9_universal2, not for a Linux distribution"
 
 
 def test_targets_of_a_mach_o_file(capsys: pytest.CaptureFixture[str]) -> None:

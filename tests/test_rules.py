@@ -297,7 +297,7 @@ def profile(name: str) -> NamedTarget:
 
 
 # The manylinux2014 policy's libraries, symbol versions and blacklist; glibc >= 2.41's dlopen.
-ALL_TARGETS = {**for_arch(dict(profile("manylinux_2_17")), "x86_64"), **ALL_TARGETS,
+ALL_TARGETS = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]), **ALL_TARGETS,
                "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"]}
 
 
