@@ -36,13 +36,6 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "libc.musl-x86_64.so.1 on an x86_64 wheel",
         "none in binlint: the oracle is wrong here; keep the row while auditwheel refuses libc.so"),
     Disagreement(
-        ("policy_agrees_with_auditwheel", "satisfied_policies_agree_with_auditwheel"),
-        ("auditwheel/fpewheel-0.0.0-cp35-cp35m-linux_x86_64",),
-        "targets: manylinux_2_5 (check does report error[python-fpe-symbol])",
-        "auditwheel: linux_x86_64 ('This wheel uses the PyFPE_jbuf function'), which only a Python built "
-        "--with-fpectl exports: no manylinux policy allows it; binlint's own rule says so, its targets do not",
-        "integrator: python-fpe-symbol counted by `targets` (issue 13 point 7)"),
-    Disagreement(
         ("absolute_rpath_in_a_wheel_is_reported",), ("auditwheel/cffi-1.5.0-cp27-none-linux_x86_64",),
         "only note[rpath-not-runpath] names DT_RPATH /opt/2.7.11/lib",
         "an absolute search path in a wheel is the build machine's (issue 13 point 5); when it lands, add "
