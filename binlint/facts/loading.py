@@ -175,9 +175,19 @@ def unresolved_needed(view: FileView) -> list[str]:
     return [step.name for step, _ in search(view) if step.path is None]
 
 
-def needed_search(view: FileView) -> list[dict]:
-    return [{"library": s.name, "found": s.path, "how": s.how, "carried": list(s.carried), "load": root}
-            for s, root in search(view)]
+def needed_search(view: FileView) -> list[str]:
+    described = []
+    for step, root in search(view):
+        if step.path is not None:
+            text = f"{step.name}: {step.path}" + (f", {step.how}" if step.how.startswith("through") else
+                                                  f" ({step.how})")
+        elif step.carried:
+            text = f"{step.name}: not found; the artifact has it at {', '.join(step.carried)}, where no search " \
+                   "path looks"
+        else:
+            text = f"{step.name}: {step.how}"
+        described.append(text + (f" (in the load of {root})" if root else ""))
+    return described
 
 
 def unreached_note(view: FileView) -> str:
@@ -207,11 +217,11 @@ FACTS = {
         "a PyInstaller bundle, a library with that file name; for a file on disk, a file reached through an "
         "`$ORIGIN` entry of its own DT_RUNPATH (or DT_RPATH).", unresolved_needed),
     "elf.needed_search": Fact(
-        "list[object]", "How each DT_NEEDED library was found inside the artifact or not: `found` (the member "
-        "or file, null when not found), `how` in words, `carried` (members of that file name no search reached), "
-        "and `load` (the root whose load decided it, null when the object's own search paths did).",
-        needed_search, items={"library": "str", "found": "str?", "how": "str", "carried": "list[str]",
-                              "load": "str?"}),
+        "list[str]", "How the loader model found each DT_NEEDED library inside the artifact, one line each: "
+        "`libfoo.so.1: pkg.libs/libfoo.so.1, through the DT_RPATH of pkg/_ext.so`, `libfoo.so.1: not found; "
+        "the artifact has it at pkg/libfoo.so.1, where no search path looks`, `libc.so.6: not in the "
+        "artifact`; with the load that decided it when other objects took part (`(in the load of pkg/_ext.so)`).",
+        needed_search),
     "elf.unreached_note": Fact(
         "str", "For messages: ` (libfoo.so.1 is at pkg.libs/libfoo.so.1, but no search path of pkg/_ext.so "
         "reaches it: it has no DT_RPATH or DT_RUNPATH)` when the artifact carries a needed library where the "
