@@ -43,7 +43,7 @@ class _Members:
     """The loader's tree of one container, and its graph once a member needs it."""
 
     def __init__(self, view: FileView, container: Container) -> None:
-        self.container = container
+        # No reference to the container: it is the key this is kept under, weakly.
         # A fresh budget: what the graph inflates must not depend on which process builds it.
         self.budget = Budget(view.limits, view.budget.file_size)
         wheel = view.parent is not None and view.parent.kind == "zip" and bool(view.parent.get("wheel.is_wheel"))
