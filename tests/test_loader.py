@@ -77,6 +77,9 @@ TREES: dict[str, list[Node]] = {
                     lib("x.libs/libdep.so.1")],
     # Right beside the extension, which has no search path: the loader never looks there.
     "beside": [ext("pkg/_ext.so", "pkg/libdep.so.1"), lib("pkg/libdep.so.1")],
+    # A wheel's .data/platlib/ is installed into site-packages, beside the wheel's root.
+    "data-platlib": [ext("data_platlib-1.0.data/platlib/pkg/_ext.so", "pkg.libs/libdep.so.1",
+                         path=(RUNPATH, "$ORIGIN/../pkg.libs")), lib("pkg.libs/libdep.so.1")],
     # $LIB, where Debian's glibc (the one these tests run) puts it for x86-64.
     "lib-token": [ext("pkg/_ext.so", "pkg/lib/x86_64-linux-gnu/libdep.so.1", path=(RUNPATH, "$ORIGIN/$LIB")),
                   lib("pkg/lib/x86_64-linux-gnu/libdep.so.1")],
@@ -90,6 +93,7 @@ EXPECTED = {
     "already-loaded": {"pkg/_ext.so": [], "pkg.libs/liba.so.1": []},
     "origin-libs": {"x/_ext.so": []},
     "beside": {"pkg/_ext.so": ["libdep.so.1"]},
+    "data-platlib": {"data_platlib-1.0.data/platlib/pkg/_ext.so": []},
     "lib-token": {"pkg/_ext.so": []},
 }
 # The same tree for musl, which makes no difference between DT_RPATH and DT_RUNPATH: both
@@ -159,8 +163,9 @@ def glibc_list(path: Path) -> tuple[set[str], dict[str, str]]:
             missing.add(m[1])
         elif m := re.match(r"^\s+(\S+) => (/\S+) \(0x[0-9a-f]+\)$", line):
             found[m[1]] = os.path.realpath(m[2])
-        elif m := re.match(r"^\s+(/\S+) \(0x[0-9a-f]+\)$", line):  # ld.so itself, always loaded
-            found[m[1].rsplit("/", 1)[-1]] = m[1]
+    # ld.so itself is always loaded, and found by its soname (its line is `/lib64/ld-linux-x86-64.so.2
+    # (0x...)`, or misnamed after the main program when that needs it by name).
+    found["ld-linux-x86-64.so.2"] = os.path.realpath(GLIBC_LDSO)
     return missing, found
 
 
