@@ -91,13 +91,19 @@ class Tree:
         return self._dynamic[path]
 
     def real(self, path: str) -> str | None:
-        """The file at `path`, through links (as the kernel follows them, 40 at most)."""
+        """The file at `path`, through links to files and folders (as the kernel follows
+        them, 40 at most)."""
         for _ in range(40):
             if path in self.files:
                 return path
-            if path not in self.links:
+            if path in self.links:
+                path = self.links[path]
+                continue
+            parts = path.split("/")
+            folder = next((i for i in range(len(parts) - 1, 0, -1) if "/".join(parts[:i]) in self.links), None)
+            if folder is None:
                 return None
-            path = self.links[path]
+            path = posixpath.normpath("/".join([self.links["/".join(parts[:folder])], *parts[folder:]]))
         return None
 
     def named(self, name: str) -> list[str]:

@@ -400,6 +400,12 @@ def test_tarball_links_and_files_on_disk(tmp_path: Path, capsys: pytest.CaptureF
     tarball.write_bytes(tar_bytes(entries, "gz"))
     facts = member_facts(capsys, tarball)
     assert facts["app-1.0/bin/app"]["elf.unresolved_needed"] == ["libc.so.6"]
+    # lib64 a link to the folder lib: the loader follows it.
+    moved = [ArchiveEntry("app-1.0/bin/app", files["bin/app"], EXE_MODE),
+             ArchiveEntry("app-1.0/lib64/libdep.so.1", files["lib/libdep.so.1"]),
+             ArchiveEntry("app-1.0/lib", link="lib64")]
+    tarball.write_bytes(tar_bytes(moved, "gz"))
+    assert member_facts(capsys, tarball)["app-1.0/bin/app"]["elf.unresolved_needed"] == ["libc.so.6"]
     with_libs = tmp_path / "unpacked"
     (with_libs / "bin").mkdir(parents=True)
     (with_libs / "lib").mkdir()

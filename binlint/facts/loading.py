@@ -54,13 +54,14 @@ class _Members:
             if member.link is None and member.open is not None:
                 files.setdefault(path, member.name)
                 self.members.setdefault(path, member)
+        folders = {"/".join(p.split("/")[:i]) for p in files for i in range(1, p.count("/") + 1)}
         for member in container.members:
-            if member.link is not None:
+            if member.link is not None and member.link:
                 path = installed(member.name, wheel)
                 # A symbolic link is relative to its folder; a tar hard link names a path from the root.
                 near = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.link))
-                links[path] = near if near in files or not member.link or "/" not in member.link \
-                    else installed(member.link, wheel)
+                rooted = installed(member.link, wheel)
+                links[path] = rooted if near not in files and near not in folders and rooted in files else near
         self.tree = Tree(files, links, self.read)
         self.wheel = wheel
         self.graph: Graph | None = None
