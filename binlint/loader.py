@@ -206,7 +206,10 @@ def slash_path(name: str, origin: str, dyn: Dynamic) -> str | None:
 def own_search(tree: Tree, path: str, dyn: Dynamic) -> tuple[list[Step], bool]:
     """What the object's own search paths find, without loading anything else, and whether
     that is the whole answer: False when a name the tree carries was not reached, which only
-    the loads it takes part in can settle (what loaded it, and its DT_RPATH, come first)."""
+    the loads it takes part in can settle (what loaded it, and its DT_RPATH, come first).
+    This reads no other file: the first file found is taken (as musl does; glibc would skip
+    one of another ELF class), and a name no file of the tree is called is left to the
+    system (an object loaded under another name that has it as DT_SONAME is not looked for)."""
     steps, whole = [], True
     dirs = own_dirs(path, dyn, dyn.musl)
     for name in dyn.needed:
@@ -323,7 +326,9 @@ class Graph:
     """Every load an artifact's ELF files take part in: each object that no other one loads
     (an extension module, a program, a plugin) is loaded as a root, as Python's import or the
     kernel would; objects only a cycle reaches are roots too. An object is judged by the loads
-    it takes part in: a name that fails in any of them is not found."""
+    it takes part in: a name that fails in any of them is not found. dlopen() calls are not
+    seen: a plugin that its host opens after loading what the plugin needs is judged as a
+    root of its own."""
 
     def __init__(self, tree: Tree) -> None:
         objects = sorted(p for p in tree.files if tree.dynamic(p) is not None)
