@@ -235,7 +235,8 @@ class Load:
     """One load from a root: the objects in the order the loader maps them, and what each
     DT_NEEDED name of each gave."""
 
-    def __init__(self, tree: Tree, root: str) -> None:
+    def __init__(self, tree: Tree, root: str, preloaded: dict[str, str] | None = None) -> None:
+        """`preloaded`: names -> objects already loaded when the root is (by another load)."""
         self.tree, self.root = tree, root
         top = tree.dynamic(root)
         assert top is not None
@@ -244,7 +245,8 @@ class Load:
         self.loader: dict[str, str | None] = {root: None}
         self.steps: dict[str, list[Step]] = {}
         # name -> object (None: from the system) that a request by that name gets at once
-        self.known: dict[str, str | None] = {}
+        self.known: dict[str, str | None] = dict(preloaded or {})
+        self.loader.update((path, None) for path in self.known.values() if path not in self.loader)
         if not self.musl and top.soname:
             self.known[top.soname] = root
         index = 0
@@ -330,7 +332,9 @@ class Graph:
     seen: a plugin that its host opens after loading what the plugin needs is judged as a
     root of its own."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, preloaders: Callable[[str], list[str]] | None = None) -> None:
+        """`preloaders(root)`: the objects whose loads are done before the root's (Python
+        imports a package before its modules); their objects are already loaded then."""
         objects = sorted(p for p in tree.files if tree.dynamic(p) is not None)
         loads = {p: Load(tree, p) for p in objects}
         loaded_by_others = {q for load in loads.values() for q in load.order[1:]}
@@ -341,6 +345,11 @@ class Graph:
                 roots.append(p)
                 covered.update(loads[p].order)
         self.loads = {r: loads[r] for r in roots}
+        for root in roots:
+            preloaded = {name: path for p in (preloaders(root) if preloaders else []) if p in loads and p != root
+                         for name, path in loads[p].known.items() if path is not None}
+            if preloaded:
+                self.loads[root] = Load(tree, root, preloaded)
         self.results: dict[str, list[tuple[Step, str]]] = {}
         for root in roots:  # sorted, then the cycles': the same answer in every process
             for path, steps in self.loads[root].steps.items():

@@ -80,6 +80,13 @@ TREES: dict[str, list[Node]] = {
     # A wheel's .data/platlib/ is installed into site-packages, beside the wheel's root.
     "data-platlib": [ext("data_platlib-1.0.data/platlib/pkg/_ext.so", "pkg.libs/libdep.so.1",
                          path=(RUNPATH, "$ORIGIN/../pkg.libs")), lib("pkg.libs/libdep.so.1")],
+    # ld.so alone finds libcore from neither pkg/sub/_ext.so nor other/_ext.so. Python
+    # imports the package pkg, whose extension loads libcore, before pkg.sub._ext: libcore is
+    # loaded by then (binlint counts the extension modules of the packages above a module as
+    # imported first), but nothing imports pkg before other._ext.
+    "package-first": [ext("pkg/_core.so", "pkg/libcore.so.1", path=(RUNPATH, "$ORIGIN")), lib("pkg/libcore.so.1"),
+                      ext("pkg/sub/_ext.so", "pkg/libcore.so.1", path=(RUNPATH, "$ORIGIN")),
+                      ext("other/_ext.so", "pkg/libcore.so.1", path=(RUNPATH, "$ORIGIN"))],
     # $LIB, where Debian's glibc (the one these tests run) puts it for x86-64.
     "lib-token": [ext("pkg/_ext.so", "pkg/lib/x86_64-linux-gnu/libdep.so.1", path=(RUNPATH, "$ORIGIN/$LIB")),
                   lib("pkg/lib/x86_64-linux-gnu/libdep.so.1")],
@@ -93,6 +100,7 @@ EXPECTED = {
     "already-loaded": {"pkg/_ext.so": [], "pkg.libs/liba.so.1": []},
     "origin-libs": {"x/_ext.so": []},
     "beside": {"pkg/_ext.so": ["libdep.so.1"]},
+    "package-first": {"pkg/_core.so": [], "pkg/sub/_ext.so": [], "other/_ext.so": ["libcore.so.1"]},
     "data-platlib": {"data_platlib-1.0.data/platlib/pkg/_ext.so": []},
     "lib-token": {"pkg/_ext.so": []},
 }

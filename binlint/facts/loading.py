@@ -25,6 +25,7 @@ ELF_MAGIC = b"\x7fELF"
 # prefix; the wheel's root goes to site-packages, `lib/pythonX.Y/site-packages` under it.
 _SITE_PACKAGES = "lib/python/site-packages"
 _DATA = re.compile(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)(/|$)")
+_EXTENSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)?\.so$")  # a module: name[.tag].so
 _SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bin", "headers": "include",
             "data": "."}
 
@@ -85,8 +86,21 @@ class _Members:
 
     def graph_of(self) -> Graph:
         if self.graph is None:
-            self.graph = Graph(self.tree)
+            self.graph = Graph(self.tree, self.imported_before if self.wheel else None)
         return self.graph
+
+    def imported_before(self, root: str) -> list[str]:
+        """The extension modules of the packages above the one `root` is in: Python imports a
+        package (its `__init__.py`, which imports its own extension modules) before the
+        subpackages in it, so what those load is already loaded when `root` is imported (or
+        dlopen()ed by them: mujoco's plugins, PySide's designer plugin). Not the modules beside
+        `root`, which its own package may import before or after it."""
+        folders, folder = set(), root.rsplit("/", 1)[0].rsplit("/", 1)[0]
+        while folder.startswith(f"{_SITE_PACKAGES}/"):
+            folders.add(folder)
+            folder = folder.rsplit("/", 1)[0]
+        return sorted(p for p in self.tree.files if p != root and p.rsplit("/", 1)[0] in folders
+                      and _EXTENSION.match(p.rsplit("/", 1)[-1]))
 
 
 _TREES: weakref.WeakKeyDictionary[Container, _Members] = weakref.WeakKeyDictionary()
@@ -214,7 +228,8 @@ FACTS = {
         "target system must: for a member of a wheel or archive, the loader's search is followed among the "
         "members as glibc's ld.so or musl's loader does it (libraries already loaded, DT_RPATH of the object and "
         "of those that loaded it, its DT_RUNPATH, `$ORIGIN`, `$LIB`, `$PLATFORM`), loading each extension "
-        "module or program as a root, and a name counts when it fails in any load the member takes part in; in "
+        "module or program as a root (after the extension modules of the packages above it, which Python imports "
+        "first), and a name counts when it fails in any load the member takes part in; in "
         "a PyInstaller bundle, a library with that file name; for a file on disk, a file reached through an "
         "`$ORIGIN` entry of its own DT_RUNPATH (or DT_RPATH).", unresolved_needed),
     "elf.needed_search": Fact(
