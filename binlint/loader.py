@@ -231,13 +231,25 @@ def own_search(tree: Tree, path: str, dyn: Dynamic) -> tuple[list[Step], bool]:
     return steps, whole
 
 
+class TooLarge(Exception):
+    """More loading to model than an artifact of real libraries needs (a hostile archive)."""
+
+
+# Requests all the loads of one artifact may model: the largest real wheels (torch, scipy)
+# make tens of thousands; an archive of thousands of objects that all need each other would
+# make billions.
+MAX_REQUESTS = 2_000_000
+
+
 class Load:
     """One load from a root: the objects in the order the loader maps them, and what each
     DT_NEEDED name of each gave."""
 
-    def __init__(self, tree: Tree, root: str, preloaded: dict[str, str] | None = None) -> None:
-        """`preloaded`: names -> objects already loaded when the root is (by another load)."""
-        self.tree, self.root = tree, root
+    def __init__(self, tree: Tree, root: str, preloaded: dict[str, str] | None = None,
+                 budget: list[int] | None = None) -> None:
+        """`preloaded`: names -> objects already loaded when the root is (by another load);
+        `budget`: [requests left], shared by the loads of one artifact."""
+        self.tree, self.root, self.budget = tree, root, budget
         top = tree.dynamic(root)
         assert top is not None
         self.musl, self.bits, self.machine, self.little = top.musl, top.bits, top.machine, top.little
@@ -257,6 +269,10 @@ class Load:
     def _load_needed(self, path: str) -> None:
         dyn = self.tree.dynamic(path)
         assert dyn is not None
+        if self.budget is not None:
+            self.budget[0] -= len(dyn.needed)
+            if self.budget[0] < 0:
+                raise TooLarge
         self.steps[path] = [self._request(path, dyn, name) for name in dyn.needed]
 
     def _request(self, path: str, dyn: Dynamic, name: str) -> Step:
@@ -334,9 +350,17 @@ class Graph:
 
     def __init__(self, tree: Tree, preloaders: Callable[[str], list[str]] | None = None) -> None:
         """`preloaders(root)`: the objects whose loads are done before the root's (Python
-        imports a package before its modules); their objects are already loaded then."""
+        imports a package before its modules); their objects are already loaded then.
+        Past MAX_REQUESTS nothing is decided: steps() answers None for every object."""
+        self.results: dict[str, list[tuple[Step, str]]] = {}
+        try:
+            self._load_all(tree, preloaders, [MAX_REQUESTS])
+        except TooLarge:
+            self.results = {}
+
+    def _load_all(self, tree: Tree, preloaders: Callable[[str], list[str]] | None, budget: list[int]) -> None:
         objects = sorted(p for p in tree.files if tree.dynamic(p) is not None)
-        loads = {p: Load(tree, p) for p in objects}
+        loads = {p: Load(tree, p, budget=budget) for p in objects}
         loaded_by_others = {q for load in loads.values() for q in load.order[1:]}
         roots = [p for p in objects if p not in loaded_by_others]
         covered = {q for r in roots for q in loads[r].order}
@@ -349,8 +373,7 @@ class Graph:
             preloaded = {name: path for p in (preloaders(root) if preloaders else []) if p in loads and p != root
                          for name, path in loads[p].known.items() if path is not None}
             if preloaded:
-                self.loads[root] = Load(tree, root, preloaded)
-        self.results: dict[str, list[tuple[Step, str]]] = {}
+                self.loads[root] = Load(tree, root, preloaded, budget)
         for root in roots:  # sorted, then the cycles': the same answer in every process
             for path, steps in self.loads[root].steps.items():
                 known = self.results.setdefault(path, [(s, root) for s in steps])

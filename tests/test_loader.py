@@ -455,3 +455,18 @@ def test_absolute_search_paths_in_a_wheel(tmp_path: Path, capsys: pytest.Capture
     facts = member_facts(capsys, sdist)
     assert facts[f"x-1.0/dist/{wheel.name}!x/_ext.so"]["file.in_wheel"] is True
     assert facts[f"x-1.0/dist/{wheel.name}"]["file.in_wheel"] is False
+
+
+def test_a_hostile_archive_costs_bounded_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Objects that all need each other make loads of every object by every root: past its
+    budget the graph decides nothing, and each object keeps its own search paths' answer."""
+    from binlint import loader
+
+    monkeypatch.setattr(loader, "MAX_REQUESTS", 10_000)
+    names = [f"lib{i}.so" for i in range(300)]
+    dyn = loader.Dynamic(tuple(names), "$ORIGIN", None, None, 64, 62, True, False)
+    tree = Tree({f"pkg/{n}": f"pkg/{n}" for n in names}, {}, lambda path: dyn)
+    graph = loader.Graph(tree)
+    assert graph.steps("pkg/lib0.so") is None
+    steps, whole = loader.own_search(tree, "pkg/lib0.so", dyn)
+    assert whole and all(s.path == f"pkg/{s.name}" for s in steps)

@@ -66,6 +66,7 @@ class _Members:
         self.tree = Tree(files, links, self.read)
         self.wheel = wheel
         self.graph: Graph | None = None
+        self.extensions: dict[str, list[str]] | None = None  # folder -> its extension modules
 
     def read(self, path: str) -> Dynamic | None:
         member = self.members.get(path)
@@ -99,8 +100,13 @@ class _Members:
         while folder.startswith(f"{_SITE_PACKAGES}/"):
             folders.add(folder)
             folder = folder.rsplit("/", 1)[0]
-        return sorted(p for p in self.tree.files if p != root and p.rsplit("/", 1)[0] in folders
-                      and _EXTENSION.match(p.rsplit("/", 1)[-1]))
+        if self.extensions is None:
+            self.extensions = {}
+            for path in sorted(self.tree.files):
+                folder, _, name = path.rpartition("/")
+                if _EXTENSION.match(name):
+                    self.extensions.setdefault(folder, []).append(path)
+        return [p for folder in sorted(folders) for p in self.extensions.get(folder, [])]
 
 
 _TREES: weakref.WeakKeyDictionary[Container, _Members] = weakref.WeakKeyDictionary()
