@@ -11,8 +11,9 @@ import weakref
 
 from binlint.archives.members import Budget
 from binlint.facts.catalogue import Fact
+from binlint.facts.elf import libc
 from binlint.facts.elffile import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
-from binlint.loader import Dynamic, Graph, Step, Tree, own_search
+from binlint.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -31,9 +32,9 @@ _SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bi
 
 
 def dynamic(elf: ElfFile) -> Dynamic:
+    """What the loader reads of an ELF file (the last DT_RPATH, DT_RUNPATH and DT_SONAME, as
+    glibc's and musl's loaders keep the last entry of a tag)."""
     last = {tag: (elf.dynamic_strings(tag) or [None])[-1] for tag in (DT_RPATH, DT_RUNPATH, DT_SONAME)}
-    from binlint.facts.elf import libc
-
     return Dynamic(tuple(elf.dynamic_strings(DT_NEEDED)), last[DT_RPATH], last[DT_RUNPATH], last[DT_SONAME],
                    elf.bits, elf.machine, elf.little_endian, libc(elf) == "musl")
 
@@ -223,8 +224,6 @@ def unreached_note(view: FileView) -> str:
     if not notes:
         return ""
     own = dynamic(view.elf())
-    from binlint.loader import describe_paths
-
     return f" ({'; '.join(notes)}: {describe_paths(own)})"
 
 
