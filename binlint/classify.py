@@ -10,7 +10,7 @@ SCRIPT_LINE_MAX = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
 
 KINDS = (
-    "elf", "macho", "script", "pyc", "zip", "tar", "gzip", "bzip2", "xz", "zstd",
+    "elf", "elf-debug", "macho", "script", "pyc", "zip", "tar", "gzip", "bzip2", "xz", "zstd",
     "ar", "pe", "java-class", "text", "empty", "other",
 )
 

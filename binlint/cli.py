@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (searched recursively)")
     check.add_argument("--format", choices=FORMATS, default="text",
                        help="report format (text): text is one line per finding, full adds the evidence and the "
-                            "rule's help link, github writes workflow commands that annotate a GitHub Actions run")
+                            "rule's help link, github writes workflow commands that annotate a GitHub Actions run, "
+                            "gitlab GitLab's Code Quality report, junit JUnit XML for any CI's test results")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
                        help="exit 1 when a finding is at least this severe (error)")

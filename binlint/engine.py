@@ -76,9 +76,12 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
     """The findings of one artifact and, for a container, of its members. A broken member
     costs its own findings; a broken container keeps the findings of the members read."""
     applicable = _applicable(rules, view.kind, frozenset(k for _, target in view.target for k in target))
+    rules_kind = view.kind
     findings: list[Finding] = []
     try:
         view.open()
+        if view.kind != rules_kind:  # the bytes past the head told more (a separate debug file)
+            applicable = _applicable(rules, view.kind, frozenset(k for _, target in view.target for k in target))
         container = view.container()
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
@@ -198,7 +201,7 @@ def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
     findings = []
     for name, target in view.target:
         if view.kind == "elf":  # values per architecture, such as symbol versions
-            target = for_arch(target, view.get("elf.arch") if view.error is None else None)
+            target = for_arch(target, view.get("elf.compatible_archs") if view.error is None else [])
         if rule.targets <= target.keys() and (found := apply(rule, view, name, target)) is not None:
             findings.append(found)
     # The same finding for every target is one finding, for none in particular.

@@ -8,6 +8,8 @@ from binlint.errors import BinlintError
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from binlint.archives.members import Limits
+    from binlint.discover import Artifact
+    from binlint.facts import FileView
     from binlint.profiles import Profile
 
 # Target keys that change how a finding is reported, not whether an artifact loads.
@@ -57,13 +59,18 @@ def details(profile: Profile) -> str:
 
 def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fmt: str) -> tuple[str, bool]:
     """For each artifact, the profiles it satisfies: no error of a rule that compares with
-    what the profile promises. The manylinux and musllinux policies reported are the most
-    portable ones satisfied (auditwheel's answer)."""
+    what the profile promises, nor of a portability rule that fails on every system. The manylinux and musllinux policies reported are the most
+    portable ones satisfied (auditwheel's answer). An artifact with no Linux code in it
+    (a pure or macOS wheel, a Mach-O file, a tarball of scripts) satisfies none: binlint
+    never calls a target satisfied that it did not check."""
     from binlint.discover import discover
     from binlint.engine import Options, check
     from binlint.rules import load_rules
 
-    rules = [r for r in load_rules() if r.targets - _PRESENTATION]
+    # The rules that compare with what a profile promises, and the portability rules that
+    # need no target because no system passes them (GLIBC_PRIVATE, PyFPE_jbuf, a loader path
+    # of the build machine): auditwheel refuses every policy for those too.
+    rules = [r for r in load_rules() if r.targets - _PRESENTATION or r.group == "portability"]
     chosen = _unique(profiles)
     artifacts = discover(paths)
     options = Options({}, False, limits, tuple((p.name, p.target) for p in chosen))
@@ -74,21 +81,87 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fm
     results = []
     for artifact in artifacts:
         bad = failed.get(artifact.path, set())
-        ok = [p for p in chosen if None not in bad and p.name not in bad]
-        best = {family: min((p for p in ok if p.family == family), key=lambda p: -(p.priority or 0), default=None)
-                for family in ("manylinux", "musllinux")}
+        reason = not_for_linux(artifact, limits)
+        ok = [] if reason else [p for p in chosen if None not in bad and p.name not in bad]
+        best = {family: _most_portable([p for p in ok if p.family == family]) for family in POLICY_FAMILIES}
+        # A policy family whose versions binlint cannot tell apart counts as one: its best.
+        ok = [p for p in ok if p.family not in POLICY_FAMILIES or p is best[p.family]]
         results.append({"path": artifact.path, **{k: (v.name if v else None) for k, v in best.items()},
-                        "satisfied": sorted(p.name for p in ok)})
+                        "satisfied": sorted(p.name for p in ok), "not_linux": reason})
     if fmt == "json":
         return json.dumps({"version": 1, "artifacts": results}, indent=2) + "\n", all(r["satisfied"] for r in results)
     out = []
     for r in results:
         out.append(r["path"])
-        for family in ("manylinux", "musllinux"):
+        if r["not_linux"]:
+            out.append(f"  no Linux target: {r['not_linux']}")
+            continue
+        for family in POLICY_FAMILIES:
             out.append(f"  {family}: {r[family] or 'none'}")
-        others = [n for n in r["satisfied"] if profiles[n].family not in ("manylinux", "musllinux")]
+        others = [n for n in r["satisfied"] if profiles[n].family not in POLICY_FAMILIES]
         out.append(f"  other targets: {', '.join(others) or 'none'}")
     return "\n".join(out) + "\n", all(r["satisfied"] for r in results)
+
+
+POLICY_FAMILIES = ("manylinux", "musllinux")
+
+
+def _most_portable(policies: list[Profile]) -> Profile | None:
+    """The oldest policy of a family, which every newer one accepts; but a family whose
+    policies bound no symbol versions (musllinux: musl has none) cannot show a binary needs
+    no newer libc than the oldest, so its newest satisfied policy is reported, as auditwheel
+    does outside a musl system."""
+    if not policies:
+        return None
+    if any("symbol_versions" in p.target for p in policies):
+        return max(policies, key=lambda p: p.priority or 0)
+    return min(policies, key=lambda p: p.priority or 0)
+
+
+# Platform tags that name a Linux system: what pip installs on Linux.
+_LINUX_TAGS = ("manylinux", "musllinux", "linux_")
+
+
+def not_for_linux(artifact: Artifact, limits: Limits) -> str | None:
+    """Why `artifact` is for no Linux system, or None: a wheel whose tags name no Linux
+    platform, or a file that holds no ELF code at any depth binlint reads."""
+    from binlint.facts import FileView
+
+    view = FileView.of_file(artifact, (), limits)
+    try:
+        view.open()
+        if view.kind == "zip" and view.get("wheel.is_wheel"):
+            platforms = view.get("wheel.platforms")
+            if platforms == ["any"]:
+                return "a pure wheel (platform tag any): it holds no code for a Linux platform tag to describe"
+            if not any(p.startswith(_LINUX_TAGS) for p in platforms):
+                return f"a wheel for {', '.join(platforms)}, not for a Linux distribution"
+        if not _holds_elf(view):
+            return f"no ELF file in it ({view.description()})" if view.kind != "elf" else None
+        return None
+    except Exception as err:  # unreadable: the check's own findings say why
+        return f"unreadable: {err}" if view.kind != "elf" else None
+    finally:
+        view.close()
+
+
+def _holds_elf(view: FileView) -> bool:
+    """Whether `view` is ELF or holds an ELF member, to the depth the check reads."""
+    from binlint.engine import member_views
+
+    if view.kind == "elf":
+        return True
+    container = view.container()
+    if container is None or view.depth >= view.limits.max_depth:
+        return False
+    for member in member_views(view, container, ()):
+        try:
+            member.open()
+            if _holds_elf(member):
+                return True
+        finally:
+            member.close()
+    return False
 
 
 def run(names_or_paths: list[str], files: list[str], limits: Limits, fmt: str) -> tuple[str, bool]:

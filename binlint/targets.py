@@ -68,16 +68,17 @@ def combine(explicit: dict[str, object], promised: dict[str, object], prefer_pro
     return {**explicit, **promised} if prefer_promised else {**promised, **explicit}
 
 
-def for_arch(target: dict[str, object], arch: str | None) -> dict[str, object]:
-    """`target` with its per-architecture values chosen for `arch` (an object's elf.arch); a
-    profile that knows nothing of `arch` bounds nothing there (the arch rules say so)."""
+def for_arch(target: dict[str, object], archs: list[str]) -> dict[str, object]:
+    """`target` with its per-architecture values chosen for the first of `archs` it knows (an
+    object's elf.compatible_archs: ARMv6 code takes an armv7l policy's values); a profile
+    that knows none of them bounds nothing there (the arch rules say so)."""
     if not any(key in target for key in PER_ARCH):
         return target
     chosen = dict(target)
     for key in PER_ARCH:
         if key in chosen and isinstance(chosen[key], dict):  # a list is already for one architecture
             by_arch = chosen.pop(key)
-            value = by_arch.get(arch, by_arch.get("*"))  # type: ignore[attr-defined]
+            value = next((by_arch[a] for a in archs if a in by_arch), by_arch.get("*"))  # type: ignore[attr-defined]
             if value is not None:
                 chosen[key] = value
     return chosen

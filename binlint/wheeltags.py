@@ -21,9 +21,16 @@ _WHEEL_NAME = re.compile(
 def tags_from_filename(filename: str) -> list[str]:
     """`pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl` -> the expanded tag triples."""
     match = _WHEEL_NAME.match(filename)
-    if not match:
-        return []
-    python, abi, platform = match["tags"].split("-")
+    return expand_tags(match["tags"]) if match else []
+
+
+def expand_tags(tags: str) -> list[str]:
+    """`cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64` -> one triple per tag (PEP 425's
+    compressed tag sets); a malformed line is kept as it is, for the rules to see."""
+    parts = tags.split("-")
+    if len(parts) != 3:
+        return [tags]
+    python, abi, platform = parts
     return [f"{p}-{a}-{pl}" for p in python.split(".") for a in abi.split(".") for pl in platform.split(".")]
 
 

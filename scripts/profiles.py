@@ -17,6 +17,15 @@ SUMMARIES = {
     "manylinux": "PEP 600 policy: glibc {glibc} or newer, the libraries and symbol versions auditwheel allows",
     "musllinux": "PEP 656 policy: musl {musl} or newer, the libraries auditwheel allows",
 }
+# musl's C library is `libc.so` upstream, but Alpine (where musllinux wheels are built)
+# names it per architecture, and that name is what real musllinux objects need. auditwheel
+# swaps it in for `libc.so` (policy/__init__.py, _fixup_musl_libc_soname); the policies
+# keep both, every architecture's name in one list: an object only ever names its own.
+ALPINE_LIBC = {
+    "x86_64": "libc.musl-x86_64.so.1", "i686": "libc.musl-x86.so.1", "aarch64": "libc.musl-aarch64.so.1",
+    "s390x": "libc.musl-s390x.so.1", "ppc64le": "libc.musl-ppc64le.so.1", "armv7l": "libc.musl-armv7.so.1",
+    "riscv64": "libc.musl-riscv64.so.1", "loongarch64": "libc.musl-loongarch64.so.1",
+}
 
 
 def convert(policies: list[dict], family: str, source: str) -> dict:
@@ -34,7 +43,10 @@ def convert(policies: list[dict], family: str, source: str) -> dict:
             profile |= {"libc": "musl", "musl": f"{major}.{minor}"}
         profile["summary"] = SUMMARIES[family].format(**profile)
         profile["arch"] = sorted(policy["symbol_versions"])
-        profile["libraries"] = sorted(policy["lib_whitelist"])
+        libraries = set(policy["lib_whitelist"])
+        if family == "musllinux" and "libc.so" in libraries:
+            libraries.update(ALPINE_LIBC[arch] for arch in policy["symbol_versions"] if arch in ALPINE_LIBC)
+        profile["libraries"] = sorted(libraries)
         if policy["blacklist"]:
             profile["blacklist"] = {lib: sorted(symbols) for lib, symbols in sorted(policy["blacklist"].items())}
         if any(policy["symbol_versions"].values()):

@@ -1338,3 +1338,58 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
         tmp_path_factory.mktemp("binlint-artifacts"),
         scratch=tmp_path_factory.mktemp("binlint-scratch"),
     )
+
+
+# ==========================================================================
+# ELF facts fixtures: weak and strong undefined symbols, a static PIE with canaries.
+# Built on demand by the `elf_facts_fixtures` session fixture, outside the registry above
+# (whose per-fixture checks live in test_fixtures_build.py).
+# ==========================================================================
+
+_ELF_FACTS_SOURCES = {
+    # Rust's std refers to __cxa_thread_atexit_impl weakly, and calls it only when present.
+    "weak_atexit.c": "extern int __cxa_thread_atexit_impl(void (*)(void *), void *, void *) __attribute__((weak));\n"
+                     "int register_dtor(void (*dtor)(void *), void *obj) {\n"
+                     "    return __cxa_thread_atexit_impl ? __cxa_thread_atexit_impl(dtor, obj, 0) : -1;\n}\n",
+    "strong_atexit.c": "extern int __cxa_thread_atexit_impl(void (*)(void *), void *, void *);\n"
+                       "int register_dtor(void (*dtor)(void *), void *obj) {\n"
+                       "    return __cxa_thread_atexit_impl(dtor, obj, 0);\n}\n",
+    # What PyFPE_START_PROTECT expanded to in a Python built --with-fpectl.
+    "fpe.c": "extern char PyFPE_jbuf[];\nextern int PyFPE_counter;\n"
+             "void *fpe_state(void) { PyFPE_counter++; return PyFPE_jbuf; }\n",
+    "weak_fpe.c": "extern char PyFPE_jbuf[] __attribute__((weak));\n"
+                  "void *fpe_state(void) { return PyFPE_jbuf; }\n",
+    "canary.c": "#include <stdio.h>\n#include <string.h>\n"
+                "int main(int argc, char **argv) {\n    char buf[64];\n"
+                "    strncpy(buf, argv[0], sizeof buf - 1);\n    buf[sizeof buf - 1] = 0;\n"
+                "    puts(buf);\n    return argc > 5;\n}\n",
+}
+# name -> (source, extra gcc arguments)
+_ELF_FACTS_BUILDS = {
+    "weak-atexit-lib.so": ("weak_atexit.c", ["-shared", "-fPIC"]),
+    "strong-atexit-lib.so": ("strong_atexit.c", ["-shared", "-fPIC"]),
+    "fpe-lib.so": ("fpe.c", ["-shared", "-fPIC"]),
+    "weak-fpe-lib.so": ("weak_fpe.c", ["-shared", "-fPIC"]),
+    "static-pie-canary-exe": ("canary.c", ["-fPIE", "-static-pie", "-fstack-protector-all"]),
+}
+
+
+class ElfFactsFixtures:
+    """gcc-built files for the ELF facts tests, each built once per session."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, name: str) -> Path:
+        out = self.directory / name
+        if not out.exists():
+            source, flags = _ELF_FACTS_BUILDS[name]
+            src = self.directory / source
+            src.write_text(_ELF_FACTS_SOURCES[source])
+            _run([*_cc("gcc"), *flags, "-Wl,-z,noexecstack", src, "-o", out], self.directory)
+        return out
+
+
+@pytest.fixture(scope="session")
+def elf_facts_fixtures(tmp_path_factory: pytest.TempPathFactory) -> ElfFactsFixtures:
+    return ElfFactsFixtures(tmp_path_factory.mktemp("elf-facts-fixtures"))

@@ -26,7 +26,8 @@ docstrings of the facts:
                                                    from PT_NOTE segments, or from SHT_NOTE sections in
                                                    a file without program headers (ET_REL objects),
                                                    as `readelf -n` and LIEF read them
-    elf.static                                     ET_EXEC or ET_DYN without PT_INTERP and PT_DYNAMIC
+    elf.static                                     ET_EXEC or ET_DYN without PT_INTERP, and without
+                                                   PT_DYNAMIC or an ET_DYN with DF_1_PIE and no DT_NEEDED
     elf.textrel, elf.bind_now                      DT_TEXTREL or DF_TEXTREL (0x4) in a DT_FLAGS; DT_BIND_NOW,
                                                    DF_BIND_NOW (0x8) in a DT_FLAGS or DF_1_NOW (0x1) in a
                                                    DT_FLAGS_1 (the first PT_DYNAMIC, up to DT_NULL)
@@ -34,9 +35,10 @@ docstrings of the facts:
                                                    else "partial"
     elf.rwx_segments                               "LOAD at offset 0x... (RWX)" for each PT_LOAD with PF_W
                                                    and PF_X
-    elf.imports                                    names of the SHN_UNDEF dynamic symbols, in table order
-    elf.stack_protector, fortified, fortifiable    from the imports, by binlint's published lists (the
-                                                   definitions: STACK_PROTECTOR and glibc's FORTIFIABLE)
+    elf.imports, elf.weak_imports                  names of the SHN_UNDEF dynamic symbols, in table order:
+                                                   of every binding but STB_WEAK, and of STB_WEAK
+    elf.stack_protector, fortified, fortifiable    from both import lists, by binlint's published lists
+                                                   (the definitions: STACK_PROTECTOR and glibc's FORTIFIABLE)
     elf.cf_protection                              the X86 (IBT, SHSTK) or AArch64 (BTI, PAC) FEATURE_1_AND
                                                    bits of the first NT_GNU_PROPERTY_TYPE_0 note
     elf.language                                   "go": a .go.buildinfo section or a note named "Go" of
@@ -90,7 +92,7 @@ FACTS = (
     "elf.abi_tag",
     # The hardening facts.
     "elf.static", "elf.textrel", "elf.rwx_segments", "elf.bind_now", "elf.relro", "elf.imports",
-    "elf.stack_protector", "elf.fortified", "elf.fortifiable", "elf.cf_protection", "elf.language",
+    "elf.weak_imports", "elf.stack_protector", "elf.fortified", "elf.fortifiable", "elf.cf_protection", "elf.language",
 )
 ORACLES = ("pyelftools", "lief")
 
@@ -315,7 +317,7 @@ def _pyelf_versioned_symbols(versym: GNUVerSymSection | None, needs: list) -> di
 # The hardening facts, from each oracle's own view of segments, tags, symbols and notes
 # --------------------------------------------------------------------------------------
 
-DF_TEXTREL, DF_BIND_NOW, DF_1_NOW = 0x4, 0x8, 0x1
+DF_TEXTREL, DF_BIND_NOW, DF_1_NOW, DF_1_PIE = 0x4, 0x8, 0x1, 0x08000000
 X86_FEATURES = ((1, "IBT"), (2, "SHSTK"))  # GNU_PROPERTY_X86_FEATURE_1_AND bits
 AARCH64_FEATURES = ((1, "BTI"), (2, "PAC"))  # GNU_PROPERTY_AARCH64_FEATURE_1_AND bits
 RUST_NAMES = {"rust_eh_personality", "rust_begin_unwind", "rust_panic"}
@@ -325,19 +327,17 @@ def _is_rust_symbol(name: str) -> bool:
     return name.startswith("__rust_") or name in RUST_NAMES
 
 
-def _hardening(facts: Facts, *, has_relro: bool, bind_now: bool, imports: tuple[str, ...] | Failed) -> None:
-    """The facts defined from others: RELRO from PT_GNU_RELRO and bind-now; the three
-    import lists from the imports."""
+def _hardening(facts: Facts, *, has_relro: bool, bind_now: bool, undefined: list[tuple[str, bool]]) -> None:
+    """The facts defined from others: RELRO from PT_GNU_RELRO and bind-now; the import
+    lists from the undefined dynamic symbols, (name, weak) in table order."""
     facts["elf.bind_now"] = bind_now
     facts["elf.relro"] = "none" if not has_relro else "full" if bind_now else "partial"
-    facts["elf.imports"] = imports
-    if isinstance(imports, Failed):
-        for name in ("elf.stack_protector", "elf.fortified", "elf.fortifiable"):
-            facts[name] = imports
-        return
-    facts["elf.stack_protector"] = not STACK_PROTECTOR.isdisjoint(imports)
-    facts["elf.fortified"] = tuple(sorted({n for n in imports if re.fullmatch(r"__\w+_chk", n)}))
-    facts["elf.fortifiable"] = tuple(sorted(FORTIFIABLE.intersection(imports)))
+    facts["elf.imports"] = tuple(name for name, weak in undefined if not weak)
+    facts["elf.weak_imports"] = tuple(name for name, weak in undefined if weak)
+    calls = [name for name, _ in undefined]
+    facts["elf.stack_protector"] = not STACK_PROTECTOR.isdisjoint(calls)
+    facts["elf.fortified"] = tuple(sorted({n for n in calls if re.fullmatch(r"__\w+_chk", n)}))
+    facts["elf.fortifiable"] = tuple(sorted(FORTIFIABLE.intersection(calls)))
 
 
 def _language(go: bool, rust: bool) -> str | None:
@@ -348,7 +348,7 @@ def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
     e_type, e_machine = elf.header["e_type"], elf.header["e_machine"]
     kinds = [segment["p_type"] for segment in segments]
     facts: Facts = {
-        "elf.static": e_type in ("ET_EXEC", "ET_DYN") and "PT_INTERP" not in kinds and "PT_DYNAMIC" not in kinds,
+        "elf.static": False,  # below, from the dynamic tags
         "elf.rwx_segments": tuple(
             f"LOAD at offset {s['p_offset']:#x} ({_flags(s['p_flags'])})" for s in segments
             if s["p_type"] == "PT_LOAD" and s["p_flags"] & PF_W and s["p_flags"] & PF_X),
@@ -358,13 +358,17 @@ def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
         for tag in dynamic.iter_tags():
             tags.setdefault(tag.entry.d_tag, []).append(tag.entry.d_val)
     flags = tags.get("DT_FLAGS", [])
+    static_pie = (e_type == "ET_DYN" and any(v & DF_1_PIE for v in tags.get("DT_FLAGS_1", []))
+                  and "DT_NEEDED" not in tags)
+    facts["elf.static"] = (e_type in ("ET_EXEC", "ET_DYN") and "PT_INTERP" not in kinds
+                           and ("PT_DYNAMIC" not in kinds or static_pie))
     facts["elf.textrel"] = "DT_TEXTREL" in tags or any(v & DF_TEXTREL for v in flags)
     bind_now = ("DT_BIND_NOW" in tags or any(v & DF_BIND_NOW for v in flags)
                 or any(v & DF_1_NOW for v in tags.get("DT_FLAGS_1", [])))
 
     # Every symbol name (for Rust) and the undefined dynamic ones, in table order.
     names: list[str] = []
-    imports: list[str] = []
+    undefined: list[tuple[str, bool]] = []
     dynsym_seen = False
     for section in elf.iter_sections():
         if section["sh_type"] in ("SHT_DYNSYM", "SHT_SYMTAB"):
@@ -373,13 +377,13 @@ def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
             for symbol in section.iter_symbols():
                 names.append(symbol.name)
                 if dynsym and symbol["st_shndx"] == "SHN_UNDEF" and symbol.name:
-                    imports.append(symbol.name)
+                    undefined.append((symbol.name, symbol["st_info"]["bind"] == "STB_WEAK"))
     if not dynsym_seen and dynamic is not None and "DT_SYMTAB" in tags:
         for symbol in dynamic.iter_symbols():  # no section headers: DT_SYMTAB and the hash table
             names.append(symbol.name)
             if symbol["st_shndx"] == "SHN_UNDEF" and symbol.name:
-                imports.append(symbol.name)
-    _hardening(facts, has_relro="PT_GNU_RELRO" in kinds, bind_now=bind_now, imports=tuple(imports))
+                undefined.append((symbol.name, symbol["st_info"]["bind"] == "STB_WEAK"))
+    _hardening(facts, has_relro="PT_GNU_RELRO" in kinds, bind_now=bind_now, undefined=undefined)
 
     # Notes: PT_GNU_PROPERTY for the property note when there is one, else PT_NOTE segments,
     # else (objects) SHT_NOTE sections.
@@ -413,22 +417,25 @@ def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
 def _lief_hardening(binary: lief.ELF.Binary, facts: Facts) -> None:
     segment_type, flags = lief.ELF.Segment.TYPE, lief.ELF.Segment.FLAGS
     kinds = {seg.type for seg in binary.segments}
+    tag = lief.ELF.DynamicEntry.TAG
+    entries = list(binary.dynamic_entries)
+    static_pie = (facts["elf.type"] == "DYN" and not any(e.tag == tag.NEEDED for e in entries)
+                  and any(e.value & DF_1_PIE for e in entries if e.tag == tag.FLAGS_1))
     facts["elf.static"] = (facts["elf.type"] in ("EXEC", "DYN") and segment_type.INTERP not in kinds
-                           and segment_type.DYNAMIC not in kinds)
+                           and (segment_type.DYNAMIC not in kinds or static_pie))
     def rwx(seg: lief.ELF.Segment) -> str:
         return ("R" if seg.has(flags.R) else "") + "WX"
 
     facts["elf.rwx_segments"] = tuple(
         f"LOAD at offset {seg.file_offset:#x} ({rwx(seg)})"
         for seg in binary.segments if seg.type == segment_type.LOAD and seg.has(flags.W) and seg.has(flags.X))
-    tag = lief.ELF.DynamicEntry.TAG
-    entries = list(binary.dynamic_entries)
     dt_flags = [e.value for e in entries if e.tag == tag.FLAGS]
     facts["elf.textrel"] = any(e.tag == tag.TEXTREL for e in entries) or any(v & DF_TEXTREL for v in dt_flags)
     bind_now = (any(e.tag == tag.BIND_NOW for e in entries) or any(v & DF_BIND_NOW for v in dt_flags)
                 or any(e.value & DF_1_NOW for e in entries if e.tag == tag.FLAGS_1))
-    imports = tuple(_text(s.name) for s in binary.dynamic_symbols if s.shndx == 0 and s.name)
-    _hardening(facts, has_relro=segment_type.GNU_RELRO in kinds, bind_now=bind_now, imports=imports)
+    undefined = [(_text(s.name), s.binding == lief.ELF.Symbol.BINDING.WEAK)
+                 for s in binary.dynamic_symbols if s.shndx == 0 and s.name]
+    _hardening(facts, has_relro=segment_type.GNU_RELRO in kinds, bind_now=bind_now, undefined=undefined)
 
     cf: tuple[str, ...] = ()
     machine = int(binary.header.machine_type)
@@ -738,3 +745,88 @@ def test_system_libraries_agree() -> None:
         pytest.fail("\n".join(summary), pytrace=False)
     if mismatches:
         pytest.fail("\n".join(summary) + "\n" + format_report(mismatches), pytrace=False)
+
+
+# --------------------------------------------------------------------------------------
+# More files: the gcc-built weak/strong import and static-PIE files, and the real modules
+# of auditwheel's test wheels (32-bit Arm, little-endian MIPS64, Android), with the Arm
+# build attributes and float ABI held equal to pyelftools' and LIEF's reading
+# --------------------------------------------------------------------------------------
+
+AUDITWHEEL_DATA = Path(__file__).resolve().parent / "data" / "auditwheel"
+EF_ARM_ABI_FLOAT_SOFT, EF_ARM_ABI_FLOAT_HARD = 0x200, 0x400
+# Tag_CPU_arch values, as the ARM ABI addenda (and readelf) name them.
+ARM_CPU_ARCH_NAMES = ("Pre-v4", "v4", "v4T", "v5T", "v5TE", "v5TEJ", "v6", "v6KZ", "v6T2", "v6K", "v7", "v6-M",
+                      "v6S-M", "v7E-M", "v8", "v8-R", "v8-M.baseline", "v8-M.mainline", "v8.1-A", "v8.2-A",
+                      "v8.3-A", "v8.1-M.mainline", "v9")
+
+
+@pytest.mark.parametrize("name", ["weak-atexit-lib.so", "strong-atexit-lib.so", "fpe-lib.so", "weak-fpe-lib.so",
+                                  "static-pie-canary-exe"])
+def test_elf_facts_fixtures_agree(elf_facts_fixtures, name: str) -> None:
+    result = compute(str(elf_facts_fixtures.path(name)))
+    assert result.pyelftools_error is None, result.pyelftools_error
+    mismatches = compare(name, result)
+    if mismatches:
+        pytest.fail("binlint, pyelftools and LIEF disagree:\n" + format_report(mismatches), pytrace=False)
+
+
+def _pyelf_arm(path: str) -> tuple[str | None, str | None]:
+    """(Tag_CPU_arch name, float ABI) from pyelftools' ARM attributes and e_flags."""
+    with open(path, "rb") as stream:
+        elf = ELFFile(stream)
+        attributes: dict[str, Any] = {}
+        for section in elf.iter_sections():
+            if section["sh_type"] == "SHT_ARM_ATTRIBUTES":
+                for sub in section.iter_subsections():
+                    if sub.header["vendor_name"] == "aeabi":
+                        for subsub in sub.iter_subsubsections():
+                            if subsub.header.tag == "TAG_FILE":
+                                attributes.update((a.tag, a.value) for a in subsub.iter_attributes())
+        flags = elf["e_flags"]
+    cpu = attributes.get("TAG_CPU_ARCH")
+    args = attributes.get("TAG_ABI_VFP_ARGS")
+    float_abi = ("hard" if flags & EF_ARM_ABI_FLOAT_HARD else "soft" if flags & EF_ARM_ABI_FLOAT_SOFT
+                 else "hard" if args == 1 else "soft" if args == 0 else None)
+    return (None if cpu is None else ARM_CPU_ARCH_NAMES[cpu]), float_abi
+
+
+def test_real_modules_of_other_architectures_agree(tmp_path: Path) -> None:
+    import zipfile
+
+    paths = []
+    for wheel in sorted(AUDITWHEEL_DATA.rglob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            for info in archive.infolist():
+                if info.filename.endswith(".so"):
+                    target = tmp_path / wheel.stem / info.filename
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(info))
+                    paths.append(str(target))
+    assert len(paths) == 7
+    failures, arm = [], 0
+    for path in paths:
+        result = compute(path)
+        assert result.pyelftools_error is None, result.pyelftools_error
+        failures += compare(os.path.relpath(path, tmp_path), result)
+        view_facts = _binlint_arm(path)
+        if view_facts[0] is not None or view_facts[1] is not None:
+            arm += 1
+        assert view_facts == _pyelf_arm(path), path
+        binary = lief.ELF.parse(path)
+        if binary.header.machine_type == lief.ELF.ARCH.ARM:  # LIEF reads no attributes: e_flags only
+            flags = binary.header.processor_flag
+            lief_abi = "hard" if flags & EF_ARM_ABI_FLOAT_HARD else "soft" if flags & EF_ARM_ABI_FLOAT_SOFT else None
+            assert lief_abi == view_facts[1], path
+    assert arm == 4, "the armv5l, armv6l and two armv7l modules"
+    if failures:
+        pytest.fail("binlint, pyelftools and LIEF disagree:\n" + format_report(failures), pytrace=False)
+
+
+def _binlint_arm(path: str) -> tuple[Any, Any]:
+    artifacts = discover([path])
+    view = FileView.of_file(artifacts[0], {}, Limits())
+    try:
+        return view.get("elf.arm_cpu_arch"), view.get("elf.arm_float_abi")
+    finally:
+        view.close()

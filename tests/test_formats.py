@@ -160,3 +160,53 @@ def test_progress_on_a_terminal_is_erased_and_changes_nothing(artifacts: Artifac
     with os.fdopen(slave, "w") as tty:
         assert progress.wanted(tty) is False
     os.close(master)
+
+
+# --------------------------------------------------------------------------
+# GitLab Code Quality and JUnit XML: the reports other CI systems read
+# --------------------------------------------------------------------------
+
+
+def test_gitlab_code_quality_report(artifacts: Artifacts, tmp_path: Path, binlint: Run) -> None:
+    """Valid against GitLab's documented format (tests/data/gitlab-codequality.schema.json):
+    one issue per finding on the file in the repository, the member chain in its description,
+    fingerprints unique (GitLab keeps one issue per fingerprint)."""
+    import jsonschema
+
+    root = project(tmp_path, artifacts, {f"dist/{WHEEL}": "wheel", "lib/b.so": "nostack-exe",
+                                         "lib/c.so": "execstack-lib"})
+    result = binlint("check", "dist", "lib", "--format", "gitlab", "--select", "loading", cwd=root)
+    issues = json.loads(result.out)
+    schema = json.loads((Path(__file__).parent / "data/gitlab-codequality.schema.json").read_text())
+    assert schema_errors(jsonschema.Draft202012Validator(schema), issues) == []
+    assert [(i["check_name"], i["severity"], i["location"]["path"]) for i in issues] == [
+        ("executable-stack", "major", f"dist/{WHEEL}"), ("missing-gnu-stack", "minor", "lib/b.so"),
+        ("executable-stack", "major", "lib/c.so")]
+    assert issues[0]["description"] == f"pkg/_ext.so: {EXECSTACK}"
+    assert len({i["fingerprint"] for i in issues}) == 3 and result.code == 1
+    clean = binlint("check", "lib/b.so", "--format", "gitlab", "--select", "executable-stack", cwd=root)
+    assert (clean.code, json.loads(clean.out)) == (0, [])
+
+
+def test_junit_report(artifacts: Artifacts, tmp_path: Path, binlint: Run) -> None:
+    """Read back by junitparser, a JUnit consumer: a suite per rule, a failed case per
+    finding, a passed case for a rule without findings."""
+    junitparser = pytest.importorskip("junitparser", reason="pip install '.[test]'")
+
+    root = project(tmp_path, artifacts, {f"dist/{WHEEL}": "wheel", "lib/b.so": "nostack-exe"})
+    result = binlint("check", "dist", "lib", "--format", "junit", "--select", "executable-stack,missing-gnu-stack",
+                     cwd=root)
+    report = tmp_path / "junit.xml"
+    report.write_text(result.out)
+    suites = {suite.name: suite for suite in junitparser.JUnitXml.fromfile(str(report))}
+    # The diagnostics (archive-too-deep, unreadable-artifact) always run.
+    assert sorted(suites) == ["archive-too-deep", "executable-stack", "missing-gnu-stack", "unreadable-artifact"]
+    [case] = list(suites["executable-stack"])
+    [failure] = case.result
+    assert (case.classname, case.name, failure.type) == ("binlint.executable-stack", f"dist/{WHEEL}!pkg/_ext.so",
+                                                         "error")
+    assert failure.message == EXECSTACK and "pkg/_ext.so" in failure.text
+    assert suites["missing-gnu-stack"].failures == 1
+    [passed] = list(suites["unreadable-artifact"])
+    assert passed.result == [] and passed.name == "2 files checked"
+    assert result.code == 1

@@ -111,18 +111,43 @@ def test_branch_protection_fact(artifacts: Artifacts, name: str, marking: list[s
 
 def test_static_executables(artifacts: Artifacts) -> None:
     assert facts_of(artifacts.path("static-exe"), ("elf.static",)) == {"elf.static": True}
-    # A static PIE has PT_DYNAMIC (it relocates itself): not static in this sense.
-    assert facts_of(artifacts.path("static-pie-exe"), ("elf.static",)) == {"elf.static": False}
+    # A static PIE keeps PT_DYNAMIC only to relocate itself (ET_DYN, DF_1_PIE, no DT_NEEDED,
+    # no PT_INTERP): static, and a PIE, not a shared library.
+    kinds = ("elf.static", "elf.pie", "elf.shared_library", "elf.type", "elf.interpreter", "elf.needed")
+    assert facts_of(artifacts.path("static-pie-exe"), kinds) == {
+        "elf.static": True, "elf.pie": True, "elf.shared_library": False, "elf.type": "DYN",
+        "elf.interpreter": None, "elf.needed": []}
     assert facts_of(artifacts.path("clean-obj"), ("elf.static",)) == {"elf.static": False}
+    # A library has no PT_INTERP either, but no DF_1_PIE: ld.so loads it.
+    assert facts_of(artifacts.path("clean-lib"), ("elf.static", "elf.shared_library")) == {
+        "elf.static": False, "elf.shared_library": True}
+
+
+def test_static_pie_with_canaries_is_not_reported(elf_facts_fixtures, capsys: pytest.CaptureFixture[str]) -> None:
+    # gcc -static-pie -fstack-protector-all: __stack_chk_fail is linked in, not imported.
+    path = elf_facts_fixtures.path("static-pie-canary-exe")
+    assert facts_of(path, ("elf.static", "elf.pie", "elf.stack_protector")) == {
+        "elf.static": True, "elf.pie": True, "elf.stack_protector": False}
+    assert "__stack_chk_fail" in subprocess.run([require_tool("nm"), str(path)], capture_output=True, text=True,
+                                                check=True).stdout
+    found = hardening_findings(path)  # with the opt-in rules
+    assert "no-stack-protector" not in found and "no-fortify" not in found
+    assert set(found) <= {"no-cet"}  # Debian's static glibc objects carry no CET marking
+    capsys.readouterr()
+    assert main(["check", "--extend-select", "hardening", str(path)]) == 0
+    assert "no-stack-protector" not in capsys.readouterr().out
 
 
 def test_imports_are_the_undefined_dynamic_symbols(artifacts: Artifacts) -> None:
     path = artifacts.path("nofortify-exe")
     with open(path, "rb") as stream:
         dynsym = ELFFile(stream).get_section_by_name(".dynsym")
-        expected = [s.name for s in dynsym.iter_symbols() if s["st_shndx"] == "SHN_UNDEF" and s.name]
-    assert facts_of(path, ("elf.imports",))["elf.imports"] == expected
+        undefined = [s for s in dynsym.iter_symbols() if s["st_shndx"] == "SHN_UNDEF" and s.name]
+    expected = [s.name for s in undefined if s["st_info"]["bind"] != "STB_WEAK"]
+    weak = [s.name for s in undefined if s["st_info"]["bind"] == "STB_WEAK"]
+    assert facts_of(path, ("elf.imports", "elf.weak_imports")) == {"elf.imports": expected, "elf.weak_imports": weak}
     assert set(UNFORTIFIED) <= set(expected) and "__stack_chk_fail" in expected
+    assert "__cxa_finalize" in weak  # what every gcc-built PIE refers to weakly
 
 
 # --------------------------------------------------------------------------
@@ -373,7 +398,7 @@ def test_without_section_headers_the_dynamic_section_finds_the_same(artifacts: A
     # Like the loader: DT_SYMTAB, its size from DT_GNU_HASH; notes from PT_NOTE.
     source = artifacts.path(name)
     stripped = _strip_section_headers(source, tmp_path / source.name)
-    names = (*FACT_NAMES, "elf.imports")
+    names = (*FACT_NAMES, "elf.imports", "elf.weak_imports")
     assert facts_of(stripped, names) == facts_of(source, names)
 
 
@@ -411,7 +436,7 @@ def test_a_dynsym_past_the_end_of_the_file_is_an_artifact_error(artifacts: Artif
     struct.pack_into("<Q", data, elf.header["e_shoff"] + index * elf.header["e_shentsize"] + 32, 1 << 40)  # sh_size
     bad = tmp_path / "bad-dynsym-exe"
     bad.write_bytes(data)
-    for fact in ("elf.imports", "elf.stack_protector", "elf.fortifiable"):
+    for fact in ("elf.imports", "elf.weak_imports", "elf.stack_protector", "elf.fortifiable"):
         with pytest.raises(ArtifactError, match="past the end"):
             facts_of(bad, (fact,))
 
@@ -426,7 +451,7 @@ def test_hostile_files_never_crash_the_hardening_facts(artifacts: Artifacts) -> 
             continue
         from binlint.facts.elf import FACTS
 
-        for name in (*FACT_NAMES, "elf.imports"):
+        for name in (*FACT_NAMES, "elf.imports", "elf.weak_imports"):
             try:
                 FACTS[name].compute(elf)
             except ArtifactError:

@@ -94,7 +94,7 @@ BAD_RULES = [
     Bad("boolean-with-other-keys", rule(when={"all": [{"fact": "elf.type", "equals": "DYN"}], "fact": "elf.pie"}),
         "when", ("all",)),
     Bad("unknown-format", rule(formats=["elf", "coff"]), "formats", ("coff",)),
-    Bad("elf-fact-with-formats-any", rule(formats=["any"]), "formats", ("elf.machine", "only elf files")),
+    Bad("elf-fact-with-formats-any", rule(formats=["any"]), "formats", ("elf.machine", "only elf, elf-debug files")),
     Bad("escalate-reads-elf-fact-in-file-rule",
         rule(formats=["any"], when={"fact": "file.executable", "equals": True}, message="executable",
              escalate={"severity": "error", "when": {"fact": "elf.pie", "equals": True}}),

@@ -16,7 +16,7 @@ from binlint.errors import ArtifactError
 from binlint.facts import archive, elf, file, loading, macho, pyinstaller, script
 from binlint.facts.catalogue import Fact
 from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
-from binlint.facts.elffile import ElfFile
+from binlint.facts.elffile import PT_DYNAMIC, SHT_NOBITS, ElfFile
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **loading.FACT
 FORMATS = {name: name.split(".", 1)[0] for name in CATALOGUE}  # fact -> its group: elf.needed -> elf
 # The kinds of file that have each group of facts; file.* facts every artifact has.
 FACT_KINDS: dict[str, frozenset[str]] = {
-    "elf": frozenset({"elf"}),
+    "elf": frozenset({"elf", "elf-debug"}),
     "archive": ARCHIVE_KINDS,
     "wheel": frozenset({"zip"}),
     "pyinstaller": BUNDLE_KINDS,
@@ -43,7 +43,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "macho": frozenset({"macho"}),
 }
 DESCRIPTIONS = {
-    "elf": "an ELF file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
+    "elf": "an ELF file", "elf-debug": "a separate ELF debug file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
     "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
     "gzip": "a gzip-compressed file", "bzip2": "a bzip2-compressed file", "xz": "an xz-compressed file",
     "zstd": "a zstd-compressed file",
@@ -59,6 +59,23 @@ READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
 def _line_goes_on(view: FileView) -> bool:
     """A script whose #! line does not end within the head: its facts need more of it."""
     return view.kind == "script" and len(view.head) == HEAD_SIZE and b"\n" not in view.head
+
+
+def separate_debug(elf: ElfFile) -> bool:
+    """A program or library's separate debug file (`objcopy --only-keep-debug`, the files of
+    /usr/lib/debug): it keeps the headers, but its code has no bytes (`.text` is SHT_NOBITS),
+    so no loader ever maps it and no loading rule applies."""
+    if elf.type not in (2, 3):
+        return False
+    try:
+        # Cheap first (a section lookup costs 45 us, a tenth of a tree scan): the dynamic
+        # section a loadable object has is never empty, and most rules read it anyway.
+        if any(s.type == PT_DYNAMIC for s in elf.segments) and elf.dynamic:
+            return False
+        text = elf.section_named(".text")
+    except ArtifactError:  # broken headers: the facts that read them say so
+        return False
+    return text is not None and text.type == SHT_NOBITS
 
 
 def fact_format(name: str) -> str:
@@ -149,9 +166,11 @@ class FileView:
         return self._fs_path
 
     def open(self) -> None:
-        """Parse the format's headers now, so a broken file is known before any rule runs."""
+        """Parse the format's headers now, so a broken file is known before any rule runs. A
+        separate debug file is told from a loadable ELF file here, by its sections."""
         if self.error is None and self.kind == "elf":
-            self.elf()
+            if separate_debug(self.elf()):
+                self.kind = "elf-debug"
         elif self.error is None and self.kind == "macho":
             macho.slices(self)
 

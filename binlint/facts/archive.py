@@ -1,10 +1,12 @@
 """Facts of archives (zip, tar, ar) and of wheels, computed from the view's container."""
 from __future__ import annotations
 
+import struct
+
 from binlint.classify import HEAD_SIZE, classify
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
-from binlint.wheeltags import tags_from_filename
+from binlint.wheeltags import expand_tags, tags_from_filename
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -29,7 +31,10 @@ def wheel_tags(view: FileView) -> list[str]:
     fields = wheel_fields(view)
     if fields is None:
         return []
-    return sorted(set(fields.get("Tag", []))) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
+    # A Tag line may hold a compressed tag set (maturin writes `cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`):
+    # installers expand it, as they expand the file name's.
+    tags = {tag for line in fields.get("Tag", []) for tag in expand_tags(line)}
+    return sorted(tags) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
 
 
 def platforms(view: FileView) -> list[str]:
@@ -38,33 +43,55 @@ def platforms(view: FileView) -> list[str]:
 
 def native_members(view: FileView) -> list[str]:
     """Members that are compiled code, by their bytes (the engine records the kind of every
-    member it views; the rest are classified here from their first bytes)."""
+    member it views; the rest are classified here from their first bytes). Windows programs
+    are left out: a wheel's `.exe` files are data to the installer (pip's own distlib
+    launchers, which it copies next to scripts on Windows), never loaded by Python."""
     container = view.container()
     if not container:
         return []
     found = []
     for member in container.members:
         kind = container.kinds.get(member.name)
-        if kind is None and member.open is not None:
+        if (kind is None or kind == "pe") and member.open is not None:
             try:
                 stream = member.open()
                 try:
-                    kind = container.kinds[member.name] = classify(stream.read(HEAD_SIZE))
+                    head = stream.read(HEAD_SIZE)
                 finally:
                     stream.close()
             except ArtifactError:
+                continue
+            kind = container.kinds[member.name] = classify(head)
+            if kind == "pe" and pe_program(head):
                 continue
         if kind in NATIVE_KINDS:
             found.append(member.name)
     return found
 
 
+IMAGE_FILE_DLL = 0x2000
+
+
+def pe_program(head: bytes) -> bool:
+    """A PE file whose COFF header says it is a program, not a DLL (a `.pyd` is a DLL); a
+    header past the first bytes counts as a DLL, so nothing is left out unread."""
+    if len(head) < 0x40:
+        return False
+    (pe_offset,) = struct.unpack_from("<I", head, 0x3C)  # e_lfanew
+    if pe_offset + 24 > len(head) or head[pe_offset:pe_offset + 4] != b"PE\0\0":
+        return False
+    (characteristics,) = struct.unpack_from("<H", head, pe_offset + 22)
+    return not characteristics & IMAGE_FILE_DLL
+
+
 FACTS = {
     "archive.members": Fact("list[str]", "Names of the archive's files and links, in archive order.", _names),
     "archive.unsafe_members": Fact(
-        "list[str]", "Members that extract outside the target directory: absolute names, `..` parts, "
-        "drive letters, and links (`name -> target`) that point out of the tree.",
-        lambda v: v.container().unsafe() if v.container() else []),
+        "list[str]", "Members whose names extract outside the target directory: absolute names, `..` parts, "
+        "drive letters.", lambda v: v.container().unsafe() if v.container() else []),
+    "archive.escaping_links": Fact(
+        "list[str]", "Link members (`name -> target`) that point out of the archive's tree: absolute targets, "
+        "or `..` past its top.", lambda v: v.container().escaping_links() if v.container() else []),
     "archive.duplicate_members": Fact("list[str]", "Names stored more than once.",
                                       lambda v: v.container().duplicates() if v.container() else []),
     "wheel.is_wheel": Fact("bool", "A zip with a `*.dist-info/WHEEL` file.", lambda v: wheel_fields(v) is not None),
@@ -75,6 +102,7 @@ FACTS = {
                        lambda v: bool(wheel_tags(v)) and platforms(v) == ["any"]),
     "wheel.root_is_purelib": Fact("bool", "WHEEL says `Root-Is-Purelib: true`.",
                                   lambda v: (wheel_fields(v) or {}).get("Root-Is-Purelib", [""])[0].lower() == "true"),
-    "wheel.native_members": Fact("list[str]", "Members that are compiled code (ELF, Mach-O, PE), by their bytes.",
+    "wheel.native_members": Fact("list[str]", "Members that are compiled code (ELF, Mach-O, PE libraries), by "
+                                 "their bytes; Windows programs (`.exe` launchers) are data to installers.",
                                  native_members),
 }

@@ -57,10 +57,11 @@ class Container:
         return self._basenames
 
     def unsafe(self) -> list[str]:
-        found = [m.name for m in self.members if unsafe_name(m.name)]
-        found += [f"{m.name} -> {m.link}" for m in self.members
-                  if m.link is not None and not unsafe_name(m.name) and link_escapes(m.name, m.link)]
-        return found
+        return [m.name for m in self.members if unsafe_name(m.name)]
+
+    def escaping_links(self) -> list[str]:
+        return [f"{m.name} -> {m.link}" for m in self.members
+                if m.link is not None and not unsafe_name(m.name) and link_escapes(m.name, m.link)]
 
     def duplicates(self) -> list[str]:
         return sorted(name for name, count in Counter(self.names()).items() if count > 1)

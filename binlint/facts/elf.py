@@ -29,6 +29,7 @@ EXEC_STACK_DEFAULT = {
     "alpha", "arm", "parisc", "i386", "m68k", "microblaze", "mips", "or1k", "ppc", "s390",
     "sh", "sparc", "sparc64", "x86_64",
 }
+NT_ANDROID_IDENT = 1  # the note the NDK's start files write, named "Android": the API level
 ABI_TAG_OS = {0: "Linux", 1: "Hurd", 2: "Solaris", 3: "FreeBSD"}
 # Version nodes without a number that stand for a glibc release.
 NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
@@ -43,6 +44,61 @@ def machine(elf: ElfFile) -> str:
     return MACHINES.get(elf.machine, f"EM_{elf.machine}")
 
 
+# ARM: Tag_CPU_arch (build attribute 6) -> the name ARM's ABI and readelf give it.
+ARM_CPU_ARCHS = {
+    0: "Pre-v4", 1: "v4", 2: "v4T", 3: "v5T", 4: "v5TE", 5: "v5TEJ", 6: "v6", 7: "v6KZ", 8: "v6T2",
+    9: "v6K", 10: "v7", 11: "v6-M", 12: "v6S-M", 13: "v7E-M", 14: "v8", 15: "v8-R", 16: "v8-M.baseline",
+    17: "v8-M.mainline", 18: "v8.1-A", 19: "v8.2-A", 20: "v8.3-A", 21: "v8.1-M.mainline", 22: "v9",
+}
+TAG_CPU_ARCH, TAG_ABI_VFP_ARGS = 6, 28
+EF_ARM_ABI_FLOAT_SOFT, EF_ARM_ABI_FLOAT_HARD = 0x200, 0x400
+# The names uname (and so CPython's platform tag) gives 32-bit Arm machines, oldest first:
+# the kernel spells the CPU's architecture and an "l" for little-endian (armv5tel on an
+# ARMv5TE CPU; armv8l for a 32-bit process on an AArch64 kernel).
+ARM_MACHINES = ("armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l", "armv7l", "armv8l")
+# The systems of these machines are soft-float (Debian armel is ARMv5TE); those of the others
+# are hard-float: Raspberry Pi OS and Alpine's armhf are ARMv6 with VFP, Debian's armhf is
+# ARMv7, and the manylinux and musllinux armv7l policies are hard-float by definition (PEP 599;
+# packaging offers them only to an armhf interpreter, auditwheel refuses soft-float code).
+ARM_SOFT_FLOAT_MACHINES = frozenset({"armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl"})
+
+
+def arm_cpu_arch(elf: ElfFile) -> str | None:
+    if elf.machine != 40:
+        return None
+    value = elf.arm_attributes.get(TAG_CPU_ARCH)
+    return ARM_CPU_ARCHS.get(value, str(value)) if isinstance(value, int) else None
+
+
+def arm_float_abi(elf: ElfFile) -> str | None:
+    """`hard` or `soft`: the EF_ARM_ABI_FLOAT_* flag of e_flags, which glibc's loader checks
+    (an armhf ld.so refuses a soft-float object, an armel one a hard-float object), else
+    Tag_ABI_VFP_args (1: floating-point arguments in VFP registers, 0: in core registers)."""
+    if elf.machine != 40:
+        return None
+    if elf.flags & EF_ARM_ABI_FLOAT_HARD:
+        return "hard"
+    if elf.flags & EF_ARM_ABI_FLOAT_SOFT:
+        return "soft"
+    args = elf.arm_attributes.get(TAG_ABI_VFP_ARGS)
+    return "hard" if args == 1 else "soft" if args == 0 else None
+
+
+def _arm_machine(cpu: str | None) -> str:
+    """The uname name of the oldest machine that runs code of the CPU architecture `cpu`.
+    ARMv8 and later 32-bit code is armv7l, as packaging lets armv8l take armv7l wheels;
+    without a Tag_CPU_arch, armv7l too (what auditwheel calls every 32-bit Arm object)."""
+    if cpu in ("Pre-v4", "v4"):
+        return "armv4l"
+    if cpu == "v4T":
+        return "armv4tl"
+    if cpu in ("v5T", "v5TE", "v5TEJ"):
+        return "armv5l"
+    if cpu is not None and cpu.startswith("v6"):
+        return "armv6l"
+    return "armv7l"
+
+
 def arch(elf: ElfFile) -> str:
     """The architecture as platform tags (and uname) spell it, class and byte order included."""
     name, bits, little = machine(elf), elf.bits, elf.little_endian
@@ -51,7 +107,7 @@ def arch(elf: ElfFile) -> str:
     if name == "i386":
         return "i686"
     if name == "arm":
-        return "armv7l"
+        return _arm_machine(arm_cpu_arch(elf))
     if name == "aarch64":
         return "aarch64" if little else "aarch64_be"
     if name == "ppc64":
@@ -65,14 +121,57 @@ def arch(elf: ElfFile) -> str:
     return name
 
 
+def compatible_archs(elf: ElfFile) -> list[str]:
+    """The platform-tag architectures whose systems load this object."""
+    name = arch(elf)
+    if elf.machine == 40:
+        # Newer Arm CPUs run older code; without a Tag_CPU_arch the code may be for any.
+        cpu = arm_cpu_arch(elf)
+        names = ARM_MACHINES[ARM_MACHINES.index(_arm_machine(cpu)) if cpu is not None else 0:]
+        float_abi = arm_float_abi(elf)
+        if float_abi is None:
+            return list(names)
+        return [n for n in names if (n in ARM_SOFT_FLOAT_MACHINES) == (float_abi == "soft")]
+    if name in ("mipsel", "mips64el"):
+        # The kernel's uname, and so CPython's platform tag, says mips or mips64 for both
+        # byte orders: a linux_mips64 wheel may hold little-endian code.
+        return [name, name[:-2]]
+    return [name]
+
+
+def arch_description(elf: ElfFile) -> str:
+    """elf.arch, and for 32-bit Arm the CPU architecture and float ABI it was built for."""
+    name = arch(elf)
+    if elf.machine != 40:
+        return name
+    cpu, float_abi = arm_cpu_arch(elf), arm_float_abi(elf)
+    details = ([f"ARM{cpu}"] if cpu is not None else []) + ([f"{float_abi}-float"] if float_abi else [])
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+# The dynamic loaders of Android's C library, Bionic.
+BIONIC_INTERPRETERS = ("/system/bin/linker", "/system/bin/linker64")
+
+
 def libc(elf: ElfFile) -> str | None:
     interpreter, needed = elf.interpreter or "", elf.dynamic_strings(DT_NEEDED)
+    if interpreter in BIONIC_INTERPRETERS or ("libc.so" in needed and _bionic(elf)):
+        return "bionic"
     if "ld-musl" in interpreter or any(n.startswith("libc.musl") or n == "libc.so" for n in needed):
         return "musl"
     if interpreter.startswith(("/lib/ld-linux", "/lib64/ld-linux", "/lib64/ld64.so", "/lib/ld.so", "/lib/ld64.so")) \
             or "libc.so.6" in needed:
         return "glibc"
     return None
+
+
+def _bionic(elf: ElfFile) -> bool:
+    """Whether an object that needs `libc.so` (the soname of Bionic, and of musl outside
+    Alpine) is for Android: Bionic versions its symbols (LIBC, LIBC_N, ..., LIBC_PRIVATE) and
+    musl versions none; and the NDK's start files add a note named "Android"."""
+    if any(n.library == "libc.so" and n.version.startswith("LIBC") for n in elf.version_needs):
+        return True
+    return any(name == "Android" and note_type == NT_ANDROID_IDENT for name, note_type, _ in elf.notes())
 
 
 def elf_type(elf: ElfFile) -> str:
@@ -171,9 +270,14 @@ STANDARD_INTERPRETERS = {
 }
 
 
+def standard_interpreters(elf: ElfFile) -> list[str]:
+    # Every 32-bit Arm (armv5l ... armv7l) has the same loaders: the float ABI picks one.
+    return STANDARD_INTERPRETERS.get("armv7l" if elf.machine == 40 else arch(elf), [])
+
+
 def interpreter_standard(elf: ElfFile) -> bool:
     interpreter = elf.interpreter
-    known = STANDARD_INTERPRETERS.get(arch(elf))
+    known = standard_interpreters(elf) or None
     return interpreter is None or known is None or interpreter in known
 
 
@@ -246,15 +350,28 @@ def rwx_segments(elf: ElfFile) -> list[str]:
 
 
 def static(elf: ElfFile) -> bool:
-    return elf.type in (2, 3) and not any(s.type in (PT_INTERP, PT_DYNAMIC) for s in elf.segments)
+    """No loader takes part: no PT_INTERP, and either no PT_DYNAMIC, or a static PIE, which
+    keeps PT_DYNAMIC only to relocate itself (ET_DYN, DF_1_PIE, no DT_NEEDED). A library
+    without DT_NEEDED has no DF_1_PIE: ld.so loads it."""
+    if elf.type not in (2, 3) or any(s.type == PT_INTERP for s in elf.segments):
+        return False
+    if not any(s.type == PT_DYNAMIC for s in elf.segments):
+        return True
+    return elf.type == 3 and bool(elf.flags_1 & DF_1_PIE) and not elf.dynamic_strings(DT_NEEDED)
+
+
+def compiled_calls(elf: ElfFile) -> list[str]:
+    """The undefined dynamic symbols of both bindings. The hardening facts ask what the code
+    was compiled to call, not what must resolve: a weak reference is still a call site."""
+    return elf.imports + elf.weak_imports
 
 
 def fortified(elf: ElfFile) -> list[str]:
-    return sorted({name for name in elf.imports if _FORTIFIED.match(name)})
+    return sorted({name for name in compiled_calls(elf) if _FORTIFIED.match(name)})
 
 
 def fortifiable(elf: ElfFile) -> list[str]:
-    return sorted(FORTIFIABLE.intersection(elf.imports))
+    return sorted(FORTIFIABLE.intersection(compiled_calls(elf)))
 
 
 def cf_protection(elf: ElfFile) -> list[str]:
@@ -290,11 +407,28 @@ FACTS = {
     "elf.endian": Fact("str", "`little` or `big` (EI_DATA).", lambda e: "little" if e.little_endian else "big"),
     "elf.machine": Fact("str", "Architecture from e_machine: x86_64, i386, aarch64, arm, riscv, ppc64, ppc, "
                         "s390, mips, ... (`EM_<n>` when unknown).", machine),
-    "elf.arch": Fact("str", "The architecture as platform tags spell it: x86_64, i686, aarch64, armv7l, ppc64le, "
-                     "ppc64, s390x, riscv64, loongarch64, ...", arch),
+    "elf.arch": Fact("str", "The architecture as platform tags spell it: x86_64, i686, aarch64, ppc64le, ppc64, "
+                     "s390x, riscv64, loongarch64, mips64el, ...; for 32-bit Arm the oldest machine its "
+                     "Tag_CPU_arch build attribute (.ARM.attributes) runs on: armv4l, armv4tl, armv5l (ARMv5T*), "
+                     "armv6l (ARMv6*), armv7l (ARMv7 and later, or no attribute).", arch),
+    "elf.compatible_archs": Fact(
+        "list[str]", "The platform-tag architectures whose systems load it: elf.arch, and for 32-bit Arm every "
+        "newer machine of its float ABI (soft-float: armv4l to armv5tejl, the armel systems; hard-float: "
+        "armv6l, armv7l, armv8l, the armhf ones; both without a float ABI); mips and mips64 (the kernel's "
+        "name for both byte orders) too for little-endian MIPS.", compatible_archs),
+    "elf.arch_description": Fact("str", "elf.arch, and for 32-bit Arm the CPU architecture and float ABI: "
+                                 "`armv5l (ARMv5TE, soft-float)`.", arch_description),
+    "elf.arm_cpu_arch": Fact("str?", "32-bit Arm: the Tag_CPU_arch build attribute of the \"aeabi\" file "
+                             "attributes (.ARM.attributes), as readelf names it: v5TE, v6KZ, v7, v8, ...; null "
+                             "without one or for other machines.", arm_cpu_arch),
+    "elf.arm_float_abi": Fact("str?", "32-bit Arm: `hard` or `soft`, from e_flags (EF_ARM_ABI_FLOAT_HARD 0x400, "
+                              "EF_ARM_ABI_FLOAT_SOFT 0x200: what glibc's loader checks), else from the "
+                              "Tag_ABI_VFP_args attribute; null when neither says, or for other machines.",
+                              arm_float_abi),
     "elf.libc": Fact("str?", "The C library it is linked against, from its interpreter and DT_NEEDED: `glibc`, "
-                     "`musl`, or null when it names neither (static, or an extension that leaves libc to "
-                     "its host).", libc),
+                     "`musl`, `bionic` (Android: a /system/bin/linker interpreter, or `libc.so` with `LIBC*` "
+                     "symbol versions or an \"Android\" note), or null when it names none (static, or an "
+                     "extension that leaves libc to its host).", libc),
     "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
     "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
     "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "
@@ -334,13 +468,13 @@ FACTS = {
                            "without a Linux ABI tag.", min_kernel),
     "elf.standard_interpreters": Fact("list[str]", "The dynamic loader paths the ABI fixes for this architecture "
                                       "(glibc's and musl's), e.g. `/lib64/ld-linux-x86-64.so.2`; empty when "
-                                      "binlint knows none.", lambda e: STANDARD_INTERPRETERS.get(arch(e), [])),
+                                      "binlint knows none.", standard_interpreters),
     "elf.interpreter_standard": Fact("bool", "PT_INTERP is one of elf.standard_interpreters, or there is no "
                                      "PT_INTERP, or binlint knows no standard loader for the architecture.",
                                      interpreter_standard),
     # Hardening: read only when a rule asks (the hardening group is opt-in but for two).
-    "elf.static": Fact("bool", "An executable or shared object with neither PT_INTERP nor PT_DYNAMIC: "
-                       "statically linked, no loader involved (a static PIE has PT_DYNAMIC).", static),
+    "elf.static": Fact("bool", "An executable or shared object no loader takes part in: no PT_INTERP, and no "
+                       "PT_DYNAMIC or a static PIE's (ET_DYN with DF_1_PIE and no DT_NEEDED).", static),
     "elf.textrel": Fact("bool", "Text relocations: DT_TEXTREL, or DF_TEXTREL in DT_FLAGS. The loader must "
                         "make code pages writable to relocate them.", textrel),
     "elf.rwx_segments": Fact("list[str]", "PT_LOAD segments both writable and executable, e.g. "
@@ -349,15 +483,21 @@ FACTS = {
                          "DF_1_NOW in DT_FLAGS_1 (flags tested as bits).", bind_now),
     "elf.relro": Fact("str", "`full` (PT_GNU_RELRO and bind-now: the GOT is read-only after start-up), "
                       "`partial` (PT_GNU_RELRO only) or `none`.", relro),
-    "elf.imports": Fact("list[str]", "Names of the undefined dynamic symbols (.dynsym, SHN_UNDEF), in table "
-                        "order.", lambda e: e.imports),
-    "elf.stack_protector": Fact("bool", "Imports `__stack_chk_fail`, `__stack_chk_guard` or "
+    "elf.imports": Fact("list[str]", "Names of the undefined dynamic symbols the loader must find (.dynsym, "
+                        "SHN_UNDEF, any binding but STB_WEAK), in table order.", lambda e: e.imports),
+    "elf.weak_imports": Fact("list[str]", "Names of the weak undefined dynamic symbols (.dynsym, SHN_UNDEF, "
+                             "STB_WEAK), in table order: glibc and musl bind them to 0 when no object defines "
+                             "them, so they never stop a load (their symbol versions still must exist unless "
+                             "VER_FLG_WEAK: elf.version_needs).", lambda e: e.weak_imports),
+    "elf.stack_protector": Fact("bool", "Imports (weakly or not) `__stack_chk_fail`, `__stack_chk_guard` or "
                                 "`__intel_security_cookie`: some code was built with -fstack-protector.",
-                                lambda e: not STACK_PROTECTOR.isdisjoint(e.imports)),
-    "elf.fortified": Fact("list[str]", "Imported `__*_chk` functions (what -D_FORTIFY_SOURCE calls), sorted.",
+                                lambda e: not STACK_PROTECTOR.isdisjoint(compiled_calls(e))),
+    "elf.fortified": Fact("list[str]", "Imported `__*_chk` functions (what -D_FORTIFY_SOURCE calls), weak imports "
+                          "included, sorted.",
                           fortified),
     "elf.fortifiable": Fact("list[str]", "Imported functions glibc has a checked `__*_chk` variant of "
-                            "(memcpy, strcpy, sprintf, read, ...; glibc's debug/Makefile), sorted.", fortifiable),
+                            "(memcpy, strcpy, sprintf, read, ...; glibc's debug/Makefile), weak imports included, "
+                            "sorted.", fortifiable),
     "elf.cf_protection": Fact("list[str]", "Control-flow protection the object is marked for in its "
                               "NT_GNU_PROPERTY_TYPE_0 note (PT_GNU_PROPERTY): `IBT`, `SHSTK` on x86, `BTI`, "
                               "`PAC` on AArch64.", cf_protection),

@@ -24,12 +24,14 @@ PT_GNU_STACK, PT_GNU_RELRO, PT_GNU_PROPERTY = 0x6474E551, 0x6474E552, 0x6474E553
 PF_X, PF_W, PF_R = 1, 2, 4
 SHT_SYMTAB, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM, SHT_GNU_VERSYM = 2, 7, 8, 11, 0x6FFFFFFF
 SHF_EXECINSTR = 4
+SHT_ARM_ATTRIBUTES = 0x70000003
 SHN_XINDEX = 0xFFFF
 DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 14, 15
 DT_TEXTREL, DT_BIND_NOW, DT_RUNPATH, DT_FLAGS = 22, 24, 29, 30
 DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
 DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFE, 0x6FFFFFFF
 VER_FLG_WEAK = 2
+STB_WEAK = 2  # st_info >> 4
 NT_GNU_PROPERTY_TYPE_0 = 5
 ET_NAMES = {0: "NONE", 1: "REL", 2: "EXEC", 3: "DYN", 4: "CORE"}
 
@@ -249,21 +251,35 @@ class ElfFile:
                 self._offset_of(versym_address, "DT_VERSYM"), start, end)
 
     @cached_property
-    def imports(self) -> list[str]:
-        """Names of the undefined (st_shndx SHN_UNDEF) dynamic symbols, in table order.
-        Only st_name and st_shndx are decoded, and only undefined names are read: a table of
-        50,000 symbols costs a few milliseconds."""
+    def _undefined(self) -> tuple[list[str], list[str]]:
+        """(strong, weak): names of the undefined (st_shndx SHN_UNDEF) dynamic symbols, in
+        table order, split by binding. Only st_name, st_info and st_shndx are decoded, and
+        only undefined names are read: a table of 50,000 symbols costs a few milliseconds."""
         table = self._dynamic_symbol_table()
         if table is None:
-            return []
+            return [], []
         offset, count, str_start, str_end = table
         size = self._sym.size * count
         if offset < 0 or offset + size > len(self.data):
             raise ArtifactError(f"truncated: .dynsym ({count} entries at offset {offset:#x}) "
                                 "is past the end of the file")
-        return [self._string(str_start + st_name, str_end)
-                for st_name, shndx in self._sym_name_shndx.iter_unpack(self.data[offset:offset + size])
-                if shndx == 0 and st_name]
+        undefined = [(st_name, st_info >> 4) for st_name, st_info, shndx
+                     in self._sym_name_info_shndx.iter_unpack(self.data[offset:offset + size])
+                     if shndx == 0 and st_name]
+        strong = [self._string(str_start + n, str_end) for n, binding in undefined if binding != STB_WEAK]
+        weak = [self._string(str_start + n, str_end) for n, binding in undefined if binding == STB_WEAK]
+        return strong, weak
+
+    @property
+    def imports(self) -> list[str]:
+        """The undefined dynamic symbols the loader must resolve (every binding but STB_WEAK)."""
+        return self._undefined[0]
+
+    @property
+    def weak_imports(self) -> list[str]:
+        """The undefined STB_WEAK dynamic symbols: the loader binds them to 0 when no object
+        defines them, so they never stop a load."""
+        return self._undefined[1]
 
     def _dynamic_symbol_table(self) -> tuple[int, int, int, int | None] | None:
         """(symbols, count, strings start, strings end) of the dynamic symbol table: from
@@ -397,6 +413,31 @@ class ElfFile:
         size = section.size if limit is None else min(section.size, limit)
         return self.data.find(needle, section.offset, section.offset + size) >= 0
 
+    # -- ARM build attributes (.ARM.attributes) ---------------------------------------------
+    @cached_property
+    def arm_attributes(self) -> dict[int, int | str]:
+        """The file-scope attributes of the "aeabi" vendor in the SHT_ARM_ATTRIBUTES section
+        (ARM's "Addenda to the ABI", build attributes): tag -> integer or string; empty when
+        there is no such section. Every length is checked against the section."""
+        section = next((s for s in self.sections if s.type == SHT_ARM_ATTRIBUTES), None)
+        if section is None or section.type == SHT_NOBITS:
+            return {}
+        if section.offset + section.size > len(self.data):
+            raise ArtifactError(f"truncated: .ARM.attributes at offset {section.offset:#x} is past the end of the file")
+        data = bytes(self.data[section.offset:section.offset + section.size])
+        if not data or data[0] != 0x41:  # format version 'A'
+            return {}
+        pos = 1
+        while pos + 4 <= len(data):
+            (length,) = self._u32.unpack_from(data, pos)
+            if length < 4 or pos + length > len(data):
+                raise ArtifactError(f".ARM.attributes subsection of {length} bytes at {pos:#x} overruns its section")
+            end, name_end = pos + length, data.find(b"\0", pos + 4, pos + length)
+            if name_end >= 0 and data[pos + 4:name_end] == b"aeabi":
+                return _file_attributes(data, name_end + 1, end, self._u32)
+            pos = end
+        return {}
+
     # -- notes ---------------------------------------------------------------------------
     def notes(self) -> Iterator[tuple[str, int, bytes]]:
         """(name, type, descriptor) of every note: in the PT_NOTE segments, or for files
@@ -471,9 +512,61 @@ def _layouts(elf_class: int, encoding: int) -> dict[str, struct.Struct]:
         "_note": struct.Struct(e + "III"),
         "_gnu_hash": struct.Struct(e + "IIII"),
         "_property": struct.Struct(e + "II"),
-        # st_name and st_shndx of a symbol, the rest skipped: all that imports need.
-        "_sym_name_shndx": struct.Struct(e + ("I2xH16x" if wide else "I8x2xH")),
+        # st_name, st_info and st_shndx of a symbol, the rest skipped: all that imports need.
+        "_sym_name_info_shndx": struct.Struct(e + ("IBxH16x" if wide else "I8xBxH")),
     }
+
+
+# ARM build attributes whose value is a NUL-terminated string (Tag_CPU_raw_name, Tag_CPU_name,
+# Tag_also_compatible_with, Tag_conformance); from tag 32 on, every odd tag is a string too.
+_ARM_STRING_TAGS = frozenset({4, 5, 65, 67})
+_ARM_TAG_COMPATIBILITY = 32  # an integer, then a string
+_ARM_TAG_FILE = 1
+
+
+def _uleb128(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    value = shift = 0
+    while pos < end:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+        if shift > 63:
+            break
+    raise ArtifactError("malformed .ARM.attributes: an integer is too long or runs past its subsection")
+
+
+def _cstring(data: bytes, pos: int, end: int) -> tuple[str, int]:
+    stop = data.find(b"\0", pos, end)
+    if stop < 0:
+        raise ArtifactError("malformed .ARM.attributes: a string runs past its subsection")
+    return data[pos:stop].decode("utf-8", "backslashreplace"), stop + 1
+
+
+def _file_attributes(data: bytes, pos: int, end: int, u32: struct.Struct) -> dict[int, int | str]:
+    """The attributes of the Tag_File sub-subsections between `pos` and `end`."""
+    found: dict[int, int | str] = {}
+    while pos + 5 <= end:
+        scope = data[pos]
+        (size,) = u32.unpack_from(data, pos + 1)
+        if size < 5 or pos + size > end:
+            raise ArtifactError(f"malformed .ARM.attributes: {size} bytes of attributes at {pos:#x} "
+                                "overrun their subsection")
+        if scope == _ARM_TAG_FILE:
+            at, stop = pos + 5, pos + size
+            while at < stop:
+                tag, at = _uleb128(data, at, stop)
+                if tag == _ARM_TAG_COMPATIBILITY:
+                    _, at = _uleb128(data, at, stop)
+                    found[tag], at = _cstring(data, at, stop)
+                elif tag in _ARM_STRING_TAGS or (tag > _ARM_TAG_COMPATIBILITY and tag % 2):
+                    found[tag], at = _cstring(data, at, stop)
+                else:
+                    found[tag], at = _uleb128(data, at, stop)
+        pos += size
+    return found
 
 
 def _align(value: int, alignment: int) -> int:

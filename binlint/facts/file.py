@@ -35,6 +35,10 @@ FACTS = {
                         "from its magic number), `java` for a class file or a zip with `META-INF/MANIFEST.MF` "
                         "(a jar, by its bytes, not its name), `wine or mono` for a PE file, a shell for text "
                         "without `#!` and empty files; null for the rest.", lambda f: binfmt(f)),
+    "file.held_in": Fact("str?", "What holds an archive member: the kind of the archive or bundle it was read "
+                         "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
+                         "or `deb` for the members of a Debian package (an ar archive that starts with "
+                         "`debian-binary`); null for a file on disk.", lambda f: held_in(f)),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
@@ -54,6 +58,16 @@ def in_wheel(view) -> bool:  # type: ignore[no-untyped-def]
 def _has_members(view) -> bool:  # type: ignore[no-untyped-def]
     container = view.container()
     return container is not None and any(m.open is not None for m in container.members)
+
+
+def held_in(view) -> str | None:  # type: ignore[no-untyped-def]
+    parent = view.parent
+    if parent is None:
+        return None
+    holder = view.holder
+    if parent.kind == "ar" and holder is not None and holder.members and holder.members[0].name == "debian-binary":
+        return "deb"
+    return parent.kind  # type: ignore[no-any-return]
 
 
 def binfmt(view) -> str | None:  # type: ignore[no-untyped-def]

@@ -102,7 +102,7 @@ def _anchored(path: str, executable: bool) -> str | None:
 
 def _where(path: str, executable: bool, tree: Tree, directory: bool = False) -> str:
     """system, build-machine, artifact, missing or unknown (see the facts' docs)."""
-    if path.startswith(SYSTEM_PREFIXES):
+    if path.startswith(SYSTEM_PREFIXES) or f"{path}/" in SYSTEM_PREFIXES:  # an LC_RPATH of /usr/lib itself
         return "system"
     if path.startswith("/"):
         return "build-machine"

@@ -10,30 +10,25 @@ from collections import namedtuple
 Run = namedtuple("Run", "findings rules files target color suppressed baselined targets",
                  defaults=(False, 0, 0, ()))
 
-# text: one line per finding (ruff's "concise"); full: with every evidence item and the
-# help link; github: workflow commands that annotate a GitHub Actions run.
-FORMATS = ("text", "full", "json", "sarif", "github")
+# Every report format, by name: the module that renders it (imported when chosen). text:
+# one line per finding (ruff's "concise"); full: with every evidence item and the help link;
+# github: workflow commands that annotate a GitHub Actions run; gitlab: GitLab's Code Quality
+# report; junit: JUnit XML for any CI's test view.
+REPORTERS = {"text": "text", "full": "text", "json": "json", "sarif": "sarif", "github": "github",
+             "gitlab": "gitlab", "junit": "junit"}
+FORMATS = tuple(REPORTERS)
 STATISTICS_FORMATS = ("text", "full", "json")
 
 
 def render(fmt: str, run: Run, statistics: bool = False) -> str:
+    import importlib
+
+    module = importlib.import_module(f"binlint.report.{REPORTERS[fmt]}")
     if statistics:
-        if fmt == "json":
-            from binlint.report.json import render_statistics as render_json_statistics
-            return render_json_statistics(run)
-        from binlint.report.text import render_statistics
-        return render_statistics(run)
-    if fmt == "json":
-        from binlint.report.json import render as render_json
-        return render_json(run)
-    if fmt == "sarif":
-        from binlint.report.sarif import render as render_sarif
-        return render_sarif(run)
-    if fmt == "github":
-        from binlint.report.github import render as render_github
-        return render_github(run)
-    from binlint.report.text import render as render_text
-    return render_text(run, full=fmt == "full")
+        return module.render_statistics(run)  # type: ignore[no-any-return]
+    if fmt in ("text", "full"):
+        return module.render(run, full=fmt == "full")  # type: ignore[no-any-return]
+    return module.render(run)  # type: ignore[no-any-return]
 
 
 def statistics(run: Run) -> list[tuple[str, str, int, str]]:
