@@ -41,7 +41,18 @@ FACTS = {
                          "`debian-binary`); null for a file on disk.", lambda f: held_in(f)),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
+    "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
+                          "members are installed into site-packages on the user's machine).", lambda f: in_wheel(f)),
 }
+
+
+def in_wheel(view) -> bool:  # type: ignore[no-untyped-def]
+    parent = view.parent
+    while parent is not None:
+        if parent.kind == "zip" and parent.error is None and parent.get("wheel.is_wheel"):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _has_members(view) -> bool:  # type: ignore[no-untyped-def]

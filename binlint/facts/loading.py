@@ -1,58 +1,250 @@
 """Facts about how the dynamic loader would find an ELF file's libraries inside the artifact
-that carries it: siblings of the same wheel, tarball or bundle, or files of the same tree."""
+that carries it (binlint.loader is the model): members of the same wheel or tarball, or files
+next to it on disk."""
 from __future__ import annotations
 
+import glob
 import os
+import posixpath
+import re
+import weakref
 
+from binlint.archives.members import Budget
 from binlint.facts.catalogue import Fact
-from binlint.facts.elffile import DT_NEEDED, DT_RPATH, DT_RUNPATH
+from binlint.facts.elf import libc
+from binlint.facts.elffile import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
+from binlint.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
+    from binlint.archives.members import Member
     from binlint.facts import FileView
+    from binlint.facts.container import Container
 
-_ORIGIN = ("$ORIGIN", "${ORIGIN}")
+ELF_MAGIC = b"\x7fELF"
+# Where a wheel's `{name}.data/{scheme}/` files are installed, relative to the installation
+# prefix; the wheel's root goes to site-packages, `lib/pythonX.Y/site-packages` under it.
+_SITE_PACKAGES = "lib/python/site-packages"
+_DATA = re.compile(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)(/|$)")
+_EXTENSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)?\.so$")  # a module: name[.tag].so
+_SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bin", "headers": "include",
+            "data": "."}
 
 
-def search_dirs(view: FileView) -> list[str]:
-    """The $ORIGIN-relative directories the loader searches, relative to the object's own
-    directory: DT_RUNPATH's, or DT_RPATH's when there is no DT_RUNPATH (ld.so ignores it then)."""
-    elf = view.elf()
-    entries = elf.dynamic_strings(DT_RUNPATH) or elf.dynamic_strings(DT_RPATH)
-    found = []
-    for entry in (part for value in entries for part in value.split(":")):
-        for origin in _ORIGIN:
-            if entry == origin or entry.startswith(origin + "/"):
-                found.append(entry[len(origin) + 1:] or ".")
+def dynamic(elf: ElfFile) -> Dynamic:
+    """What the loader reads of an ELF file (the last DT_RPATH, DT_RUNPATH and DT_SONAME, as
+    glibc's and musl's loaders keep the last entry of a tag)."""
+    last = {tag: (elf.dynamic_strings(tag) or [None])[-1] for tag in (DT_RPATH, DT_RUNPATH, DT_SONAME)}
+    return Dynamic(tuple(elf.dynamic_strings(DT_NEEDED)), last[DT_RPATH], last[DT_RUNPATH], last[DT_SONAME],
+                   elf.bits, elf.machine, elf.little_endian, libc(elf) == "musl")
+
+
+# -- the tree of a container's members -------------------------------------------------
+
+class _Members:
+    """The loader's tree of one container, and its graph once a member needs it."""
+
+    def __init__(self, view: FileView, container: Container) -> None:
+        # No reference to the container: it is the key this is kept under, weakly.
+        # A fresh budget: what the graph inflates must not depend on which process builds it.
+        self.budget = Budget(view.limits, view.budget.file_size)
+        wheel = view.parent is not None and view.parent.kind == "zip" and bool(view.parent.get("wheel.is_wheel"))
+        self.members: dict[str, Member] = {}
+        files, links = {}, {}
+        for member in container.members:
+            path = installed(member.name, wheel)
+            if member.link is None and member.open is not None:
+                files.setdefault(path, member.name)
+                self.members.setdefault(path, member)
+        folders = {"/".join(p.split("/")[:i]) for p in files for i in range(1, p.count("/") + 1)}
+        for member in container.members:
+            if member.link is not None and member.link:
+                path = installed(member.name, wheel)
+                # A symbolic link is relative to its folder; a tar hard link names a path from the root.
+                near = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.link))
+                rooted = installed(member.link, wheel)
+                links[path] = rooted if near not in files and near not in folders and rooted in files else near
+        self.tree = Tree(files, links, self.read)
+        self.wheel = wheel
+        self.graph: Graph | None = None
+        self.extensions: dict[str, list[str]] | None = None  # folder -> its extension modules
+
+    def read(self, path: str) -> Dynamic | None:
+        member = self.members.get(path)
+        if member is None:
+            return None
+        try:
+            stream = member.open()
+            try:
+                head = stream.read(4)
+                if head != ELF_MAGIC:
+                    return None
+                data = self.budget.read(member, stream, head)
+            finally:
+                stream.close()
+            return dynamic(ElfFile(data))
+        except Exception:  # noqa: BLE001 - a member that cannot be read loads nowhere, as on a real system
+            return None
+
+    def graph_of(self) -> Graph:
+        if self.graph is None:
+            self.graph = Graph(self.tree, self.imported_before if self.wheel else None)
+        return self.graph
+
+    def imported_before(self, root: str) -> list[str]:
+        """The extension modules of the packages above the one `root` is in: Python imports a
+        package (its `__init__.py`, which imports its own extension modules) before the
+        subpackages in it, so what those load is already loaded when `root` is imported (or
+        dlopen()ed by them: mujoco's plugins, PySide's designer plugin). Not the modules beside
+        `root`, which its own package may import before or after it."""
+        folders, folder = set(), root.rsplit("/", 1)[0].rsplit("/", 1)[0]
+        while folder.startswith(f"{_SITE_PACKAGES}/"):
+            folders.add(folder)
+            folder = folder.rsplit("/", 1)[0]
+        if self.extensions is None:
+            self.extensions = {}
+            for path in sorted(self.tree.files):
+                folder, _, name = path.rpartition("/")
+                if _EXTENSION.match(name):
+                    self.extensions.setdefault(folder, []).append(path)
+        return [p for folder in sorted(folders) for p in self.extensions.get(folder, [])]
+
+
+_TREES: weakref.WeakKeyDictionary[Container, _Members] = weakref.WeakKeyDictionary()
+
+
+def installed(name: str, wheel: bool) -> str:
+    """Where a member lands relative to the others once installed: a wheel's root goes to
+    site-packages, its `.data/` folders to the prefix; other archives unpack as they are."""
+    path = posixpath.normpath(name.lstrip("/"))
+    if not wheel:
+        return path
+    match = _DATA.match(path)
+    if match:
+        return posixpath.normpath(f"{_SCHEMES[match[1]]}/{path[match.end():]}")
+    return f"{_SITE_PACKAGES}/{path}"
+
+
+def _members(view: FileView, container: Container) -> _Members:
+    found = _TREES.get(container)
+    if found is None:
+        found = _TREES[container] = _Members(view, container)
     return found
 
 
-def unresolved_needed(view: FileView) -> list[str]:
-    needed = view.elf().dynamic_strings(DT_NEEDED)
-    if not needed:
+# -- files on disk ----------------------------------------------------------------------
+
+class _Disk(Tree):
+    """The file system around a file on disk: only what its $ORIGIN entries reach counts
+    (absolute entries name the machine binlint runs on, never the target)."""
+
+    def __init__(self) -> None:
+        super().__init__({}, {}, lambda path: None)
+
+    def real(self, path: str) -> str | None:
+        return path if os.path.isfile(path) else None
+
+    def named(self, name: str) -> list[str]:
         return []
+
+    def find(self, directory: str, name: str) -> str | None:
+        if "*" not in directory.split("/"):
+            return super().find(directory, name)
+        return next((p for p in sorted(glob.glob(glob.escape(directory).replace("[*]", "*") + "/" + glob.escape(name)))
+                     if os.path.isfile(p)), None)
+
+
+# -- the facts --------------------------------------------------------------------------
+
+def search(view: FileView) -> list[tuple[Step, str | None]]:
+    """Each DT_NEEDED name of the file and what the loader model gave it, with the root of the
+    load that decided it (None: the object's own search paths decided)."""
+    if "loading" in view._values:
+        return view._values["loading"]
+    elf = view.elf()
+    own = dynamic(elf)
     holder = view.holder
-    if holder is not None:
-        # A member: the loader looks a DT_NEEDED name up among the libraries already loaded
-        # (by soname) before it searches any path, and loads the whole tree breadth first. A
-        # library an auditwheel-repaired wheel carries in `*.libs/` under its unique name is
-        # loaded by the extension that reaches it through $ORIGIN, and so is found from the
-        # other libraries there that need it but have no search path of their own (scipy's
-        # libgfortran and libquadmath). In a PyInstaller bundle every library sits in one
-        # folder on the search path.
-        return [n for n in needed if n not in holder.basenames()]
-    if view.fs_path is not None:  # a file on disk: its real directory
-        here, dirs = os.path.dirname(os.path.realpath(view.fs_path)), search_dirs(view)
-        found = {n for n in needed for d in dirs if os.path.isfile(os.path.join(here, d, n))}
+    if not own.needed:
+        result: list[tuple[Step, str | None]] = []
+    elif holder is not None and holder.bundle is not None:
+        # A PyInstaller bundle: its bootloader puts the folder holding every library on the
+        # search path (LD_LIBRARY_PATH), so a library the bundle carries is found by name.
+        names = holder.basenames()
+        result = [(Step(n, n if n in names else None, "in the bundle" if n in names else "not in the artifact"), None)
+                  for n in own.needed]
+    elif holder is not None:
+        members = _members(view, holder)
+        path = installed(view.members[-1], members.wheel)
+        steps, whole = own_search(members.tree, path, own)
+        result = [(s, None) for s in steps]
+        if not whole:  # a carried library its own paths miss: the loads it takes part in decide
+            decided = members.graph_of().steps(path)
+            if decided is not None:
+                result = [(s, root) for s, root in decided]
+        result = [(s._replace(path=members.tree.show(s.path) if s.path else None,
+                              carried=tuple(members.tree.show(c) for c in s.carried)),
+                   members.tree.show(root) if root else None) for s, root in result]
+    elif view.fs_path is not None:  # a file on disk: from its real directory
+        here = os.path.dirname(os.path.realpath(view.fs_path))
+        result = [(s, None) for s in own_search(_Disk(), f"{here}/x", own)[0]]
     else:
-        found = set()
-    return [n for n in needed if n not in found]
+        result = [(Step(n, None, "not in the artifact"), None) for n in own.needed]
+    view._values["loading"] = result
+    return result
+
+
+def unresolved_needed(view: FileView) -> list[str]:
+    return [step.name for step, _ in search(view) if step.path is None]
+
+
+def needed_search(view: FileView) -> list[str]:
+    described = []
+    for step, root in search(view):
+        if step.path is not None:
+            text = f"{step.name}: {step.path}" + (f", {step.how}" if step.how.startswith("through") else
+                                                  f" ({step.how})")
+        elif step.carried:
+            text = f"{step.name}: not found; the artifact has it at {', '.join(step.carried)}, where no search " \
+                   "path looks"
+        else:
+            text = f"{step.name}: {step.how}"
+        described.append(text + (f" (in the load of {root})" if root else ""))
+    return described
+
+
+def unreached_note(view: FileView) -> str:
+    """A sentence for messages on the libraries the artifact carries where no search path looks."""
+    notes = []
+    for step, root in search(view):
+        if step.path is None and step.carried:
+            where = " or ".join(step.carried[:3]) + (" ..." if len(step.carried) > 3 else "")
+            who = view.members[-1] if view.members else view.path
+            when = f" when {root} is loaded" if root and root != who else ""
+            notes.append(f"{step.name} is at {where}, but no search path of {who} reaches it{when}")
+    if not notes:
+        return ""
+    own = dynamic(view.elf())
+    return f" ({'; '.join(notes)}: {describe_paths(own)})"
 
 
 FACTS = {
     "elf.unresolved_needed": Fact(
-        "list[str]", "DT_NEEDED libraries the artifact does not carry itself: for a member of a wheel, archive "
-        "or bundle, no member has that file name (the loader finds a library another one loaded by its name); "
-        "for a file on disk, not found through an `$ORIGIN` entry of DT_RUNPATH (or of DT_RPATH when there is "
-        "no DT_RUNPATH) next to it. The target system must provide them.", unresolved_needed),
+        "list[str]", "DT_NEEDED libraries the artifact does not provide where the dynamic loader looks, so the "
+        "target system must: for a member of a wheel or archive, the loader's search is followed among the "
+        "members as glibc's ld.so or musl's loader does it (libraries already loaded, DT_RPATH of the object and "
+        "of those that loaded it, its DT_RUNPATH, `$ORIGIN`, `$LIB`, `$PLATFORM`), loading each extension "
+        "module or program as a root (after the extension modules of the packages above it, which Python imports "
+        "first), and a name counts when it fails in any load the member takes part in; in "
+        "a PyInstaller bundle, a library with that file name; for a file on disk, a file reached through an "
+        "`$ORIGIN` entry of its own DT_RUNPATH (or DT_RPATH).", unresolved_needed),
+    "elf.needed_search": Fact(
+        "list[str]", "How the loader model found each DT_NEEDED library inside the artifact, one line each: "
+        "`libfoo.so.1: pkg.libs/libfoo.so.1, through the DT_RPATH of pkg/_ext.so`, `libfoo.so.1: not found; "
+        "the artifact has it at pkg/libfoo.so.1, where no search path looks`, `libc.so.6: not in the "
+        "artifact`; with the load that decided it when other objects took part (`(in the load of pkg/_ext.so)`).",
+        needed_search),
+    "elf.unreached_note": Fact(
+        "str", "For messages: ` (libfoo.so.1 is at pkg.libs/libfoo.so.1, but no search path of pkg/_ext.so "
+        "reaches it: it has no DT_RPATH or DT_RUNPATH)` when the artifact carries a needed library where the "
+        "loader does not look, else empty.", unreached_note),
 }
