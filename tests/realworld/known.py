@@ -35,12 +35,6 @@ KNOWN_DISAGREEMENTS: list[Disagreement] = [
         "the loader before any file is looked up), as 'ld-musl-x86_64.so.1 --list' shows for "
         "libc.musl-x86_64.so.1 on an x86_64 wheel",
         "none in binlint: the oracle is wrong here; keep the row while auditwheel refuses libc.so"),
-    Disagreement(
-        ("absolute_rpath_in_a_wheel_is_reported",), ("auditwheel/cffi-1.5.0-cp27-none-linux_x86_64",),
-        "only note[rpath-not-runpath] names DT_RPATH /opt/2.7.11/lib",
-        "an absolute search path in a wheel is the build machine's (issue 13 point 5); when it lands, add "
-        "the new rule to cffi's `expected` in catalogue.py",
-        "loader: absolute rpath in wheels (issue 13 point 5)"),
 ]
 
 
