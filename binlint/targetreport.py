@@ -84,8 +84,8 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fm
         reason = not_for_linux(artifact, limits)
         ok = [] if reason else [p for p in chosen if None not in bad and p.name not in bad]
         best = {family: _most_portable([p for p in ok if p.family == family]) for family in POLICY_FAMILIES}
-        # A policy family whose versions binlint cannot tell apart counts as one: its best.
-        ok = [p for p in ok if p.family not in POLICY_FAMILIES or p is best[p.family]]
+        # A family whose versions binlint cannot tell apart (no symbol versions) counts as one.
+        ok = [p for p in ok if p.family not in POLICY_FAMILIES or p is best[p.family] or _bounds_versions(p)]
         results.append({"path": artifact.path, **{k: (v.name if v else None) for k, v in best.items()},
                         "satisfied": sorted(p.name for p in ok), "not_linux": reason})
     if fmt == "json":
@@ -106,6 +106,10 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fm
 POLICY_FAMILIES = ("manylinux", "musllinux")
 
 
+def _bounds_versions(profile: Profile) -> bool:
+    return "symbol_versions" in profile.target
+
+
 def _most_portable(policies: list[Profile]) -> Profile | None:
     """The oldest policy of a family, which every newer one accepts; but a family whose
     policies bound no symbol versions (musllinux: musl has none) cannot show a binary needs
@@ -113,7 +117,7 @@ def _most_portable(policies: list[Profile]) -> Profile | None:
     does outside a musl system."""
     if not policies:
         return None
-    if any("symbol_versions" in p.target for p in policies):
+    if any(map(_bounds_versions, policies)):
         return max(policies, key=lambda p: p.priority or 0)
     return min(policies, key=lambda p: p.priority or 0)
 
