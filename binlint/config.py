@@ -234,6 +234,7 @@ KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
     "prefer-wheel-tags": ("prefer_wheel_tags", _boolean),
     "max-depth": ("max_depth", _count(0)),
     "max-member-size": ("max_member_size", _count(1)),
+    "jobs": ("jobs", _count(1)),
     "rules": ("rules", _paths),
     "exclude": ("exclude", _strings),
     "baseline": ("baseline", _path),
