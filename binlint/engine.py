@@ -222,9 +222,8 @@ def member_views(view: FileView, container: Container, target: tuple,
         member_view = view.member(member, target)
         container.kinds[member.name] = member_view.kind
         yield member_view
-    cut_off = getattr(container, "cut_off", None)
-    if cut_off is not None and members is None:
-        name, reason = cut_off
+    if container.cut_off is not None and members is None:
+        name, reason = container.cut_off
         yield view.member(Member(name, None, 0, functools.partial(_refuse, reason)), target)
 
 

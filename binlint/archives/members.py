@@ -31,8 +31,8 @@ Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4,
 BOMB_RATIO, BOMB_FLOOR = 256, 256 << 20
 # Members viewed per file on disk, all nesting levels together: at least MEMBERS_FLOOR, or one
 # per MEMBER_BYTES of the file. The real wheels at hand hold one member per 470 bytes or more;
-# a 78 KiB zip of zips 32 wide and 5 deep holds a million.
-MEMBERS_FLOOR, MEMBER_BYTES = 10_000, 32
+# a 50 KiB zip of zips 32 wide and 5 deep holds a million.
+MEMBERS_FLOOR, MEMBER_BYTES = 4096, 32
 
 
 class Budget:

@@ -182,7 +182,8 @@ class FileView:
         if self._container is False:
             self._container = None
             if self.error is None and self.kind in ARCHIVE_KINDS:
-                self._container = open_archive(self.kind, self.data, self._fs_path if self.data is None else None)
+                self._container = open_archive(self.kind, self.data, self._fs_path if self.data is None else None,
+                                               self.budget)
             elif self.error is None and self.kind in BUNDLE_KINDS and self._may_be_bundle():
                 self._container = open_bundle(self.data, self._pydata(), self.limits)
         return self._container  # type: ignore[return-value]
