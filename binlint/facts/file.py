@@ -35,6 +35,10 @@ FACTS = {
                         "from its magic number), `java` for a class file or a zip with `META-INF/MANIFEST.MF` "
                         "(a jar, by its bytes, not its name), `wine or mono` for a PE file, a shell for text "
                         "without `#!` and empty files; null for the rest.", lambda f: binfmt(f)),
+    "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: "
+                             "`a loop (-> a): following it never reaches a file` or `dangling (-> libx.so.1): its "
+                             "target does not exist`; null for everything else (links that lead somewhere are not "
+                             "followed).", lambda f: f.broken_link),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
 }
