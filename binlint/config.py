@@ -76,6 +76,8 @@ def load(path: str) -> Config:
         raise BinlintError(f"{shown}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise BinlintError(f"{shown}: invalid TOML: {err}") from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables by recursion
+        raise BinlintError(f"{shown}: invalid TOML: arrays or tables nested deeper than binlint reads") from None
     prefix = ""
     if os.path.basename(path) == PYPROJECT:
         prefix = "tool.binlint."
