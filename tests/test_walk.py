@@ -39,6 +39,20 @@ def deep_folders(top: Path, depth: int) -> Path:
     return top.joinpath(*["dddd"] * depth)
 
 
+def remove_deep_folders(top: Path) -> None:
+    """Remove the nest deep_folders made, one level at a time from the top: shutil.rmtree
+    recurses once per level, and pytest's own clean-up of old temporary folders with it."""
+    while (top / "dddd").is_dir():
+        inner = top / "dddd" / "dddd"
+        if inner.is_dir():
+            inner.rename(top / "next")
+        for entry in (top / "dddd").iterdir():
+            entry.unlink()
+        (top / "dddd").rmdir()
+        if (top / "next").is_dir():
+            (top / "next").rename(top / "dddd")
+
+
 def put(folder: Path, name: str, data: bytes) -> None:
     """Write `data` as `folder/name`, however long the path (opened relative to a descriptor)."""
     parts = folder.parts
@@ -59,10 +73,13 @@ def test_a_file_past_path_max_is_reported_not_skipped(artifacts: Artifacts, tmp_
     # 3,000 folders: "No problems found in 0 files" and exit 0 before.
     tree = tmp_path / "tree"
     tree.mkdir()
-    bottom = deep_folders(tree, 3000)
-    put(bottom, "libdeep.so", artifacts.path("execstack-lib").read_bytes())
-    (tree / "near.so").write_bytes(artifacts.path("execstack-lib").read_bytes())
-    proc = binlint(["check", "--format", "json", "tree"], tmp_path)
+    try:
+        bottom = deep_folders(tree, 3000)
+        put(bottom, "libdeep.so", artifacts.path("execstack-lib").read_bytes())
+        (tree / "near.so").write_bytes(artifacts.path("execstack-lib").read_bytes())
+        proc = binlint(["check", "--format", "json", "tree"], tmp_path)
+    finally:
+        remove_deep_folders(tree)
     assert proc.returncode == 1
     findings = json.loads(proc.stdout)["findings"]
     deep = [f for f in findings if f["path"].endswith("/libdeep.so")]
