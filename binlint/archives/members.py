@@ -35,6 +35,11 @@ BOMB_RATIO, BOMB_FLOOR = 256, 256 << 20
 MEMBERS_FLOOR, MEMBER_BYTES = 4096, 32
 
 
+class BudgetSpent(ArtifactError):
+    """Reading stopped because the file's budget (or a compressed stream's ratio) is spent,
+    not because the data is corrupt."""
+
+
 class Budget:
     """What may still be read from one file on disk, across all its members and nesting:
     bytes inflated (read, or decompressed to skip) and members viewed. Once either is spent,
@@ -77,7 +82,7 @@ class Budget:
         self.left -= size
         if self.left < 0:
             self.left = 0
-            raise ArtifactError(self._refuse())
+            raise BudgetSpent(self._refuse())
 
     def _refuse(self) -> str:
         self.refused = True

@@ -10,7 +10,7 @@ import lzma
 import tarfile
 import zlib
 
-from binlint.archives.members import CheckedStream, Member
+from binlint.archives.members import BudgetSpent, CheckedStream, Member
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -76,12 +76,14 @@ def _listing(archive: tarfile.TarFile):  # type: ignore[no-untyped-def]
     while True:
         try:
             info = archive.next()
-        except ArtifactError as err:  # the budget: the members before are kept
+        except BudgetSpent as err:  # the members before are kept
             if last is None:
                 raise
             yield None, (_text(last.name), f"not read, nor anything after it: skipping its {last.size} bytes "
                                            f"to the next member {err}")
             return
+        except ArtifactError as err:  # corrupt compressed data
+            raise ArtifactError(f"corrupt tar: {err}") from None
         except RecursionError:
             raise ArtifactError(_CHAINED) from None
         except ERRORS as err:
@@ -137,11 +139,20 @@ class Metered:
         self.position = self.furthest = 0
 
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (all when negative), inflated a chunk at a time: a header that
+        claims a 1 GiB long name must not inflate 1 GiB before the limits are checked."""
         if size is None or size < 0:
-            pieces = []
-            while piece := self.read(_SKIP):
-                pieces.append(piece)
-            return b"".join(pieces)
+            size = 1 << 62
+        pieces = []
+        while size > 0:
+            piece = self._read(min(size, _SKIP))
+            if not piece:
+                break
+            pieces.append(piece)
+            size -= len(piece)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _read(self, size: int) -> bytes:
         try:
             data = self.inner.read(size)
         except self.errors as err:
@@ -149,8 +160,11 @@ class Metered:
         self.position += len(data)
         consumed = self.raw.tell() - self.start
         if self.position > max(STREAM_FLOOR, STREAM_RATIO * consumed):
-            raise ArtifactError(f"inflates more than {STREAM_RATIO} times the {consumed} compressed bytes read "
-                                f"(past {self.position} bytes): a {self.kind} bomb?")
+            reason = (f"inflates more than {STREAM_RATIO} times the {consumed} compressed bytes read "
+                      f"(past {self.position} bytes): a {self.kind} bomb?")
+            if self.budget is not None and self.budget.spent is None:  # nothing more of this file is read
+                self.budget.spent, self.budget.refused = f"the {self.kind} stream {reason}", True
+            raise BudgetSpent(reason)
         if self.position > self.furthest:
             if self.budget is not None:
                 self.budget.charge(self.position - self.furthest)
