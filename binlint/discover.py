@@ -23,7 +23,8 @@ Artifact = namedtuple("Artifact", "path fs_path error link", defaults=(None, Non
 # not when named on the command line: they hold history, not what ships.
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr"})
 PATH_MAX = 4096  # Linux's: open() refuses a longer path (ENAMETOOLONG)
-_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+_FOLLOWED = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+_DIRECTORY = _FOLLOWED | getattr(os, "O_NOFOLLOW", 0)  # inside a tree, links are not followed
 
 
 def discover(paths: Iterable[str]) -> list[Artifact]:
@@ -69,7 +70,7 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
     folders deep would need 3,000): going back up opens `..` and checks it is the folder
     left."""
     try:
-        fd = os.open(top, _DIRECTORY)
+        fd = os.open(top, _FOLLOWED)  # a link named on the command line is followed
     except OSError as err:
         yield _unlisted(top, err), (top_stat.st_dev, top_stat.st_ino)
         return
@@ -96,7 +97,7 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
             else:
                 stack.pop()
                 if stack:
-                    parent = os.open("..", _DIRECTORY & ~getattr(os, "O_NOFOLLOW", 0), dir_fd=fd)
+                    parent = os.open("..", _FOLLOWED, dir_fd=fd)
                     os.close(fd)
                     fd = parent
                     st = os.fstat(fd)

@@ -123,6 +123,10 @@ def test_walk_finds_what_it_found_before(tmp_path: Path) -> None:
     paths = [a.path for a in discover([str(tmp_path)])]
     top = str(tmp_path)
     assert paths == [f"{top}/a.so", f"{top}/b/a.so", f"{top}/b/z.so", f"{top}/c/d/e.so"]
+    # A link to a folder, named on the command line, is followed (as /usr/lib64 often is).
+    (tmp_path.parent / f"{tmp_path.name}-link").symlink_to(tmp_path, target_is_directory=True)
+    linked = [a.path for a in discover([f"{top}-link"])]
+    assert linked == [p.replace(top, f"{top}-link", 1) for p in paths]
 
 
 # --------------------------------------------------------------------------
