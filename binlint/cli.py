@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report only findings that the baseline FILE does not record")
     check.add_argument("--write-baseline", metavar="FILE",
                        help="record every finding of this run in the baseline FILE, report nothing, and exit 0")
+    check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                       help="use at most N processes (default: one per CPU, up to 8 within one archive, where "
+                            "it pays); the report is the same for any N")
     check.add_argument("--no-progress", dest="progress", action="store_false",
                        help="no progress line (it is only ever shown on a terminal, not in CI, for long scans)")
     add_config_option(check)
@@ -163,6 +166,16 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, 1 or more, not {text!r}")
+    return value
 
 
 def _comma_list(text: str) -> list[str]:
@@ -261,7 +274,8 @@ def run_check(args: argparse.Namespace) -> int:
     filters = path_filters(args, loaded)
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
-    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named), args.progress)
+    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named, args.jobs),
+                    args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
         from binlint.baseline import write as write_baseline
@@ -295,7 +309,7 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
 
     if not progress or len(artifacts) < 2 or not progress_line.wanted():
         return check(artifacts, rules, options)
-    jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
+    jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1  # type: ignore[attr-defined]
     step = max(32, -(-len(artifacts) // 40))
     line = progress_line.Progress(len(artifacts))
     findings = []
@@ -424,11 +438,55 @@ def facts_of(view: FileView, documents: list[dict]) -> None:
 
 
 def write(text: str, output: str | None) -> None:
+    """The report to `output`, or to standard output. A file is written whole or not at all:
+    into a temporary file beside it, renamed over the target once complete, so a full disk
+    leaves the last good report in place, not a truncated one."""
     if output is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:  # > /dev/full, a closed terminal
+            raise BinlintError(f"cannot write the report to standard output: {err.strerror or err}") from None
         return
+    import stat
+    import tempfile
+
+    temporary = None
     try:
-        with open(output, "w", encoding="utf-8") as f:
+        try:
+            existing: int | None = os.stat(output).st_mode
+        except FileNotFoundError:
+            existing = None
+        if existing is not None and not stat.S_ISREG(existing):  # /dev/stdout, a pipe: written as it is
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+            return
+        mode = stat.S_IMODE(existing) if existing is not None else _new_file_mode()
+        target = os.path.realpath(output)  # a link to the report is kept, and its target replaced
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                         dir=os.path.dirname(target))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        temporary = None
     except OSError as err:
         raise BinlintError(f"cannot write {output}: {err.strerror or err}") from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _new_file_mode() -> int:
+    """What open() gives a new file (0666 less the umask): mkstemp's own 0600 would hide the
+    report from the rest of a team."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -64,11 +64,37 @@ def operand_getter(operand: Any) -> Callable[[dict], Any]:
     return lambda target: operand
 
 
-def compile_leaf(name: str, op: str, operand: Any) -> Compiled:
-    """`name` is a fact, or inside `where` a field of the item ("" for the item itself)."""
+def pattern(text: str, linear: bool = False) -> Any:
+    """A compiled `matches` operand. The built-in rules' patterns are reviewed and use
+    Python's re (importing RE2 would cost every run 7 ms). Rules users add match strings an
+    artifact controls with patterns nobody reviewed: `^/(a+)+$` backtracks for minutes on
+    40 characters. They use RE2, whose time is linear in the text (google-re2; Python's re
+    where it has no wheel). RE2 has no look-around and no back-references."""
+    if linear:
+        try:
+            import re2
+        except ImportError:  # pragma: no cover - platforms without a google-re2 wheel
+            return re.compile(text)
+        options = re2.Options()
+        options.log_errors = False  # a bad pattern is reported once, by the rule loader
+        return re2.compile(text, options)
+    return re.compile(text)
+
+
+def pattern_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import re2
+    except ImportError:  # pragma: no cover
+        return (re.error,)
+    return (re.error, re2.error)
+
+
+def compile_leaf(name: str, op: str, operand: Any, linear: bool = False) -> Compiled:
+    """`name` is a fact, or inside `where` a field of the item ("" for the item itself);
+    `linear`: a rule a user added (see pattern)."""
     test = OPERATORS[op][0]
     if op == "matches":
-        operand = re.compile(operand)
+        operand = pattern(operand, linear)
     value_of = operand_getter(operand)
     return lambda lookup, target: [] if test(lookup(name), value_of(target)) else None
 
@@ -114,7 +140,7 @@ def compile_not(part: Compiled) -> Compiled:
     return lambda lookup, target: [] if part(lookup, target) is None else None
 
 
-def guards(node: dict[str, Any]) -> tuple[tuple[str, Callable[[Any, Any], bool], Any], ...]:
+def guards(node: dict[str, Any], linear: bool = False) -> tuple[tuple[str, Callable[[Any, Any], bool], Any], ...]:
     """(fact, test, operand) of each leaf that compares a fact with a literal and that the
     condition `node` tests first: the node itself, or the leading parts of an `all`. The
     engine runs these before the condition, the same tests in the same order: most rules
@@ -125,5 +151,5 @@ def guards(node: dict[str, Any]) -> tuple[tuple[str, Callable[[Any, Any], bool],
         op = next((k for k in part if k in OPERATORS), None)
         if "fact" not in part or op is None or isinstance(part[op], dict):  # `where`, a target, all/any/not
             break
-        leaves.append((part["fact"], OPERATORS[op][0], re.compile(part[op]) if op == "matches" else part[op]))
+        leaves.append((part["fact"], OPERATORS[op][0], pattern(part[op], linear) if op == "matches" else part[op]))
     return tuple(leaves)

@@ -76,6 +76,8 @@ def load(path: str) -> Config:
         raise BinlintError(f"{shown}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise BinlintError(f"{shown}: invalid TOML: {err}") from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables by recursion
+        raise BinlintError(f"{shown}: invalid TOML: arrays or tables nested deeper than binlint reads") from None
     prefix = ""
     if os.path.basename(path) == PYPROJECT:
         prefix = "tool.binlint."
@@ -234,6 +236,7 @@ KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
     "prefer-wheel-tags": ("prefer_wheel_tags", _boolean),
     "max-depth": ("max_depth", _count(0)),
     "max-member-size": ("max_member_size", _count(1)),
+    "jobs": ("jobs", _count(1)),
     "rules": ("rules", _paths),
     "exclude": ("exclude", _strings),
     "baseline": ("baseline", _path),

@@ -1,6 +1,7 @@
 """Turn the paths a user gives into artifacts: regular files, found in a stable order."""
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections import namedtuple
@@ -14,12 +15,16 @@ if TYPE_CHECKING:
 
 # path: as the user sees it (the given path joined with the names found below it);
 # fs_path: what to open. What the file is, is read later from its bytes, in the
-# (possibly parallel) check.
-Artifact = namedtuple("Artifact", "path fs_path")
+# (possibly parallel) check. error: why it cannot be read (a folder that cannot be listed);
+# link: why a symbolic link inside a tree leads nowhere (a loop, a missing target).
+Artifact = namedtuple("Artifact", "path fs_path error link", defaults=(None, None))
 
 # Version control's own folders are skipped inside a tree (`binlint check .` in a clone),
 # not when named on the command line: they hold history, not what ships.
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr"})
+PATH_MAX = 4096  # Linux's: open() refuses a longer path (ENAMETOOLONG)
+_FOLLOWED = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+_DIRECTORY = _FOLLOWED | getattr(os, "O_NOFOLLOW", 0)  # inside a tree, links are not followed
 
 
 def discover(paths: Iterable[str]) -> list[Artifact]:
@@ -28,7 +33,10 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
 
     Symbolic links met inside a directory are not followed: a link to a file or folder
     inside the tree is reached through its real path anyway, and one that leads out of
-    the tree (or into a loop) is not the user's to lint.
+    the tree is not the user's to lint. A link that leads nowhere (a loop, a missing
+    target) is an artifact of its own, reported as such; so is a folder that cannot be
+    listed. A file whose path is longer than the system allows (PATH_MAX) is found all the
+    same, walking by directory descriptors, and reported as unreadable when opened.
     """
     found: list[Artifact] = []
     seen: set[tuple[int, int]] = set()
@@ -41,54 +49,113 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
         except OSError as err:
             raise BinlintError(f"cannot read {display(path)}: {err.strerror or type(err).__name__}") from None
         if stat.S_ISDIR(st.st_mode):
-            walked = _walk(path, st.st_dev)
+            walked = _walk(path, st)
         elif stat.S_ISREG(st.st_mode):
-            walked = iter([(path, (st.st_dev, st.st_ino))])
+            walked = iter([(Artifact(display(path), path), (st.st_dev, st.st_ino))])
         else:
             raise BinlintError(f"not a regular file or directory: {display(path)}")
-        for file_path, identity in walked:
+        for artifact, identity in walked:
             if identity in seen:  # the same file named twice, or a hard link
                 continue
             seen.add(identity)
-            found.append(Artifact(display(file_path), file_path))
+            found.append(artifact)
     return found
 
 
-def _walk(top: str, device: int) -> Iterator[tuple[str, tuple[int, int]]]:
-    """(path, (device, inode)) of the regular files below `top`, depth first in name
+def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[int, int]]]:
+    """(artifact, (device, inode)) of the regular files below `top`, depth first in name
     order, without recursion (trees can be deeper than Python's stack). File types and
-    inodes come from the directory entries: no system call per file."""
-    stack = [_entries(top, device)]
-    while stack:
-        for path, identity, is_dir in stack[-1]:
-            if is_dir:
-                try:
-                    sub_device = os.stat(path).st_dev  # a mount point changes the device
-                except OSError:
-                    continue
-                stack.append(_entries(path, sub_device))
-                break
-            yield path, identity
-        else:
-            stack.pop()
-
-
-def _entries(directory: str, device: int) -> Iterator[tuple[str, tuple[int, int], bool]]:
+    inodes come from the directory entries: no system call per file. Folders are opened
+    relative to their parent's descriptor, one descriptor open at a time (a tree 3,000
+    folders deep would need 3,000): going back up opens `..` and checks it is the folder
+    left."""
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        return  # an unreadable sub-directory: nothing to lint in it
+        fd = os.open(top, _FOLLOWED)  # a link named on the command line is followed
+    except OSError as err:
+        yield _unlisted(top, err), (top_stat.st_dev, top_stat.st_ino)
+        return
+    # One frame per folder being walked: (its path, (device, inode), entries left).
+    stack = [(top, (top_stat.st_dev, top_stat.st_ino), _entries(top, fd, top_stat.st_dev))]
+    try:
+        while stack:
+            path, identity, entries = stack[-1]
+            for item in entries:
+                if not isinstance(item, str):
+                    yield item
+                    continue
+                sub_path = _join(path, item)
+                try:
+                    sub_fd = os.open(item, _DIRECTORY, dir_fd=fd)
+                except OSError as err:
+                    yield _unlisted(sub_path, err), (identity[0], hash(sub_path))
+                    continue
+                sub_stat = os.fstat(sub_fd)  # a mount point changes the device
+                os.close(fd)
+                fd = sub_fd
+                stack.append((sub_path, (sub_stat.st_dev, sub_stat.st_ino), _entries(sub_path, fd, sub_stat.st_dev)))
+                break
+            else:
+                stack.pop()
+                if stack:
+                    parent = os.open("..", _FOLLOWED, dir_fd=fd)
+                    os.close(fd)
+                    fd = parent
+                    st = os.fstat(fd)
+                    if (st.st_dev, st.st_ino) != stack[-1][1]:
+                        raise BinlintError(f"{display(stack[-1][0])} was moved while it was searched")
+    finally:
+        os.close(fd)
+
+
+def _unlisted(path: str, err: OSError) -> Artifact:
+    return Artifact(display(path), path, f"cannot list this folder: {err.strerror or type(err).__name__}")
+
+
+def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artifact, tuple[int, int]]]:
+    """The folder's entries in name order: the name of each sub-folder to walk, and
+    (artifact, identity) for each regular file and each link that leads nowhere."""
+    try:
+        entries = sorted(os.scandir(fd), key=lambda e: e.name)
+    except OSError as err:
+        yield _unlisted(directory, err), (device, hash(directory))
+        return
     for entry in entries:
         try:
             if entry.is_symlink():
+                problem = _link_problem(entry.name, fd)
+                if problem is not None:
+                    path = _join(directory, entry.name)
+                    yield Artifact(display(path), path, None, problem), (device, entry.inode())
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
-            if is_dir and entry.name in VCS_FOLDERS:
-                continue
-            if is_dir or entry.is_file(follow_symlinks=False):
-                yield _join(directory, entry.name), (device, entry.inode()), is_dir
+            if is_dir and entry.name not in VCS_FOLDERS:
+                yield entry.name
+            elif not is_dir and entry.is_file(follow_symlinks=False):
+                path = _join(directory, entry.name)
+                length = len(os.fsencode(path))
+                error = None if length < PATH_MAX else \
+                    f"its path is {length} bytes long, past the {PATH_MAX} the system opens (PATH_MAX)"
+                yield Artifact(display(path), path, error), (device, entry.inode())
         except OSError:
             continue
+
+
+def _link_problem(name: str, fd: int) -> str | None:
+    """Why the symbolic link `name` in the folder `fd` leads nowhere, or None when it leads
+    somewhere (then it is not followed: see discover)."""
+    try:
+        os.stat(name, dir_fd=fd)
+        return None
+    except OSError as err:
+        try:
+            target = display(os.readlink(name, dir_fd=fd))
+        except OSError:
+            target = "?"
+        if err.errno == errno.ELOOP:
+            return f"a loop (-> {target}): following it never reaches a file"
+        if err.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"dangling (-> {target}): its target does not exist"
+        return None  # a target this user may not see: as any link, not followed
 
 
 def _join(top: str, name: str) -> str:

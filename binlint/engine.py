@@ -7,7 +7,7 @@ import os
 import re
 from collections import namedtuple
 
-from binlint.archives.members import Limits
+from binlint.archives.members import Limits, Member
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
@@ -18,9 +18,8 @@ from binlint.wheeltags import stable_path
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Iterator
+    from typing import Any, BinaryIO, Iterable, Iterator
 
-    from binlint.archives.members import Member
     from binlint.discover import Artifact
     from binlint.facts.container import Container
     from binlint.rules import Rule
@@ -36,8 +35,9 @@ Finding = namedtuple("Finding", "rule severity path message evidence location me
 
 # target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives;
 # targets: the named targets (--target) as (name, values) pairs, each checked on its own;
-# without them, `target` is the one unnamed target.
-Options = namedtuple("Options", "target prefer_tags limits targets", defaults=(False, Limits(), ()))
+# without them, `target` is the one unnamed target. jobs: the most processes a check uses
+# (--jobs; None: one per CPU, up to 8, where it pays).
+Options = namedtuple("Options", "target prefer_tags limits targets jobs", defaults=(False, Limits(), (), None))
 
 PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
@@ -57,7 +57,7 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options | d
         return [f for artifact in some for f in check_artifact(artifact, rules, options)]
 
     if jobs is None:
-        jobs = (os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
+        jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
     jobs = min(jobs, len(artifacts))
     findings = map_slices(check_all, artifacts, jobs) if jobs > 1 and can_fork() else check_all(artifacts)
     return sorted(findings, key=finding_order)
@@ -121,19 +121,35 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
         promise = promised(view.get("wheel.platforms"))
         target = tuple((name, combine(t, promise, options.prefer_tags)) for name, t in options.targets)
 
-    def check_some(members: list[Member]) -> list[tuple[list[Finding], dict[str, str]]]:
+    def check_some(members: list[Member] | None) -> list[tuple[list[Finding], dict[str, str], bool]]:
         findings = []
         for member_view in member_views(view, container, target, members):
             findings += check_view(member_view, rules, options)
-        return [(findings, container.kinds)]
+        return [(findings, container.kinds, view.budget.refused)]
 
-    groups = _member_groups(view, container.members)
+    groups = _member_groups(view, container.members, options.jobs)
     if len(groups) == 1:
-        return check_some(groups[0])[0][0]
+        return check_some(None)[0][0]
     # One large archive: its members are inflated in parallel. Children inherit the map of
     # the file; the kinds they saw come back for the archive's own facts (wheel.native_members).
+    # Each process reads within an equal share of the file's budget: when no share ran out,
+    # the whole budget was not spent either and the findings are those of one process. When
+    # one did, where the budget ends depends on the split: the archive is read again in this
+    # process, so the findings never depend on the number of processes.
+    budget = view.budget
+    left, members_left = budget.left, budget.members_left
+
+    def check_group(some: list[list[Member]]) -> list[tuple[list[Finding], dict[str, str], bool]]:
+        budget.share(len(groups))
+        return check_some(some[0])
+
+    results = map_slices(check_group, groups, len(groups))
+    budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
+    if any(refused for _, _, refused in results):
+        container.kinds.clear()
+        return check_some(None)[0][0]
     findings = []
-    for some_findings, kinds in map_slices(lambda some: check_some(some[0]), groups, len(groups)):
+    for some_findings, kinds, _ in results:
         findings += some_findings
         container.kinds.update(kinds)
     return findings
@@ -158,15 +174,20 @@ PEEK_COST, NATIVE_COST = 16 << 10, 512 << 10
 _NATIVE_NAME = re.compile(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
 
 
-def _member_groups(view: FileView, members: list[Member]) -> list[list[Member]]:
-    """The members of an archive or bundle on disk split into one group per CPU, balanced by
-    their cost: every member's own, plus the bytes inflated for names that look like compiled
-    code or archives (the rest cost a peek at their first bytes); a single group when a split
-    would not pay. Each process reads its group within its own copy of the file's budget."""
-    jobs = min(os.cpu_count() or 1, 8)
+def _member_groups(view: FileView, members: list[Member], jobs: int | None = None) -> list[list[Member]]:
+    """The members of an archive or bundle on disk split into one group per process (`jobs`,
+    default one per CPU up to 8), balanced by their cost: every member's own, plus the bytes
+    inflated for names that look like compiled code or archives (the rest cost a peek at their
+    first bytes); a single group when a split would not pay, or when the members' declared
+    sizes alone may spend the file's budget (then where it ends depends on the order of
+    reading, which only one process keeps)."""
+    jobs = jobs or min(os.cpu_count() or 1, 8)
     # Only members read from a map of the file: a streamed tar shares its file offset with
     # forked children.
     if not isinstance(view.data, mmap.mmap) or jobs < 2 or in_worker() or not can_fork():
+        return [members]
+    declared = sum(min(m.size, view.limits.member_bytes) for m in members if m.open is not None)
+    if declared >= view.budget.left or len(members) > view.budget.members_left:
         return [members]
     weights = [(PEEK_COST + (NATIVE_COST + m.size if _NATIVE_NAME.search(m.name) else 0), index)
                for index, m in enumerate(members)]
@@ -184,12 +205,33 @@ def member_views(view: FileView, container: Container, target: tuple,
                  members: list[Member] | None = None) -> Iterator[FileView]:
     """The views of the container's members (or of `members` among them), in order, read one
     at a time (links have no content of their own); each member's kind is recorded for the
-    container's own facts. Threads were measured: inflation gains nothing from them."""
-    for member in container.members if members is None else members:
-        if member.open is not None:
-            member_view = view.member(member, target)
-            container.kinds[member.name] = member_view.kind
-            yield member_view
+    container's own facts. Threads were measured: inflation gains nothing from them.
+
+    Once the file's budget is spent (here, or in an archive nested in it), the next member
+    is not read: its view says so, for it and those after it, and the rest are left out: a
+    cut-off costs one finding per archive, not one per member. A tar whose listing stopped
+    short says so in a view of the member where it stopped."""
+    listed = container.members if members is None else members
+    budget = view.budget
+    for index, member in enumerate(listed):
+        if member.open is None:
+            continue
+        if not budget.take_member():
+            later = sum(1 for m in listed[index + 1:] if m.open is not None)
+            reason = f"not read, nor the {later} members after it: {budget.spent}" if later else \
+                f"not read: {budget.spent}"
+            yield view.member(member._replace(open=functools.partial(_refuse, reason)), target)
+            return
+        member_view = view.member(member, target)
+        container.kinds[member.name] = member_view.kind
+        yield member_view
+    if container.cut_off is not None and members is None:
+        name, reason = container.cut_off
+        yield view.member(Member(name, None, 0, functools.partial(_refuse, reason)), target)
+
+
+def _refuse(reason: str) -> BinaryIO:
+    raise ArtifactError(reason)
 
 
 def apply_targets(rule: Rule, view: FileView) -> list[Finding]:

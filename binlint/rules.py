@@ -68,7 +68,7 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
         for path, text, digest in _rule_files(directory):
             entry = parsed.get(os.path.basename(path))
             data = entry["rule"] if entry and entry.get("digest") == digest else parse_rule(path, text)
-            rule = RuleChecker(path, data).rule()
+            rule = RuleChecker(path, data, linear=directory != builtin).rule()
             if rule.id in rules:
                 raise BinlintError(f"{rule.source}: rule id {rule.id!r} is already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
@@ -155,6 +155,8 @@ def parse_rule(path: str, text: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as err:
         raise BinlintError(f"{path}: {_yaml_problem(err, text)}") from None
+    except RecursionError:  # the constructor follows nested lists and mappings by recursion
+        raise BinlintError(f"{path}: invalid YAML: lists or mappings nested deeper than binlint reads") from None
     try:
         validate(data)
     except JsonSchemaException as err:
@@ -174,6 +176,16 @@ def _yaml_loader() -> Any:
         import yaml
 
         class RuleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            def construct_document(self, node: yaml.Node) -> Any:
+                # Aliases are references: 30 lines of them can stand for a list of 10^18
+                # items, which every later step (the schema, the rule checker) walks.
+                size = _expanded_size(node, {}, set())
+                if size > YAML_VALUES_MAX:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"its aliases expand to {'a cycle' if size == float('inf') else size} values, "
+                        f"more than the {YAML_VALUES_MAX} a rule may hold (an alias bomb?)", node.start_mark)
+                return super().construct_document(node)
+
             def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
                 seen = set()
                 for key_node, _ in node.value:
@@ -186,6 +198,32 @@ def _yaml_loader() -> Any:
 
         _LOADER.append(RuleYamlLoader)
     return _LOADER[0]
+
+
+YAML_VALUES_MAX = 100_000  # the built-in rules hold at most a few hundred
+
+
+def _expanded_size(node: Any, sizes: dict[int, float], open_nodes: set[int]) -> float:
+    """How many values `node` stands for with every alias expanded (infinite for a cycle),
+    counted once per distinct node."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        return float("inf")
+    value = node.value
+    if not isinstance(value, list):
+        return 1
+    open_nodes.add(key)
+    size: float = 1
+    for child in value:
+        for part in (child if isinstance(child, tuple) else (child,)):  # mappings hold (key, value) pairs
+            size += _expanded_size(part, sizes, open_nodes)
+        if size > YAML_VALUES_MAX:
+            break
+    open_nodes.discard(key)
+    sizes[key] = size
+    return size
 
 
 def _yaml_problem(err: yaml.YAMLError, text: str) -> str:
@@ -203,8 +241,9 @@ def _yaml_problem(err: yaml.YAMLError, text: str) -> str:
 class RuleChecker:
     """What the schema cannot say: facts exist, operators fit their types, templates resolve."""
 
-    def __init__(self, path: str, data: dict[str, Any]) -> None:
+    def __init__(self, path: str, data: dict[str, Any], linear: bool = False) -> None:
         self.path, self.data = path, data
+        self.linear = linear  # a rule a user added: its patterns run in linear time (conditions.pattern)
         self.facts: set[str] = set()
         self.targets: set[str] = set()
         self.where_items: list[dict[str, str]] = []  # item fields of each `where` fact
@@ -240,7 +279,7 @@ class RuleChecker:
             help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
             security_severity=d.get("security-severity"), targets=frozenset(self.targets),
             facts=frozenset(self.facts), source=self.path, default=d.get("default", True),
-            guards=conditions.guards(d["when"]),
+            guards=conditions.guards(d["when"], self.linear),
         )
 
     def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:
@@ -284,10 +323,12 @@ class RuleChecker:
             self.operand(op, operand, fact_type, f"{field}.{op}")
         if op == "matches":
             try:
-                re.compile(operand)
-            except re.error as err:
-                raise self.fail(f"{field}.matches", f"invalid regular expression: {err}") from None
-        return conditions.compile_leaf(name, op, operand)
+                conditions.pattern(operand, self.linear)
+            except conditions.pattern_errors() as err:
+                text = err.args[0].decode(errors="replace") if err.args and isinstance(err.args[0], bytes) else err
+                syntax = " (RE2 syntax: no look-around, no back-references)" if self.linear else ""
+                raise self.fail(f"{field}.matches", f"invalid regular expression{syntax}: {text}") from None
+        return conditions.compile_leaf(name, op, operand, self.linear)
 
     def operand(self, op: str, operand: Any, fact_type: str, field: str) -> None:
         """The literal an operator compares with must be of the fact's type, or the rule

@@ -202,6 +202,7 @@ def run_batch(corpus: Corpus, seed: int, indexes: range, timeout: float, work: s
 def load_corpus(cache: Path, bundles: bool) -> Corpus:
     files = seeds.fixture_seeds(seeds.conftest().Artifacts(cache / "fixtures"), bundles=bundles)
     files.update(seeds.data_seeds())
+    files.update(seeds.shape_seeds())
     files.update(seeds.member_seeds(files))
     return Corpus(files)
 

@@ -70,6 +70,22 @@ def data_seeds() -> dict[str, bytes]:
     return seeds
 
 
+def shape_seeds() -> dict[str, bytes]:
+    """Small versions of the attack shapes of fuzz/shapes.py (issue 14), cheap enough to run
+    by the thousand: mutations of their sizes, counts and nesting reach the budgets (a split
+    between processes, sizes a member declares, fan-out across nested archives)."""
+    from fuzz import shapes
+
+    return {
+        "shape-split-wheel": shapes.split_wheel(6, 256 << 10),
+        "shape-declared-tar-bz2": shapes.declared_tar("bzip2", 1 << 30, held=64 << 10),
+        "shape-declared-tar-xz": shapes.declared_tar("xz", 10 << 30, held=64 << 10),
+        "shape-declared-tar-gz": shapes.declared_tar("gzip", 8 << 20),
+        "shape-fan-out-zip": shapes.fan_out_zip(4, 4),
+        "shape-pax-chain": shapes.pax_chain(64),
+    }
+
+
 def small_bundle(exe: bytes, library: bytes) -> bytes:
     """`exe` with an appended PyInstaller package (the layout binlint/archives/pyinstaller.py
     documents): `library` zlib-compressed as a binary, a data file stored as is, a runtime

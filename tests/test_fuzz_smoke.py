@@ -35,6 +35,7 @@ MACOS_WHEEL_SHA256 = "629ddd2ca402ae6dbedfceeba9c46d5f7b2a61d9749597d4307f943ef1
 def corpus(artifacts: Artifacts) -> run.Corpus:
     files = seeds.fixture_seeds(artifacts)
     files.update(seeds.data_seeds())
+    files.update(seeds.shape_seeds())
     files.update(seeds.member_seeds(files))
     return run.Corpus(files)
 
@@ -49,6 +50,16 @@ def test_short_fuzz_run_finds_nothing(corpus: run.Corpus, tmp_path: Path) -> Non
     assert stats["inputs"] == SMOKE_INPUTS
     assert min(stats["formats"].values()) >= SMOKE_INPUTS // len(run.FORMATS) - 1, stats["formats"]
     assert not (tmp_path / "crashes").exists()
+
+
+def test_attack_shapes_mutated_find_nothing(tmp_path: Path) -> None:
+    # Issue 14's shapes (a budget split between processes, declared sizes, fan-out, pax
+    # chains) and their mutations: no crash, no hang, no internal error.
+    shapes = run.Corpus(seeds.shape_seeds())
+    assert {"zip", "tar", "compressed"} <= set(shapes.formats), shapes.formats
+    stats = run.fuzz(shapes, seed=14, inputs=300, timeout=5.0, crashes=tmp_path / "crashes")
+    assert stats["found"] == [], json.dumps(stats["found"], indent=2)[:4000]
+    assert stats["inputs"] == 300
 
 
 def test_inputs_are_a_function_of_seed_and_number(corpus: run.Corpus) -> None:

@@ -126,6 +126,8 @@ TABLE: list[Row] = [
     row("executable-stack", {"glibc": "2.17"}, EXECSTACK),
     # No fixture imports GLIBC_PRIVATE; test_glibc_private_symbol builds ones that do.
     row("glibc-private-symbol", {}, []),
+    # A link is no fixture file: tests/test_walk.py makes loops and dangling links in a folder.
+    row("broken-symbolic-link", {}, []),
     # Never runs without a target: binlint takes no baseline from the machine it runs on.
     # A manylinux tag is a target for the wheel's members: old-tag-wheel promises glibc 2.17
     # and holds glibc-new-lib (getrandom@GLIBC_2.25).

@@ -25,22 +25,75 @@ Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4,
 
 
 # A file on disk may inflate to BOMB_RATIO times its size, within total_bytes, and at least
-# to one member of the largest size allowed (member_bytes) or BOMB_FLOOR: real wheels and
-# sdists inflate 3 to 10 times, deflate at most ~1,000 times per level, and a 12 KiB zip of
+# to BOMB_FLOOR: 966 real wheels inflate at most 18 times (deflate reaches ~1,000 on one member
+# of zeros), Debian's data.tar.xz at most 178 times (docs/robustness.md), and a 12 KiB zip of
 # zips of zips must not cost 8 GiB (40 s) of inflating.
 BOMB_RATIO, BOMB_FLOOR = 256, 256 << 20
+# Members viewed per file on disk, all nesting levels together: at least MEMBERS_FLOOR, or one
+# per MEMBER_BYTES of the file. The real wheels at hand hold one member per 470 bytes or more;
+# a 50 KiB zip of zips 32 wide and 5 deep holds a million.
+MEMBERS_FLOOR, MEMBER_BYTES = 4096, 32
+
+
+class BudgetSpent(ArtifactError):
+    """Reading stopped because the file's budget (or a compressed stream's ratio) is spent,
+    not because the data is corrupt."""
 
 
 class Budget:
-    """Bytes left to read from one file on disk, across all its members and nesting."""
+    """What may still be read from one file on disk, across all its members and nesting:
+    bytes inflated (read, or decompressed to skip) and members viewed. Once either is spent,
+    `spent` says why and no further member of the file is read."""
 
     def __init__(self, limits: Limits, file_size: int | None = None) -> None:
         self.limits = limits
         self.total = limits.total_bytes
         self.file_size = file_size
+        self.members = MEMBERS_FLOOR
         if file_size is not None:
-            self.total = min(self.total, max(limits.member_bytes, BOMB_FLOOR, BOMB_RATIO * file_size))
+            self.total = min(self.total, max(BOMB_FLOOR, BOMB_RATIO * file_size))
+            self.members = max(MEMBERS_FLOOR, file_size // MEMBER_BYTES)
         self.left = self.total
+        self.members_left = self.members
+        self.spent: str | None = None
+        self.refused = False  # a read was refused for this budget (not for the member limit)
+
+    def share(self, parts: int) -> None:
+        """Keep 1/parts of what is left: for one of `parts` processes sharing the work, whose
+        shares together never exceed the file's budget."""
+        self.left //= parts
+        self.members_left //= parts
+
+    def take_member(self) -> bool:
+        """Count one more member viewed; False (and `spent` says why) when none may be."""
+        if self.spent is None and self.members_left <= 0:
+            self.refused = True
+            self.spent = (f"the {self.members} members a file of {self.file_size} bytes may hold "
+                          "(nested archives included) were read" if self.file_size is not None else
+                          f"{self.members} members were read")
+        if self.spent is not None:
+            return False
+        self.members_left -= 1
+        return True
+
+    def charge(self, size: int) -> None:
+        """Count `size` bytes inflated outside read() (a compressed tar decompressed to skip a
+        member); an ArtifactError once the budget is spent."""
+        self.left -= size
+        if self.left < 0:
+            self.left = 0
+            raise BudgetSpent(self._refuse())
+
+    def _refuse(self) -> str:
+        self.refused = True
+        if self.total < self.limits.total_bytes:
+            reason = (f"inflates past {self.total} bytes, the most a file of {self.file_size} bytes may inflate to: "
+                      "a zip bomb? (see --max-member-size)")
+        else:
+            reason = f"inflates past the archive limit of {self.total} bytes (see --max-member-size)"
+        if self.spent is None:
+            self.spent = f"the file {reason.split(' (see')[0]}"
+        return reason
 
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
         """The whole member: `already` (what was read of `stream` so far) and the rest, within
@@ -49,20 +102,22 @@ class Budget:
         size every further copy costs as much as inflating. Others are read in chunks into
         one buffer sized from the declared size, so a member costs its size once; but no
         more than _PREALLOCATE is taken on the archive's word (a 7 KiB zip declaring 1 GiB
-        must not cost 1 GiB: bytearray(n) touches every page)."""
+        must not cost 1 GiB: bytearray(n) touches every page). A stream that counts what
+        it inflates itself (`metered`: compressed tars) is not counted twice."""
         allowed = min(self.limits.member_bytes, self.left + len(already))
+        metered = getattr(stream, "metered", False)
+        if metered:
+            allowed = self.limits.member_bytes
         read_whole = getattr(stream, "read_whole", None)
         data = read_whole(allowed + 1) if read_whole else self._chunks(member, stream, already, allowed)
         # What was inflated counts even when it is too much: else every further member of
         # a bomb inflates the whole budget again before failing.
-        self.left = max(0, self.left - (len(data) - len(already)))
+        if not metered:
+            self.left = max(0, self.left - (len(data) - len(already)))
         if len(data) > allowed:
             if allowed == self.limits.member_bytes:
                 raise ArtifactError(f"inflates past the member limit of {allowed} bytes (see --max-member-size)")
-            if self.total < self.limits.total_bytes:
-                raise ArtifactError(f"inflates past {self.total} bytes, the most a file of {self.file_size} "
-                                    "bytes may inflate to: a zip bomb? (see --max-member-size)")
-            raise ArtifactError(f"inflates past the archive limit of {self.total} bytes (see --max-member-size)")
+            raise ArtifactError(self._refuse())
         return data
 
     @staticmethod

@@ -46,7 +46,7 @@ DESCRIPTIONS = {
     "elf": "an ELF file", "elf-debug": "a separate ELF debug file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
     "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
     "gzip": "a gzip-compressed file", "bzip2": "a bzip2-compressed file", "xz": "an xz-compressed file",
-    "zstd": "a zstd-compressed file",
+    "zstd": "a zstd-compressed file", "symlink": "a symbolic link",
     "text": "text without a #! line", "empty": "an empty file", "other": "data of no known format",
     "unreadable": "a file",
 }
@@ -104,12 +104,19 @@ class FileView:
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
+        self.broken_link: str | None = None  # why a symbolic link found in a tree leads nowhere
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
     def of_file(cls, artifact: Artifact, target: tuple, limits: Limits) -> FileView:
         view = cls(artifact.path, artifact.path, (), target, limits, Budget(limits))
         view._fs_path = artifact.fs_path
+        if artifact.link is not None:  # a symbolic link that leads nowhere: nothing to open
+            view.kind, view.broken_link = "symlink", artifact.link
+            return view
+        if artifact.error is not None:
+            view.error = artifact.error
+            return view
         try:
             fd = os.open(artifact.fs_path, os.O_RDONLY)
         except OSError as err:
@@ -201,7 +208,8 @@ class FileView:
         if self._container is False:
             self._container = None
             if self.error is None and self.kind in ARCHIVE_KINDS:
-                self._container = open_archive(self.kind, self.data, self._fs_path if self.data is None else None)
+                self._container = open_archive(self.kind, self.data, self._fs_path if self.data is None else None,
+                                               self.budget)
             elif self.error is None and self.kind in BUNDLE_KINDS and self._may_be_bundle():
                 self._container = open_bundle(self.data, self._pydata(), self.limits)
         return self._container  # type: ignore[return-value]

@@ -25,6 +25,7 @@ class Container:
         self.members = members
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
         self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
+        self.cut_off: tuple[str, str] | None = None  # (member, why) where reading the listing stopped
         self._closer = closer
         self._name_set: frozenset[str] | None = None
         self._folders: frozenset[str] | None = None
@@ -89,9 +90,9 @@ class Container:
             self._closer = None
 
 
-def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
+def open_archive(kind: str, data: Any, fs_path: str | None, budget: Any = None) -> Container | None:
     """The container for an archive `kind`, read from `data` (bytes or a map) or, for tar
-    files on disk, streamed from the file."""
+    files on disk, streamed from the file; a compressed tar inflates within `budget`."""
     # Each reader is imported when its kind is met, and tarfile (9 ms) only for a file whose
     # first block can be a tar header.
     if kind == "ar":
@@ -112,11 +113,13 @@ def open_archive(kind: str, data: Any, fs_path: str | None) -> Container | None:
             stream.seek(0)
         from binlint.archives import tars
 
-        found = tars.read_tar(stream, kind)
+        found = tars.read_tar(stream, kind, budget)
         if found is None:
             stream.close()
             return None
-        return Container(found[0], _Closer(found[1], stream))
+        container = Container(found[0], _Closer(found[1], stream))
+        container.cut_off = found[1].cut_off  # where a listing that spent the budget stopped
+        return container
     except BaseException:
         stream.close()
         raise

@@ -39,6 +39,10 @@ FACTS = {
                          "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
                          "or `deb` for the members of a Debian package (an ar archive that starts with "
                          "`debian-binary`); null for a file on disk.", lambda f: held_in(f)),
+    "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: "
+                             "`a loop (-> a): following it never reaches a file` or `dangling (-> libx.so.1): its "
+                             "target does not exist`; null for everything else (links that lead somewhere are not "
+                             "followed).", lambda f: f.broken_link),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
