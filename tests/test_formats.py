@@ -199,8 +199,9 @@ def test_junit_report(artifacts: Artifacts, tmp_path: Path, binlint: Run) -> Non
     report = tmp_path / "junit.xml"
     report.write_text(result.out)
     suites = {suite.name: suite for suite in junitparser.JUnitXml.fromfile(str(report))}
-    # The diagnostics (archive-too-deep, unreadable-artifact) always run.
-    assert sorted(suites) == ["archive-too-deep", "executable-stack", "missing-gnu-stack", "unreadable-artifact"]
+    # The diagnostics (archive-too-deep, broken-symbolic-link, unreadable-artifact) always run.
+    assert sorted(suites) == ["archive-too-deep", "broken-symbolic-link", "executable-stack", "missing-gnu-stack",
+                              "unreadable-artifact"]
     [case] = list(suites["executable-stack"])
     [failure] = case.result
     assert (case.classname, case.name, failure.type) == ("binlint.executable-stack", f"dist/{WHEEL}!pkg/_ext.so",
