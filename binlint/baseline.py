@@ -55,6 +55,9 @@ def read(path: str) -> set[str]:
         raise BinlintError(f"cannot read baseline {path}: {err.strerror or err}") from None
     except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
         raise BinlintError(f"{path}: not a binlint baseline (invalid JSON: {err})") from None
+    except RecursionError:  # json reads nested arrays and objects by recursion
+        raise BinlintError(f"{path}: not a binlint baseline (arrays or objects nested deeper than binlint reads)") \
+            from None
     if not isinstance(document, dict) or document.get("version") != VERSION or \
             not isinstance(document.get("findings"), list) or \
             not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in document["findings"]):

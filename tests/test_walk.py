@@ -190,6 +190,23 @@ def test_deeply_nested_toml_names_the_file(tmp_path: Path) -> None:
                            "binlint reads\n")
 
 
+@pytest.mark.parametrize("option, name, text, message", [
+    ("--targets-file", "mine.toml", "[x]\nsummary = " + "[" * 50_000 + "]" * 50_000 + "\n",
+     "mine.toml: invalid TOML: arrays or tables nested deeper than binlint reads"),
+    ("--targets-file", "mine.json", "[" * 50_000 + "]" * 50_000,
+     "mine.json: invalid JSON: arrays or tables nested deeper than binlint reads"),
+    ("--baseline", "base.json", "[" * 50_000 + "]" * 50_000,
+     "base.json: not a binlint baseline (arrays or objects nested deeper than binlint reads)"),
+])
+def test_deeply_nested_targets_and_baselines_name_the_file(tmp_path: Path, option: str, name: str, text: str,
+                                                           message: str) -> None:
+    (tmp_path / name).write_text(text)
+    (tmp_path / "a.so").write_bytes(b"\x7fELF")
+    proc = binlint(["check", "a.so", option, name, *(["--target", "x"] if option == "--targets-file" else [])], tmp_path,
+                   stderr_ok=True)
+    assert (proc.returncode, proc.stderr) == (2, f"binlint: error: {message}\n")
+
+
 RULE = """id: {id}
 group: custom
 severity: error

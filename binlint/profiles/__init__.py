@@ -141,6 +141,9 @@ def _read(path: str) -> dict[str, Any]:
         raise BinlintError(f"{path}: cannot read: {err.strerror or err}") from None
     except ValueError as err:  # JSONDecodeError and TOMLDecodeError
         raise BinlintError(f"{path}: invalid {'JSON' if path.endswith('.json') else 'TOML'}: {err}") from None
+    except RecursionError:  # both parsers read nested arrays and tables by recursion
+        raise BinlintError(f"{path}: invalid {'JSON' if path.endswith('.json') else 'TOML'}: arrays or tables "
+                           "nested deeper than binlint reads") from None
 
 
 def _check(path: str, name: str, data: Any) -> None:
