@@ -32,6 +32,9 @@ EXEC_STACK_DEFAULT = {
 ABI_TAG_OS = {0: "Linux", 1: "Hurd", 2: "Solaris", 3: "FreeBSD"}
 # Version nodes without a number that stand for a glibc release.
 NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
+# What such a node stands for: no symbol is bound to it, so its symbols say nothing.
+NODE_MEANINGS = {"GLIBC_ABI_DT_RELR": "packed relative relocations, DT_RELR: linked with -z pack-relative-relocs, "
+                                      "read by glibc 2.36 or later; -z nopack-relative-relocs links without them"}
 _VERSION_NODE = re.compile(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
 
 
@@ -120,10 +123,18 @@ def version_needs(elf: ElfFile) -> list[dict]:
         namespace, release = parse_version_node(need.version)
         fields = {"library": need.library, "version": need.version, "namespace": namespace,
                   "release": release, "weak": bool(need.flags & VER_FLG_WEAK)}
-        items.append(LazyItem(fields, {"symbols": lambda index=need.index: sorted(set(symbols()[index]))}))
+        bound = (lambda index=need.index: sorted(set(symbols()[index])))
+        items.append(LazyItem(fields, {"symbols": bound,
+                                       "needed_for": lambda b=bound, v=need.version: _needed_for(v, b())}))
     # Newest first within a library and namespace, so evidence names the highest version first.
     items.sort(key=lambda i: (i["library"], i["namespace"], _descending(i["release"]), i["version"]))
     return items
+
+
+def _needed_for(version: str, symbols: list[str]) -> str:
+    if version in NODE_MEANINGS:
+        return NODE_MEANINGS[version]
+    return ", ".join(symbols) if symbols else "no symbol is bound to it"
 
 
 @functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every file
@@ -323,10 +334,12 @@ FACTS = {
     "elf.version_needs": Fact(
         "list[object]",
         "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "
-        "with the dynamic symbols bound to it; newest first within a library and namespace.",
+        "with the dynamic symbols bound to it; newest first within a library and namespace. needed_for: those "
+        "symbols, comma-separated, or for a version node that stands for a loader feature rather than symbols "
+        "what it is (GLIBC_ABI_DT_RELR: packed relative relocations, linked with -z pack-relative-relocs).",
         version_needs,
         items={"library": "str", "version": "str", "namespace": "str", "release": "str?", "weak": "bool",
-               "symbols": "list[str]"},
+               "symbols": "list[str]", "needed_for": "str"},
     ),
     "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),
