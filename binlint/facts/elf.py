@@ -103,6 +103,19 @@ def stack_note(elf: ElfFile) -> str | None:
     return "exec" if note.flags & SHF_EXECINSTR else "noexec"
 
 
+def section_error(elf: ElfFile) -> str | None:
+    """Why the section header table or its name table cannot be read; None when they can.
+    The loader reads program headers only: such a file may load, but no rule that reads
+    sections (symbol tables, notes of objects, .note.GNU-stack) can judge it."""
+    from binlint.errors import ArtifactError
+
+    try:
+        elf.section_named(".shstrtab")  # the header table and its name table, bounds-checked
+    except ArtifactError as err:
+        return str(err)
+    return None
+
+
 def split_paths(entries: list[str]) -> list[str]:
     return [part for entry in entries for part in entry.split(":")]
 
@@ -307,6 +320,9 @@ FACTS = {
                      "`musl`, or null when it names neither (static, or an extension that leaves libc to "
                      "its host).", libc),
     "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
+    "elf.section_error": Fact("str?", "Why the section header table (or its name table) cannot be read, e.g. "
+                              "cut off at the end of the file; null when it can. The loader does not read it.",
+                              section_error),
     "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
     "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "
                                "(shared libraries, Python extension modules, plugins).",
