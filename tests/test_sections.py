@@ -100,3 +100,13 @@ def test_a_file_the_loader_cannot_read_stays_unreadable(program: bytes, tmp_path
     path = write(tmp_path, "short", program[:100])
     code, findings = report(capsys, str(path))
     assert [f["rule"] for f in findings] == ["unreadable-artifact"] and code == 1
+
+
+def test_facts_show_what_was_read(program: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "app", cut(program))
+    assert main(["facts", str(path)]) == 0
+    [document] = json.loads(capsys.readouterr().out)["artifacts"]
+    facts = document["facts"]
+    assert facts["file.error"] is None and facts["elf.section_error"].startswith("truncated: section header table")
+    assert facts["elf.interpreter"] == "/lib64/ld-linux-x86-64.so.2" and "libc.so.6" in facts["elf.needed"]
+    assert any(n["version"] == "GLIBC_2.34" for n in facts["elf.version_needs"])
