@@ -57,7 +57,7 @@ def entry() -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="binlint", description="Lint ELF and Mach-O build artifacts for what makes them fail on users' machines.")
-    parser.add_argument("--version", action="version", version=f"binlint {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"binlint {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     check = commands.add_parser("check", help="lint files and directories")
@@ -72,13 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--glibc", metavar="X.Y", help="oldest glibc the artifacts must load with, e.g. 2.17")
     check.add_argument("--macos", metavar="X.Y", help="oldest macOS the artifacts must load on, e.g. 10.13")
     check.add_argument("--kernel", metavar="X.Y",
-                       help="oldest Linux kernel the artifacts must run on, e.g. 5.4: sets the longest #! line "
-                            "accepted (255 bytes from 5.1; 127 without --kernel)")
+                       help="oldest Linux kernel the artifacts must run on, e.g. 5.4, or as `uname -r` prints it "
+                            "(5.15.0-91-generic: its numeric prefix counts): sets the longest #! line accepted "
+                            "(255 bytes from 5.1; 127 without --kernel)")
     check.add_argument("--target", action="append", dest="target", default=[], metavar="NAME",
                        help="check against this target profile, e.g. manylinux_2_17, debian-12, rhel-9 (repeatable: "
                             "each is checked on its own; `binlint targets` lists them); --glibc and --kernel "
                             "override the profiles' values")
-    add_targets_file_option(check)
+    add_targets_file_option(check, checks=True)
     check.add_argument("--prefer-wheel-tags", action="store_true",
                        help="let a wheel's platform tags override --glibc and the other targets for its members")
     add_archive_options(check)
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                        help="use at most N processes (default: one per CPU, up to 8 within one archive, where "
                             "it pays); the report is the same for any N")
+    check.add_argument("--allow-empty", action="store_true",
+                       help="exit 0 when the paths hold no file to check (by default that is an error: a build "
+                            "that produced nothing must not pass)")
     check.add_argument("--no-progress", dest="progress", action="store_false",
                        help="no progress line (it is only ever shown on a terminal, not in CI, for long scans)")
     add_config_option(check)
@@ -238,10 +242,11 @@ def limits(args: argparse.Namespace) -> Limits:
     return Limits(args.max_depth, member, max(member, Limits().total_bytes))
 
 
-def add_targets_file_option(parser: argparse.ArgumentParser) -> None:
+def add_targets_file_option(parser: argparse.ArgumentParser, checks: bool = False) -> None:
     parser.add_argument("--targets-file", action="append", default=[], metavar="FILE",
                         help="also load the target profiles in FILE (.toml or .json) or in the files of a "
-                             "directory (repeatable; docs/targets.md describes the format)")
+                             "directory (repeatable; docs/targets.md describes the format)"
+                             + ("; without --target, check against every profile they define" if checks else ""))
 
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
@@ -265,6 +270,8 @@ def run_check(args: argparse.Namespace) -> int:
 
         chosen = profiles.resolve(args.target, profiles.load(args.targets_file))
         named = tuple((p.name, {**p.target, **target}) for p in chosen)
+    elif args.targets_file:  # your own profiles and no --target: check against each of them
+        named = tuple((p.name, {**p.target, **target}) for p in own_profiles(args.targets_file))
     loaded = load_rules(args.rules)
     try:
         loaded, off = override_severities(loaded, args.severity)
@@ -274,6 +281,8 @@ def run_check(args: argparse.Namespace) -> int:
     filters = path_filters(args, loaded)
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
+    if not artifacts and not args.allow_empty:
+        raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
     findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named, args.jobs),
                     args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
@@ -299,6 +308,24 @@ def run_check(args: argparse.Namespace) -> int:
     threshold = SEVERITIES.index(args.fail_on)
     failed = any(SEVERITIES.index(f.severity) <= threshold for f in findings)
     return EXIT_FINDINGS if failed and not args.exit_zero else EXIT_CLEAN
+
+
+def own_profiles(files: list[str]) -> list:
+    """The profiles the targets files define (not the built-in ones), each once."""
+    from binlint import profiles
+
+    found = {p.name: p for p in profiles.load(files).values() if os.path.dirname(p.source) != profiles.HERE}
+    if not found:
+        raise BinlintError(f"--targets-file {' '.join(files)} defines no target profile")
+    return [found[name] for name in sorted(found)]
+
+
+def nothing_to_check(paths: list[str], excludes: bool) -> str:
+    """Why an empty scan is an error: a CI job whose build wrote nothing must not pass."""
+    where = " ".join(paths)
+    left = " once the configuration's exclude globs are applied" if excludes else ""
+    return (f"nothing to check: {where} holds no file{left} (did the build produce nothing? "
+            "--allow-empty, or allow-empty = true in the configuration, accepts an empty scan)")
 
 
 def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
@@ -428,13 +455,27 @@ def facts_of(view: FileView, documents: list[dict]) -> None:
         if container is not None and view.depth < view.limits.max_depth:
             for member_view in member_views(view, container, ()):
                 facts_of(member_view, documents)
-        document["facts"] = {name: plain(view.get(name)) for name in view.names()}
+        document["facts"] = {name: _fact(view, name) for name in view.names()}
     except Exception as err:  # as in `check`: a hostile file costs its own facts, never the run
         view.fail(str(err) if isinstance(err, ArtifactError) else
                   f"internal error while reading: {type(err).__name__}: {err}")
         document["facts"] = {name: view.get(name) for name in view.names() if name.startswith("file.")}
     finally:
         view.close()
+
+
+def _fact(view: FileView, name: str) -> object:
+    """One fact as JSON; as in `check`, a fact that needs an ELF file's unreadable section
+    headers is null (elf.section_error says why) instead of costing the file its facts."""
+    from binlint.errors import ArtifactError
+    from binlint.facts.catalogue import plain
+
+    try:
+        return plain(view.get(name))
+    except ArtifactError as err:
+        if view.kind == "elf" and view.get("elf.section_error") == str(err):
+            return None
+        raise
 
 
 def write(text: str, output: str | None) -> None:

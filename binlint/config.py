@@ -155,6 +155,16 @@ def _version(checker: _Checker, key: str, value: Any) -> str:
     return value
 
 
+def _kernel(checker: _Checker, key: str, value: Any) -> str:
+    from binlint.targets import kernel_version
+
+    version = kernel_version(value) if isinstance(value, str) else None
+    if version is None:
+        raise checker.fail(key, f"must be a kernel version in quotes such as \"5.4\" or \"5.15.0-91-generic\", "
+                                f"not {_shown(value)}")
+    return version
+
+
 def _count(minimum: int) -> Callable[[_Checker, str, Any], int]:
     def check(checker: _Checker, key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -229,7 +239,7 @@ KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
     "fail-on": ("fail_on", _choice("error", "warning", "note")),
     "format": ("format", _string),  # checked against the option's choices
     "glibc": ("glibc", _version),
-    "kernel": ("kernel", _version),
+    "kernel": ("kernel", _kernel),
     "macos": ("macos", _version),
     "target": ("target", _strings),
     "targets-file": ("targets_file", _paths),
@@ -240,6 +250,7 @@ KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
     "rules": ("rules", _paths),
     "exclude": ("exclude", _strings),
     "baseline": ("baseline", _path),
+    "allow-empty": ("allow_empty", _boolean),
 }
 # Options given as comma-separated lists, repeatable: argparse keeps a list per use.
 LIST_OF_LISTS = ("select", "extend_select", "ignore")

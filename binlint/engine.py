@@ -86,13 +86,19 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
         get = view.get
+        unchecked: list[str] = []
         for rule in applicable:
-            for fact, test, operand in rule.guards:
-                if not test(get(fact), operand):
-                    break
-            else:
-                findings += apply_targets(rule, view)
-        return findings
+            try:
+                for fact, test, operand in rule.guards:
+                    if not test(get(fact), operand):
+                        break
+                else:
+                    findings += apply_targets(rule, view)
+            except ArtifactError as err:
+                if not _sections_unreadable(view, err):
+                    raise
+                unchecked.append(rule.id)  # named once, in the note that the sections are unreadable
+        return _name_unchecked(findings, view, unchecked) if unchecked else findings
     except ArtifactError as err:
         view.fail(str(err))
     except Exception as err:  # a hostile file must cost its own findings, never the run
@@ -100,7 +106,25 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
     finally:
         view.close()
     readable_only = [r for r in applicable if all(f.startswith("file.") for f in r.facts)]
+    # Unreadable as a whole: the note that only its sections are goes (unreadable-artifact says more).
+    findings = [f for f in findings if not (f.rule == SECTIONS_UNREADABLE and f.path == view.path)]
     return findings + [f for rule in readable_only for f in apply_targets(rule, view)]
+
+
+SECTIONS_UNREADABLE = "elf-sections-unreadable"
+
+
+def _sections_unreadable(view: FileView, err: ArtifactError) -> bool:
+    """The rule failed on an ELF file's unreadable section headers: it is not checked,
+    while the rules that read what the loader reads (program headers, the dynamic section)
+    still run. Any other broken structure makes the whole file unreadable, as before."""
+    return view.kind == "elf" and view.get("elf.section_error") == str(err)
+
+
+def _name_unchecked(findings: list[Finding], view: FileView, unchecked: list[str]) -> list[Finding]:
+    """The note that the sections are unreadable, naming the rules that could not run."""
+    return [f._replace(message=f"{f.message}; not checked: {', '.join(unchecked)}", evidence=unchecked)
+            if f.rule == SECTIONS_UNREADABLE and f.path == view.path else f for f in findings]
 
 
 def _applicable(rules: list[Rule], kind: str, targets: frozenset[str]) -> list[Rule]:

@@ -31,7 +31,10 @@ TARGETS = {
 PER_ARCH = ("symbol_versions",)
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
 VERSION = re.compile(r"\d+\.\d+")
-EXAMPLES = {"glibc": "2.17", "kernel": "5.4", "macos": "10.13"}  # for the message about a malformed version
+EXAMPLES = {"glibc": "2.17", "kernel": "5.4 or 5.15.0-91-generic", "macos": "10.13"}  # for the message about a malformed version
+# A kernel release as `uname -r` prints it: the version, then what the distribution adds
+# (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
+KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")
 # BINPRM_BUF_SIZE, the bytes the kernel reads of an executable's head, was 128 until Linux
 # 5.0 and is 256 since 5.1 (commit 6eb3c3d0a52d); the #! line must end before its last byte.
 SHEBANG_LIMIT_OLD, SHEBANG_LIMIT_5_1 = 127, 255
@@ -43,11 +46,22 @@ def make_target(**values: str | None) -> dict[str, object]:
     for name, value in values.items():
         if value is None:
             continue
-        if not VERSION.fullmatch(value):
+        valid = VERSION.fullmatch(value) is not None
+        if name == "kernel":
+            value = kernel_version(value) or value
+            valid = kernel_version(value) is not None
+        if not valid:
             example = EXAMPLES.get(name, "2.17")
             raise BinlintError(f"invalid --{name} value {value!r}: expected a version such as {example}")
         target[name] = value
     return target
+
+
+def kernel_version(release: str) -> str | None:
+    """The version a kernel release starts with (`5.15.0-91-generic` -> `5.15.0`), None
+    when it starts with none."""
+    match = KERNEL_RELEASE.fullmatch(release)
+    return match[1] if match else None
 
 
 def complete(target: dict[str, object]) -> dict[str, object]:
@@ -59,7 +73,8 @@ def complete(target: dict[str, object]) -> dict[str, object]:
     if "shebang_limit" in target:
         return target
     kernel = target.get("kernel")
-    new = isinstance(kernel, str) and VERSION.fullmatch(kernel) and tuple(map(int, kernel.split("."))) >= (5, 1)
+    version = kernel_version(kernel) if isinstance(kernel, str) else None
+    new = version is not None and tuple(map(int, version.split("."))) >= (5, 1)
     return {**target, "shebang_limit": SHEBANG_LIMIT_5_1 if new else SHEBANG_LIMIT_OLD}
 
 

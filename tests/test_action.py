@@ -5,7 +5,8 @@
 - the upload action is pinned by a full commit SHA and runs under `if: always()`;
 - no `${{ }}` expression appears inside a `run:` script (inputs go through `env:`);
 - shellcheck passes on every script;
-- the scripts really run: the install step installs this checkout into a venv, the check
+- the scripts really run: the install step installs the action's own checkout
+  (`github.action_path`, here a snapshot of this work tree) into a venv, the check
   step builds binlint's argv from hostile inputs without running any of them as code,
   writes SARIF whatever the findings, and the last step fails the job per `fail-on`.
   GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail`, and so do we.
@@ -119,8 +120,9 @@ class Runner:
     """Runs the action's `run:` steps with its `env:` as GitHub evaluates it: inputs
     (with their defaults) and earlier steps' outputs."""
 
-    def __init__(self, workspace: Path, temp: Path, **inputs: str) -> None:
+    def __init__(self, workspace: Path, temp: Path, github: dict[str, str] | None = None, **inputs: str) -> None:
         self.workspace, self.temp = workspace, temp
+        self.github = github or {}
         defaults = {name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}
         unknown = set(inputs) - set(defaults)
         assert not unknown, unknown
@@ -134,6 +136,8 @@ class Runner:
         if kind == "steps":
             step, _, output = rest.partition(".outputs.")
             return self.outputs.get(step, {}).get(output, "")
+        if kind == "github" and rest in self.github:
+            return self.github[rest]
         raise AssertionError(f"the test cannot evaluate ${{{{ {expression} }}}}")
 
     def step(self, step_id: str) -> subprocess.CompletedProcess[str]:
@@ -152,12 +156,17 @@ class Runner:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The install step, once: `install: <a snapshot of this checkout>`."""
+    """The install step, once, with its default inputs: GitHub checks the action out at the
+    ref the workflow pins and names that folder `github.action_path`; here, a snapshot of
+    this checkout (never PyPI, where binlint is not released)."""
     source = snapshot_repository(tmp_path_factory.mktemp("action-source") / "binlint")
     temp = tmp_path_factory.mktemp("runner-temp")
-    runner = Runner(temp, temp, install=str(source))
+    runner = Runner(temp, temp, github={"action_path": str(source)})
     result = runner.step("install")
     assert result.returncode == 0, result.stdout
+    # pip records where a package came from (PEP 610): the action's folder, not an index.
+    (record,) = (temp / "binlint-venv/lib").glob("python3*/site-packages/binlint-*.dist-info/direct_url.json")
+    assert json.loads(record.read_text())["url"] == source.as_uri()
     assert runner.outputs["install"]["binlint"] == str(temp / "binlint-venv/bin/binlint")
     return temp, runner.outputs["install"]
 

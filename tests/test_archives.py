@@ -193,7 +193,7 @@ def test_tarballs_of_every_compression_give_the_same_finding(artifacts: Artifact
 # --------------------------------------------------------------------------
 
 GETRANDOM = {"library": "libc.so.6", "version": "GLIBC_2.25", "namespace": "GLIBC", "release": "2.25",
-             "weak": False, "symbols": ["getrandom"]}
+             "weak": False, "symbols": ["getrandom"], "needed_for": "getrandom"}
 
 
 def test_manylinux_tag_is_the_glibc_baseline_with_its_evidence(artifacts: Artifacts, tmp_path: Path) -> None:
@@ -782,3 +782,87 @@ def test_real_manylinux_wheel_facts(tmp_path: Path, markupsafe: str) -> None:
     assert wheel["wheel.native_members"] == [SPEEDUPS]
     ext = documents[f"{markupsafe}!{SPEEDUPS}"]
     assert (ext["elf.arch"], ext["elf.libc"], ext["elf.stack_flags"]) == ("x86_64", "glibc", "RW")
+
+
+# --------------------------------------------------------------------------
+# Inputs that were skipped in silence: a .whl that is no zip, zstd data (.conda)
+# --------------------------------------------------------------------------
+
+
+def zstd_frame(data: bytes) -> bytes:
+    """`data` as a valid zstd frame of raw (stored) blocks, as RFC 8878 section 3.1.1 lays
+    it out: no zstd library or program is needed to make one, and `zstd -t` accepts it."""
+    frame = bytearray(b"\x28\xb5\x2f\xfd")  # magic
+    frame += b"\x00\x58"  # frame header: no content size, no checksum; window 2 MiB
+    chunks = [data[i:i + (128 << 10)] for i in range(0, len(data), 128 << 10)] or [b""]
+    for number, chunk in enumerate(chunks):
+        last = number == len(chunks) - 1
+        frame += (len(chunk) << 3 | 0 << 1 | last).to_bytes(3, "little")  # Raw_Block
+        frame += chunk
+    return bytes(frame)
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(content), 0o755
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def test_zstd_frames_are_valid(artifacts: Artifacts, tmp_path: Path) -> None:
+    import shutil
+
+    data = tar_of({"bin/app": artifacts.path("execstack-exe").read_bytes()})
+    frame = tmp_path / "pkg.tar.zst"
+    frame.write_bytes(zstd_frame(data))
+    if shutil.which("zstd") is None:
+        pytest.skip("zstd is not installed (the frame layout is checked where it is)")
+    out = subprocess.run(["zstd", "-dc", str(frame)], capture_output=True, check=True).stdout
+    assert out == data
+
+
+def test_a_conda_package_says_what_was_not_checked(artifacts: Artifacts, tmp_path: Path) -> None:
+    # A .conda package: a zip of metadata.json and two zstd-compressed tarballs.
+    package = tmp_path / "app-1.0-h1234_0.conda"
+    payload = tar_of({"bin/app": artifacts.path("execstack-exe").read_bytes()})
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("metadata.json", '{"conda_pkg_format_version": 2}')
+        archive.writestr("info-app-1.0-h1234_0.tar.zst", zstd_frame(tar_of({"info/index.json": b"{}"})))
+        archive.writestr("pkg-app-1.0-h1234_0.tar.zst", zstd_frame(payload))
+    (tmp_path / "loose.tar.zst").write_bytes(zstd_frame(payload))
+    document = check_json([package.name, "loose.tar.zst"], tmp_path, expect=0)
+    assert [(f["path"], f["severity"], f["message"]) for f in findings_of(document, "zstd-not-checked")] == [
+        (f"{package.name}!{name}", "warning",
+         "a zstd-compressed file: binlint does not read zstd yet, so nothing it holds was checked")
+        for name in ("info-app-1.0-h1234_0.tar.zst", "pkg-app-1.0-h1234_0.tar.zst")] + [
+        ("loose.tar.zst", "warning",
+         "a zstd-compressed file: binlint does not read zstd yet, so nothing it holds was checked")]
+
+
+@pytest.mark.parametrize("content, described", [
+    (b"<html><body>404 Not Found</body></html>\n", "text without a #! line"),
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 1234\n",
+     "text without a #! line"),
+    (b"", "an empty file"),
+])
+def test_a_wheel_that_is_not_a_zip_is_an_error(tmp_path: Path, content: bytes, described: str) -> None:
+    name = "pkg-1.0-py3-none-any.whl"
+    (tmp_path / name).write_bytes(content)
+    document = check_json([name], tmp_path, expect=1)
+    assert [(f["path"], f["message"]) for f in findings_of(document, "wheel-not-a-zip")] == [
+        (name, f"named as a wheel but {described}, not a zip archive: pip refuses to install it")]
+    # What pip says about it, quoted by the rule's help.
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--dry-run",
+                           str(tmp_path / name)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert f"ERROR: Wheel 'pkg' located at {tmp_path / name} is invalid." in proc.stdout + proc.stderr
+
+
+def test_a_real_wheel_is_not_called_not_a_zip(artifacts: Artifacts, tmp_path: Path) -> None:
+    [wheel] = place(artifacts, tmp_path, "clean-manylinux-wheel")
+    assert findings_of(check_json([wheel], tmp_path), "wheel-not-a-zip") == []

@@ -143,6 +143,11 @@ def test_python_m_binlint_prints_version(tmp_path: Path) -> None:
     assert (result.code, result.out, result.err) == (0, f"binlint {binlint.__version__}\n", "")
 
 
+def test_dash_capital_v_prints_the_version(tmp_path: Path) -> None:
+    result = run_subprocess(["-V"], tmp_path)
+    assert (result.code, result.out, result.err) == (0, f"binlint {binlint.__version__}\n", "")
+
+
 def test_python_m_binlint_without_command_is_usage_error(tmp_path: Path) -> None:
     result = run_subprocess([], tmp_path)
     assert result.code == 2
@@ -172,10 +177,24 @@ def test_clean_directory_exits_0(cli: Runner, tmp_path: Path, artifacts) -> None
     assert (result.code, result.out, result.err) == (0, f"No problems found in {len(CLEAN_SET)} files.\n", "")
 
 
-def test_empty_directory_exits_0(cli: Runner, tmp_path: Path) -> None:
-    (tmp_path / "empty").mkdir()
-    result = cli("check", "empty", cwd=tmp_path)
+def test_empty_directory_is_an_error_unless_allowed(cli: Runner, tmp_path: Path) -> None:
+    # A CI job whose build wrote nothing to dist/ must not pass green.
+    (tmp_path / "dist").mkdir()
+    line = assert_one_error_line(cli("check", "dist", cwd=tmp_path))
+    assert line == ("binlint: error: nothing to check: dist holds no file (did the build produce nothing? "
+                    "--allow-empty, or allow-empty = true in the configuration, accepts an empty scan)")
+    result = cli("check", "--allow-empty", "dist", cwd=tmp_path)
     assert (result.code, result.out, result.err) == (0, "No problems found in 0 files.\n", "")
+    (tmp_path / "binlint.toml").write_text("allow-empty = true\n")
+    result = cli("check", "dist", cwd=tmp_path)
+    assert (result.code, result.out, result.err) == (0, "No problems found in 0 files.\n", "")
+
+
+def test_a_scan_whose_excludes_leave_nothing_says_so(cli: Runner, tmp_path: Path, artifacts) -> None:
+    populate(tmp_path / "dist", artifacts, ["clean-lib"])
+    (tmp_path / "binlint.toml").write_text('exclude = ["dist"]\n')
+    line = assert_one_error_line(cli("check", "dist", cwd=tmp_path))
+    assert "dist holds no file once the configuration's exclude globs are applied" in line
 
 
 def test_findings_exit_1_and_text_lines_have_the_documented_shape(cli: Runner, tmp_path: Path, artifacts) -> None:
@@ -680,3 +699,14 @@ def test_facts_output_file(cli: Runner, tmp_path: Path, artifacts) -> None:
     result = cli("facts", "clean-lib.so", "--output", "facts.json", cwd=tmp_path)
     assert (result.code, result.out, result.err) == (0, "", "")
     assert json.loads((tmp_path / "facts.json").read_text(encoding="utf-8"))["version"] == 1
+
+
+@pytest.mark.parametrize("release, limit", [("3.10.0", 127), ("5.15.0-91-generic", 255), ("6.1.0-18-amd64", 255),
+                                            ("4.18.0-513.el8.x86_64", 127), ("6.6.87.2-microsoft-standard-WSL2", 255)])
+def test_kernel_takes_what_uname_prints(cli: Runner, tmp_path: Path, artifacts, release: str, limit: int) -> None:
+    populate(tmp_path, artifacts, ["long-shebang-script"])
+    name = artifacts.path("long-shebang-script").name
+    result = cli("check", "--kernel", release, "--format", "json", name, cwd=tmp_path)
+    document = json.loads(result.out)
+    assert result.code == (1 if limit == 127 else 0), result
+    assert document["target"]["kernel"] == re.match(r"[\d.]+\d", release)[0]

@@ -314,3 +314,35 @@ def test_targets_file_and_target_from_the_configuration(binlint: Run, artifacts:
     result = binlint("check", "a.so", cwd=root / "lib")  # paths in the file are relative to it
     assert result.code == 1, result
     assert "error[glibc-version-above-target]" in result.out and "GLIBC_2.25" in result.out
+
+
+def test_targets_file_without_target_checks_each_of_its_profiles(binlint: Run, artifacts: Artifacts,
+                                                                 tmp_path: Path) -> None:
+    # Your own profiles and no `target`: each of them is a target (before, they were loaded and unused).
+    root = project(tmp_path, artifacts, {"lib/a.so": "glibc-new-lib"},
+                   binlint_toml='targets-file = ["ci/targets.toml"]\n')
+    (root / "ci").mkdir()
+    (root / "ci" / "targets.toml").write_text(
+        '[acme-os-2]\nsummary = "ACME OS 2"\nlibc = "glibc"\nglibc = "2.17"\n'
+        '[acme-os-3]\nsummary = "ACME OS 3"\nlibc = "glibc"\nglibc = "2.28"\n')
+    result = binlint("check", "lib/a.so", cwd=root)
+    assert result.code == 1, result
+    assert result.out.splitlines()[0] == ("lib/a.so: error[glibc-version-above-target] needs symbol versions newer "
+                                          "than glibc 2.17: GLIBC_2.25 (getrandom) (target acme-os-2)")
+    assert "acme-os-3" not in result.out
+    # A file that defines nothing is an error, not a silent no-op.
+    (root / "ci" / "targets.toml").write_text("")
+    assert "defines no target profile" in binlint("check", "lib/a.so", cwd=root).err
+
+
+def test_kernel_as_uname_prints_it(binlint: Run, artifacts: Artifacts, tmp_path: Path) -> None:
+    root = project(tmp_path, artifacts, {"bin/tool": "long-shebang-script"},
+                   binlint_toml='kernel = "5.15.0-91-generic"\n')
+    assert binlint("check", "bin/tool", cwd=root).code == 0  # 5.15 reads #! lines of 255 bytes
+    (root / "binlint.toml").write_text('kernel = "3.10.0-1160.el7.x86_64"\n')
+    result = binlint("check", "bin/tool", cwd=root)
+    assert result.code == 1 and "error[shebang-too-long]" in result.out
+    (root / "binlint.toml").write_text('kernel = "generic"\n')
+    assert binlint("check", "bin/tool", cwd=root).err == (
+        "binlint: error: binlint.toml: 'kernel' must be a kernel version in quotes such as \"5.4\" or "
+        "\"5.15.0-91-generic\", not a string ('generic')\n")

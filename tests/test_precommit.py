@@ -111,3 +111,24 @@ def test_dist_hook_checks_ignored_build_outputs(
     # Only in the manual stage: a commit never runs it.
     plain = try_repo(pre_commit, hook_repo, consumer, hook_env, "binlint-dist")
     assert "No hook with id `binlint-dist` in stage `pre-commit`" in plain.stdout, plain.stdout
+
+
+def test_the_documented_config_works_with_a_commit_as_rev(
+        pre_commit: str, hook_repo: Path, hook_env: dict[str, str], artifacts: Artifacts, tmp_path: Path) -> None:
+    """The README's block as a user pastes it, with the hook repository's URL pointing at the
+    snapshot and COMMIT replaced by its commit: pre-commit clones and installs it itself."""
+    import re
+
+    block = re.search(r"<!-- recipe: pre-commit -->\n```yaml\n(.*?)```", (ROOT / "docs/integrations.md").read_text(),
+                      re.S)[1]
+    assert "rev: COMMIT " in block
+    commit = git(hook_repo, "rev-parse", "HEAD").strip()
+    config = block.replace("https://github.com/binlint/binlint", str(hook_repo)).replace("rev: COMMIT ",
+                                                                                        f"rev: {commit} ")
+    consumer = consumer_repo(tmp_path / "user", {
+        ".pre-commit-config.yaml": (config.encode(), 0o644),
+        "lib/libbad.so": (artifacts.path("execstack-lib").read_bytes(), 0o644),
+    })
+    result = run([pre_commit, "run", "binlint", "--all-files"], consumer, env=hook_env, timeout=TRY_REPO_TIMEOUT)
+    assert result.returncode == 1, result.stdout
+    assert "lib/libbad.so: error[executable-stack]" in result.stdout, result.stdout

@@ -524,3 +524,64 @@ def test_real_bundle_costs_little(artifacts: Artifacts, read: Callable[[str], by
         assert _best_of(5, lambda: find_bundle(mapped)) < 0.005
         section = _pydata(read("pyi-onefile"))
         assert _best_of(5, lambda: find_bundle(mapped, section)) < 0.005
+
+
+# --------------------------------------------------------------------------
+# A damaged package is a finding on the executable, never silence
+# --------------------------------------------------------------------------
+
+# What PyInstaller 6's bootloader prints when it cannot open the package (pyi_main.c);
+# earlier ones said "Cannot open PyInstaller archive from executable".
+BOOTLOADER_ERROR = "Could not load PyInstaller's embedded PKG archive from the executable"
+
+DAMAGED = {
+    # name -> (damage, what the finding's reason says, what the bootloader prints)
+    "cookie-magic-damaged": (lambda d, l: d[:l.cookie] + b"X" + d[l.cookie + 1:],
+                             "no PyInstaller package cookie (MEI\\014\\013\\012\\013\\016) in its pydata section",
+                             BOOTLOADER_ERROR),
+    "cut-in-half": (lambda d, l: d[:len(d) // 2],
+                    "no PyInstaller package cookie (MEI\\014\\013\\012\\013\\016) near the end of the file",
+                    BOOTLOADER_ERROR),
+    "toc-offset-past-end": (lambda d, l: _put(d, l.cookie + TOC_OFFSET, 0xFFFFFF00), "PyInstaller TOC (",
+                            "Could not read full TOC!"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED)
+def test_a_damaged_package_is_an_error_the_bootloader_agrees_with(case: str, read: Callable[[str], bytes],
+                                                                  tmp_path) -> None:
+    import subprocess
+
+    from binlint.discover import discover
+    from binlint.engine import check
+    from binlint.rules import load_rules
+
+    damage, reason, printed = DAMAGED[case]
+    original = read("pyi-onefile")
+    path = tmp_path / "app"
+    path.write_bytes(damage(original, _layout(original)))
+    path.chmod(0o755)
+    run = subprocess.run([str(path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and printed in run.stderr, run.stderr
+    findings = check(discover([str(path)]), load_rules([]), {})
+    [finding] = [f for f in findings if f.rule == "pyinstaller-archive-damaged"]
+    assert (finding.severity, finding.path) == ("error", str(path))
+    assert finding.message.startswith(f"PyInstaller executable whose package cannot be opened ({reason}")
+    assert "unreadable-artifact" not in {f.rule for f in findings}  # the executable itself was checked
+
+
+def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> None:
+    require_module("PyInstaller", PYI_REQUIREMENT)
+    import PyInstaller
+
+    from binlint.archives.pyinstaller import damage
+
+    [loader] = (Path(PyInstaller.__file__).parent / "bootloader").glob("Linux-64bit-*/run")
+    assert damage(loader.read_bytes()) is not None
+
+
+def test_other_programs_are_not_damaged_bundles() -> None:
+    # The bundle fixtures are quiet in tests/test_rules.py's table; this machine's Python too.
+    from binlint.archives.pyinstaller import damage
+
+    assert damage(Path(sys.executable).resolve().read_bytes()) is None

@@ -22,11 +22,15 @@ else:
     import tomli as tomllib
 
 from conftest import Artifacts, require_module, require_tool
-from integration_tools import ROOT, env_with_binlint, run, tool
+from integration_tools import ROOT, env_with_binlint, git, run, snapshot_repository, tool
 
 DOC = ROOT / "docs/integrations.md"
 MYLIB_C = "int mylib_answer(void) { return 42; }\n"
 EXECSTACK = "-Wl,-z,execstack"
+
+
+# binlint is not on PyPI yet: the recipes install it from the repository at a commit.
+REPOSITORY_REQUIREMENT = "binlint @ git+https://github.com/binlint/binlint@COMMIT"
 
 
 def recipe(name: str) -> str:
@@ -166,7 +170,7 @@ def test_cibuildwheel_audit_command(artifacts: Artifacts, tmp_path: Path, monkey
     arguments = type(arguments)(**{**vars(arguments), "platform": "linux", "package_dir": Path(".")})
     build = options.compute_options("linux", arguments, {}).build_options("cp311-manylinux_x86_64")
     # binlint is appended: the default abi3 audit stays.
-    assert build.audit_requires == ["abi3audit", "binlint"]
+    assert build.audit_requires == ["abi3audit", REPOSITORY_REQUIREMENT]
     assert build.audit_command == ["abi3audit --strict --report {abi3_wheel}", "binlint check {wheel}"]
 
     env = env_with_binlint(tmp_path / "bin")
@@ -205,9 +209,26 @@ def test_workflow_recipe_is_the_tested_example() -> None:
     assert documented["permissions"] == example["permissions"]
 
 
+def test_the_repository_requirement_installs_from_a_commit(tmp_path: Path) -> None:
+    """What hatchling and cibuildwheel do with the recipes' requirement, on a snapshot of this
+    checkout standing in for github.com/binlint/binlint and its commit for COMMIT."""
+    source = snapshot_repository(tmp_path / "binlint")
+    commit = git(source, "rev-parse", "HEAD").strip()
+    # A host in the URL: pip's requirement parser wants one (git reads file://localhost/path).
+    url = source.as_uri().replace("file://", "file://localhost", 1)
+    requirement = REPOSITORY_REQUIREMENT.replace("https://github.com/binlint/binlint", url)
+    requirement = requirement.replace("@COMMIT", f"@{commit}")
+    for name in ("hatch", "cibuildwheel"):
+        assert REPOSITORY_REQUIREMENT in recipe(name)
+    result = run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"),
+                  requirement], tmp_path, timeout=900)
+    assert result.returncode == 0, result.stdout
+    assert (tmp_path / "site/binlint/rules/executable-stack.yaml").is_file()
+
+
 def test_hatch_recipe_options_are_the_hooks() -> None:
     pyproject = tomllib.loads(recipe("hatch"))
-    assert "binlint" in pyproject["build-system"]["requires"]
+    assert REPOSITORY_REQUIREMENT in pyproject["build-system"]["requires"]
     options = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["binlint"]
     assert set(options) <= {"fail-on", "glibc", "kernel", "targets", "args"}
     entry_points = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["hatch"]

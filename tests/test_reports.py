@@ -1,7 +1,7 @@
 """The three report formats over one fixed set of artifacts.
 
-- SARIF: valid against the OASIS 2.1.0 schema (``../shared/schemas`` beside the
-  repository) and shaped for GitHub code scanning's ingestion rules.
+- SARIF: valid against the OASIS 2.1.0 schema (``tests/schemas/``, committed with its
+  provenance) and shaped for GitHub code scanning's ingestion rules.
 - JSON: valid against ``binlint/report-v1.schema.json``, which docs/json-report.md documents.
 - All: the same findings, byte-identical between runs and whatever the order of the paths.
 - Golden snapshots in ``tests/golden/report.{txt,json,sarif}``, compared after scrubbing
@@ -32,7 +32,8 @@ import yaml
 import binlint
 
 REPO = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-2.1.0.schema.json"
+SARIF_SCHEMA = REPO / "tests/schemas/sarif-2.1.0.schema.json"  # tests/schemas/README.md: origin and terms
+SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 REPORT_SCHEMA = REPO / "binlint/report-v1.schema.json"
 REPORT_DOC = REPO / "docs/json-report.md"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -126,10 +127,11 @@ def rule_files() -> dict[str, dict]:
 
 
 def load_sarif_schema() -> dict:
-    if not SARIF_SCHEMA.is_file():
-        pytest.fail(f"the SARIF 2.1.0 schema is missing: expected {SARIF_SCHEMA} (the shared/ directory "
-                    "beside the repository, shared/schemas/sarif-2.1.0.schema.json)", pytrace=False)
-    return json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    import hashlib
+
+    raw = SARIF_SCHEMA.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SARIF_SCHEMA_SHA256, "tests/schemas/README.md: the OASIS file, unmodified"
+    return json.loads(raw)
 
 
 def sarif_validator():

@@ -26,7 +26,7 @@ from conftest import Artifacts, _missing
 from integration_tools import ROOT, env_with_binlint, env_with_tools, run, tool
 
 MULTITOOL = "@microsoft/sarif-multitool-linux@5.7.0"
-SARIF_SCHEMA = ROOT.parent / "shared/schemas/sarif-2.1.0.schema.json"
+SARIF_SCHEMA = ROOT / "tests/schemas/sarif-2.1.0.schema.json"  # tests/schemas/README.md
 ENABLED_AS_ERRORS = ("GH1001.ProvideRequiredLocationProperties", "GH1002.InlineThreadFlowLocations",
                      "GH1004.ReviewArraysThatExceedConfigurableDefaults",
                      "GH1005.LocationsMustBeRelativeUrisOrFilePaths", "GH1006.ProvideCheckoutPath",

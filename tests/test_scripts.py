@@ -320,11 +320,12 @@ def test_complete_target() -> None:
     assert make_target(glibc=None, kernel="5.4") == {"kernel": "5.4"}
 
 
-@pytest.mark.parametrize("value", ["5", "five", "5.4.0", "", "5.x", "v5.4"])
+@pytest.mark.parametrize("value", ["5", "five", "", "5.x", "v5.4", "generic-5.4"])
 def test_kernel_option_is_validated(capsys: pytest.CaptureFixture[str], artifacts: Artifacts, value: str) -> None:
     code, out, err = run_cli(capsys, "check", "--kernel", value, str(artifacts.path("clean-script")))
     assert (code, out) == (2, "")
-    assert err.splitlines() == [f"binlint: error: invalid --kernel value {value!r}: expected a version such as 5.4"]
+    assert err.splitlines() == [f"binlint: error: invalid --kernel value {value!r}: expected a version such as 5.4 "
+                                "or 5.15.0-91-generic"]
 
 
 def test_kernel_option_sets_the_limit(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
@@ -369,7 +370,7 @@ def test_perms_tar_members(artifacts: Artifacts) -> None:
     }
     setuid = findings["setuid-file", f"{path}!app-1.0/bin/helper", "error"]
     assert setuid.members == ("app-1.0/bin/helper",) and setuid.location == str(path)
-    assert "4755" in setuid.message and "set-user-ID (yes)" in setuid.message
+    assert setuid.message.startswith("mode 4755 is set-user-ID: the program runs with its owner's")
     assert "0666" in findings["world-writable-file", f"{path}!app-1.0/share/notes.txt", "warning"].message
     jar = findings["non-elf-executable", f"{path}!app-1.0/lib/app.jar", "error"].message
     assert "0755" in jar and "what would run it instead: java" in jar
@@ -382,14 +383,13 @@ def test_world_writable_is_a_warning(capsys: pytest.CaptureFixture[str], tmp_pat
     assert run_cli(capsys, "check", "--fail-on", "warning", path)[0] == 1
 
 
-@pytest.mark.parametrize("mode, setuid, setgid", [(0o4755, "yes", "no"), (0o2755, "no", "yes"), (0o6755, "yes", "yes")])
-def test_setuid_and_setgid_files_on_disk(tmp_path: Path, rules: list[Rule], mode: int, setuid: str,
-                                         setgid: str) -> None:
+@pytest.mark.parametrize("mode, bits", [(0o4755, "set-user-ID"), (0o2755, "set-group-ID"),
+                                        (0o6755, "set-user-ID, set-group-ID")])
+def test_setuid_and_setgid_files_on_disk(tmp_path: Path, rules: list[Rule], mode: int, bits: str) -> None:
     path = write(tmp_path, "helper", b"#!/bin/sh\necho\n", mode)
     finding = only(findings_for(path, rules), "setuid-file")
     assert (finding.path, finding.severity) == (str(path), "error")
-    assert f"mode {mode:04o}" in finding.message
-    assert f"set-user-ID ({setuid})" in finding.message and f"set-group-ID ({setgid})" in finding.message
+    assert finding.message.startswith(f"mode {mode:04o} is {bits}: the program runs with")
 
 
 def test_plain_modes_are_quiet(tmp_path: Path, rules: list[Rule]) -> None:

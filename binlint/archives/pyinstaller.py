@@ -35,6 +35,11 @@ from collections import namedtuple
 from binlint.errors import ArtifactError
 
 COOKIE = b"MEI\x0c\x0b\x0a\x0b\x0e"
+SIDE_LOAD = b"MEI\x0d\x0b\x0a\x0b\x0e"  # a one-folder build whose package is a file beside it
+# Strings every PyInstaller bootloader (3.x to 6.x) carries in its read-only data, within
+# its first few hundred KiB: the environment variable and the option it reads.
+BOOTLOADER_MARKERS = (b"_MEIPASS", b"pyi-runtime-tmpdir")
+_BOOTLOADER_SCAN = 1 << 20
 
 _COOKIE = struct.Struct("!8sIIII64s")  # magic, pkg_length, toc_offset, toc_length, python_version, library
 _ENTRY = struct.Struct("!IIIIBc")  # entry_length, offset, length, uncompressed_length, compressed, typecode
@@ -102,6 +107,22 @@ def find_bundle(data: bytes, pydata_section: tuple[int, int] | None = None) -> B
         options,
         any(e.typecode in _EXTRACTABLE for e in entries),
     )
+
+
+def damage(data: bytes, pydata_section: tuple[int, int] | None = None) -> str | None:
+    """Why an executable made by PyInstaller carries no package its bootloader can open, or
+    None: for a file in which find_bundle() found no cookie. It is PyInstaller's when it has
+    the `pydata` section or the bootloader's strings near its start; a one-folder build that
+    side-loads its package from a file beside it is not damaged."""
+    size = len(data)
+    if data.rfind(SIDE_LOAD, max(0, size - _TAIL), size) >= 0:
+        return None
+    head = min(size, _BOOTLOADER_SCAN)
+    if pydata_section is None and not all(data.find(m, 0, head) >= 0 for m in BOOTLOADER_MARKERS):
+        return None
+    where = "in its pydata section" if pydata_section is not None else "near the end of the file"
+    return (f"no PyInstaller package cookie (MEI\\014\\013\\012\\013\\016) {where}: "
+            "the file was cut short or changed after it was built")
 
 
 def _read_toc(data: bytes, pkg_start: int, offset: int, length: int, room: int) -> tuple[list[Entry], list[str]]:

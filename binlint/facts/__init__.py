@@ -221,7 +221,10 @@ class FileView:
     def _pydata(self) -> tuple[int, int] | None:
         if self.kind != "elf":
             return None
-        section = self.elf().section_named("pydata")
+        try:
+            section = self.elf().section_named("pydata")
+        except ArtifactError:  # unreadable section headers: look for a package the bootloader's way
+            return None
         return (section.offset, section.size) if section is not None else None
 
     def pyc_python(self) -> str | None:

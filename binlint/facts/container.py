@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from binlint.archives.members import Limits, Member, SliceStream, link_escapes, unsafe_name
+from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -21,9 +22,11 @@ _WHEEL_FILE = re.compile(r"^[^/]+\.dist-info/WHEEL$")
 class Container:
     """The members of one archive or bundle, listed once; closing releases the archive."""
 
-    def __init__(self, members: list[Member], closer: Any = None, bundle: Any = None) -> None:
+    def __init__(self, members: list[Member], closer: Any = None, bundle: Any = None,
+                 bundle_error: str | None = None) -> None:
         self.members = members
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
+        self.bundle_error = bundle_error  # why a PyInstaller executable's package cannot be opened
         self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
         self.cut_off: tuple[str, str] | None = None  # (member, why) where reading the listing stopped
         self._closer = closer
@@ -126,11 +129,18 @@ def open_archive(kind: str, data: Any, fs_path: str | None, budget: Any = None) 
 
 
 def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Container | None:
+    """The PyInstaller package an executable carries; None for other executables. A package
+    its bootloader cannot open is an empty container that says why: the executable itself
+    is still checked (it is what the user runs, and what fails at start)."""
     from binlint.archives import pyinstaller
 
-    bundle = pyinstaller.find_bundle(data, pydata)
+    try:
+        bundle = pyinstaller.find_bundle(data, pydata)
+    except ArtifactError as err:
+        return Container([], bundle_error=str(err))
     if bundle is None:
-        return None
+        problem = pyinstaller.damage(data, pydata)
+        return Container([], bundle_error=problem) if problem is not None else None
     members = [Member(e.name, None, e.uncompressed_length, _entry_opener(data, e, limits.member_bytes))
                for e in bundle.entries if e.typecode in BUNDLE_MEMBERS]
     return Container(members, bundle=bundle)

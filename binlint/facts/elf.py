@@ -33,6 +33,9 @@ NT_ANDROID_IDENT = 1  # the note the NDK's start files write, named "Android": t
 ABI_TAG_OS = {0: "Linux", 1: "Hurd", 2: "Solaris", 3: "FreeBSD"}
 # Version nodes without a number that stand for a glibc release.
 NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
+# What such a node stands for: no symbol is bound to it, so its symbols say nothing.
+NODE_MEANINGS = {"GLIBC_ABI_DT_RELR": "packed relative relocations, DT_RELR: linked with -z pack-relative-relocs, "
+                                      "read by glibc 2.36 or later; -z nopack-relative-relocs links without them"}
 _VERSION_NODE = re.compile(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
 
 
@@ -199,6 +202,19 @@ def stack_note(elf: ElfFile) -> str | None:
     return "exec" if note.flags & SHF_EXECINSTR else "noexec"
 
 
+def section_error(elf: ElfFile) -> str | None:
+    """Why the section header table or its name table cannot be read; None when they can.
+    The loader reads program headers only: such a file may load, but no rule that reads
+    sections (symbol tables, notes of objects, .note.GNU-stack) can judge it."""
+    from binlint.errors import ArtifactError
+
+    try:
+        elf.section_named(".shstrtab")  # the header table and its name table, bounds-checked
+    except ArtifactError as err:
+        return str(err)
+    return None
+
+
 def split_paths(entries: list[str]) -> list[str]:
     return [part for entry in entries for part in entry.split(":")]
 
@@ -219,10 +235,18 @@ def version_needs(elf: ElfFile) -> list[dict]:
         namespace, release = parse_version_node(need.version)
         fields = {"library": need.library, "version": need.version, "namespace": namespace,
                   "release": release, "weak": bool(need.flags & VER_FLG_WEAK)}
-        items.append(LazyItem(fields, {"symbols": lambda index=need.index: sorted(set(symbols()[index]))}))
+        bound = (lambda index=need.index: sorted(set(symbols()[index])))
+        items.append(LazyItem(fields, {"symbols": bound,
+                                       "needed_for": lambda b=bound, v=need.version: _needed_for(v, b())}))
     # Newest first within a library and namespace, so evidence names the highest version first.
     items.sort(key=lambda i: (i["library"], i["namespace"], _descending(i["release"]), i["version"]))
     return items
+
+
+def _needed_for(version: str, symbols: list[str]) -> str:
+    if version in NODE_MEANINGS:
+        return NODE_MEANINGS[version]
+    return ", ".join(symbols) if symbols else "no symbol is bound to it"
 
 
 @functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every file
@@ -430,6 +454,9 @@ FACTS = {
                      "symbol versions or an \"Android\" note), or null when it names none (static, or an "
                      "extension that leaves libc to its host).", libc),
     "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
+    "elf.section_error": Fact("str?", "Why the section header table (or its name table) cannot be read, e.g. "
+                              "cut off at the end of the file; null when it can. The loader does not read it.",
+                              section_error),
     "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
     "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "
                                "(shared libraries, Python extension modules, plugins).",
@@ -457,10 +484,12 @@ FACTS = {
     "elf.version_needs": Fact(
         "list[object]",
         "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "
-        "with the dynamic symbols bound to it; newest first within a library and namespace.",
+        "with the dynamic symbols bound to it; newest first within a library and namespace. needed_for: those "
+        "symbols, comma-separated, or for a version node that stands for a loader feature rather than symbols "
+        "what it is (GLIBC_ABI_DT_RELR: packed relative relocations, linked with -z pack-relative-relocs).",
         version_needs,
         items={"library": "str", "version": "str", "namespace": "str", "release": "str?", "weak": "bool",
-               "symbols": "list[str]"},
+               "symbols": "list[str]", "needed_for": "str"},
     ),
     "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),

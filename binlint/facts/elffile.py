@@ -236,8 +236,8 @@ class ElfFile:
     def _dynsym(self) -> tuple[int, int, int, int, int | None] | None:
         """(symbols, count, versions, strings start, strings end), from section headers
         when present, else from the dynamic section and its hash table."""
-        dynsym = next((s for s in self.sections if s.type == SHT_DYNSYM), None)
-        versym = next((s for s in self.sections if s.type == SHT_GNU_VERSYM), None)
+        dynsym = next((s for s in self.readable_sections if s.type == SHT_DYNSYM), None)
+        versym = next((s for s in self.readable_sections if s.type == SHT_GNU_VERSYM), None)
         if dynsym is not None and versym is not None and dynsym.link < len(self.sections):
             strtab = self.sections[dynsym.link]
             count = dynsym.size // self._sym.size
@@ -284,7 +284,7 @@ class ElfFile:
     def _dynamic_symbol_table(self) -> tuple[int, int, int, int | None] | None:
         """(symbols, count, strings start, strings end) of the dynamic symbol table: from
         the section headers when present, else from the dynamic section and its hash table."""
-        dynsym = next((s for s in self.sections if s.type == SHT_DYNSYM), None)
+        dynsym = next((s for s in self.readable_sections if s.type == SHT_DYNSYM), None)
         if dynsym is not None and dynsym.link < len(self.sections):
             strtab = self.sections[dynsym.link]
             if strtab.type == SHT_NOBITS:
@@ -303,7 +303,7 @@ class ElfFile:
         """Whether the string table of .symtab or .dynsym (DT_STRTAB without section headers)
         holds a name starting with one of `needles`, each given with the NUL that ends the
         name before it (b"\\0__rust_"). Searched as bytes, without decoding any symbol."""
-        tables = [self.sections[s.link] for s in self.sections
+        tables = [self.sections[s.link] for s in self.readable_sections
                   if s.type in (SHT_SYMTAB, SHT_DYNSYM) and s.link < len(self.sections)]
         ranges = [(t.offset, t.offset + t.size) for t in tables if t.type != SHT_NOBITS]
         if not ranges and self._dynamic_value(DT_STRTAB) is not None:
@@ -361,6 +361,15 @@ class ElfFile:
     def sections(self) -> list[Section]:
         return [Section(n, t, fl, off, sz, ln, al)
                 for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(self._section_table)]
+
+    @cached_property
+    def readable_sections(self) -> list[Section]:
+        """The sections, or none when their header table cannot be read: what the loader
+        reads (the dynamic section, its symbol and version tables) is then read without them."""
+        try:
+            return self.sections
+        except ArtifactError:
+            return []
 
     def _section(self, index: int) -> Section | None:
         if (index + 1) * self._shdr.size > len(self._section_table):

@@ -27,8 +27,15 @@ FACTS = {
                           lambda f: f.depth >= f.limits.max_depth and _has_members(f)),
     "file.path": Fact("str", "The artifact's path as reports show it, members after a `!`: "
                       "`dist/pkg-1.0-py3-none-any.whl!pkg-1.0.data/scripts/tool`.", lambda f: f.path),
+    "file.name": Fact("str", "The artifact's file name: the last part of its path or member name "
+                      "(`pkg-1.0-py3-none-any.whl`). Installers go by it where binlint goes by the bytes.",
+                      lambda f: f.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1]),
     "file.setuid": Fact("bool", "The set-user-ID bit (04000) is set.", lambda f: bool(f.mode & 0o4000)),
     "file.setgid": Fact("bool", "The set-group-ID bit (02000) is set.", lambda f: bool(f.mode & 0o2000)),
+    "file.privilege_bits": Fact("list[str]", "The mode bits that make a program run with other rights than its "
+                                "user's, as chmod(1) names them: `set-user-ID` (04000), `set-group-ID` (02000).",
+                                lambda f: [name for bit, name in ((0o4000, "set-user-ID"), (0o2000, "set-group-ID"))
+                                           if f.mode & bit]),
     "file.world_writable": Fact("bool", "Anybody may write to it: the write bit for others (0002) is set.",
                                 lambda f: bool(f.mode & 0o002)),
     "file.binfmt": Fact("str?", "What would run it where the kernel cannot: `python3.11` for bytecode (the version "

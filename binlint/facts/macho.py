@@ -125,6 +125,20 @@ def _resolve(path: str, rpaths: list[str], executable: bool, tree: Tree) -> str:
     return "missing"
 
 
+def searched_in(path: str, executable: bool) -> str:
+    """Where dyld looks for a load path, in words for messages."""
+    if path.startswith("/"):
+        return "that absolute path"
+    if path.startswith("@rpath/"):
+        return "the slice's rpaths"
+    if _anchored(path, executable) is not None:
+        return "the loader's folder" if path.startswith("@loader_path") else "the program's folder"
+    if path.startswith("@executable_path"):
+        return "the folder of the program that loads it"
+    # dyld opens a path without @ or / as it is: relative to the process's working directory.
+    return "the working directory, not the loader's folder"
+
+
 def dylibs(view: FileView) -> list[dict[str, Any]]:
     tree = Tree(view)
     found = []
@@ -132,7 +146,8 @@ def dylibs(view: FileView) -> list[dict[str, Any]]:
         executable = raw["filetype"] == "EXECUTE"
         for dylib in raw["dylibs"]:
             found.append({"arch": raw["arch"], **dylib,
-                          "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree)})
+                          "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree),
+                          "searched_in": searched_in(dylib["path"], executable)})
     return found
 
 
@@ -176,9 +191,10 @@ FACTS = {
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
         "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
         "reexport, upward, lazy, or id for the file's own install name; "
-        "resolution: " + _WHERE_DOC + ".", dylibs,
+        "resolution: " + _WHERE_DOC + "; searched_in: where dyld looks for the path, in words (a path "
+        "without `@` or `/`, such as `liba.dylib`, is opened from the working directory).", dylibs,
         items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
-               "resolution": "str"}),
+               "resolution": "str", "searched_in": "str"}),
     "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
                          "directory's.", rpaths,
                          items={"arch": "str", "path": "str", "resolution": "str"}),
