@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report format (text): text is one line per finding, full adds the evidence and the "
                             "rule's help link, github writes workflow commands that annotate a GitHub Actions run, "
                             "gitlab GitLab's Code Quality report, junit JUnit XML for any CI's test results")
-    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout (- is stdout)")
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
                        help="exit 1 when a finding is at least this severe (error)")
     check.add_argument("--glibc", metavar="X.Y", help="oldest glibc the artifacts must load with, e.g. 2.17")
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     facts = commands.add_parser("facts", help="print the facts rules see, as JSON (for rule authors)")
     facts.add_argument("paths", nargs="+", metavar="PATH")
-    facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (- is stdout)")
     add_archive_options(facts)
     add_config_option(facts)
     facts.set_defaults(run=run_facts)
@@ -482,7 +482,7 @@ def write(text: str, output: str | None) -> None:
     """The report to `output`, or to standard output. A file is written whole or not at all:
     into a temporary file beside it, renamed over the target once complete, so a full disk
     leaves the last good report in place, not a truncated one."""
-    if output is None:
+    if output is None or output == "-":  # `-o -`: standard output, as other tools read it
         try:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -260,3 +260,11 @@ def test_user_rule_pattern_outside_re2_syntax_is_refused(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert proc.stderr == ("binlint: error: rules/ahead.yaml: when.matches: invalid regular expression (RE2 syntax: "
                            "no look-around, no back-references): invalid perl operator: (?=\n")
+
+
+def test_an_output_of_dash_is_standard_output(artifacts: Artifacts, tmp_path: Path) -> None:
+    """`-o -` means standard output, as users of other tools expect; no file named `-` appears."""
+    shutil.copy(artifacts.path("execstack-lib"), tmp_path / "a.so")
+    for command in (["facts", "a.so", "--output", "-"], ["check", "a.so", "-o", "-", "--format", "json"]):
+        proc = binlint(command, tmp_path, stderr_ok=True)
+        assert json.loads(proc.stdout)["version"] == 1 and not (tmp_path / "-").exists(), command
