@@ -445,7 +445,6 @@ def facts_of(view: FileView, documents: list[dict]) -> None:
     """The facts of `view` and of its members, depth first, as rules see them."""
     from binlint.engine import member_views
     from binlint.errors import ArtifactError
-    from binlint.facts.catalogue import plain
 
     document: dict = {"path": view.path}
     documents.append(document)

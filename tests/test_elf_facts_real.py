@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -25,6 +24,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from binlint.cli import main
+import pypi
 from conftest import ArchiveEntry, wheel_bytes
 
 AUDITWHEEL = Path(__file__).resolve().parent / "data" / "auditwheel"
@@ -126,23 +126,10 @@ def retagged(tmp_path: Path, wheel: Path, platform: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pypi_weak_wheels(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    cache = Path(request.config.cache.mkdir("binlint-pypi-wheels")) if getattr(request.config, "cache", None) \
-        else tmp_path_factory.mktemp("pypi-wheels")  # -p no:cacheprovider: downloaded each run
-    found = []
-    for requirement, platform, python, filename, digest, _ in PYPI_WEAK_WHEELS:
-        path = cache / filename
-        if not path.is_file():
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                 "--platform", platform, "--python-version", python, "--dest", str(cache), requirement],
-                capture_output=True, text=True, timeout=300)
-            if not path.is_file():
-                message = f"cannot download {filename} from PyPI: {result.stderr.strip()[-300:]}"
-                pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{filename} is not the file pinned"
-        found.append(path)
-    return found
+def pypi_weak_wheels() -> list[Path]:
+    """The wheels, downloaded once into the cache outside the clone (tests/pypi.py)."""
+    return [pypi.wheel(requirement, platform, python, filename, digest)
+            for requirement, platform, python, filename, digest, _ in PYPI_WEAK_WHEELS]
 
 
 def _pyelftools_undefined(data: bytes, weak: bool) -> set[str]:

@@ -9,13 +9,11 @@ compared the same way.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +25,7 @@ from binlint.cli import main
 from binlint.facts.elffile import ElfFile
 from binlint.facts.loading import dynamic, installed
 from binlint.loader import Load, Tree
+import pypi
 from conftest import EXE_MODE, LIB_MODE, MANYLINUX_X86_64, ArchiveEntry, require_tool, tar_bytes, wheel_bytes
 
 SRC = Path(__file__).resolve().parent / "fixtures" / "src" / "loader_node.c"
@@ -266,24 +265,10 @@ REAL_WHEELS = {
 
 
 @pytest.fixture(scope="module")
-def real_wheels(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The wheels, downloaded once into the pytest cache (shared with test_portability)."""
-    cache = Path(request.config.cache.mkdir("binlint-pypi-wheels")) if getattr(request.config, "cache", None) \
-        else tmp_path_factory.mktemp("pypi-wheels")
-    found = {}
-    for name, (requirement, platform, filename, sha256) in REAL_WHEELS.items():
-        path = cache / filename
-        if not path.is_file():
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                 "--platform", platform, "--python-version", "3.11", "--dest", str(cache), requirement],
-                capture_output=True, text=True, timeout=300)
-            if not path.is_file():
-                message = f"cannot download {filename} from PyPI: {result.stderr.strip()[-300:]}"
-                pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256, f"{filename} is not the file pinned"
-        found[name] = path
-    return found
+def real_wheels() -> dict[str, Path]:
+    """The wheels, downloaded once into the cache outside the clone (tests/pypi.py)."""
+    return {name: pypi.wheel(requirement, platform, "3.11", filename, sha256)
+            for name, (requirement, platform, filename, sha256) in REAL_WHEELS.items()}
 
 
 @pytest.mark.parametrize("name", ["pyzmq", "shapely"])

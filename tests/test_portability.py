@@ -4,7 +4,6 @@ manylinux wheels from PyPI."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from binlint.cli import main
 from binlint.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules
+import pypi
 from conftest import (
     DEP_SONAME,
     MANYLINUX_X86_64,
@@ -255,21 +255,9 @@ PYPI_WHEELS = [
 LOCAL_WHEELS = ["origin-wheel", "unbundled-wheel"]
 
 
-def pypi_wheels(cache: Path) -> list[Path]:
-    """The wheels, downloaded once into `cache` (the pytest cache when enabled)."""
-    found = []
-    for requirement, platform, python, filename in PYPI_WHEELS:
-        path = cache / filename
-        if not path.is_file():
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                 "--platform", platform, "--python-version", python, "--dest", str(cache), requirement],
-                capture_output=True, text=True, timeout=300)
-            if not path.is_file():
-                message = f"cannot download {filename} from PyPI: {result.stderr.strip()[-300:]}"
-                pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-        found.append(path)
-    return found
+def pypi_wheels() -> list[Path]:
+    """The wheels, downloaded once into the cache outside the clone (tests/pypi.py)."""
+    return [pypi.wheel(requirement, platform, python, filename) for requirement, platform, python, filename in PYPI_WHEELS]
 
 
 def auditwheel_policy(wheel: Path) -> str | None:
@@ -279,12 +267,10 @@ def auditwheel_policy(wheel: Path) -> str | None:
     return None if tag.startswith("linux") else tag.rsplit("_", 1)[0].removesuffix("_x86")
 
 
-def test_agreement_with_auditwheel_show(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                                        artifacts: Artifacts, capsys: pytest.CaptureFixture[str]) -> None:
+def test_agreement_with_auditwheel_show(tmp_path_factory: pytest.TempPathFactory, artifacts: Artifacts,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("auditwheel", reason="pip install '.[test]'")
-    cache = request.config.cache.mkdir("binlint-pypi-wheels") if getattr(request.config, "cache", None) else \
-        tmp_path_factory.mktemp("pypi-wheels")  # -p no:cacheprovider: downloaded each run
-    wheels = pypi_wheels(Path(cache))
+    wheels = pypi_wheels()
     local = tmp_path_factory.mktemp("local-wheels")
     cxx = local / f"cxx-1.0-{MANYLINUX_X86_64}.whl"
     cxx.write_bytes(wheel_bytes("cxx", "1.0", MANYLINUX_X86_64,

@@ -10,12 +10,9 @@ downloaded is skipped locally and fails the run under CI (``$CI``), as missing c
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,56 +20,23 @@ from typing import Callable
 
 import pytest
 
+import pypi
 from conftest import _missing, require_module
 from realworld import oracles
-from realworld.oracles import cache_root
 from realworld.catalogue import DATA, WHEELS, Wheel
 
-DOWNLOAD_TIMEOUT = 600
 DOWNLOAD_THREADS = 6  # network-bound: more threads than cores
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _download(wheel: Wheel, folder: Path) -> str | None:
-    """Put `wheel` into `folder` unless it is there with its digest; the reason when it cannot."""
-    path = folder / wheel.filename
-    if path.is_file() and sha256_of(path) == wheel.sha256:
-        return None
-    # pip writes into a private folder first, so a half-written file never looks cached.
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
-        platform = [] if wheel.platform == "any" else ["--platform", wheel.platform]
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                 *platform, "--python-version", wheel.python, "--dest", scratch, wheel.requirement],
-                capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return f"pip download {wheel.requirement} took more than {DOWNLOAD_TIMEOUT} s"
-        got = Path(scratch) / wheel.filename
-        if not got.is_file():
-            names = ", ".join(p.name for p in Path(scratch).iterdir()) or "nothing"
-            return (f"pip download {wheel.requirement} --platform {wheel.platform} gave {names}, "
-                    f"not {wheel.filename}: {result.stderr.strip()[-300:]}")
-        digest = sha256_of(got)
-        if digest != wheel.sha256:
-            return f"{wheel.filename} has SHA-256 {digest}, the catalogue pins {wheel.sha256}"
-        os.replace(got, path)
-    return None
+    return pypi.download(folder, wheel.requirement, wheel.platform, wheel.python, wheel.filename, wheel.sha256)
 
 
 @pytest.fixture(scope="session")
 def wheel_folder() -> dict[str, Path | str]:
     """Every catalogue wheel's path, or why it could not be had (by wheel id); committed
     wheels are read where they lie."""
-    folder = cache_root() / "wheels"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = pypi.wheel_cache()
     remote = [w for w in WHEELS if not w.committed]
     with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
         problems = dict(zip((w.id for w in remote), pool.map(lambda w: _download(w, folder), remote)))

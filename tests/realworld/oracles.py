@@ -22,16 +22,13 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
+from pypi import cache_root
+
 # The Mach-O load commands that load a dylib, by the kind binlint's macho.dylibs names.
 _DYLIB_LOADS = {0xC: "load", 0x80000018: "weak", 0x8000001F: "reexport", 0x80000023: "upward", 0x20: "lazy"}
 LC_RPATH = 0x8000001C
 # macholib's names of CPU types, as wheel tags (and binlint) spell them.
 _ARCH_NAMES = {"ARM64": "arm64", "x86_64": "x86_64", "i386": "i386", "PowerPC": "ppc", "PowerPC64": "ppc64"}
-
-
-def cache_root() -> Path:
-    root = os.environ.get("BINLINT_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "binlint-tests")
-    return Path(root)
 
 
 def cached(tool: str, digest: str, compute: Callable[[], dict], question: str = "") -> dict:

@@ -34,7 +34,8 @@ from packaging.version import Version
 from conftest import ArchiveEntry, _missing, wheel_bytes
 from realworld import oracles
 from realworld.catalogue import COMMITTED, DATA, PYPI, WHEELS, Wheel
-from realworld.conftest import Runs, binlint_json, sha256_of
+from pypi import sha256_of
+from realworld.conftest import Runs, binlint_json
 from realworld.known import KNOWN_DISAGREEMENTS, cases
 
 
