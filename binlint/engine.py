@@ -7,10 +7,11 @@ import os
 import re
 from collections import namedtuple
 
-from binlint.archives.members import Limits, Member
+from binlint.archives.members import Budget, Limits, Member
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
+from binlint.facts.loading import NeedsWholeArchive
 from binlint.parallel import can_fork, in_worker, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
 from binlint.targets import combine, complete, for_arch
@@ -85,15 +86,12 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
         container = view.container()
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
-        get = view.get
         unchecked: list[str] = []
         for rule in applicable:
             try:
-                for fact, test, operand in rule.guards:
-                    if not test(get(fact), operand):
-                        break
-                else:
-                    findings += apply_targets(rule, view)
+                findings += run_rule(rule, view)
+            except NeedsWholeArchive:
+                view.deferred.append(rule.id)  # asked again once every member was read (check_members)
             except ArtifactError as err:
                 if not _sections_unreadable(view, err):
                     raise
@@ -109,6 +107,15 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
     # Unreadable as a whole: the note that only its sections are goes (unreadable-artifact says more).
     findings = [f for f in findings if not (f.rule == SECTIONS_UNREADABLE and f.path == view.path)]
     return findings + [f for rule in readable_only for f in apply_targets(rule, view)]
+
+
+def run_rule(rule: Rule, view: FileView) -> list[Finding]:
+    """The rule's findings on `view`: its leading tests first, then the whole condition."""
+    get = view.get
+    for fact, test, operand in rule.guards:
+        if not test(get(fact), operand):
+            return []
+    return apply_targets(rule, view)
 
 
 SECTIONS_UNREADABLE = "elf-sections-unreadable"
@@ -145,15 +152,19 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
         promise = promised(view.get("wheel.platforms"))
         target = tuple((name, combine(t, promise, options.prefer_tags)) for name, t in options.targets)
 
-    def check_some(members: list[Member] | None) -> list[tuple[list[Finding], dict[str, str], bool]]:
-        findings = []
+    def check_some(members: list[Member] | None) -> list[tuple[list[Finding], dict[str, str], bool, dict, list]]:
+        findings, later = [], []
         for member_view in member_views(view, container, target, members):
             findings += check_view(member_view, rules, options)
-        return [(findings, container.kinds, view.budget.refused)]
+            if member_view.deferred:
+                later.append((member_view.members[-1], member_view.deferred))
+        return [(findings, container.kinds, view.budget.refused, container.dynamics, later)]
 
+    container.walking = True
     groups = _member_groups(view, container.members, options.jobs)
     if len(groups) == 1:
-        return check_some(None)[0][0]
+        findings, _, _, _, later = check_some(None)[0]
+        return findings + check_later(view, container, target, later, rules)
     # One large archive: its members are inflated in parallel. Children inherit the map of
     # the file; the kinds they saw come back for the archive's own facts (wheel.native_members).
     # Each process reads within an equal share of the file's budget: when no share ran out,
@@ -169,13 +180,46 @@ def check_members(view: FileView, container: Container, rules: list[Rule], optio
 
     results = map_slices(check_group, groups, len(groups))
     budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
-    if any(refused for _, _, refused in results):
+    if any(refused for _, _, refused, _, _ in results):
         container.kinds.clear()
-        return check_some(None)[0][0]
-    findings = []
-    for some_findings, kinds, _ in results:
+        container.dynamics.clear()
+        findings, _, _, _, later = check_some(None)[0]
+        return findings + check_later(view, container, target, later, rules)
+    findings, later = [], []
+    for some_findings, kinds, _, dynamics, some_later in results:
         findings += some_findings
+        later += some_later
         container.kinds.update(kinds)
+        container.dynamics.update(dynamics)
+    return findings + check_later(view, container, target, later, rules)
+
+
+def check_later(view: FileView, container: Container, target: tuple, later: list[tuple[str, list[str]]],
+                rules: list[Rule]) -> list[Finding]:
+    """The rules members deferred (NeedsWholeArchive), now that every member told the loader
+    model what it needs: each such member is read once more, on a budget of its own (the
+    file's was spent on the walk, and what a second look costs must not change where it ends)."""
+    container.walking = False
+    if not later:
+        return []
+    by_id, by_name = {r.id: r for r in rules}, {m.name: m for m in container.members}
+    order = {m.name: i for i, m in enumerate(container.members)}
+    findings: list[Finding] = []
+    spent = view.budget
+    view.budget = Budget(view.limits, spent.file_size)
+    try:
+        for name, rule_ids in sorted(later, key=lambda item: order[item[0]]):
+            member_view = view.member(by_name[name], target)
+            try:
+                member_view.open()
+                for rule_id in rule_ids:
+                    findings += run_rule(by_id[rule_id], member_view)
+            except Exception:  # noqa: BLE001 - it read once already; its own findings said what failed
+                pass
+            finally:
+                member_view.close()
+    finally:
+        view.budget = spent
     return findings
 
 

@@ -381,6 +381,30 @@ def test_same_answer_when_members_are_split_between_processes(tmp_path: Path, mo
     assert [(f["path"], f["message"]) for f in by_rule(report, RULE)] == whole
 
 
+def test_the_graph_reads_no_member_a_second_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A member whose own search paths miss a library the wheel carries waits until every
+    member has been read once (the engine's walk tells the model what each needs): then only
+    that member is read again, not the whole wheel (scipy's grafted libgfortran made binlint
+    inflate all 119 compiled members twice)."""
+    from binlint.archives.members import Budget
+
+    reads: list[str] = []
+    original = Budget.read
+
+    def counted(self, member, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(member.name)
+        return original(self, member, *args, **kwargs)
+
+    wheel = make_wheel(tmp_path, "runpath", TREES["runpath-not-inherited"])
+    monkeypatch.setattr(Budget, "read", counted)
+    code, report = run_json(capsys, str(wheel))
+    [finding] = by_rule(report, RULE)
+    assert finding["path"] == f"{wheel}!pkg.libs/libmid.so.1"
+    elf = sorted({name for name in reads if name.endswith((".so", ".so.1"))})
+    assert sorted(reads) == sorted([*elf, "pkg.libs/libmid.so.1"]), reads
+
+
 def test_tarball_links_and_files_on_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A release tarball: bin/app reaches lib/ through DT_RUNPATH $ORIGIN/../lib, where the
     soname is a symbolic link to the versioned file. Unpacked on disk, the same."""

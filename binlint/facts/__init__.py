@@ -100,6 +100,7 @@ class FileView:
         self.data: Any = None  # an mmap for files on disk, bytes for members
         self._fs_path: str | None = None
         self.holder: Container | None = None  # the container a member was read from
+        self.deferred: list[str] = []  # rules that wait until every member of its archive was read
         self.parent: FileView | None = None  # the view of that container (open while its members are checked)
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None

@@ -28,6 +28,10 @@ class Container:
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
         self.bundle_error = bundle_error  # why a PyInstaller executable's package cannot be opened
         self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
+        # member name -> what the loader reads of it (binlint.loader.Dynamic), as members are
+        # viewed; and whether the engine is still walking the members (facts/loading.py).
+        self.dynamics: dict[str, Any] = {}
+        self.walking = False
         self.cut_off: tuple[str, str] | None = None  # (member, why) where reading the listing stopped
         self._closer = closer
         self._name_set: frozenset[str] | None = None

@@ -31,6 +31,13 @@ _SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bi
             "data": "."}
 
 
+class NeedsWholeArchive(Exception):  # noqa: N818 - a signal to the engine, not an error
+    """Raised while the engine walks an archive's members (Container.walking): what this
+    member's libraries resolve to depends on the loads of other members, so the rules that
+    ask wait until every member has been read once and told the loader model what it needs
+    (engine.check_members); the graph then reads no member a second time."""
+
+
 def dynamic(elf: ElfFile) -> Dynamic:
     """What the loader reads of an ELF file (the last DT_RPATH, DT_RUNPATH and DT_SONAME, as
     glibc's and musl's loaders keep the last entry of a tag)."""
@@ -48,6 +55,7 @@ class _Members:
         # No reference to the container: it is the key this is kept under, weakly.
         # A fresh budget: what the graph inflates must not depend on which process builds it.
         self.budget = Budget(view.limits, view.budget.file_size)
+        self.dynamics, self.kinds = container.dynamics, container.kinds  # the same dicts, filled as members are read
         wheel = view.parent is not None and view.parent.kind == "zip" and bool(view.parent.get("wheel.is_wheel"))
         self.members: dict[str, Member] = {}
         files, links = {}, {}
@@ -71,8 +79,10 @@ class _Members:
 
     def read(self, path: str) -> Dynamic | None:
         member = self.members.get(path)
-        if member is None:
+        if member is None or self.kinds.get(member.name, "elf") != "elf":
             return None
+        if member.name in self.dynamics:  # told by its own view: not read again
+            return self.dynamics[member.name]  # type: ignore[no-any-return]
         try:
             stream = member.open()
             try:
@@ -164,6 +174,8 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
     elf = view.elf()
     own = dynamic(elf)
     holder = view.holder
+    if holder is not None:
+        holder.dynamics[view.members[-1]] = own
     if not own.needed:
         result: list[tuple[Step, str | None]] = []
     elif holder is not None and holder.bundle is not None:
@@ -178,6 +190,8 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
         steps, whole = own_search(members.tree, path, own)
         result = [(s, None) for s in steps]
         if not whole:  # a carried library its own paths miss: the loads it takes part in decide
+            if holder.walking:
+                raise NeedsWholeArchive(path)
             decided = members.graph_of().steps(path)
             if decided is not None:
                 result = [(s, root) for s, root in decided]
