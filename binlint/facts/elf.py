@@ -209,7 +209,7 @@ def section_error(elf: ElfFile) -> str | None:
     from binlint.errors import ArtifactError
 
     try:
-        elf.section_named(".shstrtab")  # the header table and its name table, bounds-checked
+        elf.check_sections()
     except ArtifactError as err:
         return str(err)
     return None

@@ -362,6 +362,12 @@ class ElfFile:
         return [Section(n, t, fl, off, sz, ln, al)
                 for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(self._section_table)]
 
+    def check_sections(self) -> None:
+        """Read the section header table and its name table, bounds-checked: ArtifactError
+        when they cannot be. Cheaper than finding a section by name (every ELF file asks)."""
+        self._section_table  # noqa: B018 - cached properties, read for their checks
+        self._section_name_table  # noqa: B018
+
     @cached_property
     def readable_sections(self) -> list[Section]:
         """The sections, or none when their header table cannot be read: what the loader
