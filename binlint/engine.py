@@ -119,6 +119,7 @@ def run_rule(rule: Rule, view: FileView) -> list[Finding]:
 
 
 SECTIONS_UNREADABLE = "elf-sections-unreadable"
+UNREADABLE = "unreadable-artifact"
 
 
 def _sections_unreadable(view: FileView, err: ArtifactError) -> bool:
@@ -214,8 +215,10 @@ def check_later(view: FileView, container: Container, target: tuple, later: list
                 member_view.open()
                 for rule_id in rule_ids:
                     findings += run_rule(by_id[rule_id], member_view)
-            except Exception:  # noqa: BLE001 - it read once already; its own findings said what failed
-                pass
+            except Exception as err:  # read once already; if the second read fails, say so, never stay silent
+                member_view.fail(str(err) if isinstance(err, ArtifactError) else
+                                 f"internal error while reading: {type(err).__name__}: {err}")
+                findings += [f for rule in rules if rule.id == UNREADABLE for f in apply_targets(rule, member_view)]
             finally:
                 member_view.close()
     finally:

@@ -31,7 +31,8 @@ TARGETS = {
 PER_ARCH = ("symbol_versions",)
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
 VERSION = re.compile(r"\d+\.\d+")
-EXAMPLES = {"glibc": "2.17", "kernel": "5.4 or 5.15.0-91-generic", "macos": "10.13"}  # for the message about a malformed version
+# For the message about a malformed version.
+EXAMPLES = {"glibc": "2.17", "kernel": "5.4 or 5.15.0-91-generic", "macos": "10.13"}
 # A kernel release as `uname -r` prints it: the version, then what the distribution adds
 # (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
 KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")

@@ -43,7 +43,8 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "macho": frozenset({"macho"}),
 }
 DESCRIPTIONS = {
-    "elf": "an ELF file", "elf-debug": "a separate ELF debug file", "macho": "a Mach-O file", "script": "a #! script", "zip": "a zip archive",
+    "elf": "an ELF file", "elf-debug": "a separate ELF debug file", "macho": "a Mach-O file",
+    "script": "a #! script", "zip": "a zip archive",
     "tar": "a tar archive", "ar": "an ar archive", "pe": "a Windows PE file", "java-class": "a Java class file",
     "gzip": "a gzip-compressed file", "bzip2": "a bzip2-compressed file", "xz": "an xz-compressed file",
     "zstd": "a zstd-compressed file", "symlink": "a symbolic link",
