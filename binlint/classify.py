@@ -11,7 +11,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 KINDS = (
     "elf", "elf-debug", "macho", "script", "pyc", "zip", "tar", "gzip", "bzip2", "xz", "zstd",
-    "ar", "pe", "java-class", "text", "empty", "other",
+    "ar", "pe", "java-class", "text", "empty", "other", "symlink",
 )
 
 _MACHO_THIN = {b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe"}

@@ -109,6 +109,27 @@ def compile_where(name: str, inner: Compiled) -> Compiled:
     return where
 
 
+def compile_where_in(name: str, operand: Any) -> Compiled:
+    """`{fact: <list[str]>, where: {in: <list>}}`, the commonest quantifier (symbols against
+    a policy's list): the same items as compile_where, tested against a set (a scipy wheel's
+    imports took 80 ms item by item through the leaf's closures)."""
+    if isinstance(operand, dict):
+        value_of = operand_getter(operand)
+        members = lambda target: frozenset(value_of(target))  # noqa: E731 - a target's list, a few dozen names
+    else:
+        fixed = frozenset(operand)
+        members = lambda target: fixed  # noqa: E731
+
+    def where_in(lookup: Lookup, target: dict) -> Matches:
+        items = lookup(name)
+        if not items:
+            return None
+        allowed = members(target)
+        hits = [item for item in items if item in allowed]
+        return hits or None
+    return where_in
+
+
 def _item_lookup(item: Any) -> Lookup:
     return lambda field: item[field] if field else item
 

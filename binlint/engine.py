@@ -87,9 +87,15 @@ def check_view(view: FileView, rules: list[Rule], options: Options) -> list[Find
         if container is not None and view.depth < options.limits.max_depth:
             findings += check_members(view, container, rules, options)
         unchecked: list[str] = []
+        get = view.get
         for rule in applicable:
             try:
-                findings += run_rule(rule, view)
+                # run_rule, inlined: a tree scan runs 250,000 rules, most stopped by a guard
+                for fact, test, operand in rule.guards:
+                    if not test(get(fact), operand):
+                        break
+                else:
+                    findings += apply_targets(rule, view)
             except NeedsWholeArchive:
                 view.deferred.append(rule.id)  # asked again once every member was read (check_members)
             except ArtifactError as err:

@@ -304,7 +304,10 @@ class RuleChecker:
                 raise self.fail(field, f"'where' needs a list fact; {name or 'the item'} is {fact_type}")
             item_fields = CATALOGUE[name].items if (fact_type == "list[object]" and items is None) else {"": "str"}
             self.where_items.append(item_fields)
-            return conditions.compile_where(name, self.condition(node["where"], f"{field}.where", item_fields))
+            inner = self.condition(node["where"], f"{field}.where", item_fields)
+            if item_fields == {"": "str"} and list(node["where"]) == ["in"]:
+                return conditions.compile_where_in(name, node["where"]["in"])
+            return conditions.compile_where(name, inner)
         allowed = conditions.OPERATORS[op][1]
         if fact_type not in allowed:
             raise self.fail(field, f"{op!r} does not apply to {name or 'the item'} ({fact_type}); "
