@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from binlint.facts import FileView
 
 from binlint import __version__
-from binlint.archives.members import Limits
+from binlint.formats.members import Limits
 from binlint.errors import BinlintError
 from binlint.report import FORMATS
 
@@ -255,18 +255,18 @@ def add_rules_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from binlint.discover import discover
+    from binlint.walk.discover import discover
     from binlint.engine import Options
     from binlint.report import STATISTICS_FORMATS, Run, render
     from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
-    from binlint.targets import make_target
+    from binlint.rules.targets import make_target
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
     target = make_target(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
     named: tuple = ()
     if args.target:  # each profile, with the explicit values overriding its own
-        from binlint import profiles
+        from binlint.rules import profiles
 
         chosen = profiles.resolve(args.target, profiles.load(args.targets_file))
         named = tuple((p.name, {**p.target, **target}) for p in chosen)
@@ -287,14 +287,14 @@ def run_check(args: argparse.Namespace) -> int:
                     args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
-        from binlint.baseline import write as write_baseline
+        from binlint.report.baseline import write as write_baseline
         count = write_baseline(args.write_baseline, findings)
         print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}",
               file=sys.stderr)
         return EXIT_CLEAN
     baselined = 0
     if args.baseline:
-        from binlint.baseline import read, split
+        from binlint.report.baseline import read, split
         findings, old = split(findings, args.baseline, read(args.baseline))
         baselined = len(old)
         if baselined and args.format == "sarif":
@@ -312,7 +312,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def own_profiles(files: list[str]) -> list:
     """The profiles the targets files define (not the built-in ones), each once."""
-    from binlint import profiles
+    from binlint.rules import profiles
 
     found = {p.name: p for p in profiles.load(files).values() if os.path.dirname(p.source) != profiles.HERE}
     if not found:
@@ -401,7 +401,7 @@ def filtered(findings: list, rules: list, filters: tuple[list, list], root: str)
 
 
 def run_targets(args: argparse.Namespace) -> int:
-    from binlint.targetreport import run
+    from binlint.report.targets import run
 
     report, ok = run(args.items, args.targets_file, limits(args), args.format)
     write(report, None)
@@ -420,7 +420,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_rule(args: argparse.Namespace) -> int:
-    from binlint.docs import help_text
+    from binlint.rules.docs import help_text
     from binlint.rules import load_rules
 
     rules = {r.id: r for r in load_rules(args.rules)}
@@ -431,7 +431,7 @@ def run_rule(args: argparse.Namespace) -> int:
 
 
 def run_facts(args: argparse.Namespace) -> int:
-    from binlint.discover import discover
+    from binlint.walk.discover import discover
     from binlint.facts import FileView
 
     documents: list[dict] = []

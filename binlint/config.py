@@ -156,7 +156,7 @@ def _version(checker: _Checker, key: str, value: Any) -> str:
 
 
 def _kernel(checker: _Checker, key: str, value: Any) -> str:
-    from binlint.targets import kernel_version
+    from binlint.rules.targets import kernel_version
 
     version = kernel_version(value) if isinstance(value, str) else None
     if version is None:

@@ -7,22 +7,22 @@ import os
 import re
 from collections import namedtuple
 
-from binlint.archives.members import Budget, Limits, Member
+from binlint.formats.members import Budget, Limits, Member
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
-from binlint.parallel import can_fork, in_worker, map_slices
+from binlint.walk.parallel import can_fork, in_worker, map_slices
 from binlint.rules import PLACEHOLDER, SEVERITIES
-from binlint.targets import combine, complete, for_arch
+from binlint.rules.targets import combine, complete, for_arch
 from binlint.wheeltags import stable_path
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, Iterable, Iterator
 
-    from binlint.discover import Artifact
-    from binlint.facts.container import Container
+    from binlint.walk.discover import Artifact
+    from binlint.formats.container import Container
     from binlint.rules import Rule
 
 EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF carry them all
@@ -239,7 +239,7 @@ def promised(platforms: list[str]) -> dict[str, object]:
     """What a wheel's tags promise, with their policy's profile (memoised: profiles load once)."""
     key = tuple(platforms)
     if key not in _PROMISES:
-        from binlint import profiles
+        from binlint.rules import profiles
         _PROMISES[key] = profiles.promised(platforms)
     return _PROMISES[key]
 

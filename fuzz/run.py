@@ -79,15 +79,15 @@ class Checker:
 
     def __init__(self) -> None:
         from binlint.rules import load_rules, select_rules
-        from binlint.targets import make_target
+        from binlint.rules.targets import make_target
 
         self.rules = select_rules(load_rules(), ["ALL"], [], [])
         self.target = make_target(glibc="2.17", kernel="5.4")
 
     def problems(self, path: str, limits: tuple[int, int]) -> list[str]:
-        from binlint.archives.members import Limits
+        from binlint.formats.members import Limits
         from binlint.cli import facts_of
-        from binlint.discover import Artifact
+        from binlint.walk.discover import Artifact
         from binlint.engine import Options, check
         from binlint.facts import FileView
         from binlint.report import FORMATS as REPORTS, Run, render

@@ -87,7 +87,7 @@ def shape_seeds() -> dict[str, bytes]:
 
 
 def small_bundle(exe: bytes, library: bytes) -> bytes:
-    """`exe` with an appended PyInstaller package (the layout binlint/archives/pyinstaller.py
+    """`exe` with an appended PyInstaller package (the layout binlint/formats/pyinstaller/reader.py
     documents): `library` zlib-compressed as a binary, a data file stored as is, a runtime
     option, and the cookie at the end."""
     entries = [(b"b", "libbinlint_execstack.so", zlib.compress(library, 9), len(library), 1),
@@ -112,7 +112,7 @@ def member_seeds(files: dict[str, bytes]) -> dict[str, bytes]:
     import io
     import zipfile
 
-    from binlint.classify import classify
+    from binlint.formats.classify import classify
 
     found = {}
     for name, data in files.items():

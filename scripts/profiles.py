@@ -1,4 +1,4 @@
-"""Regenerate binlint/profiles/manylinux.json and musllinux.json from auditwheel's policy files.
+"""Regenerate binlint/rules/profiles/manylinux.json and musllinux.json from auditwheel's policy files.
 
     python scripts/profiles.py AUDITWHEEL_POLICY_DIR AUDITWHEEL_VERSION
 
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
     for family in ("manylinux", "musllinux"):
         policies = json.loads((folder / f"{family}-policy.json").read_text())
         data = convert(policies, family, f"auditwheel {version}, auditwheel/policy/{family}-policy.json")
-        out = ROOT / "binlint" / "profiles" / f"{family}.json"
+        out = ROOT / "binlint" / "rules" / "profiles" / f"{family}.json"
         out.write_text(json.dumps(data, indent=1) + "\n")
         print(f"wrote {out.relative_to(ROOT)}: {len(data['profiles'])} profiles")
     return 0

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import pytest
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules, select_rules
 from conftest import (
@@ -418,7 +418,7 @@ def test_the_first_block_test_never_refuses_what_tarfile_opens(artifacts: Artifa
     import random
     import tarfile
 
-    from binlint.archives.compressed import holds_tar
+    from binlint.formats.compressed import holds_tar
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.report import FORMATS, Run, render
 from binlint.rules import load_rules, select_rules
-from binlint.targets import make_target
+from binlint.rules.targets import make_target
 from conftest import Artifacts, fixture_names
 from fuzz.seeds import DATA, long_names_ar
 from test_archives import binlint

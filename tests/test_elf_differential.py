@@ -1,6 +1,6 @@
 """Differential test: binlint's own ELF reader against pyelftools and LIEF.
 
-binlint reads ELF with a small `struct` reader (binlint/facts/elffile.py) instead of a
+binlint reads ELF with a small `struct` reader (binlint/formats/elf/reader.py) instead of a
 library. The project accepts that only while this test shows that the reader gives the
 same facts as two independent parsers, pyelftools and LIEF, on
 
@@ -75,11 +75,11 @@ from elftools.elf.enums import ENUM_E_MACHINE
 from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
 from elftools.elf.notes import iter_notes
 
-from binlint.archives.members import Limits
-from binlint.discover import discover
+from binlint.formats.members import Limits
+from binlint.walk.discover import discover
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
-from binlint.facts.elf import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
+from binlint.formats.elf.facts import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
 from conftest import fixture_names
 
 SYSTEM_DIR = Path("/usr/lib/x86_64-linux-gnu")

@@ -338,8 +338,8 @@ def test_damaged_arm_attributes_never_crash() -> None:
     import struct
 
     from binlint.errors import ArtifactError
-    from binlint.facts.elf import FACTS
-    from binlint.facts.elffile import ElfFile
+    from binlint.formats.elf.facts import FACTS
+    from binlint.formats.elf.reader import ElfFile
 
     _, data = module_of(auditwheel_wheel(ARMV5L))
     section = next(s for s in ELFFile(io.BytesIO(data)).iter_sections() if s["sh_type"] == "SHT_ARM_ATTRIBUTES")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from binlint.archives.pyinstaller import find_bundle
-from binlint.facts.elffile import ElfFile
+from binlint.formats.pyinstaller.reader import find_bundle
+from binlint.formats.elf.reader import ElfFile
 from conftest import ArchiveEntry, Artifacts, zip_bytes
 from fuzz import run, seeds
 from test_archives import binlint, check_json

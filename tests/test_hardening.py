@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from binlint.archives.members import Limits
+from binlint.formats.members import Limits
 from binlint.cli import main
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import Finding, check
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
-from binlint.facts.elffile import ElfFile
+from binlint.formats.elf.reader import ElfFile
 from binlint.rules import load_rules, select_rules
 from conftest import HARDENING_FIXTURES, Artifacts, require_tool
 
@@ -449,7 +449,7 @@ def test_hostile_files_never_crash_the_hardening_facts(artifacts: Artifacts) -> 
             elf = ElfFile(data[:size])
         except ArtifactError:
             continue
-        from binlint.facts.elf import FACTS
+        from binlint.formats.elf.facts import FACTS
 
         for name in (*FACT_NAMES, "elf.imports", "elf.weak_imports"):
             try:

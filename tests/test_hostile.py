@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from binlint.archives.members import Limits
-from binlint.discover import discover
+from binlint.formats.members import Limits
+from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules
 from conftest import EXE_MODE, ArchiveEntry, Artifacts, zip_bytes

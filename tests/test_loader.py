@@ -1,4 +1,4 @@
-"""The loader model (binlint.loader) held equal to the real loaders, and what users see of it:
+"""The loader model (binlint.facts.loader) held equal to the real loaders, and what users see of it:
 `needed-library-not-on-target` on libraries a wheel carries where no search path looks, and
 `rpath-build-directory` on the build machine's absolute search paths inside wheels.
 
@@ -22,9 +22,9 @@ import pytest
 
 from binlint import engine
 from binlint.cli import main
-from binlint.facts.elffile import ElfFile
+from binlint.formats.elf.reader import ElfFile
 from binlint.facts.loading import dynamic, installed
-from binlint.loader import Load, Tree
+from binlint.facts.loader import Load, Tree
 import pypi
 from conftest import EXE_MODE, LIB_MODE, MANYLINUX_X86_64, ArchiveEntry, require_tool, tar_bytes, wheel_bytes
 
@@ -387,7 +387,7 @@ def test_the_graph_reads_no_member_a_second_time(tmp_path: Path, monkeypatch: py
     member has been read once (the engine's walk tells the model what each needs): then only
     that member is read again, not the whole wheel (scipy's grafted libgfortran made binlint
     inflate all 119 compiled members twice)."""
-    from binlint.archives.members import Budget
+    from binlint.formats.members import Budget
 
     reads: list[str] = []
     original = Budget.read
@@ -469,7 +469,7 @@ def test_absolute_search_paths_in_a_wheel(tmp_path: Path, capsys: pytest.Capture
 def test_a_hostile_archive_costs_bounded_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Objects that all need each other make loads of every object by every root: past its
     budget the graph decides nothing, and each object keeps its own search paths' answer."""
-    from binlint import loader
+    from binlint.facts import loader
 
     monkeypatch.setattr(loader, "MAX_REQUESTS", 10_000)
     names = [f"lib{i}.so" for i in range(300)]

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 import macho_fixtures
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import check
-from binlint.facts.machoparse import parse, verify_signature
-from binlint.isolate import Helper, IsolatedError
+from binlint.formats.macho.reader import parse, verify_signature
+from binlint.formats.macho.isolate import Helper, IsolatedError
 from binlint.rules import load_rules
 from conftest import ArchiveEntry, Artifacts, wheel_bytes
 from test_reports import binlint_run, cli_env, load_sarif_schema, schema_errors, sarif_validator
@@ -323,7 +323,7 @@ def test_helper_survives_crashes_and_hangs(capfd: pytest.CaptureFixture[str]) ->
 def test_lief_stays_out_of_binlint_and_out_of_elf_runs(artifacts: Artifacts) -> None:
     code = ("import sys; from binlint.cli import main\n"
             "status = main(['check', *sys.argv[1:]])\n"
-            "print(status, 'lief' in sys.modules, 'binlint.facts.machoparse' in sys.modules)")
+            "print(status, 'lief' in sys.modules, 'binlint.formats.macho.reader' in sys.modules)")
     for name, status in (("clean-lib", "0"), ("macho-edited-arm64-lib", "1")):
         proc = subprocess.run([sys.executable, "-c", code, str(artifacts.path(name))], capture_output=True,
                               text=True, env=cli_env(), cwd=REPO)

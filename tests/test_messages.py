@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import load_rules
 from conftest import require_module, require_tool

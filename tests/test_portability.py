@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from binlint.cli import main
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules
 import pypi
@@ -145,7 +145,7 @@ def test_output_does_not_depend_on_order_or_jobs(artifacts: Artifacts) -> None:
     rules = load_rules()
 
     def findings(names: list[str], jobs: int) -> list:
-        from binlint import profiles
+        from binlint.rules import profiles
 
         chosen = profiles.resolve(names, profiles.builtin())
         return check(discover(paths), rules, Options({}, False, targets=tuple((p.name, p.target) for p in chosen)),

@@ -1,4 +1,4 @@
-"""binlint.archives.pyinstaller against real PyInstaller bundles built at test time.
+"""binlint.formats.pyinstaller.reader against real PyInstaller bundles built at test time.
 
 The six bundles are conftest fixtures of kind "bundle", built once per session by
 `python -m PyInstaller`, in parallel, and shared with the rule table and test_bundles.py:
@@ -30,9 +30,9 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from binlint.archives.pyinstaller import COOKIE, Bundle, Entry, find_bundle, read_entry, runtime_tmpdir
+from binlint.formats.pyinstaller.reader import COOKIE, Bundle, Entry, find_bundle, read_entry, runtime_tmpdir
 from binlint.errors import ArtifactError
-from binlint.facts.elffile import PF_X, PT_GNU_STACK, ElfFile
+from binlint.formats.elf.reader import PF_X, PT_GNU_STACK, ElfFile
 from conftest import (
     PYI_EXECSTACK_LIB,
     PYI_ONEFILE,
@@ -552,7 +552,7 @@ def test_a_damaged_package_is_an_error_the_bootloader_agrees_with(case: str, rea
                                                                   tmp_path) -> None:
     import subprocess
 
-    from binlint.discover import discover
+    from binlint.walk.discover import discover
     from binlint.engine import check
     from binlint.rules import load_rules
 
@@ -574,7 +574,7 @@ def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> Non
     require_module("PyInstaller", PYI_REQUIREMENT)
     import PyInstaller
 
-    from binlint.archives.pyinstaller import damage
+    from binlint.formats.pyinstaller.reader import damage
 
     [loader] = (Path(PyInstaller.__file__).parent / "bootloader").glob("Linux-64bit-*/run")
     assert damage(loader.read_bytes()) is not None
@@ -582,6 +582,6 @@ def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> Non
 
 def test_other_programs_are_not_damaged_bundles() -> None:
     # The bundle fixtures are quiet in tests/test_rules.py's table; this machine's Python too.
-    from binlint.archives.pyinstaller import damage
+    from binlint.formats.pyinstaller.reader import damage
 
     assert damage(Path(sys.executable).resolve().read_bytes()) is None

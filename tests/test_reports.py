@@ -2,7 +2,7 @@
 
 - SARIF: valid against the OASIS 2.1.0 schema (``tests/schemas/``, committed with its
   provenance) and shaped for GitHub code scanning's ingestion rules.
-- JSON: valid against ``binlint/report-v1.schema.json``, which docs/json-report.md documents.
+- JSON: valid against ``binlint/report/json-v1.schema.json``, which docs/json-report.md documents.
 - All: the same findings, byte-identical between runs and whatever the order of the paths.
 - Golden snapshots in ``tests/golden/report.{txt,json,sarif}``, compared after scrubbing
   what differs between machines. Regenerate them with
@@ -34,7 +34,7 @@ import binlint
 REPO = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = REPO / "tests/schemas/sarif-2.1.0.schema.json"  # tests/schemas/README.md: origin and terms
 SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
-REPORT_SCHEMA = REPO / "binlint/report-v1.schema.json"
+REPORT_SCHEMA = REPO / "binlint/report/json-v1.schema.json"
 REPORT_DOC = REPO / "docs/json-report.md"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 UPDATE_GOLDEN = os.environ.get("BINLINT_UPDATE_GOLDEN", "").strip() not in ("", "0")
@@ -374,7 +374,7 @@ def test_json_schema_evidence_objects_match_the_fact_catalogue() -> None:
     defined = [schema["$defs"][ref["$ref"].rsplit("/", 1)[1]] for ref in object_schemas]
     list_object_facts = {name: fact for name, fact in CATALOGUE.items() if fact.type == "list[object]"}
     assert len(defined) == len(list_object_facts), (
-        "every list[object] fact needs an evidence item schema in binlint/report-v1.schema.json")
+        "every list[object] fact needs an evidence item schema in binlint/report/json-v1.schema.json")
     for name, fact in list_object_facts.items():
         matching = [d for d in defined if set(d["properties"]) == set(fact.items)]
         assert matching, f"no evidence item schema for the items of {name}: {sorted(fact.items)}"
@@ -386,7 +386,7 @@ def test_json_schema_evidence_objects_match_the_fact_catalogue() -> None:
 def test_json_report_doc_covers_every_field() -> None:
     doc = REPORT_DOC.read_text(encoding="utf-8")
     assert "version 1" in doc.lower()
-    assert "binlint/report-v1.schema.json" in doc
+    assert "binlint/report/json-v1.schema.json" in doc
     documented = set(re.findall(r"^\| `([A-Za-z0-9_-]+)` \|", doc, flags=re.MULTILINE))
     missing = property_names(load_report_schema()) - documented
     assert not missing, f"docs/json-report.md has no table row for: {sorted(missing)}"

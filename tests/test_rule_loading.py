@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import pytest
 import yaml
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.errors import BinlintError
 from binlint.rules import load_rules
@@ -273,7 +273,7 @@ def test_user_rule_is_listed_and_explained(tmp_path: Path) -> None:
     assert "DT_RPATH points into a home directory" in shown.stdout
 
 
-# -- the parsed copy of the built-in rules (binlint/_builtin_rules.json) ------------------------
+# -- the parsed copy of the built-in rules (binlint/rules/builtin.json) ------------------------
 
 
 def test_parsed_builtin_rules_are_used_only_while_the_yaml_is_unchanged(

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
-from binlint.targets import TARGETS, for_arch
+from binlint.rules.targets import TARGETS, for_arch
 import macho_fixtures
 from conftest import (
     FIXTURE_KINDS,
@@ -301,7 +301,7 @@ class NamedTarget(dict):  # type: ignore[type-arg]
 
 
 def profile(name: str) -> NamedTarget:
-    from binlint import profiles
+    from binlint.rules import profiles
 
     return NamedTarget(name, profiles.builtin()[name].target)
 
@@ -630,7 +630,7 @@ def test_glibc_private_symbol(tmp_path: Path, rules: list[Rule], soname: str | N
 
 def test_version_names_are_the_needed_versions_once_each(tmp_path: Path) -> None:
     """elf.version_names, which glibc-private-symbol tests before the costlier version_needs."""
-    from binlint.archives.members import Limits
+    from binlint.formats.members import Limits
     from binlint.facts import FileView
 
     view = FileView.of_file(discover([str(build_private_symbol_lib(tmp_path, "libpriv.so.1"))])[0], {}, Limits())

@@ -12,14 +12,14 @@ import jsonschema
 import pytest
 import yaml
 
-from binlint.discover import discover
+from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
 from conftest import Artifacts
 from test_rules import TABLE, build_private_symbol_lib, table_findings
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_PATH = ROOT / "binlint" / "rule.schema.json"
+SCHEMA_PATH = ROOT / "binlint" / "rules" / "schema.json"
 RULE_FILES = sorted(Path(builtin_rules_dir()).glob("*.yaml"))
 HELP_SECTIONS = ("what", "error", "why", "fix")
 
@@ -221,7 +221,7 @@ SCHEMA_EDGE_CASES = {
 
 @pytest.mark.parametrize("name", SCHEMA_EDGE_CASES)
 def test_generated_validator_agrees_with_jsonschema(schema: dict[str, Any], name: str) -> None:
-    from binlint._rule_validator import JsonSchemaException, validate
+    from binlint.rules._validator import JsonSchemaException, validate
 
     document = SCHEMA_EDGE_CASES[name]
     by_jsonschema = jsonschema.Draft7Validator(schema).is_valid(document)

@@ -18,15 +18,15 @@ import pytest
 import yaml
 
 from binlint import cli
-from binlint.archives.members import Limits
-from binlint.classify import HEAD_SIZE, classify
-from binlint.discover import discover
+from binlint.formats.members import Limits
+from binlint.formats.classify import HEAD_SIZE, classify
+from binlint.walk.discover import discover
 from binlint.engine import Finding, check
 from binlint.errors import BinlintError
 from binlint.facts import FileView
-from binlint.facts.script import parse
+from binlint.formats.script import parse
 from binlint.rules import Rule, load_rules
-from binlint.targets import complete, make_target
+from binlint.rules.targets import complete, make_target
 from conftest import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from binlint import profiles
+from binlint.rules import profiles
 from binlint.cli import main
 from binlint.errors import BinlintError
-from binlint.targets import for_arch
+from binlint.rules.targets import for_arch
 from binlint.wheeltags import target_from_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,9 +93,9 @@ def test_manylinux_policy_facts() -> None:
 
 
 def test_generated_policy_files_match_auditwheel() -> None:
-    """binlint/profiles/manylinux.json and musllinux.json are scripts/profiles.py's output for
+    """binlint/rules/profiles/manylinux.json and musllinux.json are scripts/profiles.py's output for
     the auditwheel release they name; with that release installed, regenerating changes nothing."""
-    recorded = json.loads((ROOT / "binlint/profiles/manylinux.json").read_text())["source"].split(",")[0]
+    recorded = json.loads((ROOT / "binlint/rules/profiles/manylinux.json").read_text())["source"].split(",")[0]
     try:
         installed = importlib.metadata.version("auditwheel")
     except importlib.metadata.PackageNotFoundError:
@@ -114,7 +114,7 @@ def test_generated_policy_files_match_auditwheel() -> None:
         finally:
             sys.path.pop(0)
         source = f"{recorded}, auditwheel/policy/{family}-policy.json"
-        assert convert(policies, family, source) == json.loads((ROOT / f"binlint/profiles/{family}.json").read_text())
+        assert convert(policies, family, source) == json.loads((ROOT / f"binlint/rules/profiles/{family}.json").read_text())
 
 
 def test_promised_policy_of_a_wheel_tag() -> None:
@@ -233,7 +233,7 @@ def test_targets_on_an_artifact(capsys: pytest.CaptureFixture[str]) -> None:
 def test_start_up_does_not_read_profiles() -> None:
     """Checking one file without --target or a wheel never reads the profile files."""
     code = ("import sys; from binlint.cli import main; main(['check', sys.argv[1]]); "
-            "print('binlint.profiles' in sys.modules)")
+            "print('binlint.rules.profiles' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code, str(ROOT / "README.md")], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.stdout.strip().splitlines()[-1] == "False"

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from binlint import engine
-from binlint.archives import zips
-from binlint.discover import discover
+from binlint.formats import zips
+from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.errors import ArtifactError
 from binlint.rules import load_rules, select_rules

@@ -9,21 +9,25 @@ import mmap
 import os
 import stat
 
-from binlint.archives.members import Budget, Limits
-from binlint.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
-from binlint.discover import display
+from binlint.formats.members import Budget, Limits
+from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX, classify, pyc_python
+from binlint.walk.discover import display
 from binlint.errors import ArtifactError
-from binlint.facts import archive, elf, file, loading, macho, pyinstaller, script
+from binlint.facts import archive, file, loading
+from binlint.formats.elf import facts as elf
+from binlint.formats.macho import facts as macho
+from binlint.formats.pyinstaller import facts as pyinstaller
+from binlint.formats import script
 from binlint.facts.catalogue import Fact
-from binlint.facts.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
-from binlint.facts.elffile import PT_DYNAMIC, SHT_NOBITS, ElfFile
+from binlint.formats.container import ARCHIVE_KINDS, BUNDLE_KINDS, Container, open_archive, open_bundle
+from binlint.formats.elf.reader import PT_DYNAMIC, SHT_NOBITS, ElfFile
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any
 
-    from binlint.archives.members import Member
-    from binlint.discover import Artifact
+    from binlint.formats.members import Member
+    from binlint.walk.discover import Artifact
 
 def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
     return {name: fact._replace(compute=lambda view, c=fact.compute: c(view.elf())) for name, fact in facts.items()}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import struct
 
-from binlint.classify import HEAD_SIZE, classify
+from binlint.formats.classify import HEAD_SIZE, classify
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import expand_tags, tags_from_filename

@@ -1,5 +1,5 @@
 """Facts about how the dynamic loader would find an ELF file's libraries inside the artifact
-that carries it (binlint.loader is the model): members of the same wheel or tarball, or files
+that carries it (binlint.facts.loader is the model): members of the same wheel or tarball, or files
 next to it on disk."""
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import posixpath
 import re
 import weakref
 
-from binlint.archives.members import Budget
+from binlint.formats.members import Budget
 from binlint.facts.catalogue import Fact
-from binlint.facts.elf import libc
-from binlint.facts.elffile import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
-from binlint.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
+from binlint.formats.elf.facts import libc
+from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
+from binlint.facts.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
-    from binlint.archives.members import Member
+    from binlint.formats.members import Member
     from binlint.facts import FileView
-    from binlint.facts.container import Container
+    from binlint.formats.container import Container
 
 ELF_MAGIC = b"\x7fELF"
 # Where a wheel's `{name}.data/{scheme}/` files are installed, relative to the installation

@@ -1,5 +1,5 @@
 """binlint's JSON report, version 1 (documented in docs/json-report.md and
-binlint/report-v1.schema.json)."""
+binlint/report/json-v1.schema.json)."""
 from __future__ import annotations
 
 import json

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import struct
 
-from binlint.archives.members import Member, open_slice
+from binlint.formats.members import Member, open_slice
 from binlint.errors import ArtifactError
 
 MAGIC = b"!<arch>\n"

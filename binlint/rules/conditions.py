@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from binlint.version import version
+
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
@@ -15,12 +17,6 @@ if TYPE_CHECKING:
     Matches = Optional[list]
     Lookup = Callable[[str], Any]  # fact name -> value
     Compiled = Callable[[Lookup, dict], Matches]  # (lookup, target) -> matches
-
-
-def version(text: Any) -> tuple[int, ...] | None:
-    if not isinstance(text, str) or not re.fullmatch(r"\d+(\.\d+)*", text):
-        return None
-    return tuple(int(p) for p in text.split("."))
 
 
 def _version_above(value: Any, operand: Any) -> bool:

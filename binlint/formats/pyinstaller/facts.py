@@ -16,7 +16,7 @@ def _bundle(view: FileView) -> Any:
 
 
 def _runtime_tmpdir(view: FileView) -> str | None:
-    from binlint.archives.pyinstaller import runtime_tmpdir
+    from binlint.formats.pyinstaller.reader import runtime_tmpdir
 
     bundle = _bundle(view)
     return runtime_tmpdir(bundle) if bundle else None

@@ -1,6 +1,6 @@
 """Read a Mach-O file (thin or fat) with LIEF into plain Python values, one dict per slice.
 
-Runs only in the isolated helper process (binlint/isolate.py): LIEF is native code that a
+Runs only in the isolated helper process (binlint/formats/macho/isolate.py): LIEF is native code that a
 hostile file may crash or hang, so the process that reports never loads it. The code
 signature's page hashes are checked here too, with hashlib over the slice's own bytes.
 """

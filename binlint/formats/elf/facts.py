@@ -1,11 +1,11 @@
-"""ELF facts: plain JSON values computed from binlint.facts.elffile, no judgement."""
+"""ELF facts: plain JSON values computed from binlint.formats.elf.reader, no judgement."""
 from __future__ import annotations
 
 import functools
 import re
 
 from binlint.facts.catalogue import Fact, LazyItem
-from binlint.facts.elffile import (
+from binlint.formats.elf.reader import (
     DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1, DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_TEXTREL, ET_NAMES,
     PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD, SHF_EXECINSTR, VER_FLG_WEAK,
     ElfFile,

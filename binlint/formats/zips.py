@@ -16,7 +16,7 @@ import struct
 import zlib
 from collections import namedtuple
 
-from binlint.archives.members import CheckedStream, Member
+from binlint.formats.members import CheckedStream, Member
 from binlint.errors import ArtifactError
 
 try:  # ISA-L inflates about twice as fast as zlib: a dependency where it has wheels

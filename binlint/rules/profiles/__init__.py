@@ -2,7 +2,7 @@
 
 Built in: the manylinux and musllinux policies (generated from auditwheel's policy files by
 scripts/profiles.py) and the distributions users ship to (distributions.toml). Users add
-their own with --targets-file. Each profile becomes a target dict (binlint.targets.TARGETS)
+their own with --targets-file. Each profile becomes a target dict (binlint.rules.targets.TARGETS)
 that rules compare facts with; nothing here knows any rule.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections import namedtuple
 
 from binlint.errors import BinlintError
-from binlint.facts.elf import parse_version_node
+from binlint.formats.elf.facts import parse_version_node
 from binlint.wheeltags import target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -42,7 +42,7 @@ KEYS = {
 _DOTTED = re.compile(r"\d+(\.\d+)*")
 _PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 
-# name: canonical; target: the values rules compare with (see binlint.targets.TARGETS).
+# name: canonical; target: the values rules compare with (see binlint.rules.targets.TARGETS).
 Profile = namedtuple("Profile", "name family summary aliases priority source target")
 
 

@@ -1,6 +1,6 @@
-"""Load rule files: YAML, checked against rule.schema.json, then against the fact catalogue.
+"""Load rule files: YAML, checked against schema.json, then against the fact catalogue.
 
-The built-in rules are also kept parsed and validated in _builtin_rules.json (written by
+The built-in rules are also kept parsed and validated in builtin.json (written by
 scripts/generate.py): a file whose bytes still match the recorded digest is taken from
 there, which spares every run the YAML import and parse (about 40 ms); an edited file is
 read from its YAML as usual.
@@ -13,11 +13,12 @@ import re
 import zlib
 from collections import namedtuple
 
-from binlint import conditions
-from binlint.classify import KINDS
+from binlint.rules import conditions
+from binlint.formats.classify import KINDS
 from binlint.errors import BinlintError
 from binlint.facts import CATALOGUE, FACT_KINDS, fact_format
-from binlint.targets import TARGETS
+from binlint.rules.targets import TARGETS
+from binlint.version import version
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
@@ -54,10 +55,10 @@ class Rule(namedtuple("Rule", "id group severity formats summary when message ev
 
 
 def builtin_rules_dir() -> str:
-    """`binlint/rules` inside a wheel; the top-level `rules/` in a source tree or editable install."""
+    """`binlint/rules/builtin` inside a wheel; the top-level `rules/` in a source tree or editable install."""
     here = os.path.dirname(os.path.realpath(__file__))
-    packaged = os.path.join(here, "rules")
-    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(here), "rules")
+    packaged = os.path.join(here, "builtin")
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(os.path.dirname(here)), "rules")
 
 
 def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
@@ -75,7 +76,7 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> list[Rule]:
     return sorted(rules.values(), key=lambda r: r.id)
 
 
-PARSED_RULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_builtin_rules.json")
+PARSED_RULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin.json")
 
 
 def _parsed_builtin_rules() -> dict[str, dict[str, Any]]:
@@ -87,7 +88,7 @@ def _parsed_builtin_rules() -> dict[str, dict[str, Any]]:
 
 
 def parsed_rules_document(directory: str) -> str:
-    """_builtin_rules.json for the rule files in `directory`: each one's digest and content."""
+    """builtin.json for the rule files in `directory`: each one's digest and content."""
     rules = {os.path.basename(path): {"digest": digest, "rule": parse_rule(path, text)}
              for path, text, digest in _rule_files(directory)}
     return json.dumps({"version": 2, "rules": rules}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -95,7 +96,7 @@ def parsed_rules_document(directory: str) -> str:
 
 def _rule_files(directory: str) -> Iterable[tuple[str, str, str]]:
     """(path, text, digest) of each rule file in `directory`, in name order. The digest (length
-    and CRC-32) tells an edited file from the one _builtin_rules.json was made from: a cache
+    and CRC-32) tells an edited file from the one builtin.json was made from: a cache
     key, not a security check, and it spares start-up the 4 ms of importing hashlib."""
     if not os.path.isdir(directory):
         raise BinlintError(f"rule directory not found: {directory}")
@@ -146,10 +147,10 @@ def override_severities(rules: list[Rule], levels: dict[str, str]) -> tuple[list
 
 
 def parse_rule(path: str, text: str) -> dict[str, Any]:
-    """The content of one rule file, valid against rule.schema.json."""
+    """The content of one rule file, valid against schema.json."""
     import yaml
 
-    from binlint._rule_validator import JsonSchemaException, validate  # 2 ms of imports the parsed rules spare
+    from binlint.rules._validator import JsonSchemaException, validate  # 2 ms of imports the parsed rules spare
 
     try:
         data = yaml.load(text, Loader=_yaml_loader())
@@ -343,7 +344,7 @@ class RuleChecker:
             raise self.fail(field, f"{operand!r} is not a {_type_name(fact_type)}, like the fact")
         elif op == "contains" and not isinstance(operand, str):
             raise self.fail(field, f"{operand!r} is not a string")
-        elif op == "version-above" and conditions.version(operand) is None:
+        elif op == "version-above" and version(operand) is None:
             raise self.fail(field, f"{operand!r} is not a version such as \"2.17\" (quote it: YAML reads 2.10 as 2.1)")
 
     def subject(self, node: dict[str, Any], field: str, items: dict[str, str] | None) -> tuple[str, str]:

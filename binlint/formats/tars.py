@@ -10,14 +10,14 @@ import lzma
 import tarfile
 import zlib
 
-from binlint.archives.members import BudgetSpent, CheckedStream, Member
+from binlint.formats.members import BudgetSpent, CheckedStream, Member
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
     from typing import BinaryIO
 
-    from binlint.archives.members import Budget
+    from binlint.formats.members import Budget
 
 
 # OverflowError and MemoryError: tarfile reads a GNU long name or pax header of the size its
@@ -35,7 +35,7 @@ _SKIP = 1 << 20  # bytes inflated per read when skipping
 
 def read_tar(stream: BinaryIO, kind: str, budget: Budget | None = None) -> tuple[list[Member], Closer] | None:
     """The members, or None when a compressed stream holds something else than a tar file
-    (binlint.archives.compressed has ruled out most of those before tarfile was imported).
+    (binlint.formats.compressed has ruled out most of those before tarfile was imported).
     When reading the listing spends the budget, the members listed so far are kept and
     `Closer.cut_off` names the member where it stopped, and why."""
     source: BinaryIO = stream

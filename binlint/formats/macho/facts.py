@@ -1,6 +1,6 @@
 """Facts of Mach-O files, thin and fat: one parse per file gives every slice's facts.
 
-LIEF reads the file in a helper process (binlint/isolate.py, binlint/facts/machoparse.py):
+LIEF reads the file in a helper process (binlint/formats/macho/isolate.py, binlint/formats/macho/reader.py):
 a crash or hang there becomes this file's `unreadable-artifact` finding. Here the plain
 values it returns are turned into facts, and dylib paths are resolved against the files
 that ship beside this one (the members of the same wheel or archive, or the directory).
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 
-from binlint.conditions import version
+from binlint.version import version
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import target_from_platforms
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from binlint.facts import FileView
-    from binlint.isolate import Helper
+    from binlint.formats.macho.isolate import Helper
 
 PARSE_SECONDS = 30.0  # per file: LIEF reads a large framework in well under a second
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")  # in the dyld shared cache: not on disk since macOS 11
@@ -32,7 +32,7 @@ _helper: Helper | None = None
 
 
 def _parse(request: Any) -> Any:
-    from binlint.facts.machoparse import parse
+    from binlint.formats.macho.reader import parse
 
     return parse(request)
 
@@ -40,7 +40,7 @@ def _parse(request: Any) -> Any:
 def slices(view: FileView) -> list[dict[str, Any]]:
     """The raw facts of each slice, parsed once per file in the helper process."""
     if "macho" not in view._values:
-        from binlint.isolate import Helper, IsolatedError  # only when a Mach-O file is met
+        from binlint.formats.macho.isolate import Helper, IsolatedError  # only when a Mach-O file is met
 
         global _helper
         if _helper is None:

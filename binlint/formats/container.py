@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections import Counter
 
-from binlint.archives.members import Limits, Member, SliceStream, link_escapes, unsafe_name
+from binlint.formats.members import Limits, Member, SliceStream, link_escapes, unsafe_name
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -28,7 +28,7 @@ class Container:
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
         self.bundle_error = bundle_error  # why a PyInstaller executable's package cannot be opened
         self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
-        # member name -> what the loader reads of it (binlint.loader.Dynamic), as members are
+        # member name -> what the loader reads of it (binlint.facts.loader.Dynamic), as members are
         # viewed; and whether the engine is still walking the members (facts/loading.py).
         self.dynamics: dict[str, Any] = {}
         self.walking = False
@@ -103,22 +103,22 @@ def open_archive(kind: str, data: Any, fs_path: str | None, budget: Any = None) 
     # Each reader is imported when its kind is met, and tarfile (9 ms) only for a file whose
     # first block can be a tar header.
     if kind == "ar":
-        from binlint.archives import ar
+        from binlint.formats import ar
         return Container(ar.read_ar(data))
     if kind == "zip":
-        from binlint.archives import zips
+        from binlint.formats import zips
         members, archive = zips.read_zip(data)
         return Container(members, _Closer(archive))
     stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
     try:
         if kind != "tar":
-            from binlint.archives.compressed import holds_tar
+            from binlint.formats.compressed import holds_tar
 
             if not holds_tar(kind, stream):  # e.g. a single gzip-compressed file: nothing inside to lint
                 stream.close()
                 return None
             stream.seek(0)
-        from binlint.archives import tars
+        from binlint.formats import tars
 
         found = tars.read_tar(stream, kind, budget)
         if found is None:
@@ -136,7 +136,7 @@ def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Co
     """The PyInstaller package an executable carries; None for other executables. A package
     its bootloader cannot open is an empty container that says why: the executable itself
     is still checked (it is what the user runs, and what fails at start)."""
-    from binlint.archives import pyinstaller
+    from binlint.formats.pyinstaller import reader as pyinstaller
 
     try:
         bundle = pyinstaller.find_bundle(data, pydata)
@@ -151,7 +151,7 @@ def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Co
 
 
 def _entry_opener(data: Any, entry: Any, limit: int) -> Any:
-    from binlint.archives import pyinstaller
+    from binlint.formats.pyinstaller import reader as pyinstaller
 
     return lambda: SliceStream(pyinstaller.read_entry(data, entry, limit))
 

@@ -7,10 +7,10 @@ from binlint.errors import BinlintError
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
 if TYPE_CHECKING:
-    from binlint.archives.members import Limits
-    from binlint.discover import Artifact
+    from binlint.formats.members import Limits
+    from binlint.walk.discover import Artifact
     from binlint.facts import FileView
-    from binlint.profiles import Profile
+    from binlint.rules.profiles import Profile
 
 # Target keys that change how a finding is reported, not whether an artifact loads.
 _PRESENTATION = frozenset({"shebang_limit", "dlopen_refuses_stack"})
@@ -22,7 +22,7 @@ def _unique(profiles: dict[str, Profile]) -> list[Profile]:
 
 def _ceiling(profile: Profile, namespace: str) -> str:
     """The newest version of `namespace` the profile allows on any architecture, for display."""
-    from binlint.conditions import version
+    from binlint.version import version
 
     names = [v for vs in profile.target.get("symbol_versions", {}).values() for v in vs
              if v.startswith(namespace + "_") and version(v[len(namespace) + 1:]) is not None]
@@ -63,7 +63,7 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits, fm
     portable ones satisfied (auditwheel's answer). An artifact with no Linux code in it
     (a pure or macOS wheel, a Mach-O file, a tarball of scripts) satisfies none: binlint
     never calls a target satisfied that it did not check."""
-    from binlint.discover import discover
+    from binlint.walk.discover import discover
     from binlint.engine import Options, check
     from binlint.rules import load_rules
 
@@ -172,7 +172,7 @@ def run(names_or_paths: list[str], files: list[str], limits: Limits, fmt: str) -
     """(report, whether every artifact satisfies some profile)."""
     import os
 
-    from binlint import profiles as profile_files
+    from binlint.rules import profiles as profile_files
 
     profiles = profile_files.load(files)
     if not names_or_paths:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from binlint.classify import UTF8_BOM
+from binlint.formats.classify import UTF8_BOM
 from binlint.facts.catalogue import Fact
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
