@@ -332,7 +332,8 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
     """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
     findings (and the choice to fork) are the same either way."""
     from binlint import progress as progress_line
-    from binlint.engine import PARALLEL_MIN, check, finding_order
+    from binlint.engine import PARALLEL_MIN, check
+    from binlint.report.finding import finding_order
 
     if not progress or len(artifacts) < 2 or not progress_line.wanted():
         return check(artifacts, rules, options)

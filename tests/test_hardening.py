@@ -22,7 +22,8 @@ from elftools.elf.elffile import ELFFile
 from binlint.formats.members import Limits
 from binlint.cli import main
 from binlint.walk.discover import discover
-from binlint.engine import Finding, check
+from binlint.engine import check
+from binlint.report.finding import Finding
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.formats.elf.reader import ElfFile

@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 from binlint.walk.discover import discover
-from binlint.engine import Finding, check
+from binlint.engine import check
+from binlint.report.finding import Finding
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
 from binlint.rules.targets import TARGETS, for_arch
 import macho_fixtures

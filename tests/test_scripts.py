@@ -21,7 +21,8 @@ from binlint import cli
 from binlint.formats.members import Limits
 from binlint.formats.classify import HEAD_SIZE, classify
 from binlint.walk.discover import discover
-from binlint.engine import Finding, check
+from binlint.engine import check
+from binlint.report.finding import Finding
 from binlint.errors import BinlintError
 from binlint.facts import FileView
 from binlint.formats.script import parse

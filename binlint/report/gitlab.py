@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from binlint.engine import fingerprint, relative_location
+from binlint.report.finding import fingerprint, relative_location
 from binlint.report import Run
 
 # GitLab's scale is info, minor, major, critical, blocker: errors rank above warnings.

@@ -13,7 +13,7 @@ RESET = "\033[0m"
 
 def render(run: Run, full: bool = False) -> str:
     from binlint.rules.docs import help_uri
-    from binlint.engine import render_item
+    from binlint.report.finding import render_item
 
     rules = {r.id: r for r in run.rules}
     lines = []
