@@ -223,7 +223,7 @@ def test_the_repository_requirement_installs_from_a_commit(tmp_path: Path) -> No
     result = run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"),
                   requirement], tmp_path, timeout=900)
     assert result.returncode == 0, result.stdout
-    assert (tmp_path / "site/binlint/rules/executable-stack.yaml").is_file()
+    assert (tmp_path / "site/binlint/rules/builtin/executable-stack.yaml").is_file()
 
 
 def test_hatch_recipe_options_are_the_hooks() -> None:
