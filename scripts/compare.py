@@ -52,6 +52,7 @@ CACHE = Path(os.environ.get("BINLINT_COMPARE_CACHE", Path.home() / ".cache" / "b
 WORKTREE = "WORKTREE"
 DIFF_LINES = 40
 WIDTH = 160  # characters of a diff line shown
+TIMEOUT = 1800  # seconds for one binlint command
 CHECKS = (["--format", "json"], ["--format", "sarif"], [], ["--glibc", "2.17"],
           ["--target", "manylinux2014", "--target", "musllinux_1_2"])
 INVOCATIONS = tuple(["check", *options] for options in CHECKS) + (["targets"], ["targets", "--format", "json"])
@@ -239,18 +240,25 @@ class Entry:
 
 def build_fixtures(directory: Path) -> None:
     """Build every fixture of tests/conftest.py into directory/artifacts (run by .venv's Python)."""
-    import pytest  # noqa: PLC0415 - only this Python has the test tools
+    import pytest  # noqa: PLC0415 - only that Python has the test tools
 
     sys.path.insert(0, str(REPO / "tests"))
     import conftest  # noqa: PLC0415
 
-    art = conftest.Artifacts(directory / "artifacts", scratch=directory / "scratch")
+    artifacts = directory / "artifacts"
+    registry = conftest.Artifacts(artifacts, scratch=directory / "scratch")
+    builders = dict.fromkeys(conftest.FIXTURES, registry.path)
+    # The ELF facts tests build a few more files outside the registry.
+    if hasattr(conftest, "ElfFactsFixtures"):
+        (artifacts / "elf-facts").mkdir()
+        elf_facts = conftest.ElfFactsFixtures(artifacts / "elf-facts")
+        builders.update(dict.fromkeys(getattr(conftest, "_ELF_FACTS_BUILDS", ()), elf_facts.path))
     missing = {}
-    for name in conftest.FIXTURES:
+    for name, build in builders.items():
         try:
-            art.path(name)
-        except (Exception, pytest.skip.Exception, pytest.fail.Exception) as error:
-            missing[name] = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            build(name)
+        except (Exception, pytest.skip.Exception, pytest.fail.Exception) as error:  # skip and fail are no Exception
+            missing[name] = (str(error).strip() or type(error).__name__).splitlines()[0]
     (directory / "missing.json").write_text(json.dumps(missing, indent=1))
 
 
@@ -318,7 +326,10 @@ def commands(entries: list[Entry], sample: int, system: set[Path]) -> list[list[
 # --------------------------------------------------------------------------
 
 def run(binlint: Path, args: list[str], cwd: str, env: dict[str, str]) -> Run:
-    done = subprocess.run([str(binlint), *args], cwd=cwd, env=env, capture_output=True, timeout=1800)
+    try:
+        done = subprocess.run([str(binlint), *args], cwd=cwd, env=env, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return Run(b"", f"compare.py: timed out after {TIMEOUT} s\n".encode(), -1)
     return Run(done.stdout, done.stderr, done.returncode)
 
 
