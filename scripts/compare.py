@@ -24,9 +24,10 @@ The corpus (`--corpus`, repeatable; default: each of these that exists):
   and gives the same files the tests read.
 A --corpus PATH that is a .whl is a wheel, a directory a tree, anything else one file.
 
-Each entry is checked with several invocations (INVOCATIONS, plus `facts` on the entry, or
-on a sample of the files of a system tree); old and new run with the same environment and
-the same empty working directory, and their stdout, stderr and exit status must be equal.
+Each entry is checked with several invocations (INVOCATIONS, plus `facts` on the entry, or on
+a sample of the ELF files of a tree outside the test corpus); old and new run with the same
+environment and the same empty working directory, and their stdout, stderr and exit status
+must be equal.
 Nothing is normalised. A difference that disappears when the old version string is replaced
 by the new one (SARIF's and JSON's tool version) is reported as version-only, and counts as
 the same with --allow-version. Exit 0: all the same; 1: a difference; 2: could not compare.
@@ -209,7 +210,7 @@ def _install_worktree() -> Path:
     names = [name for name in _git("ls-files", "-z", "-c", "-o", "--exclude-standard").split("\0")
              if name and (REPO / name).is_file()]
     content, project = _tree_hash(REPO, names), _tree_hash(REPO, ["pyproject.toml"])
-    home = CACHE / "worktree"
+    home = CACHE / f"worktree-{hashlib.sha256(str(REPO).encode()).hexdigest()[:12]}"  # one per checkout
     marker = home / "installed"
     state = json.loads(marker.read_text()) if marker.exists() else {}
     binlint = home / "venv" / "bin" / "binlint"
@@ -269,10 +270,22 @@ def fixture_corpus(python: Path) -> tuple[list[Entry], dict[str, str]]:
                and (p.suffix == ".py" and not p.name.startswith("test_") or "fixtures" in p.relative_to(tests).parts)]
     directory = CACHE / f"fixtures-{_tree_hash(tests, helpers)[:16]}"
     if not (directory / "missing.json").exists():
-        shutil.rmtree(directory, ignore_errors=True)
+        if not python.exists():
+            raise CompareError(f"no {python} to build the test fixtures: give --fixtures-python, "
+                               "or leave `fixtures` out of --corpus")
+        # Built aside and renamed, so that a run started meanwhile never sees half the fixtures.
+        building = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=CACHE))
         code = f"import sys; sys.path.insert(0, {str(REPO / 'scripts')!r}); import compare; " \
-               f"compare.build_fixtures(compare.Path({str(directory)!r}))"
-        _run([str(python), "-c", code], cwd=str(REPO))
+               f"compare.build_fixtures(compare.Path({str(building)!r}))"
+        try:
+            _run([str(python), "-c", code], cwd=str(REPO))
+        except CompareError:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        try:
+            building.rename(directory)
+        except OSError:  # another run finished first: its fixtures are the same
+            shutil.rmtree(building, ignore_errors=True)
     missing = json.loads((directory / "missing.json").read_text())
     return [Entry(directory / "artifacts", "tree"), Entry(tests / "data", "tree")], missing
 
@@ -312,11 +325,11 @@ def facts_sample(tree: Path, count: int) -> list[Path]:
     return elves[::step][:count]
 
 
-def commands(entries: list[Entry], sample: int, system: set[Path]) -> list[list[str]]:
+def commands(entries: list[Entry], sample: int, sampled: set[Path]) -> list[list[str]]:
     result = []
     for entry in entries:
         result += [[*invocation, str(entry.path)] for invocation in INVOCATIONS]
-        facts = facts_sample(entry.path, sample) if entry.path in system else [entry.path]
+        facts = facts_sample(entry.path, sample) if entry.path in sampled else [entry.path]
         result += [["facts", str(path)] for path in facts]
     return result
 
@@ -345,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a tree, wheel or file to compare on, or `fixtures` (repeatable; default: see --help)")
     parser.add_argument("--allow-version", action="store_true", help="count a version-only difference as the same")
     parser.add_argument("--facts-sample", type=int, default=20, metavar="N",
-                        help="`facts` on N ELF files of each system tree (20)")
+                        help="`facts` on N ELF files of each tree outside the test corpus (20)")
     parser.add_argument("--fixtures-python", type=Path, default=REPO / ".venv" / "bin" / "python",
                         help="Python that builds the test fixtures (.venv/bin/python: it has the test tools)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="comparisons run at once (2)")
@@ -357,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         installed = time.perf_counter()
         corpus = args.corpus or default_corpus()
         entries = [entry_of(path) for path in corpus if path != "fixtures"]
-        system = {entry.path for entry in entries if entry.path.is_relative_to("/usr")}
+        sampled = {entry.path for entry in entries if entry.kind == "tree"}  # the test corpus: facts of all
         if "fixtures" in corpus:
             fixtures, missing = fixture_corpus(args.fixtures_python)
             entries += fixtures
@@ -375,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         def compare(args_: list[str]) -> Outcome:
             return compare_runs(run(old, args_, cwd, env), run(new, args_, cwd, env), versions, args.allow_version)
 
-        todo = commands(entries, args.facts_sample, system)
+        todo = commands(entries, args.facts_sample, sampled)
         counts: dict[str, int] = {}
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             for command, outcome in zip(todo, pool.map(compare, todo)):
