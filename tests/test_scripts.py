@@ -7,12 +7,14 @@ message (the interpreter, the length and the limit, the mode) and the exit code.
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import py_compile
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -485,8 +487,7 @@ def test_user_rule_with_the_shebang_limit_target(tmp_path: Path, artifacts: Arti
 # scripts/compare.py: the before/after comparison of two binlint versions
 # --------------------------------------------------------------------------
 
-def _compare_module():  # type: ignore[no-untyped-def]
-    import importlib.util
+def _compare_module() -> ModuleType:
     path = Path(__file__).resolve().parent.parent / "scripts" / "compare.py"
     spec = importlib.util.spec_from_file_location("binlint_compare", path)
     assert spec is not None and spec.loader is not None
