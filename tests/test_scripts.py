@@ -7,12 +7,14 @@ message (the interpreter, the length and the limit, the mode) and the exit code.
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import py_compile
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -480,3 +482,47 @@ def test_user_rule_with_the_shebang_limit_target(tmp_path: Path, artifacts: Arti
     (directory / "my-long-shebang.yaml").write_text(yaml.safe_dump(rule))
     with pytest.raises(BinlintError, match="target 'shebang_limit' is a whole number: compare it with greater-than"):
         load_rules([str(directory)])
+
+
+# --------------------------------------------------------------------------
+# scripts/compare.py: the before/after comparison of two binlint versions
+# --------------------------------------------------------------------------
+
+def _compare_module() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "compare.py"
+    spec = importlib.util.spec_from_file_location("binlint_compare", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compare_runs_same_different_and_version_only() -> None:
+    compare = _compare_module()
+    Run = compare.Run
+    old = Run(b'{"version": "0.1.0", "findings": []}\n', b"", 0)
+    same = compare.compare_runs(old, Run(old.stdout, old.stderr, old.code))
+    assert (same.status, same.diff, same.different) == ("same", [], False)
+
+    changed = compare.compare_runs(old, Run(b'{"version": "0.1.0", "findings": [1]}\n', b"warning\n", 1))
+    assert changed.different and changed.status == "DIFFERENT"
+    assert changed.diff[0] == "exit status: 0 -> 1"
+    assert '-{"version": "0.1.0", "findings": []}' in changed.diff
+    assert '+{"version": "0.1.0", "findings": [1]}' in changed.diff and "+warning" in changed.diff
+
+    bumped = Run(b'{"version": "0.2.0", "findings": []}\n', b"", 0)
+    versions = ("0.1.0", "0.2.0")
+    assert compare.compare_runs(old, bumped, versions).status == "DIFFERENT (version only)"
+    assert compare.compare_runs(old, bumped, versions, allow_version=True).status == "same (version only)"
+    assert compare.compare_runs(old, bumped, ("0.1.0", "0.1.0")).status == "DIFFERENT"
+
+
+def test_compare_diff_shows_where_a_long_line_differs() -> None:
+    compare = _compare_module()
+    line = "x" * 500
+    outcome = compare.compare_runs(compare.Run(f"{line}any{line}\n".encode(), b"", 0),
+                                   compare.Run(f"{line}symlink{line}\n".encode(), b"", 0))
+    removed, added = (d for d in outcome.diff if d[:1] in "-+" and d[:3] not in ("---", "+++"))
+    assert "any" in removed and "symlink" in added
+    assert max(len(removed), len(added)) < compare.WIDTH + 10
