@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
-from typing import Any
 
 from binlint.errors import ArtifactError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # APPNOTE.TXT 4.3: end of central directory, its zip64 locator and record, a directory entry.
 _END = struct.Struct("<4s4H2LH")  # signature, disks, entries, size, offset, comment length

@@ -14,7 +14,6 @@ import io
 import stat
 import struct
 import zlib
-from typing import Any, BinaryIO
 
 from binlint.errors import ArtifactError
 from binlint.formats.members import CheckedStream, Member
@@ -26,6 +25,10 @@ try:  # ISA-L inflates about twice as fast as zlib: a dependency where it has wh
 except ImportError:  # pragma: no cover - other platforms
     from zlib import crc32, decompressobj
     from zlib import error as InflateError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 UNIX = 3  # create_system: the external attributes hold Unix mode bits
 STORED, DEFLATED = 0, 8

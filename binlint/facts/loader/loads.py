@@ -2,10 +2,12 @@
 DT_NEEDED name gives, searched as glibc or musl search."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
-
 from binlint.facts.loader.search_paths import MUSL_SELF, glibc_dirs, origin_of, own_dirs, slash_path
 from binlint.facts.loader.tree import Dynamic, Step, Tree
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable
 
 
 class TooLarge(Exception):

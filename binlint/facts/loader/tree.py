@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import posixpath
 from collections import namedtuple
-from typing import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 # The loader's view of one ELF file. rpath, runpath: the string of the last DT_RPATH and
 # DT_RUNPATH entry (both loaders keep the last one of a tag), or None; musl: linked with musl.

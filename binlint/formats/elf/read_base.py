@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import struct
 from collections import namedtuple
-from typing import Any
 
 from binlint.errors import ArtifactError
 from binlint.formats.elf.read_constants import PT_INTERP, PT_LOAD
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # A program header, its fields named as in each class's order (p_flags moved in ELF64), so
 # a header is made from the unpacked tuple without a Python call.

@@ -1,11 +1,13 @@
 """Notes (PT_NOTE segments, or SHT_NOTE sections in objects) and the GNU properties they carry."""
 from __future__ import annotations
 
-from typing import Iterator
-
 from binlint.errors import ArtifactError
 from binlint.formats.elf.read_constants import NT_GNU_PROPERTY_TYPE_0, PT_GNU_PROPERTY, PT_NOTE, SHT_NOTE
 from binlint.formats.elf.read_sections import ElfSections
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 class ElfNotes(ElfSections):
