@@ -6,7 +6,8 @@ urllib) and its listing 10 us a member, a tenth of a numpy wheel's check. Stored
 deflated members are read straight from the buffer too: zipfile's own member reader costs
 about as much again as the inflation itself (small reads, CRC per chunk), and inflation is
 what a wheel check spends its time on. Other methods (bzip2, lzma) go through zipfile.
-tests/test_zip_members.py holds the listing equal to zipfile's.
+The central directory is read by zip_directory.py; tests/test_zip_members.py holds the
+listing equal to zipfile's.
 """
 from __future__ import annotations
 
