@@ -471,7 +471,7 @@ def test_a_hostile_archive_costs_bounded_work(monkeypatch: pytest.MonkeyPatch) -
     budget the graph decides nothing, and each object keeps its own search paths' answer."""
     from binlint.facts import loader
 
-    monkeypatch.setattr(loader, "MAX_REQUESTS", 10_000)
+    monkeypatch.setattr(loader.loads, "MAX_REQUESTS", 10_000)
     names = [f"lib{i}.so" for i in range(300)]
     dyn = loader.Dynamic(tuple(names), "$ORIGIN", None, None, 64, 62, True, False)
     tree = Tree({f"pkg/{n}": f"pkg/{n}" for n in names}, {}, lambda path: dyn)

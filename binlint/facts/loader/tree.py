@@ -1,0 +1,76 @@
+"""The files of one artifact as the dynamic loader sees them, and what the model says of each."""
+from __future__ import annotations
+
+import posixpath
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
+# The loader's view of one ELF file. rpath, runpath: the string of the last DT_RPATH and
+# DT_RUNPATH entry (both loaders keep the last one of a tag), or None; musl: linked with musl.
+Dynamic = namedtuple("Dynamic", "needed rpath runpath soname bits machine little musl")
+
+# What one DT_NEEDED name gave in one load: `path` where it was found in the tree, or None
+# (the target must provide it); `how`, in words, for evidence; `carried`: tree paths of that
+# file name that no search reached.
+Step = namedtuple("Step", "name path how carried", defaults=((),))
+
+ANY = "*"  # a directory component the model cannot know (the user's CPU)
+
+
+class Tree:
+    """The files of one artifact as the loader sees them once installed: `files` maps each
+    path (relative to the artifact's root, normalised) to the name shown in evidence; `links`
+    maps link paths to what they point to; `read(path)` gives a file's Dynamic, or None when
+    it is not a readable ELF file."""
+
+    def __init__(self, files: dict[str, str], links: dict[str, str], read: Callable[[str], Dynamic | None]) -> None:
+        self.files, self.links, self._read = files, links, read
+        self._dynamic: dict[str, Dynamic | None] = {}
+        self._named: dict[str, list[str]] | None = None
+
+    def dynamic(self, path: str) -> Dynamic | None:
+        if path not in self._dynamic:
+            self._dynamic[path] = self._read(path)
+        return self._dynamic[path]
+
+    def real(self, path: str) -> str | None:
+        """The file at `path`, through links to files and folders (as the kernel follows
+        them, 40 at most)."""
+        for _ in range(40):
+            if path in self.files:
+                return path
+            if path in self.links:
+                path = self.links[path]
+                continue
+            parts = path.split("/")
+            folder = next((i for i in range(len(parts) - 1, 0, -1) if "/".join(parts[:i]) in self.links), None)
+            if folder is None:
+                return None
+            path = posixpath.normpath("/".join([self.links["/".join(parts[:folder])], *parts[folder:]]))
+        return None
+
+    def named(self, name: str) -> list[str]:
+        """Paths of files and links called `name`, sorted."""
+        if self._named is None:
+            self._named = {}
+            for path in sorted({*self.files, *self.links}):
+                self._named.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+        return self._named.get(name, [])
+
+    def find(self, directory: str, name: str) -> str | None:
+        """The path of `name` in `directory` (whose components may be ANY), or None."""
+        if ANY not in directory.split("/"):
+            path = posixpath.normpath(f"{directory}/{name}")
+            return path if self.real(path) else None
+        pattern = directory.split("/")
+        for path in self.named(name):
+            parts = path.split("/")[:-1]
+            if len(parts) == len(pattern) and all(p in (ANY, q) for p, q in zip(pattern, parts)) and self.real(path):
+                return path
+        return None
+
+    def show(self, path: str) -> str:
+        return self.files.get(path) or path
