@@ -15,7 +15,7 @@ import os
 from binlint.errors import BinlintError
 from binlint.wheeltags import stable_path
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.report.finding import Finding
 
