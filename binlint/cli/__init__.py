@@ -8,6 +8,7 @@ import sys
 
 from binlint import __version__, config
 from binlint.cli import check, facts, rules, targets
+from binlint.cli.arguments import Parser
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from binlint.errors import BinlintError
 
@@ -54,7 +55,7 @@ def entry() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="binlint", description="Lint ELF and Mach-O build artifacts for what makes them fail on users' machines.")
     parser.add_argument("-V", "--version", action="version", version=f"binlint {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)

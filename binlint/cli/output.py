@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 
 from binlint.errors import BinlintError
 
@@ -22,6 +21,8 @@ def write(text: str, output: str | None) -> None:
         except OSError as err:  # > /dev/full, a closed terminal
             raise BinlintError(f"cannot write the report to standard output: {err.strerror or err}") from None
         return
+    import tempfile  # with the shutil, random, bz2 and lzma it imports, 6 ms that only a file needs
+
     temporary = None
     try:
         try:
