@@ -1,5 +1,9 @@
-"""The command line: `binlint check|rules|rule|targets|facts`, one module per command. The
-only place that maps errors to exit codes."""
+"""The command line: `binlint check|rules|rule|targets|facts`, one module per command, each
+with its parser and the function that runs it. The only place that maps errors to exit codes.
+
+Every command imports the engine, the rules and the facts inside the function that runs it,
+not at the top of its module: building the parser imports every command, and those cost
+more than 10 ms that `--version`, `--help` and a usage error would pay."""
 from __future__ import annotations
 
 import argparse

@@ -1,6 +1,5 @@
 """`binlint check`: lint files and directories, report the findings in the chosen format,
-and exit by the most severe one. The engine and the rules are imported when the command
-runs, not when the parser is built: they cost `--help` and the other commands tens of ms."""
+and exit by the most severe one."""
 from __future__ import annotations
 
 import argparse
@@ -72,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from binlint.walk.discover import discover
     from binlint.engine import Options
     from binlint.report import STATISTICS_FORMATS, render
+    from binlint.report import baseline
     from binlint.report.finding import Run
     from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
     from binlint.rules.targets import make_target
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     target = make_target(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
     named: tuple = ()
     if args.target:  # each profile, with the explicit values overriding its own
-        from binlint.rules import profiles
+        from binlint.rules import profiles  # only here: a check without targets never loads them
 
         chosen = profiles.resolve(args.target, profiles.load(args.targets_file))
         named = tuple((p.name, {**p.target, **target}) for p in chosen)
@@ -102,15 +102,13 @@ def run(args: argparse.Namespace) -> int:
                     args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
-        from binlint.report.baseline import write as write_baseline
-        count = write_baseline(args.write_baseline, findings)
+        count = baseline.write(args.write_baseline, findings)
         print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}",
               file=sys.stderr)
         return EXIT_CLEAN
     baselined = 0
     if args.baseline:
-        from binlint.report.baseline import read, split
-        findings, old = split(findings, args.baseline, read(args.baseline))
+        findings, old = baseline.split(findings, args.baseline, baseline.read(args.baseline))
         baselined = len(old)
         if baselined and args.format == "sarif":
             print(f"binlint: {baselined} finding{'s' if baselined != 1 else ''} recorded in {args.baseline} "

@@ -1,7 +1,6 @@
 """`binlint targets`: list the target profiles, show some in full, or tell which profiles
 artifacts satisfy (the check, with the rules that compare with what a profile promises).
-binlint/report/targets.py renders the answer. The engine, rules and facts are imported
-when the command runs, not when the parser is built: they cost the other commands tens of ms."""
+binlint/report/targets.py renders the answer."""
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,7 @@
-"""The finding model every reporter shares: what a rule found, in which file, and how it
-is named stably across runs."""
+"""The model every reporter shares: what a rule found, in which file, and how it is named
+stably across runs (Finding, fingerprint, locations, evidence rendering); the run being
+reported (Run), with its per-rule statistics and summary line. Reporters import this and
+the rules' metadata, never the engine or the CLI."""
 from __future__ import annotations
 
 import functools
