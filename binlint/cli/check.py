@@ -12,7 +12,7 @@ from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
 from binlint.errors import BinlintError
-from binlint.report import FORMATS, REPORTERS
+from binlint.report import FORMATS, REPORTERS, STATISTICS_FORMATS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_rules_option(check)
     check.add_argument("--statistics", action="store_true",
                        help="print one line per rule with its number of findings instead of the findings "
-                            "(with --format text, full or json)")
+                            f"(with --format {', '.join(STATISTICS_FORMATS[:-1])} or {STATISTICS_FORMATS[-1]})")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2)")
     check.add_argument("--baseline", metavar="FILE",
@@ -70,7 +70,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from binlint.walk.discover import discover
     from binlint.engine import Options
-    from binlint.report import STATISTICS_FORMATS, render
+    from binlint.report import render
     from binlint.report import baseline
     from binlint.report.finding import Run
     from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
