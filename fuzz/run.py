@@ -86,11 +86,12 @@ class Checker:
 
     def problems(self, path: str, limits: tuple[int, int]) -> list[str]:
         from binlint.formats.members import Limits
-        from binlint.cli import facts_of
+        from binlint.cli.facts import facts_of
         from binlint.walk.discover import Artifact
         from binlint.engine import Options, check
         from binlint.facts import FileView
-        from binlint.report import FORMATS as REPORTS, Run, render
+        from binlint.report import FORMATS as REPORTS, render
+        from binlint.report.finding import Run
 
         found = []
         depth, member_bytes = limits

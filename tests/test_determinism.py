@@ -15,7 +15,8 @@ import pytest
 
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
-from binlint.report import FORMATS, Run, render
+from binlint.report import FORMATS, render
+from binlint.report.finding import Run
 from binlint.rules import load_rules, select_rules
 from binlint.rules.targets import make_target
 from conftest import Artifacts, fixture_names

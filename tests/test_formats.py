@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from binlint import progress
+from binlint.cli import progress
 from binlint.report.github import escape_data, escape_property
 from conftest import MANYLINUX_X86_64, Artifacts
 from test_cli import run_subprocess

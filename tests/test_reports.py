@@ -487,3 +487,51 @@ def test_golden_report(report_set: ReportSet, reports: dict[str, str], fmt: str)
     expected = golden.read_text(encoding="utf-8")
     assert actual == expected, (f"{fmt} report differs from {golden.relative_to(REPO)}; if the change is "
                                 "intended, rerun with BINLINT_UPDATE_GOLDEN=1 and review the diff")
+
+
+# --------------------------------------------------------------------------
+# The reporter registries: the only list of formats, and what reporters may import
+# --------------------------------------------------------------------------
+
+# What a reporter may depend on: the finding model, the rules' metadata (severities, help
+# texts and links, profiles) and binlint's version; never the engine, the walk, the facts
+# or the CLI, so that a new format is one module and one registry entry.
+REPORTER_IMPORTS = {"binlint", "binlint.report.finding", "binlint.rules", "binlint.rules.docs",
+                    "binlint.rules.profiles", "binlint.version"}
+
+
+def binlint_imports(path: Path) -> set[str]:
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "binlint":
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names if alias.name.split(".")[0] == "binlint"}
+    return names
+
+
+def test_reporters_import_only_the_finding_model_and_rule_metadata() -> None:
+    from binlint.report import REPORTERS, TARGET_REPORTERS
+
+    modules = {r.module for r in [*REPORTERS.values(), *TARGET_REPORTERS.values()]}
+    for module in sorted(modules):
+        unexpected = binlint_imports(REPO / f"binlint/report/{module}.py") - REPORTER_IMPORTS
+        assert not unexpected, f"binlint/report/{module}.py imports {sorted(unexpected)}"
+
+
+def test_the_registries_are_the_cli_format_choices() -> None:
+    import argparse
+
+    from binlint.cli import build_parser
+    from binlint.report import REPORTERS, STATISTICS_FORMATS, TARGET_REPORTERS
+
+    [commands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for command, registry in (("check", REPORTERS), ("targets", TARGET_REPORTERS)):
+        [option] = [a for a in commands.choices[command]._actions if a.dest == "format"]
+        assert tuple(option.choices) == tuple(registry), command
+    for name, reporter in REPORTERS.items():
+        module = __import__(f"binlint.report.{reporter.module}", fromlist=["render"])
+        assert callable(module.render), name
+        assert hasattr(module, "render_statistics") == (name in STATISTICS_FORMATS), name

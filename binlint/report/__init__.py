@@ -1,41 +1,51 @@
-"""Reporters: each turns the one list of findings into a document."""
+"""The registries of reporters: every format `binlint check --format` and `binlint targets
+--format` accept, and the module that renders each. The CLI's choices and help come from
+here; adding a format is a module and an entry."""
 from __future__ import annotations
 
+import importlib
 from collections import namedtuple
 
-# findings: the sorted list of Finding; rules: every enabled rule; files: artifacts scanned;
-# target: the target values given; color: whether the text report may use colour;
-# suppressed, baselined: findings left out by a configured suppression or the baseline;
-# targets: the names of the --target profiles checked against, each finding naming its own.
-Run = namedtuple("Run", "findings rules files target color suppressed baselined targets",
-                 defaults=(False, 0, 0, ()))
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from binlint.report.finding import Run
+    from binlint.report.targets import TargetReport
 
-# Every report format, by name: the module that renders it (imported when chosen). text:
-# one line per finding (ruff's "concise"); full: with every evidence item and the help link;
-# github: workflow commands that annotate a GitHub Actions run; gitlab: GitLab's Code Quality
-# report; junit: JUnit XML for any CI's test view.
-REPORTERS = {"text": "text", "full": "text", "json": "json", "sarif": "sarif", "github": "github",
-             "gitlab": "gitlab", "junit": "junit"}
+# module: binlint/report/<module>.py, imported when the format is chosen; its
+# render(document, **options) makes the report, and render_statistics(run) the
+# --statistics table when `statistics` is set. help: how `binlint check --help` describes
+# the format, None where its name says it all.
+Reporter = namedtuple("Reporter", "module options statistics help", defaults=({}, False, None))
+
+# The findings of `binlint check` (a Run, binlint/report/finding.py).
+REPORTERS = {
+    "text": Reporter("text", statistics=True, help="text is one line per finding"),  # ruff's "concise"
+    "full": Reporter("text", {"full": True}, True, "full adds the evidence and the rule's help link"),
+    "json": Reporter("json", statistics=True),
+    "sarif": Reporter("sarif"),
+    "github": Reporter("github", help="github writes workflow commands that annotate a GitHub Actions run"),
+    "gitlab": Reporter("gitlab", help="gitlab GitLab's Code Quality report"),
+    "junit": Reporter("junit", help="junit JUnit XML for any CI's test results"),
+}
 FORMATS = tuple(REPORTERS)
-STATISTICS_FORMATS = ("text", "full", "json")
+STATISTICS_FORMATS = tuple(name for name, reporter in REPORTERS.items() if reporter.statistics)
+
+# The target profiles, and which ones artifacts satisfy: `binlint targets` (a TargetReport).
+TARGET_REPORTERS = {"text": Reporter("targets"), "json": Reporter("targets", {"as_json": True})}
+TARGET_FORMATS = tuple(TARGET_REPORTERS)
 
 
 def render(fmt: str, run: Run, statistics: bool = False) -> str:
-    import importlib
+    """`run`'s findings in the format `fmt`, or their --statistics table."""
+    return _render(REPORTERS[fmt], run, statistics)
 
-    module = importlib.import_module(f"binlint.report.{REPORTERS[fmt]}")
+
+def render_targets(fmt: str, report: TargetReport) -> str:
+    return _render(TARGET_REPORTERS[fmt], report)
+
+
+def _render(reporter: Reporter, document: object, statistics: bool = False) -> str:
+    module = importlib.import_module(f"binlint.report.{reporter.module}")
     if statistics:
-        return module.render_statistics(run)  # type: ignore[no-any-return]
-    if fmt in ("text", "full"):
-        return module.render(run, full=fmt == "full")  # type: ignore[no-any-return]
-    return module.render(run)  # type: ignore[no-any-return]
-
-
-def statistics(run: Run) -> list[tuple[str, str, int, str]]:
-    """(rule, severity, count, summary) per rule and severity, most frequent first (--statistics)."""
-    summaries = {r.id: r.summary for r in run.rules}
-    counts: dict[tuple[str, str], int] = {}
-    for f in run.findings:
-        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [(rule, severity, n, summaries.get(rule, "")) for (rule, severity), n in rows]
+        return module.render_statistics(document)  # type: ignore[no-any-return]
+    return module.render(document, **reporter.options)  # type: ignore[no-any-return]

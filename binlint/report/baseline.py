@@ -13,19 +13,14 @@ import json
 import os
 
 from binlint.errors import BinlintError
+from binlint.report.finding import Finding, fingerprint, stable_location
 from binlint.wheeltags import stable_path
-
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
-if TYPE_CHECKING:
-    from binlint.report.finding import Finding
 
 VERSION = 1
 
 
 def entry(finding: Finding, root: str) -> dict[str, str]:
     """The baseline entry of `finding`: its fingerprint and path relative to `root`."""
-    from binlint.report.finding import fingerprint, stable_location
-
     path = "!".join([stable_location(finding.location, root), *map(stable_path, finding.members)])
     return {"fingerprint": fingerprint(finding, root), "rule": finding.rule, "path": path}
 

@@ -1,5 +1,7 @@
-"""The finding model every reporter shares: what a rule found, in which file, and how it
-is named stably across runs."""
+"""The model every reporter shares: what a rule found, in which file, and how it is named
+stably across runs (Finding, fingerprint, locations, evidence rendering); the run being
+reported (Run), with its per-rule statistics and summary line. Reporters import this and
+the rules' metadata, never the engine or the CLI."""
 from __future__ import annotations
 
 import functools
@@ -20,6 +22,14 @@ EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF c
 # condition matched, as plain JSON values.
 # target: the named target the finding is for (--target), or None.
 Finding = namedtuple("Finding", "rule severity path message evidence location members target", defaults=(None,))
+
+# What every reporter renders. findings: the sorted list of Finding; rules: every enabled
+# rule; files: artifacts scanned; target: the target values given; color: whether the text
+# report may use colour; suppressed, baselined: findings left out by a configured
+# suppression or the baseline; targets: the names of the --target profiles checked
+# against, each finding naming its own.
+Run = namedtuple("Run", "findings rules files target color suppressed baselined targets",
+                 defaults=(False, 0, 0, ()))
 
 
 def finding_order(finding: Finding) -> tuple[str, int, str, str]:
@@ -60,7 +70,7 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
     parts = [stable_location(finding.location, root or os.getcwd()), *map(stable_path, finding.members)]
     if finding.target is not None:
         parts.append(f"target={finding.target}")
-    import hashlib  # here: a text report never pays the 4 ms of importing it
+    import hashlib  # only reports that show fingerprints pay its 3 ms
 
     digest = hashlib.sha256("\0".join([finding.rule, *parts]).encode()).hexdigest()
     return f"{digest[:16]}:1"
@@ -79,3 +89,27 @@ def _stable_relative(path: str, root: str) -> str:
 def relative_location(path: str) -> str:
     """The path relative to the working directory (SARIF's %SRCROOT%), with / separators."""
     return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+
+
+def statistics(run: Run) -> list[tuple[str, str, int, str]]:
+    """(rule, severity, count, summary) per rule and severity, most frequent first (--statistics)."""
+    summaries = {r.id: r.summary for r in run.rules}
+    counts: dict[tuple[str, str], int] = {}
+    for f in run.findings:
+        counts[f.rule, f.severity] = counts.get((f.rule, f.severity), 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(rule, severity, n, summaries.get(rule, "")) for (rule, severity), n in rows]
+
+
+def summary(run: Run) -> str:
+    """The line that ends the text reports: how many problems of each severity in how many files."""
+    files = f"{run.files} file{'s' if run.files != 1 else ''}"
+    left_out = ", ".join(f"{n} {what}" for what, n in (("baselined", run.baselined), ("suppressed", run.suppressed))
+                         if n)
+    if not run.findings:
+        return f"No problems found in {files}" + (f" ({left_out})." if left_out else ".")
+    counts = [(s, sum(f.severity == s for f in run.findings)) for s in SEVERITIES]
+    parts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts if n)
+    total = len(run.findings)
+    return (f"Found {total} {'new ' if run.baselined else ''}problem{'s' if total != 1 else ''} ({parts}) "
+            f"in {files}" + (f"; {left_out}." if left_out else "."))

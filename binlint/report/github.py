@@ -4,9 +4,7 @@ annotations on the run and, for files in a pull request's diff, on the files. Th
 the one on disk; a finding in an archive member names the member chain in the message."""
 from __future__ import annotations
 
-from binlint.report.finding import relative_location
-from binlint.report import Run
-from binlint.report.text import summary
+from binlint.report.finding import Run, relative_location, summary
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

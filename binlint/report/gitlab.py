@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 
-from binlint.report.finding import fingerprint, relative_location
-from binlint.report import Run
+from binlint.report.finding import Run, fingerprint, relative_location
 
 # GitLab's scale is info, minor, major, critical, blocker: errors rank above warnings.
 SEVERITIES = {"error": "major", "warning": "minor", "note": "info"}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from binlint import __version__
-from binlint.report.finding import fingerprint
-from binlint.report import Run, statistics
+from binlint.report.finding import Run, fingerprint, statistics
 from binlint.rules import SEVERITIES
 
 

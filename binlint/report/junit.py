@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from binlint.report import Run
+from binlint.report.finding import Run
 
 
 def render(run: Run) -> str:

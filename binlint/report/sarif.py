@@ -7,8 +7,7 @@ from urllib.parse import quote
 
 from binlint import __version__
 from binlint.rules.docs import HOMEPAGE, help_markdown, help_text, help_uri
-from binlint.report.finding import Finding, fingerprint, relative_location
-from binlint.report import Run
+from binlint.report.finding import Finding, Run, fingerprint, relative_location
 from binlint.rules import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,17 +4,14 @@ and the rule's help link, then a blank line.
 `--statistics`: one line per rule with its count."""
 from __future__ import annotations
 
-from binlint.report import Run, statistics
-from binlint.rules import SEVERITIES
+from binlint.report.finding import Run, render_item, statistics, summary
+from binlint.rules.docs import help_uri
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m"}
 RESET = "\033[0m"
 
 
 def render(run: Run, full: bool = False) -> str:
-    from binlint.rules.docs import help_uri
-    from binlint.report.finding import render_item
-
     rules = {r.id: r for r in run.rules}
     lines = []
     for f in run.findings:
@@ -40,15 +37,3 @@ def render_statistics(run: Run) -> str:
              for rule, severity, n, text in rows]
     return "\n".join([*lines, summary(run)]) + "\n"
 
-
-def summary(run: Run) -> str:
-    files = f"{run.files} file{'s' if run.files != 1 else ''}"
-    left_out = ", ".join(f"{n} {what}" for what, n in (("baselined", run.baselined), ("suppressed", run.suppressed))
-                         if n)
-    if not run.findings:
-        return f"No problems found in {files}" + (f" ({left_out})." if left_out else ".")
-    counts = [(s, sum(f.severity == s for f in run.findings)) for s in SEVERITIES]
-    parts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts if n)
-    total = len(run.findings)
-    return (f"Found {total} {'new ' if run.baselined else ''}problem{'s' if total != 1 else ''} ({parts}) "
-            f"in {files}" + (f"; {left_out}." if left_out else "."))

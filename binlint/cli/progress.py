@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
