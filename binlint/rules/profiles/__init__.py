@@ -15,6 +15,7 @@ from collections import namedtuple
 
 from binlint.errors import BinlintError
 from binlint.formats.elf.facts import parse_version_node
+from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -39,7 +40,6 @@ KEYS = {
     "symbol_ceilings": ("table-of-versions", "namespace -> the newest version its libraries define"),
     "execstack_dlopen": ("execstack", "refused (glibc >= 2.41, the default) or allowed"),
 }
-_DOTTED = re.compile(r"\d+(\.\d+)*")
 _PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 
 # name: canonical; target: the values rules compare with (see binlint.rules.targets.TARGETS).
@@ -105,13 +105,13 @@ def promised(platforms: list[str]) -> dict[str, object]:
     libc = target.get("libc")
     if libc not in ("glibc", "musl"):
         return target
-    floor = _version(str(target[libc]))
+    floor = version(str(target[libc]))
     path = os.path.join(HERE, "manylinux.json" if libc == "glibc" else "musllinux.json")
     raw = _read_builtin(path)
-    below = [name for name, data in raw.items() if _version(str(data[libc])) <= floor]
+    below = [name for name, data in raw.items() if version(str(data[libc])) <= floor]
     if not below:
         return target
-    name = max(below, key=lambda n: _version(str(raw[n][libc])))
+    name = max(below, key=lambda n: version(str(raw[n][libc])))
     return {**_profile(name, raw[name], path, _known_versions(raw.values())).target, **target}
 
 
@@ -158,10 +158,10 @@ def _check(path: str, name: str, data: Any) -> None:
             "str": isinstance(value, str), "int": isinstance(value, int) and not isinstance(value, bool),
             "family": value in FAMILIES, "libc": value in ("glibc", "musl"),
             "execstack": value in ("refused", "allowed"),
-            "version": _version(value) is not None,
+            "version": version(value) is not None,
             "list": _strings(value),
             "table-of-lists": isinstance(value, dict) and all(_strings(v) for v in value.values()),
-            "table-of-versions": isinstance(value, dict) and all(_version(v) is not None for v in value.values()),
+            "table-of-versions": isinstance(value, dict) and all(version(v) is not None for v in value.values()),
             "versions": isinstance(value, dict) and all(
                 isinstance(ns, dict) and all(_strings(v) for v in ns.values()) for ns in value.values()),
         }[kind]
@@ -175,15 +175,6 @@ def _check(path: str, name: str, data: Any) -> None:
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _version(text: Any) -> tuple[int, ...] | None:
-    return _parse_version(text) if isinstance(text, str) else None
-
-
-@functools.lru_cache(maxsize=None)  # the same few hundred version strings recur in every policy
-def _parse_version(text: str) -> tuple[int, ...] | None:
-    return tuple(int(p) for p in text.split(".")) if _DOTTED.fullmatch(text) else None
 
 
 def _known_versions(profiles: Iterable[Any]) -> dict[str, list[str]]:
@@ -218,7 +209,7 @@ def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[s
     if ceilings:
         by_arch["*"] = sorted(f"{ns}_{v}" for ns, top in ceilings.items() if ns != "GLIBC"
                               for v in [*known.get(ns, ()), top]
-                              if _version(v) is None or _version(v) <= _version(top))
+                              if version(v) is None or version(v) <= version(top))
         namespaces.update(ns for ns in ceilings if ns != "GLIBC")
     if namespaces:
         # Also the compound namespaces elf.version_needs items carry (GLIBCXX_LDBL_3.4 is
