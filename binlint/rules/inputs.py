@@ -108,13 +108,13 @@ class InputFile:
         schema = _schema(SCHEMA_FILES[self.kind])
         nodes = _schema_nodes(schema, schema, data, path)
         value = _value_at(data, path)
-        if err.rule == "additionalProperties":
+        if err.rule in ("additionalProperties", "required"):
+            # A misspelt key explains the missing one: name it first.
             node = nodes[-1]
             known = [*node.get("properties", {})]
-            extra = next(k for k in value if k not in known and not _pattern_match(node, k))
-            return self.unknown((*path, extra), known)
-        if err.rule == "required":
-            node = nodes[-1]
+            extra = [k for k in value if k not in known and not _pattern_match(node, k)]
+            if extra and node.get("additionalProperties") is False:
+                return self.unknown((*path, extra[0]), known)
             missing = next(k for k in node["required"] if k not in value)
             why = node.get("properties", {}).get(missing, {}).get("description")
             return self.fail(path, f"needs a {missing!r}" + (f" ({why})" if why else ""))
