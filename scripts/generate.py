@@ -62,13 +62,13 @@ def main() -> int:
     check = "--check" in sys.argv[1:]
     # Parsing the rules for builtin.json uses the validator: write it first.
     validator = ROOT / "binlint/rules/_validator.py"
-    if not check:
-        text = validators()
-        if not validator.exists() or validator.read_text() != text:
-            validator.write_text(text)
     stale = []
+    code = validators()
+    if not check and (not validator.exists() or validator.read_text() != code):
+        validator.write_text(code)
+        stale.append(validator.relative_to(ROOT))
     for path, text in outputs().items():
-        if path.exists() and path.read_text() == text:
+        if path.exists() and path.read_text() == text or path.relative_to(ROOT) in stale:
             continue
         stale.append(path.relative_to(ROOT))
         if not check:

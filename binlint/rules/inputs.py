@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-Path = tuple  # keys and list indexes from the top of the document down to one value
+KeyPath = tuple  # keys and list indexes from the top of a document down to one value
 
 # kind of input -> its schema, in this folder; _validator.py has a validate_<kind> for each.
 SCHEMA_FILES = {"rule": "schema.json", "profile": "profile.schema.json", "config": "config.schema.json"}
@@ -53,7 +53,7 @@ class JsonSchemaValuesException(JsonSchemaException):
 def describe(value: Any) -> str:
     """What a user wrote, for an error message: `a number (2.17)`, `a list`."""
     kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
+            dict: "a table", type(None): "nothing"}.get(type(value), type(value).__name__)
     return f"{kind} ({value!r})" if isinstance(value, (bool, int, float, str)) else kind
 
 
@@ -73,20 +73,20 @@ class InputFile:
     def __init__(self, shown: str) -> None:
         self.shown = shown
 
-    def name(self, path: Path) -> str:
+    def name(self, path: KeyPath) -> str:
         """How this kind of file spells the key at `path`: `when.all[0].fact`."""
         text = ""
         for part in path:
             text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
         return text
 
-    def fail(self, path: Path, problem: str) -> BinlintError:
+    def fail(self, path: KeyPath, problem: str) -> BinlintError:
         return BinlintError(f"{self.shown}: {self.name(path) or '(top level)'}: {problem}")
 
-    def unknown(self, path: Path, known: Any) -> BinlintError:
+    def unknown(self, path: KeyPath, known: Any) -> BinlintError:
         return self.fail(path[:-1], f"unknown key {path[-1]!r}{did_you_mean(str(path[-1]), known)}")
 
-    def must_be(self, path: Path, expected: str, value: Any) -> BinlintError:
+    def must_be(self, path: KeyPath, expected: str, value: Any) -> BinlintError:
         return self.fail(path, f"must be {expected}, not {describe(value)}")
 
     def validate(self, data: Any) -> Any:
@@ -96,7 +96,11 @@ class InputFile:
         try:
             getattr(_validator, f"validate_{self.kind}")(data, FORMATS)
         except JsonSchemaException as err:
-            raise self.schema_problem(err, data) from None
+            try:
+                problem = self.schema_problem(err, data)
+            except (LookupError, StopIteration, TypeError):  # a schema shape the wording does not know
+                problem = self.fail((), err.message)
+            raise problem from None
         return data
 
     def schema_problem(self, err: Any, data: Any) -> BinlintError:
@@ -106,7 +110,7 @@ class InputFile:
         what it expects ('rules' must be a list of non-empty strings)."""
         path = _data_path(data, err.name)
         schema = _schema(SCHEMA_FILES[self.kind])
-        nodes = _schema_nodes(schema, schema, data, path)
+        nodes = _schema_nodes(schema, schema, path)
         value = _value_at(data, path)
         if err.rule in ("additionalProperties", "required"):
             # A misspelt key explains the missing one: name it first.
@@ -139,10 +143,10 @@ def _expected(node: dict[str, Any]) -> str:
     return phrase + (f" matching {node['pattern']}" if "pattern" in node else "")
 
 
-def _data_path(data: Any, name: str) -> Path:
+def _data_path(data: Any, name: str) -> KeyPath:
     """The keys leading to the value fastjsonschema names `data.when.all[0]` (a name that is
     ambiguous when keys hold dots: the data decides)."""
-    def search(value: Any, spelled: str, path: Path) -> Path | None:
+    def search(value: Any, spelled: str, path: KeyPath) -> KeyPath | None:
         if spelled == name:
             return path
         children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
@@ -156,7 +160,7 @@ def _data_path(data: Any, name: str) -> Path:
     return search(data, "data", ()) or ()
 
 
-def _value_at(data: Any, path: Path) -> Any:
+def _value_at(data: Any, path: KeyPath) -> Any:
     for key in path:
         data = data[key]
     return data
@@ -167,7 +171,7 @@ def _schema(file: str) -> dict[str, Any]:
         return json.load(f)  # type: ignore[no-any-return]
 
 
-def _schema_nodes(root: dict[str, Any], node: dict[str, Any], data: Any, path: Path) -> list[dict[str, Any]]:
+def _schema_nodes(root: dict[str, Any], node: dict[str, Any], path: KeyPath) -> list[dict[str, Any]]:
     """The schema node of the document and of each key along `path`."""
     node = _resolved(root, node)
     nodes = [node]
