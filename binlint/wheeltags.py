@@ -90,7 +90,7 @@ def stable_name(name: str) -> str:
     return _VERSIONED.sub(r"\1-*\2", name)
 
 
-_VERSION = r"\d[A-Za-z0-9_.+!]*?"
-_VERSIONED_FOLDER = re.compile(rf"^([A-Za-z0-9_.]+?)-{_VERSION}$")
+_PACKAGE_VERSION = r"\d[A-Za-z0-9_.+!]*?"  # a release in a file name (1.2, 2.0rc1), not a dotted version
+_VERSIONED_FOLDER = re.compile(rf"^([A-Za-z0-9_.]+?)-{_PACKAGE_VERSION}$")
 _VERSIONED = re.compile(
-    rf"^([A-Za-z0-9_.]+?)-{_VERSION}(\.dist-info$|\.data$|\.tar\.gz$|\.tar\.bz2$|\.tar\.xz$|\.tgz$|\.zip$)")
+    rf"^([A-Za-z0-9_.]+?)-{_PACKAGE_VERSION}(\.dist-info$|\.data$|\.tar\.gz$|\.tar\.bz2$|\.tar\.xz$|\.tgz$|\.zip$)")
