@@ -12,7 +12,7 @@ import re
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")
 # A kernel release as `uname -r` prints it: the version, then what the distribution adds
 # (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
-_KERNEL_RELEASE = re.compile(r"(\d+(?:\.\d+)*)(?:[^\d.].*)?", re.DOTALL)
+_KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?", re.DOTALL)
 
 
 class Version(tuple):  # type: ignore[type-arg]
@@ -70,9 +70,16 @@ def _parse(text: str) -> Version | None:
     return Version(int(p) for p in text.split(".")) if _DOTTED.fullmatch(text) else None
 
 
+def target_version(text: object) -> Version | None:
+    """A version given as a target, --glibc 2.17 or --macos 10.13: major.minor, nothing else
+    (a third number would be a patch release, which does not change what loads)."""
+    found = version(text)
+    return found if found is not None and len(found) == 2 else None
+
+
 def kernel_version(release: object) -> Version | None:
     """The version a kernel release starts with, as `uname -r` prints it
-    (`5.15.0-91-generic` -> 5.15.0); None when it starts with none."""
+    (`5.15.0-91-generic` -> 5.15.0); None when it does not start with major.minor."""
     match = _KERNEL_RELEASE.fullmatch(release) if isinstance(release, str) else None
     return _parse(match[1]) if match else None
 

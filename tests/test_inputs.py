@@ -19,7 +19,7 @@ from binlint.rules import load_rules, profiles
 from binlint.rules.conditions import OPERATORS
 from binlint.rules.inputs import SCHEMA_FILES
 from binlint.rules.targets import complete, make_target
-from binlint.version import Version, kernel_version, tag_version, version
+from binlint.version import Version, kernel_version, tag_version, target_version, version
 from binlint.wheeltags import target_from_platforms
 
 RULES = Path(__file__).resolve().parents[1] / "binlint" / "rules"
@@ -40,6 +40,11 @@ def test_what_is_not_a_version(text: object) -> None:
     assert version(text) is None
 
 
+def test_targets_are_major_and_minor() -> None:
+    assert target_version("2.17") == (2, 17) and target_version("10.13") == (10, 13)
+    assert target_version("2") is None and target_version("2.17.1") is None and target_version("two") is None
+
+
 def test_comparison_pads_with_zeros() -> None:
     assert version("6.9.0") == version("6.9") and hash(version("6.9.0")) == hash(version("6.9"))
     assert version("6.9.1") > version("6.9") > version("6.8.99")
@@ -53,6 +58,7 @@ def test_comparison_pads_with_zeros() -> None:
 @pytest.mark.parametrize("release, expected", [
     ("5.15.0-91-generic", "5.15.0"), ("3.10.0-1160.el7.x86_64", "3.10.0"), ("6.9.0+", "6.9.0"),
     ("6.6.87.2-microsoft-standard-WSL2", "6.6.87.2"), ("5.4", "5.4"), ("generic", None), ("5.x", None), ("", None),
+    ("5", None), ("5-generic", None),
 ])
 def test_kernel_releases_as_uname_prints_them(release: str, expected: str | None) -> None:
     found = kernel_version(release)
@@ -94,7 +100,10 @@ def test_configuration_schema_lists_every_key_the_docs_list() -> None:
 
 @pytest.mark.parametrize("text, message", [
     ('glibc = "2.x"\n', "binlint.toml: 'glibc' must be a version in quotes such as \"2.17\", not a string ('2.x')"),
-    ('macos = "11"\n', None),
+    ('macos = "11.0"\n', None),
+    ('macos = "11"\n', "binlint.toml: 'macos' must be a version in quotes such as \"2.17\", not a string ('11')"),
+    ('glibc = "2.17.1"\n', "binlint.toml: 'glibc' must be a version in quotes such as \"2.17\", "
+                           "not a string ('2.17.1')"),
     ('prefer-wheel-tags = "yes"\n', "binlint.toml: 'prefer-wheel-tags' must be true or false, not a string ('yes')"),
     ('jobs = true\n', "binlint.toml: 'jobs' must be a whole number of at least 1, not a boolean (True)"),
     ('[per-path-ignores]\n"dist/*.so" = "ALL"\n',

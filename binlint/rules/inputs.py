@@ -13,7 +13,7 @@ import os
 import re
 
 from binlint.errors import BinlintError
-from binlint.version import kernel_version, version
+from binlint.version import kernel_version, target_version, version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ SCHEMA_FILES = {"rule": "schema.json", "profile": "profile.schema.json", "config
 # The "format" keywords of the schemas: strings binlint reads with its one version parser.
 FORMATS = {
     "version": lambda text: version(text) is not None,
+    "target-version": lambda text: target_version(text) is not None,
     "kernel-release": lambda text: kernel_version(text) is not None,
 }
 _TYPE_NAMES = {"string": "a string", "array": "a list", "object": "a table", "number": "a number",

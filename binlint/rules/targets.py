@@ -3,7 +3,7 @@ artifact itself (a wheel's platform tag); never guessed from the machine running
 from __future__ import annotations
 
 from binlint.errors import BinlintError
-from binlint.version import kernel_version, version
+from binlint.version import kernel_version, target_version
 
 # name -> (type, description). Versions compare with version-above, lists with in,
 # strings with equals, whole numbers with greater-than.
@@ -43,7 +43,7 @@ def make_target(**values: str | None) -> dict[str, object]:
     for name, value in values.items():
         if value is None:
             continue
-        parsed = kernel_version(value) if name == "kernel" else version(value)
+        parsed = kernel_version(value) if name == "kernel" else target_version(value)
         if parsed is None:
             example = EXAMPLES.get(name, "2.17")
             raise BinlintError(f"invalid --{name} value {value!r}: expected a version such as {example}")
