@@ -1,7 +1,8 @@
 """Configuration: `binlint.toml`, or `[tool.binlint]` in `pyproject.toml`, found from the
-working directory upwards (or named with --config), checked key by key, and turned into
-defaults of the command-line options, so a flag given on the command line always wins and
-each setting has one code path. Documented in docs/configuration.md."""
+working directory upwards (or named with --config), checked against config.schema.json
+(binlint.rules.inputs), and turned into defaults of the command-line options, so a flag
+given on the command line always wins and each setting has one code path. Documented in
+docs/configuration.md."""
 from __future__ import annotations
 
 import os
@@ -155,11 +156,13 @@ LIST_OF_LISTS = ("select", "extend_select", "ignore")
 
 def defaults(config: Config, dests: dict[str, Any], strict: bool) -> dict[str, Any]:
     """The parser defaults `config` sets, for a parser whose actions are `dests` (dest ->
-    action). `strict`: a key without an option is an error (this binlint cannot honour it)
-    rather than a key for another subcommand."""
+    action); each key sets the option of its name (`fail-on` is --fail-on, dest fail_on) on
+    every subcommand that has it. Only defaults: parse the command line again and every flag
+    given wins. `strict`: a key without an option is an error (this binlint cannot honour
+    it) rather than a key for another subcommand."""
     result: dict[str, Any] = {}
     for key, value in config.values.items():
-        dest = key.replace("-", "_")  # the option's argparse dest
+        dest = key.replace("-", "_")
         action = dests.get(dest)
         if action is None:
             if key in CONFIG_ONLY:
