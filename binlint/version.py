@@ -12,7 +12,7 @@ import re
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")
 # A kernel release as `uname -r` prints it: the version, then what the distribution adds
 # (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
-_KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?", re.DOTALL)
+_KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")
 
 
 class Version(tuple):  # type: ignore[type-arg]
