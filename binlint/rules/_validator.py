@@ -2,7 +2,9 @@
 # ruff: noqa
 # fmt: off
 import re
-from decimal import Decimal
+
+# The parsers of YAML, TOML and JSON binlint uses make floats, never a Decimal.
+Decimal = float
 
 # The generated code needs only these; they keep fastjsonschema out of binlint's run-time dependencies.
 from binlint.rules.inputs import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException
