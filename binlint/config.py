@@ -1,21 +1,22 @@
 """Configuration: `binlint.toml`, or `[tool.binlint]` in `pyproject.toml`, found from the
-working directory upwards (or named with --config), checked key by key, and turned into
-defaults of the command-line options, so a flag given on the command line always wins and
-each setting has one code path. Documented in docs/configuration.md."""
+working directory upwards (or named with --config), checked against config.schema.json
+(binlint.rules.inputs), and turned into defaults of the command-line options, so a flag
+given on the command line always wins and each setting has one code path. Documented in
+docs/configuration.md."""
 from __future__ import annotations
 
 import os
 import re
 
 from binlint.errors import BinlintError
+from binlint.rules.inputs import InputFile, did_you_mean
+from binlint.version import kernel_version
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Any
 
 STANDALONE, PYPROJECT = "binlint.toml", "pyproject.toml"
-SEVERITY_LEVELS = ("error", "warning", "note", "off")
-_VERSION = re.compile(r"\d+\.\d+")
 
 
 class Config:
@@ -58,8 +59,8 @@ def _has_binlint_table(path: str) -> bool:
 
 
 def load(path: str) -> Config:
-    """Read and check the configuration file at `path`; any problem is one BinlintError
-    naming the file and the key."""
+    """Read and check the configuration file at `path` (config.schema.json, then the values
+    only binlint can judge); any problem is one BinlintError naming the file and the key."""
     shown = display(path)
     try:
         with open(path, "rb") as f:
@@ -81,16 +82,11 @@ def load(path: str) -> Config:
     prefix = ""
     if os.path.basename(path) == PYPROJECT:
         prefix = "tool.binlint."
-        document = document.get("tool", {}).get("binlint", {})
-        if not isinstance(document, dict):
-            raise BinlintError(f"{shown}: 'tool.binlint' must be a table")
-    config = Config(path, {})
-    checker = _Checker(shown, prefix, config.root)
-    for key, value in document.items():
-        if key not in KEYS:
-            raise checker.unknown(key, KEYS)
-        config.values[key] = KEYS[key][1](checker, key, value)
-    return config
+        tool = document.get("tool")
+        document = tool.get("binlint", {}) if isinstance(tool, dict) else {}
+    file = ConfigFile(shown, prefix, os.path.dirname(os.path.abspath(path)))
+    file.validate(document)
+    return Config(path, {key: file.converted(key, value) for key, value in document.items()})
 
 
 def display(path: str) -> str:
@@ -98,171 +94,75 @@ def display(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
-    import difflib  # only for a mistake
+def keys() -> list[str]:
+    """Every configuration key, as config.schema.json declares them."""
+    import json
 
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    from binlint.rules.inputs import SCHEMA_FILES
+
+    schema = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", SCHEMA_FILES["config"])
+    with open(schema, encoding="utf-8") as f:
+        return list(json.load(f)["properties"])
 
 
-class _Checker:
-    """Checks one value's type; `fail` names the file and the dotted key."""
+class ConfigFile(InputFile):
+    """A configuration file: keys spelled as TOML spells them, `'tool.binlint.suppress[1].reason'`
+    (array entries counted from 1, as the [[tables]] are read)."""
+
+    kind = "config"
 
     def __init__(self, shown: str, prefix: str, root: str) -> None:
-        self.shown, self.prefix, self.root = shown, prefix, root
+        super().__init__(shown)
+        self.prefix, self.root = prefix, root
 
-    def fail(self, key: str, problem: str) -> BinlintError:
-        return BinlintError(f"{self.shown}: '{self.prefix}{key}' {problem}")
+    def name(self, path: tuple[Any, ...]) -> str:
+        text = self.prefix.rstrip(".")
+        for part in path:
+            if isinstance(part, int):
+                text += f"[{part + 1}]"
+            else:
+                text += ("." if text else "") + (part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else f'"{part}"')
+        return text
 
-    def unknown(self, key: str, known: Any) -> BinlintError:
-        hint = _did_you_mean(key.rsplit(".", 1)[-1], known)
-        return BinlintError(f"{self.shown}: unknown key '{self.prefix}{key}'{hint}")
+    def fail(self, path: tuple[Any, ...], problem: str) -> BinlintError:
+        return BinlintError(f"{self.shown}: '{self.name(path)}' {problem}")
+
+    def unknown(self, path: tuple[Any, ...], known: Any) -> BinlintError:
+        return BinlintError(f"{self.shown}: unknown key '{self.name(path)}'{did_you_mean(str(path[-1]), known)}")
+
+    def converted(self, key: str, value: Any) -> Any:
+        """A valid value as the options take it: paths from the working directory, a kernel
+        release as its version; a suppression must say why."""
+        if key == "kernel":
+            return str(kernel_version(value))
+        if key in ("rules", "targets-file"):
+            return [self.path(v) for v in value]
+        if key == "baseline":
+            return self.path(value)
+        if key == "suppress":
+            for number, entry in enumerate(value):
+                if not entry["reason"].strip():
+                    raise self.fail((key, number, "reason"), "must say why the finding is accepted")
+        return value
 
     def path(self, value: str) -> str:
         """A path written relative to the configuration file, as the working directory sees it."""
         return display(os.path.normpath(os.path.join(self.root, os.path.expanduser(value))))
 
 
-def _string(checker: _Checker, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise checker.fail(key, f"must be a non-empty string, not {_shown(value)}")
-    return value
-
-
-def _strings(checker: _Checker, key: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise checker.fail(key, f"must be a list of non-empty strings, not {_shown(value)}")
-    return value
-
-
-def _shown(value: Any) -> str:
-    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
-    return f"{kind} ({value!r})" if isinstance(value, (bool, int, float, str)) else kind
-
-
-def _choice(*choices: str) -> Callable[[_Checker, str, Any], str]:
-    def check(checker: _Checker, key: str, value: Any) -> str:
-        if value not in choices:
-            raise checker.fail(key, f"must be one of {', '.join(choices)}, not {_shown(value)}")
-        return value
-    return check
-
-
-def _version(checker: _Checker, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not _VERSION.fullmatch(value):
-        raise checker.fail(key, f"must be a version in quotes such as \"2.17\", not {_shown(value)}")
-    return value
-
-
-def _kernel(checker: _Checker, key: str, value: Any) -> str:
-    from binlint.rules.targets import kernel_version
-
-    version = kernel_version(value) if isinstance(value, str) else None
-    if version is None:
-        raise checker.fail(key, f"must be a kernel version in quotes such as \"5.4\" or \"5.15.0-91-generic\", "
-                                f"not {_shown(value)}")
-    return version
-
-
-def _count(minimum: int) -> Callable[[_Checker, str, Any], int]:
-    def check(checker: _Checker, key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise checker.fail(key, f"must be a whole number of at least {minimum}, not {_shown(value)}")
-        return value
-    return check
-
-
-def _boolean(checker: _Checker, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise checker.fail(key, f"must be true or false, not {_shown(value)}")
-    return value
-
-
-def _paths(checker: _Checker, key: str, value: Any) -> list[str]:
-    return [checker.path(v) for v in _strings(checker, key, value)]
-
-
-def _path(checker: _Checker, key: str, value: Any) -> str:
-    return checker.path(_string(checker, key, value))
-
-
-def _severities(checker: _Checker, key: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise checker.fail(key, f"must be a table of rule = level, not {_shown(value)}")
-    for rule, level in value.items():
-        _choice(*SEVERITY_LEVELS)(checker, f"{key}.{rule}", level)
-    return value
-
-
-def _per_path_ignores(checker: _Checker, key: str, value: Any) -> dict[str, list[str]]:
-    if not isinstance(value, dict):
-        raise checker.fail(key, f"must be a table of \"glob\" = [rules], not {_shown(value)}")
-    return {glob: _strings(checker, f"{key}.{_quoted(glob)}", rules) for glob, rules in value.items()}
-
-
-def _quoted(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
-
-
-SUPPRESSION_FIELDS = ("rule", "path", "reason")
-
-
-def _suppressions(checker: _Checker, key: str, value: Any) -> list[dict[str, str]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise checker.fail(key, "must be an array of tables ([[suppress]] with rule, path and reason)")
-    for number, entry in enumerate(value, 1):
-        where = f"{key}[{number}]"
-        for field in entry:
-            if field not in SUPPRESSION_FIELDS:
-                raise checker.unknown(f"{where}.{field}", SUPPRESSION_FIELDS)
-        for field in SUPPRESSION_FIELDS:
-            if field not in entry:
-                why = " (say why the finding is accepted)" if field == "reason" else ""
-                raise checker.fail(where, f"needs a '{field}'{why}")
-            _string(checker, f"{where}.{field}", entry[field])
-        if not entry["reason"].strip():
-            raise checker.fail(f"{where}.reason", "must say why the finding is accepted")
-    return value
-
-
-# key -> (argparse dest on `check`, checker). A key whose option exists on another
-# subcommand (rules, rule, facts) applies there too. The configuration only sets defaults:
-# parse the command line again and every flag given wins.
-KEYS: dict[str, tuple[str, Callable[[_Checker, str, Any], Any]]] = {
-    "select": ("select", _strings),
-    "extend-select": ("extend_select", _strings),
-    "ignore": ("ignore", _strings),
-    "severity": ("severity", _severities),
-    "per-path-ignores": ("per_path_ignores", _per_path_ignores),
-    "suppress": ("suppress", _suppressions),
-    "fail-on": ("fail_on", _choice("error", "warning", "note")),
-    "format": ("format", _string),  # checked against the option's choices
-    "glibc": ("glibc", _version),
-    "kernel": ("kernel", _kernel),
-    "macos": ("macos", _version),
-    "target": ("target", _strings),
-    "targets-file": ("targets_file", _paths),
-    "prefer-wheel-tags": ("prefer_wheel_tags", _boolean),
-    "max-depth": ("max_depth", _count(0)),
-    "max-member-size": ("max_member_size", _count(1)),
-    "jobs": ("jobs", _count(1)),
-    "rules": ("rules", _paths),
-    "exclude": ("exclude", _strings),
-    "baseline": ("baseline", _path),
-    "allow-empty": ("allow_empty", _boolean),
-}
 # Options given as comma-separated lists, repeatable: argparse keeps a list per use.
 LIST_OF_LISTS = ("select", "extend_select", "ignore")
 
 
 def defaults(config: Config, dests: dict[str, Any], strict: bool) -> dict[str, Any]:
     """The parser defaults `config` sets, for a parser whose actions are `dests` (dest ->
-    action). `strict`: a key without an option is an error (this binlint cannot honour it)
-    rather than a key for another subcommand."""
+    action); each key sets the option of its name (`fail-on` is --fail-on, dest fail_on) on
+    every subcommand that has it. Only defaults: parse the command line again and every flag
+    given wins. `strict`: a key without an option is an error (this binlint cannot honour
+    it) rather than a key for another subcommand."""
     result: dict[str, Any] = {}
     for key, value in config.values.items():
-        dest = KEYS[key][0]
+        dest = key.replace("-", "_")
         action = dests.get(dest)
         if action is None:
             if key in CONFIG_ONLY:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import functools
 import re
 
-LEGACY_MANYLINUX = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
+from binlint.version import Version, tag_version
+
+LEGACY_MANYLINUX = {"manylinux1": tag_version("2", "5"), "manylinux2010": tag_version("2", "12"),
+                    "manylinux2014": tag_version("2", "17")}
 MACOS_ARCHS = {
     "universal2": ["x86_64", "arm64"], "intel": ["i386", "x86_64"], "fat": ["i386", "ppc"],
     "fat3": ["i386", "ppc", "x86_64"], "fat64": ["ppc64", "x86_64"], "universal": ["i386", "ppc", "ppc64", "x86_64"],
@@ -36,10 +39,14 @@ def expand_tags(tags: str) -> list[str]:
 
 def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     """Target values the platform tags promise; several tags promise the least of them."""
-    glibc, musl, macos, archs, libcs = [], [], [], [], set()
+    glibc: list[Version] = []
+    musl: list[Version] = []
+    macos: list[Version] = []
+    archs: list[str] = []
+    libcs: set[str] = set()
     for tag in platforms:
         if match := _MANYLINUX.match(tag):
-            glibc.append(f"{match[1]}.{match[2]}")
+            glibc.append(tag_version(match[1], match[2]))
             archs.append(match[3])
             libcs.add("glibc")
         elif match := _LEGACY.match(tag):
@@ -47,18 +54,18 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             archs.append(match[2])
             libcs.add("glibc")
         elif match := _MUSLLINUX.match(tag):
-            musl.append(f"{match[1]}.{match[2]}")
+            musl.append(tag_version(match[1], match[2]))
             archs.append(match[3])
             libcs.add("musl")
         elif match := _MACOS.match(tag):
-            macos.append(f"{match[1]}.{match[2]}")
+            macos.append(tag_version(match[1], match[2]))
             archs += MACOS_ARCHS.get(match[3], [match[3]])
         elif match := _LINUX.match(tag):
             archs.append(match[1])
     target: dict[str, object] = {}
     for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos)):
         if versions:
-            target[name] = min(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+            target[name] = str(min(versions))
     if archs:
         target["arch"] = sorted(set(archs))
     if len(libcs) == 1:
@@ -83,7 +90,7 @@ def stable_name(name: str) -> str:
     return _VERSIONED.sub(r"\1-*\2", name)
 
 
-_VERSION = r"\d[A-Za-z0-9_.+!]*?"
-_VERSIONED_FOLDER = re.compile(rf"^([A-Za-z0-9_.]+?)-{_VERSION}$")
+_PACKAGE_VERSION = r"\d[A-Za-z0-9_.+!]*?"  # a release in a file name (1.2, 2.0rc1), not a dotted version
+_VERSIONED_FOLDER = re.compile(rf"^([A-Za-z0-9_.]+?)-{_PACKAGE_VERSION}$")
 _VERSIONED = re.compile(
-    rf"^([A-Za-z0-9_.]+?)-{_VERSION}(\.dist-info$|\.data$|\.tar\.gz$|\.tar\.bz2$|\.tar\.xz$|\.tgz$|\.zip$)")
+    rf"^([A-Za-z0-9_.]+?)-{_PACKAGE_VERSION}(\.dist-info$|\.data$|\.tar\.gz$|\.tar\.bz2$|\.tar\.xz$|\.tgz$|\.zip$)")

@@ -277,9 +277,9 @@ def test_configuration_mistake_in_a_subprocess_has_no_traceback(artifacts: Artif
 
 def test_every_key_is_documented_with_an_example(tmp_path: Path) -> None:
     doc = (REPO / "docs" / "configuration.md").read_text()
-    assert sorted(re.findall(r"^### `([a-z-]+)`", doc, re.MULTILINE)) == sorted(config.KEYS)
+    assert sorted(re.findall(r"^### `([a-z-]+)`", doc, re.MULTILINE)) == sorted(config.keys())
     blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
-    assert len(blocks) > len(config.KEYS) / 2
+    assert len(blocks) > len(config.keys()) / 2
     for number, block in enumerate(blocks):
         name = "pyproject.toml" if "[tool.binlint" in block else "binlint.toml"
         directory = tmp_path / str(number)

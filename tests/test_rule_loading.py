@@ -278,7 +278,7 @@ def test_user_rule_is_listed_and_explained(tmp_path: Path) -> None:
 
 def test_parsed_builtin_rules_are_used_only_while_the_yaml_is_unchanged(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import binlint.rules as rules_module
+    import binlint.rules.load as rules_module
 
     document = json.loads(Path(rules_module.PARSED_RULES).read_text())
     entry = document["rules"]["executable-stack.yaml"]

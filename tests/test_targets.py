@@ -54,8 +54,7 @@ def test_builtin_profile_files_pass_the_checks_user_files_get() -> None:
     """binlint skips checking its own files at run time; this is where they are checked."""
     for name in profiles.BUILTIN:
         path = os.path.join(profiles.HERE, name)
-        for target, data in profiles._read(path).items():
-            profiles._check(path, target, data)
+        profiles.check(path, profiles._read(path))
 
 
 @pytest.mark.parametrize("name", DISTRIBUTIONS)
@@ -170,9 +169,17 @@ def test_user_profile_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, error", [
-    ('[x]\nsummary = "x"\nglibc = 2.17\n', "glibc must be its glibc, not 2.17"),
-    ('[x]\nsummary = "x"\ncolour = "red"\n', "unknown key 'colour'"),
-    ('[x]\nglibc = "2.17"\n', "needs a summary"),
+    ('[x]\nsummary = "x"\nglibc = 2.17\n', "target 'x': glibc must be a version in quotes such as \"2.17\", "
+                                            "not a number (2.17)"),
+    ('[x]\nsummary = "x"\nglibc = "2.x"\n', "target 'x': glibc must be a version in quotes such as \"2.17\", "
+                                              "not a string ('2.x')"),
+    ('[x]\nsummary = "x"\ncolour = "red"\n', "target 'x': unknown key 'colour'"),
+    ('[x]\nsummary = "x"\nlibrarys = ["libc.so.6"]\n', "unknown key 'librarys' (did you mean 'libraries'?)"),
+    ('[x]\nglibc = "2.17"\n', "target 'x': needs a 'summary' (one line: what the profile stands for)"),
+    ('[x]\nsummary = "x"\nsymbol_ceilings = { GLIBCXX = "3.4.x" }\n',
+     "target 'x': symbol_ceilings.GLIBCXX must be a version in quotes"),
+    ('[x]\nsummary = "x"\narch = ["x86_64", 1]\n', "target 'x': arch must be a list of strings, not a list"),
+    ('x = 1\n', "target 'x': must be a table of settings, not a number (1)"),
     ('[x]\nsummary = "x"\nlibc = "glibc"\n', "libc is glibc: give its version"),
     ('[x]\nsummary = "x"\nexecstack_dlopen = "maybe"\n', "execstack_dlopen must be"),
     ('[debian-12]\nsummary = "mine"\n', "target 'debian-12' is already defined in"),

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import re
 
-from binlint.version import version
+from binlint.version import is_above
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
     Matches = Optional[list]
     Lookup = Callable[[str], Any]  # fact name -> value
     Compiled = Callable[[Lookup, dict], Matches]  # (lookup, target) -> matches
-
-
-def _version_above(value: Any, operand: Any) -> bool:
-    mine, theirs = version(value), version(operand)
-    return mine is not None and theirs is not None and _padded(mine, theirs) > _padded(theirs, mine)
-
-
-def _padded(mine: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
-    """`mine` as long as `other`: 6.9.0 is not above 6.9."""
-    return mine + (0,) * (len(other) - len(mine))
 
 
 def _contains(value: Any, operand: Any) -> bool:
@@ -45,7 +35,7 @@ OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], frozenset[str]]] = {
     "contains": (_contains, frozenset({"str", "str?", "list[str]"})),
     "matches": (lambda v, x: isinstance(v, str) and x.search(v) is not None, frozenset({"str", "str?"})),
     "exists": (lambda v, x: (v is not None) == x, frozenset({"str?", "object?"})),
-    "version-above": (_version_above, frozenset({"str", "str?"})),
+    "version-above": (is_above, frozenset({"str", "str?"})),
     "greater-than": (_ordered(lambda v, x: v > x), frozenset({"int"})),
     "less-than": (_ordered(lambda v, x: v < x), frozenset({"int"})),
 }

@@ -2,9 +2,8 @@
 artifact itself (a wheel's platform tag); never guessed from the machine running binlint."""
 from __future__ import annotations
 
-import re
-
 from binlint.errors import BinlintError
+from binlint.version import kernel_version, target_version
 
 # name -> (type, description). Versions compare with version-above, lists with in,
 # strings with equals, whole numbers with greater-than.
@@ -30,39 +29,26 @@ TARGETS = {
 # The keys of a target that hold values per architecture, resolved for each object.
 PER_ARCH = ("symbol_versions",)
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
-VERSION = re.compile(r"\d+\.\d+")
 # For the message about a malformed version.
 EXAMPLES = {"glibc": "2.17", "kernel": "5.4 or 5.15.0-91-generic", "macos": "10.13"}
-# A kernel release as `uname -r` prints it: the version, then what the distribution adds
-# (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
-KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")
 # BINPRM_BUF_SIZE, the bytes the kernel reads of an executable's head, was 128 until Linux
 # 5.0 and is 256 since 5.1 (commit 6eb3c3d0a52d); the #! line must end before its last byte.
 SHEBANG_LIMIT_OLD, SHEBANG_LIMIT_5_1 = 127, 255
 
 
 def make_target(**values: str | None) -> dict[str, object]:
-    """The target given on the command line; only versions are given this way today."""
+    """The target given on the command line; only versions are given this way today. A
+    kernel is kept as the version its release starts with (5.15.0-91-generic -> 5.15.0)."""
     target: dict[str, object] = {}
     for name, value in values.items():
         if value is None:
             continue
-        valid = VERSION.fullmatch(value) is not None
-        if name == "kernel":
-            value = kernel_version(value) or value
-            valid = kernel_version(value) is not None
-        if not valid:
+        parsed = kernel_version(value) if name == "kernel" else target_version(value)
+        if parsed is None:
             example = EXAMPLES.get(name, "2.17")
             raise BinlintError(f"invalid --{name} value {value!r}: expected a version such as {example}")
-        target[name] = value
+        target[name] = str(parsed) if name == "kernel" else value
     return target
-
-
-def kernel_version(release: str) -> str | None:
-    """The version a kernel release starts with (`5.15.0-91-generic` -> `5.15.0`), None
-    when it starts with none."""
-    match = KERNEL_RELEASE.fullmatch(release)
-    return match[1] if match else None
 
 
 def complete(target: dict[str, object]) -> dict[str, object]:
@@ -73,9 +59,8 @@ def complete(target: dict[str, object]) -> dict[str, object]:
         target = {**target, "dlopen_refuses_stack": EXECUTABLE_STACKS}
     if "shebang_limit" in target:
         return target
-    kernel = target.get("kernel")
-    version = kernel_version(kernel) if isinstance(kernel, str) else None
-    new = version is not None and tuple(map(int, version.split("."))) >= (5, 1)
+    kernel = kernel_version(target.get("kernel"))
+    new = kernel is not None and kernel >= (5, 1)
     return {**target, "shebang_limit": SHEBANG_LIMIT_5_1 if new else SHEBANG_LIMIT_OLD}
 
 

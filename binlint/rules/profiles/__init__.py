@@ -15,31 +15,16 @@ from collections import namedtuple
 
 from binlint.errors import BinlintError
 from binlint.formats.elf.facts import parse_version_node
+from binlint.rules.inputs import InputFile
+from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILTIN = ("manylinux.json", "musllinux.json", "distributions.toml")
-FAMILIES = ("manylinux", "musllinux", "distribution", "custom")
-# key -> (what the value must be, description); a profile file may hold only these keys.
-KEYS = {
-    "summary": ("str", "one line: what the profile stands for (required)"),
-    "family": ("family", "manylinux, musllinux, distribution or custom (custom)"),
-    "aliases": ("list", "other names that select it, e.g. manylinux2014"),
-    "priority": ("int", "auditwheel's order of the policies: higher is older and more portable"),
-    "libc": ("libc", "glibc or musl"),
-    "glibc": ("version", "its glibc"), "musl": ("version", "its musl"), "kernel": ("version", "its Linux kernel"),
-    "arch": ("list", "the architectures it runs, as platform tags spell them"),
-    "libraries": ("list", "the sonames it provides to every artifact (policies' allowed libraries)"),
-    "blacklist": ("table-of-lists", "library -> symbols an artifact must not import from it"),
-    "symbol_versions": ("versions", "architecture -> namespace -> the versions its libraries define"),
-    "symbol_ceilings": ("table-of-versions", "namespace -> the newest version its libraries define"),
-    "execstack_dlopen": ("execstack", "refused (glibc >= 2.41, the default) or allowed"),
-}
-_DOTTED = re.compile(r"\d+(\.\d+)*")
 _PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 
 # name: canonical; target: the values rules compare with (see binlint.rules.targets.TARGETS).
@@ -59,8 +44,11 @@ def load(files: Iterable[str] = ()) -> dict[str, Profile]:
             raise BinlintError(f"targets file not found: {path}")
     raw = {}
     for path in paths:
-        for name, data in _read(path).items():
-            raw[(name, path)] = data
+        data = _read(path)
+        if os.path.dirname(path) != HERE:  # the built-in files are checked by the tests: tags load them at every run
+            check(path, data)
+        for name, profile in data.items():
+            raw[(name, path)] = profile
     catalogue = _known_versions(raw.values())
     profiles: dict[str, Profile] = {}
     for (name, path), data in raw.items():
@@ -105,13 +93,13 @@ def promised(platforms: list[str]) -> dict[str, object]:
     libc = target.get("libc")
     if libc not in ("glibc", "musl"):
         return target
-    floor = _version(str(target[libc]))
+    floor = version(str(target[libc]))
     path = os.path.join(HERE, "manylinux.json" if libc == "glibc" else "musllinux.json")
     raw = _read_builtin(path)
-    below = [name for name, data in raw.items() if _version(str(data[libc])) <= floor]
+    below = [name for name, data in raw.items() if version(str(data[libc])) <= floor]
     if not below:
         return target
-    name = max(below, key=lambda n: _version(str(raw[n][libc])))
+    name = max(below, key=lambda n: version(str(raw[n][libc])))
     return {**_profile(name, raw[name], path, _known_versions(raw.values())).target, **target}
 
 
@@ -146,44 +134,26 @@ def _read(path: str) -> dict[str, Any]:
                            "nested deeper than binlint reads") from None
 
 
-def _check(path: str, name: str, data: Any) -> None:
-    where = f"{path}: target {name!r}"
-    if not isinstance(data, dict):
-        raise BinlintError(f"{where}: must be a table of settings")
-    for key, value in data.items():
-        if key not in KEYS:
-            raise BinlintError(f"{where}: unknown key {key!r} (known: {', '.join(KEYS)})")
-        kind = KEYS[key][0]
-        ok = {
-            "str": isinstance(value, str), "int": isinstance(value, int) and not isinstance(value, bool),
-            "family": value in FAMILIES, "libc": value in ("glibc", "musl"),
-            "execstack": value in ("refused", "allowed"),
-            "version": _version(value) is not None,
-            "list": _strings(value),
-            "table-of-lists": isinstance(value, dict) and all(_strings(v) for v in value.values()),
-            "table-of-versions": isinstance(value, dict) and all(_version(v) is not None for v in value.values()),
-            "versions": isinstance(value, dict) and all(
-                isinstance(ns, dict) and all(_strings(v) for v in ns.values()) for ns in value.values()),
-        }[kind]
-        if not ok:
-            raise BinlintError(f"{where}: {key} must be {KEYS[key][1]}, not {value!r}")
-    if "summary" not in data:
-        raise BinlintError(f"{where}: needs a summary")
-    if "libc" in data and data["libc"] not in data:
-        raise BinlintError(f"{where}: libc is {data['libc']}: give its version ({data['libc']} = \"X.Y\")")
+class ProfileFile(InputFile):
+    """A targets file: keys spelled `target 'acme-os-3': symbol_ceilings.GLIBCXX`."""
+
+    kind = "profile"
+
+    def fail(self, path: tuple[Any, ...], problem: str) -> BinlintError:
+        if not path:
+            return BinlintError(f"{self.shown}: {problem}")
+        where, key = f"{self.shown}: target {path[0]!r}", self.name(path[1:])
+        return BinlintError(f"{where}: {key} {problem}" if key else f"{where}: {problem}")
 
 
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _version(text: Any) -> tuple[int, ...] | None:
-    return _parse_version(text) if isinstance(text, str) else None
-
-
-@functools.lru_cache(maxsize=None)  # the same few hundred version strings recur in every policy
-def _parse_version(text: str) -> tuple[int, ...] | None:
-    return tuple(int(p) for p in text.split(".")) if _DOTTED.fullmatch(text) else None
+def check(path: str, data: dict[str, Any]) -> None:
+    """The profiles of one targets file against profile.schema.json, and a libc with its version."""
+    file = ProfileFile(path)
+    file.validate(data)
+    for name, profile in data.items():
+        libc = profile.get("libc")
+        if libc is not None and libc not in profile:
+            raise file.fail((name, "libc"), f"is {libc}: give its version ({libc} = \"X.Y\")")
 
 
 def _known_versions(profiles: Iterable[Any]) -> dict[str, list[str]]:
@@ -199,8 +169,6 @@ def _known_versions(profiles: Iterable[Any]) -> dict[str, list[str]]:
 
 def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[str]]) -> Profile:
     builtin = os.path.dirname(path) == HERE
-    if not builtin:  # the built-in files are checked by the tests: a wheel's tags load them at every run
-        _check(path, name, data)
     target: dict[str, object] = {k: data[k] for k in ("libc", "glibc", "musl", "kernel") if k in data}
     for key in ("arch", "libraries"):
         if key in data:
@@ -218,7 +186,7 @@ def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[s
     if ceilings:
         by_arch["*"] = sorted(f"{ns}_{v}" for ns, top in ceilings.items() if ns != "GLIBC"
                               for v in [*known.get(ns, ()), top]
-                              if _version(v) is None or _version(v) <= _version(top))
+                              if version(v) is None or version(v) <= version(top))
         namespaces.update(ns for ns in ceilings if ns != "GLIBC")
     if namespaces:
         # Also the compound namespaces elf.version_needs items carry (GLIBCXX_LDBL_3.4 is
