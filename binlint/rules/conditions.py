@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from binlint.rules.targets import PER_ARCH, for_arch
 from binlint.version import version
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -100,9 +101,19 @@ def compile_where(name: str, inner: Compiled) -> Compiled:
         items = lookup(name)
         if not items:  # most lists are empty on most files: no comprehension for them
             return None
-        hits = [item for item in items if inner(_item_lookup(item), target) is not None]
+        if any(isinstance(target.get(key), dict) for key in PER_ARCH):
+            # Values per architecture not chosen for the whole object (a Mach-O file's slices
+            # differ): each item with an `arch` field is tested with its architecture's.
+            hits = [item for item in items if inner(_item_lookup(item), _for_item(target, item)) is not None]
+        else:
+            hits = [item for item in items if inner(_item_lookup(item), target) is not None]
         return hits or None
     return where
+
+
+def _for_item(target: dict, item: Any) -> dict:
+    arch = item.get("arch") if isinstance(item, dict) else None
+    return for_arch(target, [arch]) if isinstance(arch, str) else target
 
 
 def compile_where_in(name: str, operand: Any) -> Compiled:

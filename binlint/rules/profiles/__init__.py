@@ -14,7 +14,7 @@ import re
 from collections import namedtuple
 
 from binlint.errors import BinlintError
-from binlint.formats.elf.facts import parse_version_node
+from binlint.formats.elf.versions import parse_version_node
 from binlint.wheeltags import target_from_platforms
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
