@@ -14,7 +14,8 @@ import pytest
 from binlint.rules import profiles
 from binlint.cli import main
 from binlint.errors import BinlintError
-from binlint.rules.targets import for_arch
+from binlint.formats.elf.arch import ARM_MACHINES
+from binlint.rules.targets import complete, for_arch
 from binlint.wheeltags import target_from_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,3 +238,15 @@ def test_start_up_does_not_read_profiles() -> None:
     result = subprocess.run([sys.executable, "-c", code, str(ROOT / "README.md")], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_target_has_the_abis_tables() -> None:
+    """Loader paths and macOS floors are data every target carries (profiles/abi.json),
+    chosen per architecture as symbol versions are."""
+    target = complete({})
+    assert len({tuple(target["interpreters"][machine]) for machine in ARM_MACHINES}) == 1  # the float ABI picks one
+    assert for_arch(target, ["x86_64"])["interpreters"] == ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"]
+    assert for_arch(target, ["armv5l", "armv5tel"])["interpreters"][0] == "/lib/ld-linux-armhf.so.3"
+    assert "interpreters" not in for_arch(target, ["EM_4242"])  # no loader known: nonstandard-interpreter stays quiet
+    floors = [for_arch(target, [arch])["macos_arch_floor"] for arch in ("arm64", "arm64e", "x86_64", "i386")]
+    assert floors == ["11.0", "11.0", "10.0", "10.0"]

@@ -101,19 +101,19 @@ def compile_where(name: str, inner: Compiled) -> Compiled:
         items = lookup(name)
         if not items:  # most lists are empty on most files: no comprehension for them
             return None
-        if any(isinstance(target.get(key), dict) for key in PER_ARCH):
-            # Values per architecture not chosen for the whole object (a Mach-O file's slices
-            # differ): each item with an `arch` field is tested with its architecture's.
-            hits = [item for item in items if inner(_item_lookup(item), _for_item(target, item)) is not None]
+        if _per_item_arch(items, target):
+            # Values per architecture not chosen for the whole file (a Mach-O file's slices
+            # differ): each item is tested with those of its own `arch`.
+            by_arch = {arch: for_arch(target, [arch]) for arch in {item["arch"] for item in items}}
+            hits = [item for item in items if inner(_item_lookup(item), by_arch[item["arch"]]) is not None]
         else:
             hits = [item for item in items if inner(_item_lookup(item), target) is not None]
         return hits or None
     return where
 
 
-def _for_item(target: dict, item: Any) -> dict:
-    arch = item.get("arch") if isinstance(item, dict) else None
-    return for_arch(target, [arch]) if isinstance(arch, str) else target
+def _per_item_arch(items: list, target: dict) -> bool:
+    return isinstance(items[0], dict) and "arch" in items[0] and any(isinstance(target.get(k), dict) for k in PER_ARCH)
 
 
 def compile_where_in(name: str, operand: Any) -> Compiled:
