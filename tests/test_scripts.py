@@ -27,7 +27,7 @@ from binlint.errors import BinlintError
 from binlint.facts import FileView
 from binlint.formats.script import parse
 from binlint.rules import Rule, load_rules
-from binlint.rules.targets import complete, make_target
+from binlint.rules.targets import abi, complete, make_target
 from conftest import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,
@@ -312,7 +312,8 @@ def test_crlf_counts_in_the_length(tmp_path: Path, rules: list[Rule]) -> None:
 
 
 def test_complete_target() -> None:
-    stack = {"dlopen_refuses_stack": ["X", "RX", "WX", "RWX"]}  # (portability) glibc >= 2.41's dlopen
+    # (portability) glibc >= 2.41's dlopen, and the ABI's tables every target has
+    stack = {"dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi()}
     assert complete({}) == {"shebang_limit": 127, **stack}
     assert complete({"kernel": "5.0"}) == {"kernel": "5.0", "shebang_limit": 127, **stack}
     assert complete({"kernel": "5.1", "glibc": "2.17"}) == {"kernel": "5.1", "glibc": "2.17", "shebang_limit": 255,
