@@ -319,12 +319,23 @@ def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
     return findings
 
 
+# (id of a target, architectures) -> (that target, its values chosen for them): every rule
+# that compares with a target asks again for each object, and objects share few targets.
+_CHOSEN: dict[tuple[int, tuple[str, ...]], tuple[dict, dict]] = {}
+
+
 def _for_object(view: FileView, target: dict) -> dict:
     """`target` with its values per architecture (symbol versions, loaders) chosen for an
     ELF object's; a Mach-O file's are chosen per slice (binlint.rules.conditions)."""
     if view.kind != "elf":
         return target
-    return for_arch(target, view.get("elf.compatible_archs") if view.error is None else [])
+    archs = tuple(view.get("elf.compatible_archs")) if view.error is None else ()
+    chosen = _CHOSEN.get((id(target), archs))
+    if chosen is None or chosen[0] is not target:
+        if len(_CHOSEN) >= 256:
+            _CHOSEN.clear()
+        chosen = _CHOSEN[(id(target), archs)] = (target, for_arch(target, list(archs)))
+    return chosen[1]
 
 
 def apply(rule: Rule, view: FileView, name: str | None, target: dict) -> Finding | None:
