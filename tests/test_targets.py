@@ -250,3 +250,17 @@ def test_every_target_has_the_abis_tables() -> None:
     assert "interpreters" not in for_arch(target, ["EM_4242"])  # no loader known: nonstandard-interpreter stays quiet
     floors = [for_arch(target, [arch])["macos_arch_floor"] for arch in ("arm64", "arm64e", "x86_64", "i386")]
     assert floors == ["11.0", "11.0", "10.0", "10.0"]
+
+
+def test_a_slices_floor_is_its_own_architectures() -> None:
+    """A list whose items carry `arch` (Mach-O slices) compares each item with the target's
+    value for that architecture: arm64 at 11.0 is at its floor, x86_64 at 10.15 is not."""
+    from binlint.rules import load_rules
+
+    [rule] = [r for r in load_rules() if r.id == "macho-macos-version-above-target"]
+    slices = [{"arch": "arm64", "platform": "macos", "min_os": "11.0", "sdk": "14.0"},
+              {"arch": "x86_64", "platform": "macos", "min_os": "10.15", "sdk": "14.0"}]
+    matched = rule.when(lambda name: slices if name == "macho.slices" else None, complete({"macos": "10.9"}))
+    assert [s["arch"] for s in matched] == ["x86_64"]
+    newer = [{**s, "min_os": "12.0"} for s in slices]
+    assert len(rule.when(lambda name: newer, complete({"macos": "10.9"}))) == 2
