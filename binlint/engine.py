@@ -14,7 +14,7 @@ from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
 from binlint.walk.parallel import can_fork, in_worker, map_slices
 from binlint.rules import PLACEHOLDER
-from binlint.rules.targets import combine, complete, for_arch
+from binlint.rules.targets import ABI, combine, complete, for_arch
 from binlint.report.finding import Finding, finding_order, render_item, show
 
 TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
@@ -300,13 +300,15 @@ def _refuse(reason: str) -> BinaryIO:
 def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
     """The rule's findings on `view`: once, or once per named target it fails for when it
     compares with the target (each naming its target)."""
-    if not rule.targets:
-        found = apply(rule, view, None, view.target[0][1] if view.target else {})
+    if rule.targets <= ABI:  # the ABI's tables are every target's: the finding is for none in particular
+        target = view.target[0][1] if view.target else {}
+        if rule.targets:
+            target = _for_object(view, target)
+        found = apply(rule, view, None, target) if rule.targets <= target.keys() else None
         return [found] if found is not None else []
     findings = []
     for name, target in view.target:
-        if view.kind == "elf":  # values per architecture, such as symbol versions
-            target = for_arch(target, view.get("elf.compatible_archs") if view.error is None else [])
+        target = _for_object(view, target)
         if rule.targets <= target.keys() and (found := apply(rule, view, name, target)) is not None:
             findings.append(found)
     # The same finding for every target is one finding, for none in particular.
@@ -315,6 +317,25 @@ def apply_targets(rule: Rule, view: FileView) -> list[Finding]:
         found = apply(rule, view, None, target)
         return [found] if found is not None else []
     return findings
+
+
+# (id of a target, architectures) -> (that target, its values chosen for them): every rule
+# that compares with a target asks again for each object, and objects share few targets.
+_CHOSEN: dict[tuple[int, tuple[str, ...]], tuple[dict, dict]] = {}
+
+
+def _for_object(view: FileView, target: dict) -> dict:
+    """`target` with its values per architecture (symbol versions, loaders) chosen for an
+    ELF object's; a Mach-O file's are chosen per slice (binlint.rules.conditions)."""
+    if view.kind != "elf":
+        return target
+    archs = tuple(view.get("elf.compatible_archs")) if view.error is None else ()
+    chosen = _CHOSEN.get((id(target), archs))
+    if chosen is None or chosen[0] is not target:
+        if len(_CHOSEN) >= 256:
+            _CHOSEN.clear()
+        chosen = _CHOSEN[(id(target), archs)] = (target, for_arch(target, list(archs)))
+    return chosen[1]
 
 
 def apply(rule: Rule, view: FileView, name: str | None, target: dict) -> Finding | None:

@@ -33,7 +33,7 @@ docstrings of the facts:
                                                    DT_FLAGS_1 (the first PT_DYNAMIC, up to DT_NULL)
     elf.relro                                      "none" without PT_GNU_RELRO, else "full" with bind-now,
                                                    else "partial"
-    elf.rwx_segments                               "LOAD at offset 0x... (RWX)" for each PT_LOAD with PF_W
+    elf.rwx_segments                               (offset "0x...", flags "RWX") for each PT_LOAD with PF_W
                                                    and PF_X
     elf.imports, elf.weak_imports                  names of the SHN_UNDEF dynamic symbols, in table order:
                                                    of every binding but STB_WEAK, and of STB_WEAK
@@ -79,7 +79,7 @@ from binlint.formats.members import Limits
 from binlint.walk.discover import discover
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
-from binlint.formats.elf.facts import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
+from binlint.formats.elf.hardening import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
 from conftest import fixture_names
 
 SYSTEM_DIR = Path("/usr/lib/x86_64-linux-gnu")
@@ -196,6 +196,8 @@ def _normalise_binlint(name: str, value: Any) -> Any:
             (item["library"], item["version"], item["weak"], frozenset(item["symbols"])) for item in value)
     if name == "elf.abi_tag":
         return None if value is None else (value["os"], value["kernel"])
+    if name == "elf.rwx_segments":
+        return tuple((item["offset"], item["flags"]) for item in value)
     if isinstance(value, list):
         return tuple(value)
     return value
@@ -350,7 +352,7 @@ def _pyelf_hardening(elf: ELFFile, segments: list, dynamic: Any) -> Facts:
     facts: Facts = {
         "elf.static": False,  # below, from the dynamic tags
         "elf.rwx_segments": tuple(
-            f"LOAD at offset {s['p_offset']:#x} ({_flags(s['p_flags'])})" for s in segments
+            (f"{s['p_offset']:#x}", _flags(s["p_flags"])) for s in segments
             if s["p_type"] == "PT_LOAD" and s["p_flags"] & PF_W and s["p_flags"] & PF_X),
     }
     tags: dict[str, list[int]] = {}
@@ -427,7 +429,7 @@ def _lief_hardening(binary: lief.ELF.Binary, facts: Facts) -> None:
         return ("R" if seg.has(flags.R) else "") + "WX"
 
     facts["elf.rwx_segments"] = tuple(
-        f"LOAD at offset {seg.file_offset:#x} ({rwx(seg)})"
+        (f"{seg.file_offset:#x}", rwx(seg))
         for seg in binary.segments if seg.type == segment_type.LOAD and seg.has(flags.W) and seg.has(flags.X))
     dt_flags = [e.value for e in entries if e.tag == tag.FLAGS]
     facts["elf.textrel"] = any(e.tag == tag.TEXTREL for e in entries) or any(v & DF_TEXTREL for v in dt_flags)

@@ -100,7 +100,7 @@ def test_rwx_segments_fact_names_the_load_segment_as_readelf_does(artifacts: Art
                          check=True).stdout
     offsets = [int(line.split()[1], 16) for line in out.splitlines() if line.split()[:1] == ["LOAD"]
                and line.rstrip().endswith("RWE 0x1000")]
-    assert facts_of(path)["elf.rwx_segments"] == [f"LOAD at offset {offset:#x} (RWX)" for offset in offsets]
+    assert facts_of(path)["elf.rwx_segments"] == [{"offset": f"{offset:#x}", "flags": "RWX"} for offset in offsets]
     assert len(offsets) == 1
     assert facts_of(path)["elf.textrel"] is False
 
@@ -188,9 +188,9 @@ def test_rwx_segment_finding_names_the_segment(artifacts: Artifacts) -> None:
     path = artifacts.path("rwx-lib")
     finding = hardening_findings(path)["rwx-segment"]
     assert (finding.path, finding.severity) == (str(path), "error")
-    [segment] = finding.evidence
-    assert re.fullmatch(r"LOAD at offset 0x[0-9a-f]+ \(RWX\)", segment)
-    assert finding.message == f"writable and executable segments: {segment}"
+    [segment] = finding.evidence  # the fact's item; the rule's evidence template words it
+    assert segment["flags"] == "RWX" and re.fullmatch(r"0x[0-9a-f]+", segment["offset"])
+    assert finding.message == f"writable and executable segments: LOAD at offset {segment['offset']} (RWX)"
 
 
 def test_no_fortify_names_the_fortifiable_functions(artifacts: Artifacts) -> None:

@@ -25,6 +25,7 @@ from binlint.engine import check
 from binlint.formats.macho.reader import parse, verify_signature
 from binlint.formats.macho.isolate import Helper, IsolatedError
 from binlint.rules import load_rules
+from binlint.rules.targets import complete, for_arch
 from conftest import ArchiveEntry, Artifacts, wheel_bytes
 from test_reports import binlint_run, cli_env, load_sarif_schema, schema_errors, sarif_validator
 
@@ -73,8 +74,10 @@ def test_universal2_facts_one_set_per_slice() -> None:
     assert x86["flags"] == ["MH_NOUNDEFS", "MH_DYLDLINK", "MH_TWOLEVEL"]
     assert (x86["signed"], arm["signed"], arm["signature_valid"], arm["signature_problem"]) == \
         (False, True, True, None)
-    # The 11.0 floor: x86_64 at 10.9 is above its floor, arm64 at 11.0 is not.
-    assert (x86["min_os_above_arch_floor"], arm["min_os_above_arch_floor"]) == (True, False)
+    # Facts state no verdict: the floor each architecture is held to is target data.
+    assert "min_os_above_arch_floor" not in x86
+    floors = complete({})
+    assert [for_arch(floors, [s["arch"]])["macos_arch_floor"] for s in (x86, arm)] == ["10.0", "11.0"]
     assert got["macho.dylibs"] == [
         {"arch": arch, "path": "/usr/lib/libSystem.B.dylib", "kind": "load", "current_version": "1319.0.0",
          "compat_version": "1.0.0", "resolution": "system",

@@ -192,6 +192,16 @@ def test_nix_interpreter(artifacts: Artifacts, capsys: pytest.CaptureFixture[str
     assert NIX_INTERPRETER in finding["message"] and "/lib64/ld-linux-x86-64.so.2" in finding["message"]
 
 
+def test_interpreter_finding_names_no_target(artifacts: Artifacts, capsys: pytest.CaptureFixture[str]) -> None:
+    # The loader paths are the ABI's, the same for every target: one named target changes nothing.
+    exe = str(artifacts.path("nix-interp-exe"))
+    _, plain = run_json(capsys, exe)
+    _, named = run_json(capsys, exe, "--target", "debian-12")
+    [before], [after] = by_rule(plain, "nonstandard-interpreter"), by_rule(named, "nonstandard-interpreter")
+    assert after["target"] is None and after["message"] == before["message"]
+    assert after["fingerprint"] == before["fingerprint"]
+
+
 def test_interpreter_of_another_architecture(artifacts: Artifacts, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     exe = tmp_path / "aarch64-exe"

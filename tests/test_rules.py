@@ -25,7 +25,7 @@ from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.report.finding import Finding
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
-from binlint.rules.targets import TARGETS, for_arch
+from binlint.rules.targets import TARGETS, abi, for_arch
 import macho_fixtures
 from conftest import (
     FIXTURE_KINDS,
@@ -308,8 +308,9 @@ def profile(name: str) -> NamedTarget:
 
 
 # The manylinux2014 policy's libraries, symbol versions and blacklist; glibc >= 2.41's dlopen.
+# And the ABI's tables every target has (loader paths, macOS floors), per architecture.
 ALL_TARGETS = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]), **ALL_TARGETS,
-               "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"]}
+               "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi()}
 
 
 def _libpython_in_build_dir() -> bool:

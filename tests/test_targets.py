@@ -14,7 +14,8 @@ import pytest
 from binlint.rules import profiles
 from binlint.cli import main
 from binlint.errors import BinlintError
-from binlint.rules.targets import for_arch
+from binlint.formats.elf.arch import ARM_MACHINES
+from binlint.rules.targets import complete, for_arch
 from binlint.wheeltags import target_from_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,3 +245,29 @@ def test_start_up_does_not_read_profiles() -> None:
     result = subprocess.run([sys.executable, "-c", code, str(ROOT / "README.md")], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_target_has_the_abis_tables() -> None:
+    """Loader paths and macOS floors are data every target carries (profiles/abi.json),
+    chosen per architecture as symbol versions are."""
+    target = complete({})
+    assert len({tuple(target["interpreters"][machine]) for machine in ARM_MACHINES}) == 1  # the float ABI picks one
+    assert for_arch(target, ["x86_64"])["interpreters"] == ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"]
+    assert for_arch(target, ["armv5l", "armv5tel"])["interpreters"][0] == "/lib/ld-linux-armhf.so.3"
+    assert "interpreters" not in for_arch(target, ["EM_4242"])  # no loader known: nonstandard-interpreter stays quiet
+    floors = [for_arch(target, [arch])["macos_arch_floor"] for arch in ("arm64", "arm64e", "x86_64", "i386")]
+    assert floors == ["11.0", "11.0", "10.0", "10.0"]
+
+
+def test_a_slices_floor_is_its_own_architectures() -> None:
+    """A list whose items carry `arch` (Mach-O slices) compares each item with the target's
+    value for that architecture: arm64 at 11.0 is at its floor, x86_64 at 10.15 is not."""
+    from binlint.rules import load_rules
+
+    [rule] = [r for r in load_rules() if r.id == "macho-macos-version-above-target"]
+    slices = [{"arch": "arm64", "platform": "macos", "min_os": "11.0", "sdk": "14.0"},
+              {"arch": "x86_64", "platform": "macos", "min_os": "10.15", "sdk": "14.0"}]
+    matched = rule.when(lambda name: slices if name == "macho.slices" else None, complete({"macos": "10.9"}))
+    assert [s["arch"] for s in matched] == ["x86_64"]
+    newer = [{**s, "min_os": "12.0"} for s in slices]
+    assert len(rule.when(lambda name: newer, complete({"macos": "10.9"}))) == 2

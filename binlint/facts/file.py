@@ -6,9 +6,9 @@ import struct
 from binlint.facts.catalogue import Fact
 
 # What runs a file the kernel cannot execute: a binfmt_misc handler registered for its
-# magic number hands it to one of these, and a shell runs text itself.
-SHELL = "a shell (text without #! runs as a shell script only when started from a shell)"
-_BINFMT = {"java-class": "java", "pe": "wine or mono", "text": SHELL, "empty": SHELL}
+# magic number hands it to one of these (wine's runs every PE file, .NET ones through
+# wine-mono), and a shell whose execve failed with ENOEXEC runs text itself (POSIX).
+_BINFMT = {"java-class": "java", "pe": "wine", "text": "sh", "empty": "sh"}
 _JAR_MAGIC = 0xCAFE  # the extra field `jar` writes on a jar's first entry
 
 FACTS = {
@@ -38,10 +38,11 @@ FACTS = {
                                            if f.mode & bit]),
     "file.world_writable": Fact("bool", "Anybody may write to it: the write bit for others (0002) is set.",
                                 lambda f: bool(f.mode & 0o002)),
-    "file.binfmt": Fact("str?", "What would run it where the kernel cannot: `python3.11` for bytecode (the version "
-                        "from its magic number), `java` for a class file or a zip with `META-INF/MANIFEST.MF` "
-                        "(a jar, by its bytes, not its name), `wine or mono` for a PE file, a shell for text "
-                        "without `#!` and empty files; null for the rest.", lambda f: binfmt(f)),
+    "file.binfmt": Fact("str?", "The program that would run it where the kernel cannot: `python3.11` for bytecode "
+                        "(the version from its magic number), `java` for a class file or a zip with "
+                        "`META-INF/MANIFEST.MF` (a jar, by its bytes, not its name), `wine` for a PE file, `sh` "
+                        "for text without `#!` and empty files (a shell runs them itself); null for the rest.",
+                        lambda f: binfmt(f)),
     "file.held_in": Fact("str?", "What holds an archive member: the kind of the archive or bundle it was read "
                          "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
                          "or `deb` for the members of a Debian package (an ar archive that starts with "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from binlint.rules.targets import PER_ARCH, for_arch
 from binlint.version import is_above
 
 TYPE_CHECKING = False
@@ -90,9 +91,19 @@ def compile_where(name: str, inner: Compiled) -> Compiled:
         items = lookup(name)
         if not items:  # most lists are empty on most files: no comprehension for them
             return None
-        hits = [item for item in items if inner(_item_lookup(item), target) is not None]
+        if _per_item_arch(items, target):
+            # Values per architecture not chosen for the whole file (a Mach-O file's slices
+            # differ): each item is tested with those of its own `arch`.
+            by_arch = {arch: for_arch(target, [arch]) for arch in {item["arch"] for item in items}}
+            hits = [item for item in items if inner(_item_lookup(item), by_arch[item["arch"]]) is not None]
+        else:
+            hits = [item for item in items if inner(_item_lookup(item), target) is not None]
         return hits or None
     return where
+
+
+def _per_item_arch(items: list, target: dict) -> bool:
+    return isinstance(items[0], dict) and "arch" in items[0] and any(isinstance(target.get(k), dict) for k in PER_ARCH)
 
 
 def compile_where_in(name: str, operand: Any) -> Compiled:

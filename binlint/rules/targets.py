@@ -2,6 +2,10 @@
 artifact itself (a wheel's platform tag); never guessed from the machine running binlint."""
 from __future__ import annotations
 
+import functools
+import json
+import os
+
 from binlint.errors import BinlintError
 from binlint.version import kernel_version, target_version
 
@@ -25,9 +29,17 @@ TARGETS = {
     "blacklist": ("list", "symbols the profile forbids importing (manylinux and musllinux policies: zlib internals)"),
     "dlopen_refuses_stack": ("list", "PT_GNU_STACK flags that make the target's dlopen() fail: every flag with X "
                              "(glibc >= 2.41, the default), none for a fixed older system"),
+    "interpreters": ("list", "the dynamic loader paths the ABI fixes for the object's architecture, glibc's and "
+                     "musl's, e.g. /lib64/ld-linux-x86-64.so.2 (every target: binlint/rules/profiles/abi.json)"),
+    "macos_arch_floor": ("version", "the first macOS that runs a Mach-O slice's architecture: 11.0 for arm64, "
+                         "10.0 for the rest (every target: binlint/rules/profiles/abi.json)"),
 }
 # The keys of a target that hold values per architecture, resolved for each object.
-PER_ARCH = ("symbol_versions",)
+PER_ARCH = ("symbol_versions", "interpreters", "macos_arch_floor")
+# What the ABI of each architecture fixes, the same for every target: a rule comparing only
+# with these names no target in its findings.
+ABI_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles", "abi.json")
+ABI = frozenset({"interpreters", "macos_arch_floor"})
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
 # For the message about a malformed version.
 EXAMPLES = {"glibc": "2.17", "kernel": "5.4 or 5.15.0-91-generic", "macos": "10.13"}
@@ -52,9 +64,10 @@ def make_target(**values: str | None) -> dict[str, object]:
 
 
 def complete(target: dict[str, object]) -> dict[str, object]:
-    """`target` with the values that follow from it: shebang_limit from kernel, or the limit
+    """`target` with the ABI tables and the values that follow from it: shebang_limit from kernel, or the limit
     every Linux kernel reads when no kernel was given; dlopen_refuses_stack unless a fixed
     system says otherwise (an artifact built for an old glibc also runs on new ones)."""
+    target = {**abi(), **target}
     if "dlopen_refuses_stack" not in target:
         target = {**target, "dlopen_refuses_stack": EXECUTABLE_STACKS}
     if "shebang_limit" in target:
@@ -62,6 +75,13 @@ def complete(target: dict[str, object]) -> dict[str, object]:
     kernel = kernel_version(target.get("kernel"))
     new = kernel is not None and kernel >= (5, 1)
     return {**target, "shebang_limit": SHEBANG_LIMIT_5_1 if new else SHEBANG_LIMIT_OLD}
+
+
+@functools.lru_cache(maxsize=None)
+def abi() -> dict[str, object]:
+    with open(ABI_FILE, encoding="utf-8") as f:
+        data = json.load(f)
+    return {key: data[key] for key in ABI}
 
 
 def combine(explicit: dict[str, object], promised: dict[str, object], prefer_promised: bool) -> dict[str, object]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import posixpath
 
-from binlint.version import version
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import target_from_platforms
@@ -24,9 +23,6 @@ if TYPE_CHECKING:
 
 PARSE_SECONDS = 30.0  # per file: LIEF reads a large framework in well under a second
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")  # in the dyld shared cache: not on disk since macOS 11
-# The first macOS that runs each architecture: an arm64 slice can never ask for less than
-# 11.0, which a universal2 wheel tagged macosx_10_9 rightly promises for its x86_64 slice.
-ARCH_FIRST_MACOS = {"arm64": "11.0", "arm64e": "11.0"}
 
 _helper: Helper | None = None
 
@@ -57,14 +53,7 @@ def slices(view: FileView) -> list[dict[str, Any]]:
 def _slice_facts(view: FileView) -> list[dict[str, Any]]:
     keep = ("arch", "cputype", "cpusubtype", "filetype", "flags", "min_os", "sdk", "platform", "install_name",
             "signed", "signature_valid", "signature_problem")
-    found = []
-    for raw in slices(view):
-        item = {key: raw[key] for key in keep}
-        floor = ARCH_FIRST_MACOS.get(raw["arch"])
-        mine = version(raw["min_os"])
-        item["min_os_above_arch_floor"] = mine is not None and (floor is None or mine > version(floor))
-        found.append(item)
-    return found
+    return [{key: raw[key] for key in keep} for raw in slices(view)]
 
 
 # -- where a dylib is found ----------------------------------------------------------------
@@ -177,11 +166,10 @@ FACTS = {
     "macho.slices": Fact(
         "list[object]", "One item per architecture slice (one for a thin file), in file order: the header "
         "(filetype without MH_, flags with it), the minimum OS and SDK (LC_BUILD_VERSION or LC_VERSION_MIN_*), "
-        "LC_ID_DYLIB, and the code signature. min_os_above_arch_floor: min_os is above the first macOS that runs "
-        "the architecture (11.0 for arm64), so a 10.x target cannot hold it to less; signature_valid: every page "
-        "hash of every code directory matches the slice's bytes, signature_problem says where not.", _slice_facts,
+        "LC_ID_DYLIB, and the code signature. signature_valid: every page hash of every code directory matches "
+        "the slice's bytes, signature_problem says where not.", _slice_facts,
         items={"arch": "str", "cputype": "int", "cpusubtype": "int", "filetype": "str", "flags": "list[str]",
-               "min_os": "str?", "sdk": "str?", "platform": "str?", "min_os_above_arch_floor": "bool",
+               "min_os": "str?", "sdk": "str?", "platform": "str?",
                "install_name": "str?", "signed": "bool", "signature_valid": "bool", "signature_problem": "str?"}),
     "macho.archs": Fact("list[str]", "The slices' architectures as wheel tags spell them (x86_64, arm64, i386...).",
                         lambda v: [s["arch"] for s in slices(v)]),

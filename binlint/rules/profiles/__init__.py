@@ -14,7 +14,7 @@ import re
 from collections import namedtuple
 
 from binlint.errors import BinlintError
-from binlint.formats.elf.facts import parse_version_node
+from binlint.formats.elf.versions import parse_version_node
 from binlint.rules.inputs import InputFile
 from binlint.version import version
 from binlint.wheeltags import target_from_platforms
