@@ -14,9 +14,9 @@ import zlib
 from collections import namedtuple
 
 from binlint.rules import conditions
-from binlint.formats.classify import KINDS
+from binlint.formats import GROUP_KINDS as FACT_KINDS, KINDS
 from binlint.errors import BinlintError
-from binlint.facts import CATALOGUE, FACT_KINDS, fact_format
+from binlint.facts import CATALOGUE, fact_format
 from binlint.rules.targets import TARGETS
 from binlint.version import version
 
