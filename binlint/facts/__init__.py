@@ -6,21 +6,23 @@ each group of facts are declared in the format registry (binlint.formats).
 """
 from __future__ import annotations
 
-from binlint.facts import archive, file, loading
+import importlib
+
 from binlint.facts.catalogue import Fact
-from binlint.formats import script
-from binlint.formats.elf import facts as elf
-from binlint.formats.macho import facts as macho
-from binlint.formats.pyinstaller import facts as pyinstaller
+from binlint.formats import FACT_MODULES
 
 
 def _on_elf(facts: dict[str, Fact]) -> dict[str, Fact]:
     return {name: fact._replace(compute=lambda view, c=fact.compute: c(view.elf())) for name, fact in facts.items()}
 
 
+def _facts(module: str) -> dict[str, Fact]:
+    facts = importlib.import_module(module).FACTS
+    return _on_elf(facts) if module == "binlint.formats.elf.facts" else facts
+
+
 # Every fact's compute() takes the FileView; ELF facts are written against the ElfFile.
-CATALOGUE: dict[str, Fact] = {**file.FACTS, **_on_elf(elf.FACTS), **loading.FACTS, **archive.FACTS,
-                              **pyinstaller.FACTS, **script.FACTS, **macho.FACTS}
+CATALOGUE: dict[str, Fact] = {name: fact for module in FACT_MODULES for name, fact in _facts(module).items()}
 GROUP = {name: name.split(".", 1)[0] for name in CATALOGUE}  # fact -> its group: elf.needed -> elf
 
 

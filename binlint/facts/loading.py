@@ -15,7 +15,7 @@ from binlint.formats.elf.facts import libc
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
 from binlint.facts.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.formats.members import Member
     from binlint.facts.view import FileView, Walked

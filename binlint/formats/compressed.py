@@ -10,7 +10,7 @@ import zlib
 
 from binlint.errors import ArtifactError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 

@@ -7,7 +7,7 @@ from collections import namedtuple
 
 from binlint.errors import ArtifactError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO, Callable
 

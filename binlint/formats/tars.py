@@ -13,7 +13,7 @@ import zlib
 from binlint.formats.members import BudgetSpent, CheckedStream, Member
 from binlint.errors import ArtifactError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
