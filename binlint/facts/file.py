@@ -53,7 +53,8 @@ FACTS = {
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
-                          "members are installed into site-packages on the user's machine).", lambda f: f.context.wheel_platforms is not None),
+                          "members are installed into site-packages on the user's machine).",
+                          lambda f: f.context.wheel_platforms is not None),
 }
 
 

@@ -15,7 +15,7 @@ from collections import namedtuple
 
 from binlint.errors import ArtifactError
 from binlint.facts import CATALOGUE, GROUP
-from binlint.formats import MAPPED, REGISTRY, classify, description
+from binlint.formats import MAPPED, REGISTRY, classify, description, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX, pyc_python
 from binlint.formats.container import Container
 from binlint.formats.elf.reader import ElfFile
@@ -154,7 +154,7 @@ class FileView:
             self._container = None
             opener = REGISTRY[self.kind].members
             if self.error is None and opener is not None:
-                self._container = opener(self)
+                self._container = hook(opener)(self)
         return self._container  # type: ignore[return-value]
 
     def pyc_python(self) -> str | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+import importlib
+
 from binlint.formats import classify as magic
-from binlint.formats import container
 
 # kind: the name rules and `file.kind` use. description: in words, for messages (a function of
 # the view when it depends on the bytes). magic: prefixes at offset 0. test: for formats without
@@ -18,10 +19,11 @@ from binlint.formats import container
 # read: "head" (rules need only the first bytes), "mapped" (on disk a memory map, as a member
 # read whole), "streamed" (on disk read from the file as it goes, as a member read whole).
 # groups: the fact groups it offers (file.* facts every kind has). members: for containers,
-# view -> Container or None (a gzip file that holds no tar). parse: view -> the kind its
-# headers tell (a separate debug file) or None, run when the view is opened so a broken file is
-# known before any rule runs. context: (view, container) -> what the members are told of their
-# holder (binlint.walk.Context fields) beyond its kind.
+# "module:function" of view -> Container or None (a gzip file that holds no tar), imported
+# when a file of the kind is met. context: "module:function" of (view, container) -> what the
+# members are told of their holder (binlint.facts.view.Context fields) beyond its kind.
+# parse: view -> the kind its headers tell (a separate debug file) or None, run when the view
+# is opened so that a broken file is known before any rule runs.
 Format = namedtuple("Format", "kind description magic test read groups members parse context",
                     defaults=((), None, "head", (), None, None, None))
 
@@ -57,32 +59,36 @@ def _pyc_description(view):  # type: ignore[no-untyped-def]
 
 
 _ARCHIVE, _BUNDLE = ("archive",), ("pyinstaller",)  # PyInstaller packages hide inside executables
+# The openers of zip files and PyInstaller bundles, beside the Container their readers' entries make.
+_CONTAINER = "binlint.formats.container:"
 
 REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("elf", "an ELF file", (b"\x7fELF",), read="mapped", groups=("elf", *_BUNDLE),
-           members=container.open_elf_bundle, parse=_elf_parse),
+           members=_CONTAINER + "open_elf_bundle", parse=_elf_parse),
     # Told from "elf" by its sections when opened, never by its first bytes.
     Format("elf-debug", "a separate ELF debug file", groups=("elf",)),
     # The kernel does not run a script that starts with a byte order mark (it looks for `#!` at
     # byte 0); it is a script to its author, and the script rules say why it fails.
     Format("script", "a #! script", (b"#!", magic.UTF8_BOM + b"#!"), groups=("script",)),
     Format("zip", "a zip archive", (b"PK\x03\x04", b"PK\x05\x06"),  # an empty zip has only the end record
-           read="mapped", groups=(*_ARCHIVE, "wheel"), members=container.open_zip, context=container.wheel_context),
+           read="mapped", groups=(*_ARCHIVE, "wheel"), members=_CONTAINER + "open_zip",
+           context=_CONTAINER + "wheel_context"),
     Format("gzip", "a gzip-compressed file", (b"\x1f\x8b",), read="streamed", groups=_ARCHIVE,
-           members=container.open_compressed),
+           members="binlint.formats.compressed:open_members"),
     Format("bzip2", "a bzip2-compressed file", (b"BZh",), read="streamed", groups=_ARCHIVE,
-           members=container.open_compressed),
+           members="binlint.formats.compressed:open_members"),
     Format("xz", "an xz-compressed file", (b"\xfd7zXZ\x00",), read="streamed", groups=_ARCHIVE,
-           members=container.open_compressed),
+           members="binlint.formats.compressed:open_members"),
     Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",)),
-    Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE, members=container.open_ar,
-           context=container.deb_context),
-    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=_BUNDLE, members=container.open_bundle),
+    Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
+           members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
+    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=_BUNDLE, members=_CONTAINER + "open_bundle"),
     Format("empty", "an empty file", test=lambda head: not head),
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", *_BUNDLE),
-           members=container.open_bundle, parse=_macho_parse),
+           members=_CONTAINER + "open_bundle", parse=_macho_parse),
     Format("java-class", "a Java class file", test=magic.is_java_class),
-    Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE, members=container.open_tar),
+    Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE,
+           members="binlint.formats.tars:open_members"),
     Format("pyc", _pyc_description, test=magic.pyc_python),
     Format("text", "text without a #! line", test=magic.is_text),
     Format("other", "data of no known format"),  # what no magic or test recognises
@@ -122,3 +128,15 @@ def classify(head: bytes) -> str:
 def description(view) -> str:  # type: ignore[no-untyped-def]
     described = REGISTRY[view.kind].description
     return described(view) if callable(described) else described
+
+
+_HOOKS: dict[str, object] = {}
+
+
+def hook(name: str):  # type: ignore[no-untyped-def]
+    """The function a registry entry names as "module:function", imported on first use."""
+    found = _HOOKS.get(name)
+    if found is None:
+        module, _, function = name.partition(":")
+        found = _HOOKS[name] = getattr(importlib.import_module(module), function)
+    return found

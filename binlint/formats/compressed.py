@@ -12,9 +12,28 @@ from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
+
+    from binlint.formats.container import Container
 
 BLOCK = 512  # a tar header
+
+
+def open_members(view: Any) -> Container | None:
+    """The tar file a gzip, bzip2 or xz file holds; None for any other (a single compressed
+    file: nothing inside to lint)."""
+    from binlint.formats import tars
+
+    stream = tars.stream_of(view)
+    try:
+        if not holds_tar(view.kind, stream):
+            stream.close()
+            return None
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return tars.open_stream(view, stream)
 
 
 def holds_tar(kind: str, stream: BinaryIO) -> bool:

@@ -2,7 +2,6 @@
 (the registry in binlint.formats names the opener of each kind)."""
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from collections import Counter
@@ -91,58 +90,10 @@ class Container:
             self._closer = None
 
 
-def open_ar(view: Any) -> Container:
-    from binlint.formats import ar
-    return Container(ar.read_ar(view.data))
-
-
 def open_zip(view: Any) -> Container:
     from binlint.formats import zips
     members, archive = zips.read_zip(view.data)
-    return Container(members, _Closer(archive))
-
-
-def open_compressed(view: Any) -> Container | None:
-    """A gzip, bzip2 or xz file that holds a tar file; None for any other (a single compressed
-    file: nothing inside to lint). tarfile (9 ms) is imported only for what can be a tar file."""
-    from binlint.formats.compressed import holds_tar
-
-    stream = _stream(view)
-    try:
-        if not holds_tar(view.kind, stream):
-            stream.close()
-            return None
-        stream.seek(0)
-    except BaseException:
-        stream.close()
-        raise
-    return _tar(view, stream)
-
-
-def open_tar(view: Any) -> Container | None:
-    return _tar(view, _stream(view))
-
-
-def _tar(view: Any, stream: Any) -> Container | None:
-    """A tar file, read from memory or, on disk, streamed from the file; a compressed tar
-    inflates within the file's budget."""
-    from binlint.formats import tars
-
-    try:
-        found = tars.read_tar(stream, view.kind, view.budget)
-        if found is None:
-            stream.close()
-            return None
-        container = Container(found[0], _Closer(found[1], stream))
-        container.cut_off = found[1].cut_off  # where a listing that spent the budget stopped
-        return container
-    except BaseException:
-        stream.close()
-        raise
-
-
-def _stream(view: Any) -> Any:
-    return open(view.fs_path, "rb") if view.data is None else io.BytesIO(view.data)
+    return Container(members, Closers(archive))
 
 
 def open_elf_bundle(view: Any) -> Container | None:
@@ -188,18 +139,13 @@ def wheel_context(view: Any, container: Container) -> dict[str, Any]:
     return {"wheel": True, "wheel_platforms": tuple(view.get("wheel.platforms"))}
 
 
-def deb_context(view: Any, container: Container) -> dict[str, Any]:
-    """A Debian package is an ar archive that starts with `debian-binary`."""
-    return {"held_in": "deb"} if container.members and container.members[0].name == "debian-binary" else {}
-
-
 def _entry_opener(data: Any, entry: Any, limit: int) -> Any:
     from binlint.formats.pyinstaller import reader as pyinstaller
 
     return lambda: SliceStream(pyinstaller.read_entry(data, entry, limit))
 
 
-class _Closer:
+class Closers:
     def __init__(self, *closables: Any) -> None:
         self.closables = closables
 

@@ -72,7 +72,8 @@ class Evaluation:
 
     def failed(self, view: FileView, found: list[Finding]) -> None:
         targets, keys = self.targets(view)
-        readable_only = [r for r in applicable(self.rules, view.kind, keys) if all(f.startswith("file.") for f in r.facts)]
+        readable_only = [r for r in applicable(self.rules, view.kind, keys)
+                         if all(f.startswith("file.") for f in r.facts)]
         # Unreadable as a whole: the note that only its sections are goes (unreadable-artifact says more).
         found[:] = [f for f in found if not (f.rule == SECTIONS_UNREADABLE and f.path == view.path)]
         found += [f for rule in readable_only for f in apply_targets(rule, view, targets)]

@@ -7,7 +7,7 @@ import functools
 
 from binlint.errors import ArtifactError
 from binlint.facts.view import Context, FileView, Walked
-from binlint.formats import READ_WHOLE_MEMBER, REGISTRY, classify
+from binlint.formats import READ_WHOLE_MEMBER, REGISTRY, classify, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX
 from binlint.formats.members import Budget, Member
 from binlint.walk.discover import display
@@ -82,7 +82,7 @@ def member_context(view: FileView, container: Container) -> Context:
     platforms); the platforms of a wheel further up carry on down."""
     context = Context(view.kind, False, view.context.wheel_platforms)
     told = REGISTRY[view.kind].context
-    return context._replace(**told(view, container)) if told is not None else context
+    return context._replace(**hook(told)(view, container)) if told is not None else context
 
 
 def _walk_some(view: FileView, container: Container, context: Context, visitor: Visitor,
