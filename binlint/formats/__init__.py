@@ -7,9 +7,8 @@ the walk, the view and the rule loader ask this registry.
 """
 from __future__ import annotations
 
-from collections import namedtuple
-
 import importlib
+from collections import namedtuple
 
 from binlint.formats import classify as magic
 
