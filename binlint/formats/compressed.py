@@ -9,6 +9,7 @@ from __future__ import annotations
 import zlib
 
 from binlint.errors import ArtifactError
+from binlint.formats.members import stream_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,9 +23,7 @@ BLOCK = 512  # a tar header
 def open_members(view: Any) -> Container | None:
     """The tar file a gzip, bzip2 or xz file holds; None for any other (a single compressed
     file: nothing inside to lint)."""
-    from binlint.formats import tars
-
-    stream = tars.stream_of(view)
+    stream = stream_of(view)
     try:
         if not holds_tar(view.kind, stream):
             stream.close()
@@ -33,6 +32,8 @@ def open_members(view: Any) -> Container | None:
     except BaseException:
         stream.close()
         raise
+    from binlint.formats import tars  # tarfile (9 ms) only for what holds a tar file
+
     return tars.open_stream(view, stream)
 
 

@@ -6,12 +6,11 @@ by decompressing it, and a 12 KiB .tar.bz2 declaring a 10 GiB member took 26 s t
 """
 from __future__ import annotations
 
-import io
 import lzma
 import tarfile
 import zlib
 
-from binlint.formats.members import BudgetSpent, CheckedStream, Member
+from binlint.formats.members import BudgetSpent, CheckedStream, Member, stream_of
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False
@@ -37,11 +36,6 @@ _SKIP = 1 << 20  # bytes inflated per read when skipping
 
 def open_members(view: Any) -> Container | None:
     return open_stream(view, stream_of(view))
-
-
-def stream_of(view: Any) -> BinaryIO:
-    """The view's bytes as a stream: read from memory or, on disk, from the file as it goes."""
-    return open(view.fs_path, "rb") if view.data is None else io.BytesIO(view.data)
 
 
 def open_stream(view: Any, stream: BinaryIO) -> Container | None:
