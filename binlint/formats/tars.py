@@ -10,14 +10,14 @@ import lzma
 import tarfile
 import zlib
 
-from binlint.formats.members import BudgetSpent, CheckedStream, Member, stream_of
 from binlint.errors import ArtifactError
+from binlint.formats.container import Closers, Container
+from binlint.formats.members import BudgetSpent, CheckedStream, Member, stream_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO
 
-    from binlint.formats.container import Container
     from binlint.formats.members import Budget
 
 
@@ -41,8 +41,6 @@ def open_members(view: Any) -> Container | None:
 def open_stream(view: Any, stream: BinaryIO) -> Container | None:
     """The container of a tar file read from `stream` (closed with it); a compressed tar
     inflates within the file's budget."""
-    from binlint.formats.container import Closers, Container
-
     try:
         found = read_tar(stream, view.kind, view.budget)
         if found is None:
