@@ -15,7 +15,7 @@ import random
 import warnings
 import zipfile
 
-from binlint.formats.classify import classify
+from binlint.formats import classify
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

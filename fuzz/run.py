@@ -86,10 +86,9 @@ class Checker:
 
     def problems(self, path: str, limits: tuple[int, int]) -> list[str]:
         from binlint.formats.members import Limits
-        from binlint.cli.facts import facts_of
         from binlint.walk.discover import Artifact
         from binlint.engine import Options, check
-        from binlint.facts import FileView
+        from binlint.facts.documents import documents as facts_documents
         from binlint.report import FORMATS as REPORTS, render
         from binlint.report.finding import Run
 
@@ -101,8 +100,7 @@ class Checker:
         found += [f"{f.path}: {f.message}" for f in findings if INTERNAL in f.message]
         for report in REPORTS:
             render(report, Run(findings, self.rules, 1, self.target)).encode("utf-8")
-        documents: list[dict] = []
-        facts_of(FileView.of_file(artifact, {}, options.limits), documents)
+        documents = facts_documents([artifact], options.limits)
         text = json.dumps({"artifacts": documents}, ensure_ascii=False)
         text.encode("utf-8")
         if INTERNAL in text:

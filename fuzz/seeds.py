@@ -112,7 +112,7 @@ def member_seeds(files: dict[str, bytes]) -> dict[str, bytes]:
     import io
     import zipfile
 
-    from binlint.formats.classify import classify
+    from binlint.formats import classify
 
     found = {}
     for name, data in files.items():

@@ -174,7 +174,7 @@ def _exception_for(file_key: str, fact: str, oracle: str) -> OracleException | N
 def binlint_facts(path: str) -> Facts:
     """The facts as `binlint facts PATH` computes them, normalised for comparison."""
     artifacts = discover([path])
-    view = FileView.of_file(artifacts[0], {}, Limits())
+    view = FileView.of_file(artifacts[0], Limits())
     if len(artifacts) != 1 or view.kind != "elf":
         view.close()
         return {name: Failed(f"binlint classified the file as {view.kind!r}, not elf") for name in FACTS}
@@ -827,7 +827,7 @@ def test_real_modules_of_other_architectures_agree(tmp_path: Path) -> None:
 
 def _binlint_arm(path: str) -> tuple[Any, Any]:
     artifacts = discover([path])
-    view = FileView.of_file(artifacts[0], {}, Limits())
+    view = FileView.of_file(artifacts[0], Limits())
     try:
         return view.get("elf.arm_cpu_arch"), view.get("elf.arm_float_abi")
     finally:

@@ -45,7 +45,7 @@ CET = ["IBT", "SHSTK"]
 def facts_of(path: Path, names: tuple[str, ...] = FACT_NAMES) -> dict[str, Any]:
     """The facts as `binlint facts` computes them."""
     [artifact] = discover([str(path)])
-    view = FileView.of_file(artifact, {}, Limits())
+    view = FileView.of_file(artifact, Limits())
     try:
         return {name: view.get(name) for name in names}
     finally:

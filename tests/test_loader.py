@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import pytest
 
-from binlint import engine
+from binlint.walk import split as split_module
 from binlint.cli import main
 from binlint.formats.elf.reader import ElfFile
 from binlint.facts.loading import dynamic, installed
@@ -375,7 +375,7 @@ def test_same_answer_when_members_are_split_between_processes(tmp_path: Path, mo
     code, report = run_json(capsys, str(wheel))
     whole = [(f["path"], f["message"]) for f in by_rule(report, RULE)]
     assert len(whole) == 2
-    monkeypatch.setattr(engine, "PARALLEL_MEMBER_BYTES", 0)
+    monkeypatch.setattr(split_module, "PARALLEL_MEMBER_BYTES", 0)
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     code, report = run_json(capsys, str(wheel))
     assert [(f["path"], f["message"]) for f in by_rule(report, RULE)] == whole

@@ -635,7 +635,7 @@ def test_version_names_are_the_needed_versions_once_each(tmp_path: Path) -> None
     from binlint.formats.members import Limits
     from binlint.facts import FileView
 
-    view = FileView.of_file(discover([str(build_private_symbol_lib(tmp_path, "libpriv.so.1"))])[0], {}, Limits())
+    view = FileView.of_file(discover([str(build_private_symbol_lib(tmp_path, "libpriv.so.1"))])[0], Limits())
     view.open()
     names, needs = view.get("elf.version_names"), view.get("elf.version_needs")
     assert "GLIBC_PRIVATE" in names and any(n.startswith("GLIBC_2.") for n in names)

@@ -21,7 +21,8 @@ import yaml
 
 from binlint import cli
 from binlint.formats.members import Limits
-from binlint.formats.classify import HEAD_SIZE, classify
+from binlint.formats import classify
+from binlint.formats.classify import HEAD_SIZE
 from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.report.finding import Finding
@@ -119,7 +120,7 @@ def test_a_byte_order_mark_before_the_shebang_is_a_script() -> None:
 
 def facts_of(path: Path) -> dict[str, object]:
     [artifact] = discover([str(path)])
-    view = FileView.of_file(artifact, {}, Limits())
+    view = FileView.of_file(artifact, Limits())
     try:
         return {name: view.get(name) for name in view.names()}
     finally:

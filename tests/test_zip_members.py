@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from binlint import engine
+from binlint.facts import FileView
+from binlint.walk import split as split_module
 from binlint.formats import zips
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
@@ -257,11 +258,11 @@ def test_a_split_wheel_gives_the_same_findings_as_one_process(artifacts: Artifac
     wheel = _large_pure_wheel(artifacts, tmp_path)
     rules = select_rules(load_rules(), ["ALL"], [], [])
     options = Options({})
-    view = engine.FileView.of_file(discover([str(wheel)])[0], {}, options.limits)
-    assert len(engine._member_groups(view, view.container().members)) >= 2  # it is split
+    view = FileView.of_file(discover([str(wheel)])[0], options.limits)
+    assert len(split_module.member_groups(view, view.container().members)) >= 2  # it is split
     view.close()
     split = check(discover([str(wheel)]), rules, options, jobs=1)
-    monkeypatch.setattr(engine, "PARALLEL_MEMBER_BYTES", 1 << 62)
+    monkeypatch.setattr(split_module, "PARALLEL_MEMBER_BYTES", 1 << 62)
     whole = check(discover([str(wheel)]), rules, options, jobs=1)
     assert split == whole
     pure = [f for f in split if f.rule == "pure-wheel-with-native-code"]

@@ -117,40 +117,41 @@ _LINUX_TAGS = ("manylinux", "musllinux", "linux_")
 def not_for_linux(artifact: Artifact, limits: Limits) -> str | None:
     """Why `artifact` is for no Linux system, or None: a wheel whose tags name no Linux
     platform, or a file that holds no ELF code at any depth binlint reads."""
-    from binlint.facts import FileView
+    from binlint.walk import walk_file
 
-    view = FileView.of_file(artifact, (), limits)
-    try:
-        view.open()
+    return walk_file(artifact, _LinuxCode(), limits, member_jobs=1)[0]  # type: ignore[no-any-return]
+
+
+_ELF = "elf"
+
+
+class _LinuxCode:
+    """The walk's visitor for not_for_linux: each member puts first what decides (an ELF file,
+    or why it could not be read) before what its own members found; the artifact turns the
+    first of these into its answer."""
+
+    def visit(self, view: FileView, found: list) -> None:
+        if view.kind == "elf":
+            found.insert(0, _ELF)
+        if view.depth == 0:
+            found[:] = [self._answer(view, found)]
+
+    def failed(self, view: FileView, found: list) -> None:
+        found.insert(0, f"unreadable: {view.error}")  # the check's own findings say why
+        if view.depth == 0:
+            found[:] = [found[0] if view.kind != "elf" else None]
+
+    @staticmethod
+    def _answer(view: FileView, found: list) -> str | None:
         if view.kind == "zip" and view.get("wheel.is_wheel"):
             platforms = view.get("wheel.platforms")
             if platforms == ["any"]:
                 return "a pure wheel (platform tag any): it holds no code for a Linux platform tag to describe"
             if not any(p.startswith(_LINUX_TAGS) for p in platforms):
                 return f"a wheel for {', '.join(platforms)}, not for a Linux distribution"
-        if not _holds_elf(view):
-            return f"no ELF file in it ({view.description()})" if view.kind != "elf" else None
-        return None
-    except Exception as err:  # unreadable: the check's own findings say why
-        return f"unreadable: {err}" if view.kind != "elf" else None
-    finally:
-        view.close()
-
-
-def _holds_elf(view: FileView) -> bool:
-    """Whether `view` is ELF or holds an ELF member, to the depth the check reads."""
-    from binlint.engine import member_views
-
-    if view.kind == "elf":
-        return True
-    container = view.container()
-    if container is None or view.depth >= view.limits.max_depth:
-        return False
-    for member in member_views(view, container, ()):
-        try:
-            member.open()
-            if _holds_elf(member):
-                return True
-        finally:
-            member.close()
-    return False
+        if view.kind == "elf":
+            return None
+        first = next(iter(found), None)
+        if first is None:
+            return f"no ELF file in it ({view.description()})"
+        return None if first == _ELF else first  # type: ignore[no-any-return]

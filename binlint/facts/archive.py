@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import struct
 
-from binlint.formats.classify import HEAD_SIZE, classify
+from binlint.formats import classify
+from binlint.formats.classify import HEAD_SIZE
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import expand_tags, tags_from_filename
@@ -42,16 +43,16 @@ def platforms(view: FileView) -> list[str]:
 
 
 def native_members(view: FileView) -> list[str]:
-    """Members that are compiled code, by their bytes (the engine records the kind of every
-    member it views; the rest are classified here from their first bytes). Windows programs
+    """Members that are compiled code, by their bytes (the walk returns the kind of every
+    member it viewed; the rest are classified here from their first bytes). Windows programs
     are left out: a wheel's `.exe` files are data to the installer (pip's own distlib
     launchers, which it copies next to scripts on Windows), never loaded by Python."""
     container = view.container()
     if not container:
         return []
-    found = []
+    found, kinds = [], dict(view.walked.kinds)
     for member in container.members:
-        kind = container.kinds.get(member.name)
+        kind = kinds.get(member.name)
         if (kind is None or kind == "pe") and member.open is not None:
             try:
                 stream = member.open()
@@ -61,7 +62,7 @@ def native_members(view: FileView) -> list[str]:
                     stream.close()
             except ArtifactError:
                 continue
-            kind = container.kinds[member.name] = classify(head)
+            kind = kinds[member.name] = classify(head)
             if kind == "pe" and pe_program(head):
                 continue
         if kind in NATIVE_KINDS:

@@ -46,7 +46,7 @@ FACTS = {
     "file.held_in": Fact("str?", "What holds an archive member: the kind of the archive or bundle it was read "
                          "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
                          "or `deb` for the members of a Debian package (an ar archive that starts with "
-                         "`debian-binary`); null for a file on disk.", lambda f: held_in(f)),
+                         "`debian-binary`); null for a file on disk.", lambda f: f.context.held_in),
     "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: "
                              "`a loop (-> a): following it never reaches a file` or `dangling (-> libx.so.1): its "
                              "target does not exist`; null for everything else (links that lead somewhere are not "
@@ -54,32 +54,14 @@ FACTS = {
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
-                          "members are installed into site-packages on the user's machine).", lambda f: in_wheel(f)),
+                          "members are installed into site-packages on the user's machine).",
+                          lambda f: f.context.wheel_platforms is not None),
 }
-
-
-def in_wheel(view) -> bool:  # type: ignore[no-untyped-def]
-    parent = view.parent
-    while parent is not None:
-        if parent.kind == "zip" and parent.error is None and parent.get("wheel.is_wheel"):
-            return True
-        parent = parent.parent
-    return False
 
 
 def _has_members(view) -> bool:  # type: ignore[no-untyped-def]
     container = view.container()
     return container is not None and any(m.open is not None for m in container.members)
-
-
-def held_in(view) -> str | None:  # type: ignore[no-untyped-def]
-    parent = view.parent
-    if parent is None:
-        return None
-    holder = view.holder
-    if parent.kind == "ar" and holder is not None and holder.members and holder.members[0].name == "debian-binary":
-        return "deb"
-    return parent.kind  # type: ignore[no-any-return]
 
 
 def binfmt(view) -> str | None:  # type: ignore[no-untyped-def]

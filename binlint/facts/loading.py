@@ -15,10 +15,10 @@ from binlint.formats.elf.facts import libc
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
 from binlint.facts.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.formats.members import Member
-    from binlint.facts import FileView
+    from binlint.facts.view import FileView, Walked
     from binlint.formats.container import Container
 
 ELF_MAGIC = b"\x7fELF"
@@ -31,11 +31,12 @@ _SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bi
             "data": "."}
 
 
-class NeedsWholeArchive(Exception):  # noqa: N818 - a signal to the engine, not an error
-    """Raised while the engine walks an archive's members (Container.walking): what this
-    member's libraries resolve to depends on the loads of other members, so the rules that
-    ask wait until every member has been read once and told the loader model what it needs
-    (engine.check_members); the graph then reads no member a second time."""
+class NeedsWholeArchive(Exception):  # noqa: N818 - a signal to the walk, not an error
+    """Raised while the walk reads an archive's members the first time (the view has no
+    siblings yet): what this member's libraries resolve to depends on the loads of other
+    members, so what asks waits until every member has been read once and the walk returned
+    what each loads (binlint.walk.members: the second look); the graph then reads no member
+    a second time."""
 
 
 def dynamic(elf: ElfFile) -> Dynamic:
@@ -55,8 +56,8 @@ class _Members:
         # No reference to the container: it is the key this is kept under, weakly.
         # A fresh budget: what the graph inflates must not depend on which process builds it.
         self.budget = Budget(view.limits, view.budget.file_size)
-        self.dynamics, self.kinds = container.dynamics, container.kinds  # the same dicts, filled as members are read
-        wheel = view.parent is not None and view.parent.kind == "zip" and bool(view.parent.get("wheel.is_wheel"))
+        self.siblings: Walked | None = None  # what the walk returned of the members, for the graph
+        wheel = view.context.wheel
         self.members: dict[str, Member] = {}
         files, links = {}, {}
         for member in container.members:
@@ -79,10 +80,10 @@ class _Members:
 
     def read(self, path: str) -> Dynamic | None:
         member = self.members.get(path)
-        if member is None or self.kinds.get(member.name, "elf") != "elf":
+        if member is None or self.siblings is None or self.siblings.kinds.get(member.name, "elf") != "elf":
             return None
-        if member.name in self.dynamics:  # told by its own view: not read again
-            return self.dynamics[member.name]  # type: ignore[no-any-return]
+        if member.name in self.siblings.dynamics:  # told by its own view: not read again
+            return self.siblings.dynamics[member.name]  # type: ignore[no-any-return]
         try:
             stream = member.open()
             try:
@@ -96,8 +97,9 @@ class _Members:
         except Exception:  # noqa: BLE001 - a member that cannot be read loads nowhere, as on a real system
             return None
 
-    def graph_of(self) -> Graph:
+    def graph_of(self, siblings: Walked) -> Graph:
         if self.graph is None:
+            self.siblings = siblings
             self.graph = Graph(self.tree, self.imported_before if self.wheel else None)
         return self.graph
 
@@ -172,10 +174,8 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
     if "loading" in view._values:
         return view._values["loading"]
     elf = view.elf()
-    own = dynamic(elf)
+    own = view.dynamic = dynamic(elf)  # the walk hands it to the loader model of the holder's other members
     holder = view.holder
-    if holder is not None:
-        holder.dynamics[view.members[-1]] = own
     if not own.needed:
         result: list[tuple[Step, str | None]] = []
     elif holder is not None and holder.bundle is not None:
@@ -190,9 +190,9 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
         steps, whole = own_search(members.tree, path, own)
         result = [(s, None) for s in steps]
         if not whole:  # a carried library its own paths miss: the loads it takes part in decide
-            if holder.walking:
+            if view.siblings is None:
                 raise NeedsWholeArchive(path)
-            decided = members.graph_of().steps(path)
+            decided = members.graph_of(view.siblings).steps(path)
             if decided is not None:
                 result = [(s, root) for s, root in decided]
         result = [(s._replace(path=members.tree.show(s.path) if s.path else None,

@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import struct
 
-from binlint.formats.members import Member, open_slice
 from binlint.errors import ArtifactError
+from binlint.formats.container import Container
+from binlint.formats.members import Member, open_slice
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAGIC = b"!<arch>\n"
 _HEADER = struct.Struct("16s12s6s6s8s10s2s")
@@ -50,3 +55,12 @@ def read_ar(data: bytes) -> list[Member]:
 def _decimal(text: str) -> bool:
     """ASCII digits only: str.isdigit() also takes '²', which int() refuses."""
     return text.isascii() and text.isdigit()
+
+
+def open_members(view: Any) -> Container:
+    return Container(read_ar(view.data))
+
+
+def context(view: Any, container: Container) -> dict[str, Any]:
+    """A Debian package is an ar archive that starts with `debian-binary`."""
+    return {"held_in": "deb"} if container.members and container.members[0].name == "debian-binary" else {}

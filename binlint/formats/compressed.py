@@ -9,12 +9,32 @@ from __future__ import annotations
 import zlib
 
 from binlint.errors import ArtifactError
+from binlint.formats.members import stream_of
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
+
+    from binlint.formats.container import Container
 
 BLOCK = 512  # a tar header
+
+
+def open_members(view: Any) -> Container | None:
+    """The tar file a gzip, bzip2 or xz file holds; None for any other (a single compressed
+    file: nothing inside to lint)."""
+    stream = stream_of(view)
+    try:
+        if not holds_tar(view.kind, stream):
+            stream.close()
+            return None
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    from binlint.formats import tars  # tarfile (9 ms) only for what holds a tar file
+
+    return tars.open_stream(view, stream)
 
 
 def holds_tar(kind: str, stream: BinaryIO) -> bool:

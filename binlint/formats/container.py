@@ -1,7 +1,7 @@
-"""Open the containers a view holds: archives by kind, PyInstaller bundles inside executables."""
+"""Containers: the members of an archive or bundle, and how each container format opens them
+(the registry in binlint.formats names the opener of each kind)."""
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from collections import Counter
@@ -9,12 +9,10 @@ from collections import Counter
 from binlint.formats.members import Limits, Member, SliceStream, link_escapes, unsafe_name
 from binlint.errors import ArtifactError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-ARCHIVE_KINDS = frozenset({"zip", "tar", "gzip", "bzip2", "xz", "ar"})
-BUNDLE_KINDS = frozenset({"elf", "macho", "pe"})  # where a PyInstaller package can hide
 BUNDLE_MEMBERS = frozenset({"b", "x", "Z"})  # binaries, data files, zip files; not Python modules
 _WHEEL_FILE = re.compile(r"^[^/]+\.dist-info/WHEEL$")
 
@@ -27,11 +25,6 @@ class Container:
         self.members = members
         self.bundle = bundle  # the PyInstaller Bundle, for bundles
         self.bundle_error = bundle_error  # why a PyInstaller executable's package cannot be opened
-        self.kinds: dict[str, str] = {}  # member name -> kind, as members are viewed
-        # member name -> what the loader reads of it (binlint.facts.loader.Dynamic), as members are
-        # viewed; and whether the engine is still walking the members (facts/loading.py).
-        self.dynamics: dict[str, Any] = {}
-        self.walking = False
         self.cut_off: tuple[str, str] | None = None  # (member, why) where reading the listing stopped
         self._closer = closer
         self._name_set: frozenset[str] | None = None
@@ -97,42 +90,30 @@ class Container:
             self._closer = None
 
 
-def open_archive(kind: str, data: Any, fs_path: str | None, budget: Any = None) -> Container | None:
-    """The container for an archive `kind`, read from `data` (bytes or a map) or, for tar
-    files on disk, streamed from the file; a compressed tar inflates within `budget`."""
-    # Each reader is imported when its kind is met, and tarfile (9 ms) only for a file whose
-    # first block can be a tar header.
-    if kind == "ar":
-        from binlint.formats import ar
-        return Container(ar.read_ar(data))
-    if kind == "zip":
-        from binlint.formats import zips
-        members, archive = zips.read_zip(data)
-        return Container(members, _Closer(archive))
-    stream = open(fs_path, "rb") if fs_path is not None else io.BytesIO(data)
+def open_zip(view: Any) -> Container:
+    from binlint.formats import zips
+    members, archive = zips.read_zip(view.data)
+    return Container(members, Closers(archive))
+
+
+def open_elf_bundle(view: Any) -> Container | None:
+    """The PyInstaller package of an ELF program: libraries, which make up most trees, are
+    skipped; the package is found where the bootloader looks (its `pydata` section)."""
+    elf = view.elf()
+    if elf.interpreter is None and elf.type != 2:
+        return None
     try:
-        if kind != "tar":
-            from binlint.formats.compressed import holds_tar
-
-            if not holds_tar(kind, stream):  # e.g. a single gzip-compressed file: nothing inside to lint
-                stream.close()
-                return None
-            stream.seek(0)
-        from binlint.formats import tars
-
-        found = tars.read_tar(stream, kind, budget)
-        if found is None:
-            stream.close()
-            return None
-        container = Container(found[0], _Closer(found[1], stream))
-        container.cut_off = found[1].cut_off  # where a listing that spent the budget stopped
-        return container
-    except BaseException:
-        stream.close()
-        raise
+        section = elf.section_named("pydata")
+    except ArtifactError:  # unreadable section headers: look for a package the bootloader's way
+        section = None
+    return _bundle(view.data, (section.offset, section.size) if section is not None else None, view.limits)
 
 
-def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Container | None:
+def open_bundle(view: Any) -> Container | None:
+    return _bundle(view.data, None, view.limits)
+
+
+def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Container | None:
     """The PyInstaller package an executable carries; None for other executables. A package
     its bootloader cannot open is an empty container that says why: the executable itself
     is still checked (it is what the user runs, and what fails at start)."""
@@ -150,13 +131,21 @@ def open_bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Co
     return Container(members, bundle=bundle)
 
 
+def wheel_context(view: Any, container: Container) -> dict[str, Any]:
+    """What a wheel tells its members: they install into site-packages, on the platforms its
+    tags name."""
+    if not view.get("wheel.is_wheel"):
+        return {}
+    return {"wheel": True, "wheel_platforms": tuple(view.get("wheel.platforms"))}
+
+
 def _entry_opener(data: Any, entry: Any, limit: int) -> Any:
     from binlint.formats.pyinstaller import reader as pyinstaller
 
     return lambda: SliceStream(pyinstaller.read_entry(data, entry, limit))
 
 
-class _Closer:
+class Closers:
     def __init__(self, *closables: Any) -> None:
         self.closables = closables
 

@@ -7,9 +7,9 @@ from collections import namedtuple
 
 from binlint.errors import ArtifactError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, Callable
+    from typing import Any, BinaryIO, Callable
 
 # name: as stored in the archive; mode: permission bits (None when the archive has none);
 # size: the declared size; open: returns a binary stream of the content; link: the target
@@ -150,6 +150,11 @@ def link_escapes(name: str, target: str) -> bool:
     if target.startswith("/"):
         return True
     return posixpath.normpath(posixpath.join(posixpath.dirname(name), target)).startswith("..")
+
+
+def stream_of(view: Any) -> BinaryIO:
+    """A container's bytes as a stream: from memory or, on disk, read from the file as it goes."""
+    return open(view.fs_path, "rb") if view.data is None else io.BytesIO(view.data)
 
 
 def open_slice(data: bytes, start: int, length: int) -> Callable[[], BinaryIO]:

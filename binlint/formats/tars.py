@@ -10,12 +10,13 @@ import lzma
 import tarfile
 import zlib
 
-from binlint.formats.members import BudgetSpent, CheckedStream, Member
 from binlint.errors import ArtifactError
+from binlint.formats.container import Closers, Container
+from binlint.formats.members import BudgetSpent, CheckedStream, Member, stream_of
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
 
     from binlint.formats.members import Budget
 
@@ -31,6 +32,26 @@ COMPRESSED = ("gzip", "bzip2", "xz")
 # 6,000 (xz) to 45,000,000 (bzip2) times.
 STREAM_RATIO, STREAM_FLOOR = 1000, 64 << 20
 _SKIP = 1 << 20  # bytes inflated per read when skipping
+
+
+def open_members(view: Any) -> Container | None:
+    return open_stream(view, stream_of(view))
+
+
+def open_stream(view: Any, stream: BinaryIO) -> Container | None:
+    """The container of a tar file read from `stream` (closed with it); a compressed tar
+    inflates within the file's budget."""
+    try:
+        found = read_tar(stream, view.kind, view.budget)
+        if found is None:
+            stream.close()
+            return None
+        container = Container(found[0], Closers(found[1], stream))
+        container.cut_off = found[1].cut_off  # where a listing that spent the budget stopped
+        return container
+    except BaseException:
+        stream.close()
+        raise
 
 
 def read_tar(stream: BinaryIO, kind: str, budget: Budget | None = None) -> tuple[list[Member], Closer] | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from binlint.facts import CATALOGUE, FACT_KINDS, fact_format
-from binlint.formats.classify import KINDS
+from binlint.facts import CATALOGUE, fact_format
+from binlint.formats import GROUP_KINDS as FACT_KINDS, KINDS
 from binlint.rules import conditions
 from binlint.rules.inputs import InputFile
 from binlint.rules.model import PLACEHOLDER, Rule

@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from binlint.errors import BinlintError
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterable, Iterator
 

@@ -148,11 +148,9 @@ def rpaths(view: FileView) -> list[dict[str, Any]]:
 
 def missing_tag_archs(view: FileView) -> list[str]:
     """The architectures the macOS platform tags of the wheel holding the file promise (a
-    universal2 tag: both) that no slice has; the nearest wheel up the chain of containers."""
-    wheel = view.parent
-    while wheel is not None and not (wheel.kind == "zip" and wheel.get("wheel.is_wheel")):
-        wheel = wheel.parent
-    promise = target_from_platforms(wheel.get("wheel.platforms")) if wheel is not None else {}
+    universal2 tag: both) that no slice has; the nearest wheel holding it, as the walk tells."""
+    platforms = view.context.wheel_platforms
+    promise = target_from_platforms(list(platforms)) if platforms is not None else {}
     if "macos" not in promise:
         return []
     return sorted(set(promise.get("arch") or ()) - {raw["arch"] for raw in slices(view)})

@@ -14,7 +14,7 @@ import signal
 import struct
 import time
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
