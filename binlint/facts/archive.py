@@ -9,7 +9,7 @@ from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import expand_tags, tags_from_filename
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.facts import FileView
 

@@ -13,7 +13,7 @@ from collections import namedtuple
 from binlint.formats.classify import UTF8_BOM
 from binlint.facts.catalogue import Fact
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.facts import FileView
 

@@ -14,7 +14,7 @@ from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import target_from_platforms
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

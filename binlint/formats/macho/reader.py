@@ -10,7 +10,7 @@ import hashlib
 import mmap
 import struct
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

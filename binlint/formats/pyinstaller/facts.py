@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from binlint.facts.catalogue import Fact
 
-TYPE_CHECKING = False  # typing costs 15 ms of start-up; only type checkers need it
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
