@@ -3,7 +3,7 @@ findings say, that the opt-in rules stay out of a default `binlint check`, that 
 binaries are exempt from the canary and fortify rules, and that hostile input costs an
 ArtifactError (an unreadable-artifact finding), never a crash.
 
-The fixtures come from conftest (HARDENING_FIXTURES); the Rust binary is built here with
+The fixtures come from tests/fixtures/elf.py (HARDENING_FIXTURES); the Rust binary is built here with
 `rustc` when it is installed (CI has none: those tests skip there, saying so). Files are
 patched with offsets that pyelftools finds, never binlint's own reader.
 """
@@ -27,7 +27,7 @@ from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.facts.elffile import ElfFile
 from binlint.rules import load_rules, select_rules
-from conftest import HARDENING_FIXTURES, Artifacts, require_tool
+from fixtures import HARDENING_FIXTURES, Artifacts, require_tool
 
 ALL_RULES = load_rules()
 HARDENING = sorted(r.id for r in ALL_RULES if r.group == "hardening")
@@ -458,6 +458,7 @@ def test_hostile_files_never_crash_the_hardening_facts(artifacts: Artifacts) -> 
                 pass
 
 
+@pytest.mark.xdist_group("timed")  # a wall-clock bound: one at a time (tests/conftest.py)
 def test_imports_of_a_large_symbol_table_are_cheap() -> None:
     # The system library with the most dynamic symbols (libLLVM: ~50,000): well under a second.
     import time

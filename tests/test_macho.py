@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-import macho_fixtures
+from fixtures import macho as macho_fixtures
 from binlint.discover import discover
 from binlint.engine import check
 from binlint.facts.machoparse import parse, verify_signature
 from binlint.isolate import Helper, IsolatedError
 from binlint.rules import load_rules
-from conftest import ArchiveEntry, Artifacts, wheel_bytes
+from fixtures import ArchiveEntry, Artifacts, wheel_bytes
 from test_reports import binlint_run, cli_env, load_sarif_schema, schema_errors, sarif_validator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -300,6 +300,7 @@ def _crash(request):  # runs in the helper
     return request * 2
 
 
+@pytest.mark.xdist_group("timed")  # a wall-clock bound: one at a time (tests/conftest.py)
 def test_helper_survives_crashes_and_hangs(capfd: pytest.CaptureFixture[str]) -> None:
     helper = Helper(_crash, timeout=1.0)
     try:

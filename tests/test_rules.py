@@ -25,8 +25,8 @@ from binlint.discover import discover
 from binlint.engine import Finding, check
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
 from binlint.targets import TARGETS, for_arch
-import macho_fixtures
-from conftest import (
+from fixtures import macho as macho_fixtures
+from fixtures import (
     FIXTURE_KINDS,
     PYI_EXECSTACK_LIB,
     PYI_ONEFILE,
@@ -62,7 +62,7 @@ def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
 # Executables linked against glibc >= 2.34 need __libc_start_main@GLIBC_2.34.
 GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
                   "aarch64-exe", "aarch64-nostack-exe", "i686-exe"]
-# (hardening) The executables among conftest's HARDENING_FIXTURES.
+# (hardening) The executables among HARDENING_FIXTURES.
 GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe", "nocet-exe",
                    "go-note-exe", "aarch64-bti-exe", "aarch64-nobti-exe"]
 # (portability) Executables made from clean-exe with patchelf or a byte patch.
@@ -209,7 +209,7 @@ TABLE += [
 # compiler defaults (canary, fortify, RELRO, CET, BTI) that differ between distributions,
 # so their rows cover only the fixtures whose build gives every hardening flag explicitly,
 # and those no hardening rule can fire on (objects, non-ELF files, malformed ELF).
-from conftest import HARDENING_FIXTURES  # noqa: E402
+from fixtures import HARDENING_FIXTURES  # noqa: E402
 
 
 def _bootloader_is_non_pie() -> bool:
@@ -398,7 +398,7 @@ def table_findings(path: Path, target: Target) -> list[Finding]:
 def build(artifacts: Artifacts, names: list[str]) -> tuple[dict[str, Path], list[str]]:
     """Paths of the fixtures that can be built here, and what could not (missing tools).
 
-    Under CI (strict mode) conftest fails instead of skipping, so nothing is left out there.
+    Under CI (strict mode) a missing tool fails instead of skipping, so nothing is left out there.
     """
     paths: dict[str, Path] = {}
     missing: list[str] = []
@@ -583,7 +583,7 @@ def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule
 
 
 # --------------------------------------------------------------------------
-# glibc-private-symbol: no conftest fixture imports GLIBC_PRIVATE, so build some here
+# glibc-private-symbol: no registered fixture imports GLIBC_PRIVATE, so build some here
 # --------------------------------------------------------------------------
 
 PRIVATE_SYMBOL = "__res_iclose"  # libc.so.6, version GLIBC_PRIVATE

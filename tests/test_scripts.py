@@ -27,7 +27,7 @@ from binlint.facts import FileView
 from binlint.facts.script import parse
 from binlint.rules import Rule, load_rules
 from binlint.targets import complete, make_target
-from conftest import (
+from fixtures import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,
     LIB_MODE,
