@@ -17,7 +17,7 @@ from fixtures import (  # noqa: F401
 from fixtures.toolchain import NEEDS, TOOL_PACKAGES
 from fixtures.toolchain import missing as _missing  # noqa: F401
 
-_NEEDS_TOOL = re.compile(re.escape(NEEDS) + r"(\S+)$")
+_NEEDS_TOOLS = re.compile(re.escape(NEEDS) + r"([\w.+-]+(?:, [\w.+-]+)*)")
 
 # pytest-xdist hands tests out one by one (--dist loadgroup), so a module fixture is made
 # once per worker that runs a test of its file. These files' module or session fixtures cost
@@ -51,11 +51,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say once which packages make the skipped tests run (each skip names only its tool)."""
     skipped, packages = 0, set()
     for report in terminalreporter.stats.get("skipped", []):
-        if isinstance(report.longrepr, tuple):
-            found = _NEEDS_TOOL.search(str(report.longrepr[2]).removeprefix("Skipped: "))
-            if found and found.group(1) in TOOL_PACKAGES:
-                skipped += 1
-                packages.add(TOOL_PACKAGES[found.group(1)])
+        found = _NEEDS_TOOLS.search(str(report.longrepr[2])) if isinstance(report.longrepr, tuple) else None
+        tools = [tool for tool in found.group(1).split(", ") if tool in TOOL_PACKAGES] if found else []
+        if tools:
+            skipped += 1
+            packages.update(TOOL_PACKAGES[tool] for tool in tools)
     if packages:
         terminalreporter.write_line(f"{skipped} tests skipped for missing build tools; to run them: "
                                     f"apt-get install {' '.join(sorted(packages))}", yellow=True)

@@ -36,6 +36,7 @@ from fixtures import (
     fixture_names,
     require_tool,
 )
+from fixtures.toolchain import NEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 Target = dict[str, str]
@@ -401,13 +402,13 @@ def build(artifacts: Artifacts, names: list[str]) -> tuple[dict[str, Path], list
     Under CI (strict mode) a missing tool fails instead of skipping, so nothing is left out there.
     """
     paths: dict[str, Path] = {}
-    missing: list[str] = []
+    missing: set[str] = set()
     for name in names:
         try:
             paths[name] = artifacts.path(name)
         except pytest.skip.Exception as skipped:
-            missing.append(f"{name}: {skipped.msg}")
-    return paths, missing
+            missing.add(skipped.msg.removeprefix(NEEDS))
+    return paths, sorted(missing)
 
 
 def only(findings: list[Finding], rule_id: str) -> Finding:
@@ -432,7 +433,7 @@ def test_rule_table(artifacts: Artifacts, rule_id: str, target: Target,
     assert {pair for pair in fired if pair[0] == rule_id} == expected
     assert not fired & quiet
     if missing:
-        pytest.skip("checked the others; could not build " + "; ".join(missing))
+        pytest.skip(f"checked the others; {NEEDS}{', '.join(missing)}")
 
 
 # --------------------------------------------------------------------------
