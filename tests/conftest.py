@@ -23,8 +23,7 @@ _NEEDS_TOOLS = re.compile(re.escape(NEEDS) + r"([\w.+-]+(?:, [\w.+-]+)*)")
 # once per worker that runs a test of its file. These files' module or session fixtures cost
 # seconds (a pip, npm or pre-commit install, binlint over every real wheel), so each file
 # runs whole on one worker. The timed tests (a wall-clock bound) share one worker too.
-WHOLE_FILES = ("test_action.py", "test_hatch_plugin.py", "test_precommit.py", "test_sarif_multitool.py",
-               "test_determinism.py", "test_fuzz_smoke.py")
+WHOLE_FILES = ("test_action.py", "test_hatch_plugin.py", "test_precommit.py", "test_sarif_multitool.py")
 WHOLE_DIRECTORIES = ("realworld",)
 
 
