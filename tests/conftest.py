@@ -1,5 +1,5 @@
-"""pytest's view of the fixture package (tests/fixtures/): the session fixtures, the
-pytest-xdist groups, and one summary line naming the Debian packages that would run the
+"""pytest's view of the fixture package (tests/fixtures/): the session fixtures, how
+pytest-xdist shares tests out, and one summary line naming the Debian packages that would run the
 tests skipped for missing tools.
 
 Tests import the helpers from ``fixtures``; the names tests/realworld/ and fuzz/seeds.py
@@ -19,12 +19,37 @@ from fixtures.toolchain import missing as _missing  # noqa: F401
 
 _NEEDS_TOOLS = re.compile(re.escape(NEEDS) + r"([\w.+-]+(?:, [\w.+-]+)*)")
 
-# pytest-xdist hands tests out one by one (--dist loadgroup), so a module fixture is made
-# once per worker that runs a test of its file. These files' module or session fixtures cost
-# seconds (a pip, npm or pre-commit install, binlint over every real wheel), so each file
-# runs whole on one worker. The timed tests (a wall-clock bound) share one worker too.
-WHOLE_FILES = ("test_action.py", "test_hatch_plugin.py", "test_precommit.py", "test_sarif_multitool.py")
-WHOLE_DIRECTORIES = ("realworld",)
+# pytest-xdist runs each test file whole on one worker (--dist loadfile), so a module or
+# session fixture is made once; these tests, which hold a wall-clock bound, also share one
+# worker, one at a time. (--dist loadgroup would take xdist_group marks, but pytest-xdist 3.8
+# ignores them under pytest 9.2: pytest-dev/pytest-xdist#1386.)
+TIMED = {
+    "tests/test_fuzz_smoke.py": "an alarm of 5 s per fuzzed input",
+    "tests/test_hardening.py::test_imports_of_a_large_symbol_table_are_cheap": "under 1 s",
+    "tests/test_macho.py::test_helper_survives_crashes_and_hangs": "gives up within 5 s",
+    "tests/test_memory.py::test_one_gib_shared_object_under_200_mb": "under 5 s",
+}
+
+
+def work_unit(nodeid: str) -> str:
+    """What pytest-xdist hands a worker at once: the test's file, or all the timed tests."""
+    for timed in TIMED:
+        if nodeid == timed or nodeid.startswith((f"{timed}::", f"{timed}[")):
+            return "timed"
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown to pytest without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +61,6 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
 @pytest.fixture(scope="session")
 def elf_facts_fixtures(tmp_path_factory: pytest.TempPathFactory) -> ElfFactsFixtures:
     return ElfFactsFixtures(tmp_path_factory.mktemp("elf-facts-fixtures"))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name in WHOLE_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-        elif item.path.parent.name in WHOLE_DIRECTORIES:
-            item.add_marker(pytest.mark.xdist_group(item.path.parent.name))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -26,8 +26,6 @@ from test_archives import binlint, check_json
 from test_reports import cli_env
 
 SMOKE_INPUTS = 2000
-# Each input has a wall-clock alarm (fuzz/run.py): one timed test at a time (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("timed")
 MACOS_WHEEL = Path(__file__).resolve().parent / "data" / "fuzz" / (
     "MarkupSafe-2.1.5-cp311-cp311-macosx_10_9_universal2.whl")
 MACOS_WHEEL_SHA256 = "629ddd2ca402ae6dbedfceeba9c46d5f7b2a61d9749597d4307f943ef198fc1f"

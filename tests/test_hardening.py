@@ -458,7 +458,6 @@ def test_hostile_files_never_crash_the_hardening_facts(artifacts: Artifacts) -> 
                 pass
 
 
-@pytest.mark.xdist_group("timed")  # a wall-clock bound: one at a time (tests/conftest.py)
 def test_imports_of_a_large_symbol_table_are_cheap() -> None:
     # The system library with the most dynamic symbols (libLLVM: ~50,000): well under a second.
     import time

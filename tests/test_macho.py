@@ -300,7 +300,6 @@ def _crash(request):  # runs in the helper
     return request * 2
 
 
-@pytest.mark.xdist_group("timed")  # a wall-clock bound: one at a time (tests/conftest.py)
 def test_helper_survives_crashes_and_hangs(capfd: pytest.CaptureFixture[str]) -> None:
     helper = Helper(_crash, timeout=1.0)
     try:

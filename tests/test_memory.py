@@ -54,7 +54,6 @@ def sparse_library(lib: bytes, path: Path, hole: int) -> None:
         f.write(struct.pack("<Q", new_shoff))
 
 
-@pytest.mark.xdist_group("timed")  # a wall-clock bound: one at a time (tests/conftest.py)
 def test_one_gib_shared_object_under_200_mb(artifacts: Artifacts, tmp_path: Path) -> None:
     if shutil.disk_usage(tmp_path).free < 256 << 20:
         pytest.skip("less than 256 MiB free where the test writes")
