@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import _missing
+from fixtures import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def tool(name: str, hint: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    _missing(f"{name} is not installed ({hint})")
+    missing(f"{name} is not installed ({hint})")
     raise AssertionError("unreachable")
 
 
@@ -76,7 +76,7 @@ def snapshot_repository(dest: Path) -> Path:
     try:
         listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     except subprocess.CalledProcessError:
-        _missing(f"{ROOT} is not a git checkout, which this test copies")
+        missing(f"{ROOT} is not a git checkout, which this test copies")
     dest.mkdir(parents=True)
     for name in filter(None, listed.split("\0")):
         source = ROOT / name

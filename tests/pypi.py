@@ -11,13 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import _missing
+from fixtures import missing
+from fixtures.cache import cache_root, locked
 
 DOWNLOAD_TIMEOUT = 600
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("BINLINT_TEST_CACHE") or Path.home() / ".cache" / "binlint-tests")
 
 
 def wheel_cache() -> Path:
@@ -39,8 +36,16 @@ def download(folder: Path, requirement: str, platform: str, python: str, filenam
     """Put `filename` into `folder` unless it is there (with its digest, when pinned); the
     reason when it cannot be had."""
     path = folder / filename
-    if path.is_file() and (sha256 is None or sha256_of(path) == sha256):
-        return None
+    # Locked: two pytest-xdist workers asking for one wheel download it once.
+    with locked(path):
+        if path.is_file() and (sha256 is None or sha256_of(path) == sha256):
+            return None
+        return _download(path, requirement, platform, python, filename, sha256)
+
+
+def _download(path: Path, requirement: str, platform: str, python: str, filename: str,
+              sha256: str | None) -> str | None:
+    folder = path.parent
     # pip writes into a private folder first, so a half-written file never looks cached.
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
         platforms = [] if platform == "any" else ["--platform", platform]
@@ -69,5 +74,5 @@ def wheel(requirement: str, platform: str, python: str, filename: str, sha256: s
     folder = wheel_cache()
     problem = download(folder, requirement, platform, python, filename, sha256)
     if problem is not None:
-        _missing(problem)
+        missing(problem)
     return folder / filename

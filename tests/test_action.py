@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Artifacts
+from fixtures import Artifacts
 from integration_tools import ROOT, env_with_tools, git, run, snapshot_repository, tool
 
 ACTION = ROOT / "action.yml"

@@ -8,7 +8,7 @@ mode bits from zip and tar, a diagnostic (never a traceback) for every hostile a
 the limits (`--max-member-size`, `--max-depth`), that nothing is ever written, stable
 fingerprints across releases, `binlint facts` on a wheel, and a real wheel from PyPI.
 
-The archives are conftest fixtures (kind "archive"); the variants some tests need are
+The archives are fixtures of kind "archive" (tests/fixtures/archives.py); the variants some tests need are
 built here with the same helpers.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ import pytest
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules, select_rules
-from conftest import (
+from fixtures import (
     EXE_MODE,
     LIB_MODE,
     MANYLINUX_X86_64,

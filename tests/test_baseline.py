@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import MANYLINUX_X86_64, Artifacts, execstack_wheel
+from fixtures import MANYLINUX_X86_64, Artifacts, execstack_wheel
 from test_config import EXECSTACK, Run, binlint, one_error, project  # noqa: F401 (binlint is a fixture)
 from test_reports import report_validator, schema_errors
 

@@ -8,8 +8,8 @@ Python's version), the exit code with and without --fail-on, the SARIF of the ba
 one-folder build checked as the directory PyInstaller makes (the executable and _internal/),
 and `--max-depth 0`, which reads no member and says so.
 
-The bundles are the conftest fixtures of kind "bundle" (see tests/test_pyinstaller.py for
-the reader itself): built once per session, skipped without PyInstaller locally, a failure
+The bundles are the fixtures of kind "bundle" (see tests/test_pyinstaller.py for
+the reader itself): built once per machine, skipped without PyInstaller locally, a failure
 under CI.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYI_EXECSTACK_LIB, PYI_ONEFILE, PYI_RUNTIME_TMPDIR, Artifacts, fixture_names
+from fixtures import PYI_EXECSTACK_LIB, PYI_ONEFILE, PYI_RUNTIME_TMPDIR, Artifacts, fixture_names
 from test_archives import binlint, check_json
 from test_reports import sarif_validator, schema_errors
 from test_rules import BUNDLE_GLIBC, glibc_needed

@@ -15,7 +15,7 @@ from typing import Callable
 import pytest
 
 from binlint import config
-from conftest import MANYLINUX_X86_64, Artifacts, execstack_wheel
+from fixtures import MANYLINUX_X86_64, Artifacts, execstack_wheel
 from test_cli import Result, run_in_process, run_subprocess
 
 REPO = Path(__file__).resolve().parents[1]

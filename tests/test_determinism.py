@@ -19,7 +19,7 @@ from binlint.report import FORMATS, render
 from binlint.report.finding import Run
 from binlint.rules import load_rules, select_rules
 from binlint.rules.targets import make_target
-from conftest import Artifacts, fixture_names
+from fixtures import Artifacts, fixture_names
 from fuzz.seeds import DATA, long_names_ar
 from test_archives import binlint
 from test_hostile import _ar_name, overlap_bomb, tar_info, tar_of

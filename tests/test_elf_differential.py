@@ -80,7 +80,7 @@ from binlint.walk.discover import discover
 from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.formats.elf.hardening import FORTIFIABLE, STACK_PROTECTOR  # definitions (glibc's list), not code
-from conftest import fixture_names
+from fixtures import fixture_names
 
 SYSTEM_DIR = Path("/usr/lib/x86_64-linux-gnu")
 # pyelftools must parse nearly everything, or the comparison means little.

@@ -25,7 +25,7 @@ from elftools.elf.elffile import ELFFile
 
 from binlint.cli import main
 import pypi
-from conftest import ArchiveEntry, wheel_bytes
+from fixtures import ArchiveEntry, wheel_bytes
 
 AUDITWHEEL = Path(__file__).resolve().parent / "data" / "auditwheel"
 AUDITWHEEL_SHA256 = {

@@ -1,4 +1,4 @@
-"""Sanity checks: every artifact built by conftest really has the property its name claims.
+"""Sanity checks: every artifact tests/fixtures/ builds really has the property its name claims.
 
 The checks parse ``readelf`` output (never binlint), so a bug in binlint's own
 ELF parser cannot hide a broken fixture.
@@ -29,7 +29,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import (
+from fixtures import (
     ELF_MAGIC,
     ENCRYPTED_FLAG,
     FIXTURE_KINDS,
@@ -820,7 +820,7 @@ def _check_deep_nesting(path: Path) -> None:
 
 # --- scripts and file modes: their bytes and modes, read with zipfile and tarfile ----------
 
-from conftest import (  # noqa: E402  (kept with the checks that use them)
+from fixtures import (  # noqa: E402  (kept with the checks that use them)
     DATA_SCRIPT_MEMBER,
     LONG_INTERPRETER,
     PERMS_TAR_MEMBERS,
@@ -943,7 +943,7 @@ for _name in fixture_names("bundle"):
     check(_name)(_check_bundle(_name))
 
 
-import macho_fixtures  # noqa: E402
+from fixtures import macho as macho_fixtures  # noqa: E402
 
 for _name in fixture_names("macho"):  # checked with LIEF itself: tests/macho_fixtures.py
     check(_name)(macho_fixtures.promise(_name))
@@ -960,7 +960,7 @@ def _check_cxx_new_lib(path: Path) -> None:
 
 @check("origin-wheel", "unbundled-wheel")
 def _check_dep_wheels(path: Path) -> None:
-    from conftest import DEP_SONAME
+    from fixtures import DEP_SONAME
 
     with zipfile.ZipFile(path) as wheel:
         names = wheel.namelist()
@@ -971,7 +971,7 @@ def _check_dep_wheels(path: Path) -> None:
 
 @check("nix-interp-exe")
 def _check_nix_interp_exe(path: Path) -> None:
-    from conftest import NIX_INTERPRETER
+    from fixtures import NIX_INTERPRETER
 
     assert f"[Requesting program interpreter: {NIX_INTERPRETER}]" in _readelf(path, "-l").stdout
     assert "Unknown" not in _readelf(path, "-n").stdout  # patchelf >= 0.18 keeps the notes readable
@@ -1037,7 +1037,7 @@ def test_fixture_has_promised_property(artifacts: Artifacts, name: str) -> None:
              "execstack-wheel", "sdist-with-wheel", "static-lib", *TARBALLS, "deep-nesting"]
 )
 def test_builds_are_reproducible(artifacts: Artifacts, tmp_path: Path, name: str) -> None:
-    rebuilt = Artifacts(tmp_path / "again").path(name)
+    rebuilt = Artifacts(tmp_path / "again", shared=False).path(name)
     data = rebuilt.read_bytes()
     assert data == artifacts.path(name).read_bytes()
     for leaked in (str(SRC_DIR), str(tmp_path)):

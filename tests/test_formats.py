@@ -14,7 +14,7 @@ import pytest
 
 from binlint.cli import progress
 from binlint.report.github import escape_data, escape_property
-from conftest import MANYLINUX_X86_64, Artifacts
+from fixtures import MANYLINUX_X86_64, Artifacts
 from test_cli import run_subprocess
 from test_config import EXECSTACK, Run, binlint, one_error, project  # noqa: F401 (binlint is a fixture)
 from test_reports import report_validator, sarif_validator, schema_errors

@@ -20,7 +20,7 @@ import pytest
 
 from binlint.formats.pyinstaller.reader import find_bundle
 from binlint.formats.elf.reader import ElfFile
-from conftest import ArchiveEntry, Artifacts, zip_bytes
+from fixtures import ArchiveEntry, Artifacts, zip_bytes
 from fuzz import run, seeds
 from test_archives import binlint, check_json
 from test_reports import cli_env

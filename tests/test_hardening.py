@@ -3,7 +3,7 @@ findings say, that the opt-in rules stay out of a default `binlint check`, that 
 binaries are exempt from the canary and fortify rules, and that hostile input costs an
 ArtifactError (an unreadable-artifact finding), never a crash.
 
-The fixtures come from conftest (HARDENING_FIXTURES); the Rust binary is built here with
+The fixtures come from tests/fixtures/elf.py (HARDENING_FIXTURES); the Rust binary is built here with
 `rustc` when it is installed (CI has none: those tests skip there, saying so). Files are
 patched with offsets that pyelftools finds, never binlint's own reader.
 """
@@ -28,7 +28,7 @@ from binlint.errors import ArtifactError
 from binlint.facts import FileView
 from binlint.formats.elf.reader import ElfFile
 from binlint.rules import load_rules, select_rules
-from conftest import HARDENING_FIXTURES, Artifacts, require_tool
+from fixtures import HARDENING_FIXTURES, Artifacts, require_tool
 
 ALL_RULES = load_rules()
 HARDENING = sorted(r.id for r in ALL_RULES if r.group == "hardening")

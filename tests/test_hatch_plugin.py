@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_module, require_tool
+from fixtures import require_module, require_tool
 from integration_tools import run, snapshot_repository
 
 PYPROJECT = """\

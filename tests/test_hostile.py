@@ -25,7 +25,7 @@ from binlint.formats.members import Limits
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules
-from conftest import EXE_MODE, ArchiveEntry, Artifacts, zip_bytes
+from fixtures import EXE_MODE, ArchiveEntry, Artifacts, zip_bytes
 from fuzz.seeds import long_names_ar, small_bundle
 from test_archives import _peak_rss_kib, _snapshot, binlint, check_json, findings_of
 from test_reports import cli_env

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import macho_fixtures
+from fixtures import macho as macho_fixtures
 from binlint.cli import main
-from conftest import (
+from fixtures import (
     EXE_MODE,
     ArchiveEntry,
     Artifacts,

@@ -26,7 +26,7 @@ from binlint.formats.elf.reader import ElfFile
 from binlint.facts.loading import dynamic, installed
 from binlint.facts.loader import Load, Tree
 import pypi
-from conftest import EXE_MODE, LIB_MODE, MANYLINUX_X86_64, ArchiveEntry, require_tool, tar_bytes, wheel_bytes
+from fixtures import EXE_MODE, LIB_MODE, MANYLINUX_X86_64, ArchiveEntry, require_tool, tar_bytes, wheel_bytes
 
 SRC = Path(__file__).resolve().parent / "fixtures" / "src" / "loader_node.c"
 GLIBC_LDSO = "/lib64/ld-linux-x86-64.so.2"

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-import macho_fixtures
+from fixtures import macho as macho_fixtures
 from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.formats.macho.reader import parse, verify_signature
 from binlint.formats.macho.isolate import Helper, IsolatedError
 from binlint.rules import load_rules
 from binlint.rules.targets import complete, for_arch
-from conftest import ArchiveEntry, Artifacts, wheel_bytes
+from fixtures import ArchiveEntry, Artifacts, wheel_bytes
 from test_reports import binlint_run, cli_env, load_sarif_schema, schema_errors, sarif_validator
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXE_MODE, MANYLINUX_X86_64, ArchiveEntry, Artifacts, wheel_bytes, wheel_filename
+from fixtures import EXE_MODE, MANYLINUX_X86_64, ArchiveEntry, Artifacts, wheel_bytes, wheel_filename
 from test_archives import _peak_rss_kib
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").is_file(),

@@ -14,7 +14,7 @@ import pytest
 from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import load_rules
-from conftest import require_module, require_tool
+from fixtures import require_module, require_tool
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_dt_relr_says_what_it_is_and_how_to_link_without_it(rules: list, tmp_pat
 
 def test_a_bare_dylib_name_is_looked_up_in_the_working_directory(rules: list, tmp_path: Path) -> None:
     require_module("lief", ".")
-    import macho_fixtures
+    from fixtures import macho as macho_fixtures
 
     module = tmp_path / "pkg" / "_ext.so"
     module.parent.mkdir()

@@ -17,7 +17,7 @@ from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules
 import pypi
-from conftest import (
+from fixtures import (
     DEP_SONAME,
     MANYLINUX_X86_64,
     NIX_INTERPRETER,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Artifacts
+from fixtures import Artifacts
 from integration_tools import ROOT, env_with_tools, git, run, snapshot_repository, tool
 
 # A pip install of binlint and its dependencies: minutes on a cold cache.

@@ -1,6 +1,6 @@
 """binlint.formats.pyinstaller.reader against real PyInstaller bundles built at test time.
 
-The six bundles are conftest fixtures of kind "bundle", built once per session by
+The six bundles are fixtures of kind "bundle" (tests/fixtures/bundles.py), built once per machine by
 `python -m PyInstaller`, in parallel, and shared with the rule table and test_bundles.py:
 pyi-onefile, onefile with an absolute, a relative and a `$VAR` --runtime-tmpdir, the
 default one-folder build (pyi-onedir), and a onefile carrying execstack-lib as
@@ -11,7 +11,7 @@ it: before a code signature that is larger than the scanned tail.
 
 PyInstaller is a test dependency (`pyinstaller>=6` in the test extra). Without it the tests
 that need a bundle are skipped locally but fail under $CI or $BINLINT_REQUIRE_CC, as
-missing compilers do (tests/conftest.py).
+missing compilers do (tests/fixtures/toolchain.py).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ import pytest
 from binlint.formats.pyinstaller.reader import COOKIE, Bundle, Entry, find_bundle, read_entry, runtime_tmpdir
 from binlint.errors import ArtifactError
 from binlint.formats.elf.reader import PF_X, PT_GNU_STACK, ElfFile
-from conftest import (
+from fixtures import (
     PYI_EXECSTACK_LIB,
     PYI_ONEFILE,
     PYI_REQUIREMENT,

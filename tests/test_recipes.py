@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from conftest import Artifacts, require_module, require_tool
+from fixtures import Artifacts, require_module, require_tool
 from integration_tools import ROOT, env_with_binlint, git, run, snapshot_repository, tool
 
 DOC = ROOT / "docs/integrations.md"

@@ -17,7 +17,7 @@ from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.errors import BinlintError
 from binlint.rules import load_rules
-from conftest import Artifacts
+from fixtures import Artifacts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,8 +26,8 @@ from binlint.engine import check
 from binlint.report.finding import Finding
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
 from binlint.rules.targets import TARGETS, abi, for_arch
-import macho_fixtures
-from conftest import (
+from fixtures import macho as macho_fixtures
+from fixtures import (
     FIXTURE_KINDS,
     PYI_EXECSTACK_LIB,
     PYI_ONEFILE,
@@ -37,6 +37,7 @@ from conftest import (
     fixture_names,
     require_tool,
 )
+from fixtures.toolchain import NEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 Target = dict[str, str]
@@ -63,7 +64,7 @@ def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
 # Executables linked against glibc >= 2.34 need __libc_start_main@GLIBC_2.34.
 GLIBC_234_EXES = ["clean-exe", "execstack-exe", "nostack-exe", "nopie-exe",
                   "aarch64-exe", "aarch64-nostack-exe", "i686-exe"]
-# (hardening) The executables among conftest's HARDENING_FIXTURES.
+# (hardening) The executables among HARDENING_FIXTURES.
 GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe", "lazy-exe", "nocet-exe",
                    "go-note-exe", "aarch64-bti-exe", "aarch64-nobti-exe"]
 # (portability) Executables made from clean-exe with patchelf or a byte patch.
@@ -210,7 +211,7 @@ TABLE += [
 # compiler defaults (canary, fortify, RELRO, CET, BTI) that differ between distributions,
 # so their rows cover only the fixtures whose build gives every hardening flag explicitly,
 # and those no hardening rule can fire on (objects, non-ELF files, malformed ELF).
-from conftest import HARDENING_FIXTURES  # noqa: E402
+from fixtures import HARDENING_FIXTURES  # noqa: E402
 
 
 def _bootloader_is_non_pie() -> bool:
@@ -400,16 +401,16 @@ def table_findings(path: Path, target: Target) -> list[Finding]:
 def build(artifacts: Artifacts, names: list[str]) -> tuple[dict[str, Path], list[str]]:
     """Paths of the fixtures that can be built here, and what could not (missing tools).
 
-    Under CI (strict mode) conftest fails instead of skipping, so nothing is left out there.
+    Under CI (strict mode) a missing tool fails instead of skipping, so nothing is left out there.
     """
     paths: dict[str, Path] = {}
-    missing: list[str] = []
+    missing: set[str] = set()
     for name in names:
         try:
             paths[name] = artifacts.path(name)
         except pytest.skip.Exception as skipped:
-            missing.append(f"{name}: {skipped.msg}")
-    return paths, missing
+            missing.add(skipped.msg.removeprefix(NEEDS))
+    return paths, sorted(missing)
 
 
 def only(findings: list[Finding], rule_id: str) -> Finding:
@@ -434,7 +435,7 @@ def test_rule_table(artifacts: Artifacts, rule_id: str, target: Target,
     assert {pair for pair in fired if pair[0] == rule_id} == expected
     assert not fired & quiet
     if missing:
-        pytest.skip("checked the others; could not build " + "; ".join(missing))
+        pytest.skip(f"checked the others; {NEEDS}{', '.join(missing)}")
 
 
 # --------------------------------------------------------------------------
@@ -585,7 +586,7 @@ def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule
 
 
 # --------------------------------------------------------------------------
-# glibc-private-symbol: no conftest fixture imports GLIBC_PRIVATE, so build some here
+# glibc-private-symbol: no registered fixture imports GLIBC_PRIVATE, so build some here
 # --------------------------------------------------------------------------
 
 PRIVATE_SYMBOL = "__res_iclose"  # libc.so.6, version GLIBC_PRIVATE

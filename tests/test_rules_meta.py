@@ -15,7 +15,7 @@ import yaml
 from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
-from conftest import Artifacts
+from fixtures import Artifacts
 from test_rules import TABLE, build_private_symbol_lib, table_findings
 
 ROOT = Path(__file__).resolve().parent.parent

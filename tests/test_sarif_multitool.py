@@ -22,7 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import Artifacts, _missing
+from fixtures import Artifacts, missing
 from integration_tools import ROOT, env_with_binlint, env_with_tools, run, tool
 
 MULTITOOL = "@microsoft/sarif-multitool-linux@5.7.0"
@@ -43,7 +43,7 @@ def multitool(tmp_path_factory: pytest.TempPathFactory) -> Path:
                             text=True, capture_output=True, timeout=600)
     binary = prefix / "node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
     if result.returncode != 0 or not binary.is_file():
-        _missing(f"npm install {MULTITOOL} failed:\n{result.stderr[-2000:]}")
+        missing(f"npm install {MULTITOOL} failed:\n{result.stderr[-2000:]}")
     binary.chmod(0o755)  # npm 11 skips the package's postinstall `chmod u+x`
     return binary
 

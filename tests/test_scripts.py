@@ -31,7 +31,7 @@ from binlint.facts import FileView
 from binlint.formats.script import parse
 from binlint.rules import Rule, load_rules
 from binlint.rules.targets import abi, complete, make_target
-from conftest import (
+from fixtures import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,
     LIB_MODE,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from binlint.cli import main
-from conftest import require_tool
+from fixtures import require_tool
 
 SOURCE = '#include <stdio.h>\nint main(void) { puts("cut"); return 0; }\n'
 NOTE = "elf-sections-unreadable"

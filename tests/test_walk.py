@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from binlint.walk.discover import discover
-from conftest import Artifacts
+from fixtures import Artifacts
 from test_archives import binlint
 from test_reports import cli_env
 

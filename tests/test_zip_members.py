@@ -25,7 +25,7 @@ from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.errors import ArtifactError
 from binlint.rules import load_rules, select_rules
-from conftest import ArchiveEntry, Artifacts, wheel_bytes, wheel_filename, zip_bytes
+from fixtures import ArchiveEntry, Artifacts, wheel_bytes, wheel_filename, zip_bytes
 
 DATA = Path(__file__).parent / "data"
 
