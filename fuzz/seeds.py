@@ -1,4 +1,4 @@
-"""The inputs mutations start from: the test fixtures (built by tests/conftest.py), every
+"""The inputs mutations start from: the test fixtures (built by tests/fixtures/), every
 file under tests/data/ (so real Mach-O files committed there come in), and a small
 PyInstaller bundle assembled here, whose package is cheap enough to mutate thousands of
 times (real bundles carry libpython, megabytes to inflate per input)."""
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SEED_MAX = 4 << 20  # larger files cost too much per input to fuzz by the hundred thousand
-# Fixture kinds from tests/conftest.py that are read by a format reader (plus scripts and pyc
+# Fixture kinds from tests/fixtures/ that are read by a format reader (plus scripts and pyc
 # files, which are cheap and reach the classifier and the script facts).
 FIXTURE_KINDS = ("elf", "cross", "bad", "file", "archive")
 
