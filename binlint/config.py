@@ -61,7 +61,7 @@ def _has_binlint_table(path: str) -> bool:
 def load(path: str) -> Config:
     """Read and check the configuration file at `path` (config.schema.json, then the values
     only binlint can judge); any problem is one BinlintError naming the file and the key."""
-    shown = display(path)
+    shown = shown_path(path)
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -89,7 +89,7 @@ def load(path: str) -> Config:
     return Config(path, {key: file.converted(key, value) for key, value in document.items()})
 
 
-def display(path: str) -> str:
+def shown_path(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
 
@@ -147,7 +147,7 @@ class ConfigFile(InputFile):
 
     def path(self, value: str) -> str:
         """A path written relative to the configuration file, as the working directory sees it."""
-        return display(os.path.normpath(os.path.join(self.root, os.path.expanduser(value))))
+        return shown_path(os.path.normpath(os.path.join(self.root, os.path.expanduser(value))))
 
 
 # Options given as comma-separated lists, repeatable: argparse keeps a list per use.
@@ -169,10 +169,10 @@ def defaults(config: Config, dests: dict[str, Any], strict: bool) -> dict[str, A
                 if strict:
                     result[dest] = value
             elif strict:
-                raise BinlintError(f"{display(config.path)}: '{key}' is not supported by this version of binlint")
+                raise BinlintError(f"{shown_path(config.path)}: '{key}' is not supported by this version of binlint")
             continue
         if action.choices is not None and value not in action.choices:
-            raise BinlintError(f"{display(config.path)}: '{key}' must be one of {', '.join(action.choices)}, "
+            raise BinlintError(f"{shown_path(config.path)}: '{key}' must be one of {', '.join(action.choices)}, "
                                f"not {value!r}")
         result[dest] = [value] if dest in LIST_OF_LISTS else value
     return result

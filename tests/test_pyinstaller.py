@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from binlint.formats.pyinstaller.reader import COOKIE, Bundle, Entry, find_bundle, read_entry, runtime_tmpdir
+from binlint.formats.pyinstaller.reader import COOKIE, Bundle, TocEntry, find_bundle, read_entry, runtime_tmpdir
 from binlint.errors import ArtifactError
 from binlint.formats.elf.reader import PF_X, PT_GNU_STACK, ElfFile
 from fixtures import (
@@ -97,7 +97,7 @@ def _layout(data: bytes) -> Layout:
     return Layout(cookie, pkg_start, toc, toc_length, entries, blobs)
 
 
-def _libpython(bundle: Bundle) -> Entry:
+def _libpython(bundle: Bundle) -> TocEntry:
     return next(e for e in bundle.entries if e.name == bundle.python_library)
 
 
@@ -316,7 +316,7 @@ def test_names_that_are_not_utf8_are_escaped(read: Callable[[str], bytes]) -> No
     assert "\\xffinlint_app" in {e.name for e in bundle.entries}
 
 
-def _patched_entry(data: bytes, name: str, **fields: int) -> tuple[bytes, Entry]:
+def _patched_entry(data: bytes, name: str, **fields: int) -> tuple[bytes, TocEntry]:
     """`data` with the TOC entry of `name` changed (length, uncompressed_length) and, with
     `blob`, its data replaced; and the entry as find_bundle now reads it."""
     layout = _layout(data)
@@ -336,7 +336,7 @@ def _patched_entry(data: bytes, name: str, **fields: int) -> tuple[bytes, Entry]
     return bytes(patched), next(e for e in bundle.entries if e.name == name)
 
 
-def _rejects(data: bytes, entry: Entry, limit: int, match: str) -> int:
+def _rejects(data: bytes, entry: TocEntry, limit: int, match: str) -> int:
     """read_entry raises ArtifactError quickly; returns the peak Python allocation."""
     tracemalloc.start()
     start = time.process_time()

@@ -87,5 +87,5 @@ def apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     [command] = [sub for sub in commands.choices.values() if sub.get_default("run") is args.run]
     values = config.defaults(loaded, {a.dest: a for a in command._actions}, strict=args.run is check.run)
-    command.set_defaults(config_root=loaded.root, config_file=config.display(path), **values)
+    command.set_defaults(config_root=loaded.root, config_file=config.shown_path(path), **values)
     return parser.parse_args(argv)

@@ -62,8 +62,8 @@ def _unique(profiles: dict[str, Profile]) -> list[Profile]:
 
 def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits) -> list[dict]:
     """For each artifact, the profiles it satisfies: no error of a rule that compares with
-    what the profile promises, nor of a portability rule that fails on every system. The manylinux and musllinux policies reported are the most
-    portable ones satisfied (auditwheel's answer). An artifact with no Linux code in it
+    what the profile promises, nor of a portability rule that fails on every system. The
+    manylinux and musllinux policies reported are the most portable ones satisfied (auditwheel's answer). An artifact with no Linux code in it
     (a pure or macOS wheel, a Mach-O file, a tarball of scripts) satisfies none: binlint
     never calls a target satisfied that it did not check."""
     from binlint.walk.discover import discover

@@ -22,11 +22,11 @@ _MAX_EXTRACT_VERSION = 63  # what zipfile reads: a later format is refused
 
 # The fields of a central directory entry that binlint uses, named as zipfile's ZipInfo
 # names them; header_offset is where the local header is in the buffer.
-Entry = namedtuple("Entry", "filename flag_bits compress_type CRC compress_size file_size header_offset "
+ZipEntry = namedtuple("ZipEntry", "filename flag_bits compress_type CRC compress_size file_size header_offset "
                             "create_system external_attr")
 
 
-def central_directory(data: Any) -> list[Entry]:
+def central_directory(data: Any) -> list[ZipEntry]:
     """The entries, read as zipfile reads them: the end record in the last 64 KiB, the zip64
     record when its locator precedes it, then entries over the directory's bytes. Data
     before the archive (a self-extracting stub) shifts every offset, as zipfile allows."""
@@ -57,7 +57,7 @@ def central_directory(data: Any) -> list[Entry]:
         if extract_version > _MAX_EXTRACT_VERSION:
             raise ArtifactError(f"corrupt zip: zip file version {extract_version / 10:.1f}")
         file_size, compressed, header = _zip64_sizes(extra, file_size, compressed, header)
-        entries.append(Entry(name.split("\0", 1)[0], flags, method, crc, compressed, file_size, header + shift,
+        entries.append(ZipEntry(name.split("\0", 1)[0], flags, method, crc, compressed, file_size, header + shift,
                              system, attributes))
         position = name_start + name_length + extra_length + comment_length
     return entries
@@ -118,7 +118,7 @@ def _zip64_sizes(extra: bytes, file_size: int, compressed: int, header: int) -> 
     return file_size, compressed, header
 
 
-def overlapping_members(infos: list[Entry]) -> tuple[str, str] | None:
+def overlapping_members(infos: list[ZipEntry]) -> tuple[str, str] | None:
     """Two members whose data overlap: what no zip writer makes, and what makes a small zip
     inflate to terabytes (David Fifield's overlapping and quoted-overlap bombs). A member's
     data starts after its local header, so it ends past header_offset + compress_size."""

@@ -18,7 +18,7 @@ import zlib
 
 from binlint.errors import ArtifactError
 from binlint.formats.members import CheckedStream, Member
-from binlint.formats.zip_directory import Entry, central_directory, overlapping_members
+from binlint.formats.zip_directory import ZipEntry, central_directory, overlapping_members
 
 try:  # ISA-L inflates about twice as fast as zlib: a dependency where it has wheels
     from isal.isal_zlib import crc32, decompressobj
@@ -75,7 +75,7 @@ class ZipArchive:
         self._zipfile: Any = None  # opened for the first member zipfile must read
         self._infos: dict[int, Any] = {}  # its ZipInfos by local header offset
 
-    def open(self, entry: Entry) -> BinaryIO:
+    def open(self, entry: ZipEntry) -> BinaryIO:
         if entry.flag_bits & 0x1:
             raise ArtifactError("encrypted zip member")
         if entry.compress_type in (STORED, DEFLATED):
@@ -125,7 +125,7 @@ class MemberStream:
     """A stored or deflated member read from the archive's buffer; the CRC-32 is checked when
     the member is read to its end, as zipfile does."""
 
-    def __init__(self, data: Any, info: Entry) -> None:
+    def __init__(self, data: Any, info: ZipEntry) -> None:
         start = info.header_offset
         header = data[start:start + LOCAL_HEADER.size]
         if len(header) < LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":

@@ -42,7 +42,7 @@ class Evaluation:
         if platforms not in self._targets:
             targets = self.options.targets
             if platforms is not None:  # members run where the wheel's tags say
-                promise = promised(list(platforms))
+                promise = _promises(list(platforms))
                 targets = tuple((name, combine(t, promise, self.options.prefer_tags)) for name, t in targets)
             self._targets[platforms] = targets, frozenset(k for _, target in targets for k in target)
         return self._targets[platforms]
@@ -96,8 +96,8 @@ _UNKNOWN = object()  # a fact not computed yet for this view
 _PROMISES: dict[tuple[str, ...], dict[str, object]] = {}
 
 
-def promised(platforms: list[str]) -> dict[str, object]:
-    """What a wheel's tags promise, with their policy's profile (memoised: profiles load once)."""
+def _promises(platforms: list[str]) -> dict[str, object]:
+    """profiles.promised, memoised: a wheel's members share its tags, and profiles load once."""
     key = tuple(platforms)
     if key not in _PROMISES:
         from binlint.rules import profiles
@@ -187,11 +187,11 @@ def apply(rule: Rule, view: FileView, name: str | None, target: dict) -> Finding
     severity = rule.severity
     if rule.escalate and rule.escalate[1](view.get, target) is not None:
         severity = rule.escalate[0]
-    message = render(rule, view, matches, target) + (f" (target {name})" if name else "")
+    message = rule_message(rule, view, matches, target) + (f" (target {name})" if name else "")
     return Finding(rule.id, severity, view.path, message, plain(matches), view.location, view.members, name)
 
 
-def render(rule: Rule, view: FileView, matches: list[Any], target: dict) -> str:
+def rule_message(rule: Rule, view: FileView, matches: list[Any], target: dict) -> str:
     def value(name: str) -> str:
         if name == "matches":
             items = [render_item(rule.evidence, m) for m in matches]

@@ -45,15 +45,15 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
             st = os.stat(path)
         except FileNotFoundError:
             what = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
-            raise BinlintError(f"{what}: {display(path)}") from None
+            raise BinlintError(f"{what}: {printable_path(path)}") from None
         except OSError as err:
-            raise BinlintError(f"cannot read {display(path)}: {err.strerror or type(err).__name__}") from None
+            raise BinlintError(f"cannot read {printable_path(path)}: {err.strerror or type(err).__name__}") from None
         if stat.S_ISDIR(st.st_mode):
             walked = _walk(path, st)
         elif stat.S_ISREG(st.st_mode):
-            walked = iter([(Artifact(display(path), path), (st.st_dev, st.st_ino))])
+            walked = iter([(Artifact(printable_path(path), path), (st.st_dev, st.st_ino))])
         else:
-            raise BinlintError(f"not a regular file or directory: {display(path)}")
+            raise BinlintError(f"not a regular file or directory: {printable_path(path)}")
         for artifact, identity in walked:
             if identity in seen:  # the same file named twice, or a hard link
                 continue
@@ -102,13 +102,13 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
                     fd = parent
                     st = os.fstat(fd)
                     if (st.st_dev, st.st_ino) != stack[-1][1]:
-                        raise BinlintError(f"{display(stack[-1][0])} was moved while it was searched")
+                        raise BinlintError(f"{printable_path(stack[-1][0])} was moved while it was searched")
     finally:
         os.close(fd)
 
 
 def _unlisted(path: str, err: OSError) -> Artifact:
-    return Artifact(display(path), path, f"cannot list this folder: {err.strerror or type(err).__name__}")
+    return Artifact(printable_path(path), path, f"cannot list this folder: {err.strerror or type(err).__name__}")
 
 
 def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artifact, tuple[int, int]]]:
@@ -125,7 +125,7 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
                 problem = _link_problem(entry.name, fd)
                 if problem is not None:
                     path = _join(directory, entry.name)
-                    yield Artifact(display(path), path, None, problem), (device, entry.inode())
+                    yield Artifact(printable_path(path), path, None, problem), (device, entry.inode())
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
             if is_dir and entry.name not in VCS_FOLDERS:
@@ -135,7 +135,7 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
                 length = len(os.fsencode(path))
                 error = None if length < PATH_MAX else \
                     f"its path is {length} bytes long, past the {PATH_MAX} the system opens (PATH_MAX)"
-                yield Artifact(display(path), path, error), (device, entry.inode())
+                yield Artifact(printable_path(path), path, error), (device, entry.inode())
         except OSError:
             continue
 
@@ -148,7 +148,7 @@ def _link_problem(name: str, fd: int) -> str | None:
         return None
     except OSError as err:
         try:
-            target = display(os.readlink(name, dir_fd=fd))
+            target = printable_path(os.readlink(name, dir_fd=fd))
         except OSError:
             target = "?"
         if err.errno == errno.ELOOP:
@@ -162,7 +162,7 @@ def _join(top: str, name: str) -> str:
     return top + name if top.endswith("/") else f"{top}/{name}"
 
 
-def display(path: str) -> str:
+def printable_path(path: str) -> str:
     """`path` as text every report can carry: bytes that are not UTF-8 and control
     characters (a newline would split a text report's line) become escapes."""
     if path.isprintable() and path.isascii():

@@ -10,7 +10,7 @@ from binlint.facts.view import Context, FileView, Walked
 from binlint.formats import READ_WHOLE_MEMBER, REGISTRY, classify, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX
 from binlint.formats.members import Budget, Member
-from binlint.walk.discover import display
+from binlint.walk.discover import printable_path
 from binlint.walk.split import map_slices, member_groups
 
 TYPE_CHECKING = False
@@ -138,7 +138,7 @@ def read_member(holder: FileView, member: Member, context: Context) -> FileView:
     """The view of one member of `holder`, read within the file's limits: its first bytes,
     and all of it for the formats that are read whole (archives, executables)."""
     # The path is one line of a text report: a newline in a member's name is shown escaped.
-    view = FileView(f"{holder.path}!{display(member.name)}", holder.location, (*holder.members, member.name),
+    view = FileView(f"{holder.path}!{printable_path(member.name)}", holder.location, (*holder.members, member.name),
                     holder.limits, holder.budget, holder.depth + 1, context)
     view.mode = member.mode or 0
     view.size = member.size

@@ -56,7 +56,7 @@ _EXTRACTABLE = frozenset("bxZnd")  # _pyi_archive_is_extractable() in bootloader
 _TMPDIR_OPTION = "pyi-runtime-tmpdir"
 
 # offset: absolute, in the file; compressed: zlib-compressed (the compression flag is 1).
-Entry = namedtuple("Entry", "name typecode offset length uncompressed_length compressed")
+TocEntry = namedtuple("TocEntry", "name typecode offset length uncompressed_length compressed")
 
 # python_version: e.g. "3.12"; python_library: e.g. "libpython3.12.so.1.0"; entries: the
 # TOC except runtime options, which are in options (their names, e.g. "pyi-runtime-tmpdir /x").
@@ -128,8 +128,8 @@ def damage(data: bytes, pydata_section: tuple[int, int] | None = None) -> str | 
             "the file was cut short or changed after it was built")
 
 
-def _read_toc(data: bytes, pkg_start: int, offset: int, length: int, room: int) -> tuple[list[Entry], list[str]]:
-    entries: list[Entry] = []
+def _read_toc(data: bytes, pkg_start: int, offset: int, length: int, room: int) -> tuple[list[TocEntry], list[str]]:
+    entries: list[TocEntry] = []
     options: list[str] = []
     unpack, header = _ENTRY.unpack_from, _ENTRY.size
     position, toc_end = offset, offset + length
@@ -152,7 +152,7 @@ def _read_toc(data: bytes, pkg_start: int, offset: int, length: int, room: int) 
             raise ArtifactError(f"PyInstaller entry {name!r} ({data_length} bytes at offset {data_offset:#x}) "
                                 "is outside its package")
         else:
-            entries.append(Entry(name, typecode.decode("latin-1"), pkg_start + data_offset, data_length,
+            entries.append(TocEntry(name, typecode.decode("latin-1"), pkg_start + data_offset, data_length,
                                  uncompressed, flag == 1))
     if position < toc_end:
         raise ArtifactError(f"more than {_MAX_ENTRIES} PyInstaller TOC entries")
@@ -177,7 +177,7 @@ def runtime_tmpdir(bundle: Bundle) -> str | None:
     return value
 
 
-def read_entry(data: bytes, entry: Entry, limit: int) -> bytes:
+def read_entry(data: bytes, entry: TocEntry, limit: int) -> bytes:
     """The content of `entry`, inflated when compressed; never more than `limit` bytes."""
     start, length = entry.offset, entry.length
     if start < 0 or length < 0 or start + length > len(data):
@@ -194,7 +194,7 @@ def read_entry(data: bytes, entry: Entry, limit: int) -> bytes:
     return _inflate(data, entry)
 
 
-def _inflate(data: bytes, entry: Entry) -> bytes:
+def _inflate(data: bytes, entry: TocEntry) -> bytes:
     """Inflate in chunks, never past the declared size (read_entry checked it against the
     limit), so a zip bomb costs no more memory than that."""
     declared = entry.uncompressed_length
@@ -225,6 +225,6 @@ def _inflate(data: bytes, entry: Entry) -> bytes:
     return bytes(out)
 
 
-def _too_large(entry: Entry, limit: int) -> ArtifactError:
+def _too_large(entry: TocEntry, limit: int) -> ArtifactError:
     return ArtifactError(f"PyInstaller entry {entry.name!r} inflates past the member limit of {limit} bytes "
                          "(see --max-member-size)")
