@@ -109,7 +109,7 @@ class RuleChecker:
             inner = self.condition(node["where"], f"{field}.where", item_fields)
             if item_fields == {"": "str"} and list(node["where"]) == ["in"]:
                 return conditions.compile_where_in(name, node["where"]["in"])
-            return conditions.compile_where(name, inner)
+            return conditions.compile_where(name, inner, per_arch="arch" in item_fields)
         allowed = conditions.OPERATORS[op][1]
         if fact_type not in allowed:
             raise self.fail(field, f"{op!r} does not apply to {name or 'the item'} ({fact_type}); "

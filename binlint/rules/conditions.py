@@ -86,24 +86,20 @@ def compile_leaf(name: str, op: str, operand: Any, linear: bool = False) -> Comp
     return lambda lookup, target: [] if test(lookup(name), value_of(target)) else None
 
 
-def compile_where(name: str, inner: Compiled) -> Compiled:
+def compile_where(name: str, inner: Compiled, per_arch: bool = False) -> Compiled:
+    """`per_arch`: the items carry an `arch` field (a Mach-O file's slices), so values per
+    architecture that were not chosen for the whole file are chosen for each item's own."""
     def where(lookup: Lookup, target: dict) -> Matches:
         items = lookup(name)
         if not items:  # most lists are empty on most files: no comprehension for them
             return None
-        if _per_item_arch(items, target):
-            # Values per architecture not chosen for the whole file (a Mach-O file's slices
-            # differ): each item is tested with those of its own `arch`.
+        if per_arch and any(isinstance(target.get(k), dict) for k in PER_ARCH):
             by_arch = {arch: for_arch(target, [arch]) for arch in {item["arch"] for item in items}}
             hits = [item for item in items if inner(_item_lookup(item), by_arch[item["arch"]]) is not None]
         else:
             hits = [item for item in items if inner(_item_lookup(item), target) is not None]
         return hits or None
     return where
-
-
-def _per_item_arch(items: list, target: dict) -> bool:
-    return isinstance(items[0], dict) and "arch" in items[0] and any(isinstance(target.get(k), dict) for k in PER_ARCH)
 
 
 def compile_where_in(name: str, operand: Any) -> Compiled:
