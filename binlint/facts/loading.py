@@ -237,8 +237,7 @@ def unreached_note(view: FileView) -> str:
             notes.append(f"{step.name} is at {where}, but no search path of {who} reaches it{when}")
     if not notes:
         return ""
-    own = dynamic(view.elf())
-    return f" ({'; '.join(notes)}: {describe_paths(own)})"
+    return f" ({'; '.join(notes)}: {describe_paths(view.dynamic)})"  # search() read it
 
 
 FACTS = {
