@@ -16,7 +16,7 @@ The corpus (`--corpus`, repeatable; default: each of these that exists):
   /usr/lib/x86_64-linux-gnu (else /usr/lib) and /usr/bin, each scanned as one tree;
   every wheel in bench/cache/ (of this checkout or the main worktree) and in the real-world
   test cache ($BINLINT_TEST_CACHE/wheels, default ~/.cache/binlint-tests/wheels);
-  `fixtures`: the test corpus, i.e. every fixture tests/conftest.py registers (FIXTURES,
+  `fixtures`: the test corpus, i.e. every fixture the tests register (tests/fixtures: FIXTURES,
   built by its Artifacts factory into a cache directory keyed by a hash of the test helpers
   and fixture sources, by the Python of .venv/ so the test tools are there; a fixture whose
   tool is missing is left out and named) and tests/data/. Building the fixtures from the
@@ -240,20 +240,21 @@ class Entry:
 
 
 def build_fixtures(directory: Path) -> None:
-    """Build every fixture of tests/conftest.py into directory/artifacts (run by .venv's Python)."""
+    """Build every fixture the tests register (tests/fixtures) into directory/artifacts (run by
+    .venv's Python)."""
     import pytest  # noqa: PLC0415 - only that Python has the test tools
 
     sys.path.insert(0, str(REPO / "tests"))
-    import conftest  # noqa: PLC0415
+    import fixtures  # noqa: PLC0415
+    from fixtures.artifacts import ELF_FACTS_BUILDS  # noqa: PLC0415
 
     artifacts = directory / "artifacts"
-    registry = conftest.Artifacts(artifacts, scratch=directory / "scratch")
-    builders = dict.fromkeys(conftest.FIXTURES, registry.path)
+    registry = fixtures.Artifacts(artifacts, scratch=directory / "scratch")
+    builders = dict.fromkeys(fixtures.FIXTURES, registry.path)
     # The ELF facts tests build a few more files outside the registry.
-    if hasattr(conftest, "ElfFactsFixtures"):
-        (artifacts / "elf-facts").mkdir()
-        elf_facts = conftest.ElfFactsFixtures(artifacts / "elf-facts")
-        builders.update(dict.fromkeys(getattr(conftest, "_ELF_FACTS_BUILDS", ()), elf_facts.path))
+    (artifacts / "elf-facts").mkdir()
+    elf_facts = fixtures.ElfFactsFixtures(artifacts / "elf-facts")
+    builders.update(dict.fromkeys(ELF_FACTS_BUILDS, elf_facts.path))
     missing = {}
     for name, build in builders.items():
         try:
