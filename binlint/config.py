@@ -1,6 +1,6 @@
 """Configuration: `binlint.toml`, or `[tool.binlint]` in `pyproject.toml`, found from the
 working directory upwards (or named with --config), checked against config.schema.json
-(binlint.rules.inputs), and turned into defaults of the command-line options, so a flag
+(binlint.inputs), and turned into defaults of the command-line options, so a flag
 given on the command line always wins and each setting has one code path. Documented in
 docs/configuration.md."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 import re
 
 from binlint.errors import BinlintError
-from binlint.rules.inputs import InputFile, did_you_mean
+from binlint.inputs import InputFile, did_you_mean
 from binlint.version import kernel_version
 
 TYPE_CHECKING = False
@@ -98,7 +98,7 @@ def keys() -> list[str]:
     """Every configuration key, as config.schema.json declares them."""
     import json
 
-    from binlint.rules.inputs import SCHEMA_FILES
+    from binlint.inputs import SCHEMA_FILES
 
     schema = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", SCHEMA_FILES["config"])
     with open(schema, encoding="utf-8") as f:

@@ -20,7 +20,7 @@ def validators() -> str:
     checking an input costs no schema compilation (21 ms) and no jsonschema import (90 ms)."""
     import fastjsonschema
 
-    from binlint.rules.inputs import FORMATS, SCHEMA_FILES
+    from binlint.inputs import FORMATS, SCHEMA_FILES
 
     patterns: dict[str, str] = {}
     functions = []
@@ -40,7 +40,7 @@ def validators() -> str:
         "# The parsers of YAML, TOML and JSON binlint uses make floats, never a Decimal.\n"
         "Decimal = float\n\n"
         "# The generated code needs only these; they keep fastjsonschema out of binlint's run-time dependencies.\n"
-        "from binlint.rules.inputs import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException\n\n"
+        "from binlint.inputs import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException\n\n"
         "REGEX_PATTERNS = {\n    " + ",\n    ".join(patterns[k] for k in sorted(patterns)) + "\n}\n\n"
         "NoneType = type(None)\n\n\n"
         + "\n\n".join(functions)

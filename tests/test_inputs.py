@@ -1,7 +1,7 @@
 """One version type and one way to check what users write.
 
 binlint/version.py reads every version (glibc, macOS, kernel releases, platform-tag
-versions); binlint/rules/inputs.py checks rule files, target profiles and configuration
+versions); binlint/inputs.py checks rule files, target profiles and configuration
 against their schemas, each error one line naming the file and the key.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from binlint import config
 from binlint.errors import BinlintError
 from binlint.rules import load_rules, profiles
 from binlint.rules.conditions import OPERATORS
-from binlint.rules.inputs import SCHEMA_FILES
+from binlint.inputs import SCHEMA_FILES
 from binlint.rules.targets import complete, make_target
 from binlint.version import Version, kernel_version, tag_version, target_version, version
 from binlint.wheeltags import target_from_platforms

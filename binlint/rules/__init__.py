@@ -1,6 +1,6 @@
 """Rules: the model (model.py), loading rule files (load.py), checking and compiling them
-(check.py, conditions.py), what they compare with (targets.py, profiles/), and the checks
-every user input goes through (inputs.py). Importers use the names below."""
+(check.py, conditions.py) and what they compare with (targets.py, profiles/); rule files
+are validated like every user input (binlint/inputs.py). Importers use the names below."""
 from binlint.rules.load import builtin_rules_dir, load_rules, parse_rule, parsed_rules_document
 from binlint.rules.model import PLACEHOLDER, SEVERITIES, Rule, override_severities, select_rules
 

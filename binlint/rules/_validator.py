@@ -7,7 +7,7 @@ import re
 Decimal = float
 
 # The generated code needs only these; they keep fastjsonschema out of binlint's run-time dependencies.
-from binlint.rules.inputs import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException
+from binlint.inputs import JsonSchemaException, JsonSchemaValueException, JsonSchemaValuesException
 
 REGEX_PATTERNS = {
     '^[a-z0-9]+(-[a-z0-9]+)*$': re.compile('^[a-z0-9]+(-[a-z0-9]+)*\\Z'),

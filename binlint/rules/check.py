@@ -7,7 +7,7 @@ import os
 from binlint.facts import CATALOGUE, fact_format
 from binlint.formats import GROUP_KINDS as FACT_KINDS, KINDS
 from binlint.rules import conditions
-from binlint.rules.inputs import InputFile
+from binlint.inputs import InputFile
 from binlint.rules.model import PLACEHOLDER, Rule
 from binlint.rules.targets import TARGETS
 from binlint.version import version

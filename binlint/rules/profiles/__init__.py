@@ -15,7 +15,7 @@ from collections import namedtuple
 
 from binlint.errors import BinlintError
 from binlint.formats.elf.versions import parse_version_node
-from binlint.rules.inputs import InputFile
+from binlint.inputs import InputFile
 from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
