@@ -193,7 +193,7 @@ def test_tarballs_of_every_compression_give_the_same_finding(artifacts: Artifact
 # --------------------------------------------------------------------------
 
 GETRANDOM = {"library": "libc.so.6", "version": "GLIBC_2.25", "namespace": "GLIBC", "release": "2.25",
-             "weak": False, "symbols": ["getrandom"], "needed_for": "getrandom"}
+             "weak": False, "symbols": ["getrandom"], "needed_for": ["getrandom"]}
 
 
 def test_manylinux_tag_is_the_glibc_baseline_with_its_evidence(artifacts: Artifacts, tmp_path: Path) -> None:

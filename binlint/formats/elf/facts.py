@@ -133,12 +133,13 @@ FACTS = {
     "elf.version_needs": Fact(
         "list[object]",
         "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "
-        "with the dynamic symbols bound to it; newest first within a library and namespace. needed_for: those "
-        "symbols, comma-separated, or for a version node that stands for a loader feature rather than symbols "
-        "what it is (GLIBC_ABI_DT_RELR: packed relative relocations, linked with -z pack-relative-relocs).",
+        "with the dynamic symbols bound to it; newest first within a library and namespace. needed_for: what "
+        "needs the version: those symbols, or for a version node that stands for a loader feature rather than "
+        "symbols, that feature and the linker option that asks for it (GLIBC_ABI_DT_RELR: `packed relative "
+        "relocations, -z pack-relative-relocs`).",
         version_needs,
         items={"library": "str", "version": "str", "namespace": "str", "release": "str?", "weak": "bool",
-               "symbols": "list[str]", "needed_for": "str"},
+               "symbols": "list[str]", "needed_for": "list[str]"},
     ),
     "elf.abi_tag": Fact("object?", "The NT_GNU_ABI_TAG note: `{os, kernel}`, the oldest kernel the C library "
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),

@@ -9,9 +9,9 @@ from binlint.formats.elf.reader import VER_FLG_WEAK, ElfFile
 
 # Version nodes without a number that stand for a glibc release.
 NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
-# What such a node stands for: no symbol is bound to it, so its symbols say nothing.
-NODE_MEANINGS = {"GLIBC_ABI_DT_RELR": "packed relative relocations, DT_RELR: linked with -z pack-relative-relocs, "
-                                      "read by glibc 2.36 or later; -z nopack-relative-relocs links without them"}
+# The loader feature such a node stands for, by name and the linker option that asks for it:
+# no symbol is bound to it, so its symbols say nothing.
+NODE_FEATURES = {"GLIBC_ABI_DT_RELR": "packed relative relocations, -z pack-relative-relocs"}
 _VERSION_NODE = re.compile(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
 
 
@@ -39,10 +39,9 @@ def version_needs(elf: ElfFile) -> list[dict]:
     return items
 
 
-def _needed_for(version: str, symbols: list[str]) -> str:
-    if version in NODE_MEANINGS:
-        return NODE_MEANINGS[version]
-    return ", ".join(symbols) if symbols else "no symbol is bound to it"
+def _needed_for(version: str, symbols: list[str]) -> list[str]:
+    feature = NODE_FEATURES.get(version)
+    return [feature] if feature is not None else symbols
 
 
 @functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every file
