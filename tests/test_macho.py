@@ -81,7 +81,7 @@ def test_universal2_facts_one_set_per_slice() -> None:
     assert got["macho.dylibs"] == [
         {"arch": arch, "path": "/usr/lib/libSystem.B.dylib", "kind": "load", "current_version": "1319.0.0",
          "compat_version": "1.0.0", "resolution": "system",
-         "searched_in": "that absolute path"} for arch in ("x86_64", "arm64")]
+         "searched_in": "absolute", "candidates": ["/usr/lib/libSystem.B.dylib"]} for arch in ("x86_64", "arm64")]
     assert got["macho.rpaths"] == []
 
 
@@ -375,5 +375,6 @@ def test_install_name_is_a_fact_not_a_load(rules, tmp_path: Path) -> None:
     got = facts(path, "macho.slices", "macho.dylibs")
     assert got["macho.slices"][0]["install_name"] == "/usr/local/lib/libmine.1.dylib"
     assert {"arch": "x86_64", "path": "/usr/local/lib/libmine.1.dylib", "kind": "id", "current_version": "1.2.3",
-            "compat_version": "1.0.0", "resolution": "build-machine", "searched_in": "that absolute path"} in got["macho.dylibs"]
+            "compat_version": "1.0.0", "resolution": "build-machine", "searched_in": "absolute",
+            "candidates": ["/usr/local/lib/libmine.1.dylib"]} in got["macho.dylibs"]
     assert [f.rule for f in findings(path, rules)] == []

@@ -54,9 +54,8 @@ def test_a_bare_dylib_name_is_looked_up_in_the_working_directory(rules: list, tm
     macho_fixtures._edit(macho_fixtures.X86_64, macho_fixtures.add_dylibs("liba.dylib", "@rpath/libb.dylib"))(module)
     (module.parent / "liba.dylib").write_bytes(b"")  # beside the module: dyld does not look there
     [message] = messages(module, rules, "macho-dylib-not-in-artifact")
-    assert message == ("loads dylibs that are not beside it in the artifact: liba.dylib (x86_64, looked up in the "
-                       "working directory, not the loader's folder), @rpath/libb.dylib (x86_64, looked up in the "
-                       "slice's rpaths)")
+    assert message == ("loads dylibs that are not beside it in the artifact: liba.dylib (x86_64, looked up in "
+                       "working-directory), @rpath/libb.dylib (x86_64, looked up in rpaths)")
 
 
 @pytest.mark.parametrize("mode, words", [(0o4755, "is set-user-ID"), (0o2755, "is set-group-ID"),

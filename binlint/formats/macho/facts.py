@@ -106,26 +106,33 @@ def _where(path: str, executable: bool, tree: Tree, directory: bool = False) -> 
 def _resolve(path: str, rpaths: list[str], executable: bool, tree: Tree) -> str:
     if not path.startswith("@rpath/"):
         return _where(path, executable, tree)
-    rest = path[len("@rpath/"):]
-    found = [_where(posixpath.join(r, rest), executable, tree) for r in rpaths]
+    found = [_where(candidate, executable, tree) for candidate in candidates(path, rpaths)]
     for outcome in ("artifact", "system", "unknown"):  # an rpath into the build machine finds nothing here
         if outcome in found:
             return outcome
     return "missing"
 
 
-def searched_in(path: str, executable: bool) -> str:
-    """Where dyld looks for a load path, in words for messages."""
+def searched_in(path: str) -> str:
+    """Where dyld looks for a load path: `absolute`, `rpaths`, `loader-folder`,
+    `program-folder` or `working-directory` (see the facts' docs)."""
     if path.startswith("/"):
-        return "that absolute path"
+        return "absolute"
     if path.startswith("@rpath/"):
-        return "the slice's rpaths"
-    if _anchored(path, executable) is not None:
-        return "the loader's folder" if path.startswith("@loader_path") else "the program's folder"
-    if path.startswith("@executable_path"):
-        return "the folder of the program that loads it"
+        return "rpaths"
+    for anchor, where in (("@loader_path", "loader-folder"), ("@executable_path", "program-folder")):
+        if path == anchor or path.startswith(anchor + "/"):
+            return where
     # dyld opens a path without @ or / as it is: relative to the process's working directory.
-    return "the working directory, not the loader's folder"
+    return "working-directory"
+
+
+def candidates(path: str, rpaths: list[str]) -> list[str]:
+    """The load path, or an @rpath one under each of the slice's rpaths, in order (dyld
+    also tries the rpaths of what loads the file, which the file does not know)."""
+    if not path.startswith("@rpath/"):
+        return [path]
+    return [posixpath.join(r, path[len("@rpath/"):]) for r in rpaths]
 
 
 def dylibs(view: FileView) -> list[dict[str, Any]]:
@@ -136,7 +143,8 @@ def dylibs(view: FileView) -> list[dict[str, Any]]:
         for dylib in raw["dylibs"]:
             found.append({"arch": raw["arch"], **dylib,
                           "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree),
-                          "searched_in": searched_in(dylib["path"], executable)})
+                          "searched_in": searched_in(dylib["path"]),
+                          "candidates": candidates(dylib["path"], raw["rpaths"])})
     return found
 
 
@@ -177,10 +185,14 @@ FACTS = {
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
         "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
         "reexport, upward, lazy, or id for the file's own install name; "
-        "resolution: " + _WHERE_DOC + "; searched_in: where dyld looks for the path, in words (a path "
-        "without `@` or `/`, such as `liba.dylib`, is opened from the working directory).", dylibs,
+        "resolution: " + _WHERE_DOC + "; searched_in: where dyld looks for the path, `absolute` (the path itself), `rpaths` (@rpath: under each "
+        "of the slice's rpaths), `loader-folder` (@loader_path: the file's own folder), `program-folder` "
+        "(@executable_path: the folder of the program, the file itself or the one that loads it) or "
+        "`working-directory` (a path without `@` or `/`, such as `liba.dylib`, is opened from the process's "
+        "working directory); candidates: the path, or for @rpath the path under each of the slice's own rpaths, "
+        "in order (dyld also tries the rpaths of what loads the file).", dylibs,
         items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
-               "resolution": "str", "searched_in": "str"}),
+               "resolution": "str", "searched_in": "str", "candidates": "list[str]"}),
     "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
                          "directory's.", rpaths,
                          items={"arch": "str", "path": "str", "resolution": "str"}),
