@@ -105,11 +105,10 @@ def test_links_that_loop_or_dangle_are_named(artifacts: Artifacts, tmp_path: Pat
     found = [(f["path"], f["rule"], f["severity"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
     lead = "symbolic link that leads nowhere, so nothing was checked there: "
     assert found == [
-        ("dist/lib/libgone.so", "broken-symbolic-link", "note", lead + "dangling (-> libgone.so.2): its target "
-                                                                     "does not exist"),
-        ("dist/lib/ping", "broken-symbolic-link", "note", lead + "a loop (-> pong): following it never reaches a file"),
-        ("dist/lib/pong", "broken-symbolic-link", "note", lead + "a loop (-> ping): following it never reaches a file"),
-        ("dist/lib/self", "broken-symbolic-link", "note", lead + "a loop (-> self): following it never reaches a file"),
+        ("dist/lib/libgone.so", "broken-symbolic-link", "note", lead + "dangling (-> libgone.so.2)"),
+        ("dist/lib/ping", "broken-symbolic-link", "note", lead + "loop (-> pong)"),
+        ("dist/lib/pong", "broken-symbolic-link", "note", lead + "loop (-> ping)"),
+        ("dist/lib/self", "broken-symbolic-link", "note", lead + "loop (-> self)"),
     ]
     assert binlint(["check", "--fail-on", "note", "dist"], tmp_path).returncode == 1
 

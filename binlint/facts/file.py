@@ -47,10 +47,13 @@ FACTS = {
                          "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
                          "or `deb` for the members of a Debian package (an ar archive that starts with "
                          "`debian-binary`); null for a file on disk.", lambda f: f.context.held_in),
-    "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: "
-                             "`a loop (-> a): following it never reaches a file` or `dangling (-> libx.so.1): its "
-                             "target does not exist`; null for everything else (links that lead somewhere are not "
-                             "followed).", lambda f: f.broken_link),
+    "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: `loop` "
+                             "(following it never reaches a file) or `dangling` (its target does not exist); null "
+                             "for everything else (links that lead somewhere are not followed).",
+                             lambda f: f.broken_link),
+    "file.link_target": Fact("str?", "What a symbolic link that leads nowhere (file.broken_link) points to, as "
+                             "readlink(1) prints it: `libx.so.1`; null for everything else.",
+                             lambda f: f.link_target),
     "file.error": Fact("str?", "Why the file could not be read or parsed; null when it could.",
                        lambda f: f.error),
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "

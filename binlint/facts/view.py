@@ -70,7 +70,9 @@ class FileView:
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self._container: Container | None | bool = False  # False: not looked for yet
-        self.broken_link: str | None = None  # why a symbolic link found in a tree leads nowhere
+        # A symbolic link found in a tree that leads nowhere: why (loop, dangling), and its target.
+        self.broken_link: str | None = None
+        self.link_target: str | None = None
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -78,7 +80,7 @@ class FileView:
         view = cls(artifact.path, artifact.path, (), limits, Budget(limits))
         view._fs_path = artifact.fs_path
         if artifact.link is not None:  # a symbolic link that leads nowhere: nothing to open
-            view.kind, view.broken_link = "symlink", artifact.link
+            view.kind, view.broken_link, view.link_target = "symlink", artifact.link, artifact.link_target
             return view
         if artifact.error is not None:
             view.error = artifact.error

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 # path: as the user sees it (the given path joined with the names found below it);
 # fs_path: what to open. What the file is, is read later from its bytes, in the
 # (possibly parallel) check. error: why it cannot be read (a folder that cannot be listed);
-# link: why a symbolic link inside a tree leads nowhere (a loop, a missing target).
-Artifact = namedtuple("Artifact", "path fs_path error link", defaults=(None, None))
+# link: why a symbolic link inside a tree leads nowhere, `loop` or `dangling` (its target
+# does not exist); link_target: what that link points to, as readlink(2) returns it.
+Artifact = namedtuple("Artifact", "path fs_path error link link_target", defaults=(None, None, None))
 
 # Version control's own folders are skipped inside a tree (`binlint check .` in a clone),
 # not when named on the command line: they hold history, not what ships.
@@ -125,7 +126,7 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
                 problem = _link_problem(entry.name, fd)
                 if problem is not None:
                     path = _join(directory, entry.name)
-                    yield Artifact(printable_path(path), path, None, problem), (device, entry.inode())
+                    yield Artifact(printable_path(path), path, None, *problem), (device, entry.inode())
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
             if is_dir and entry.name not in VCS_FOLDERS:
@@ -140,9 +141,9 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
             continue
 
 
-def _link_problem(name: str, fd: int) -> str | None:
-    """Why the symbolic link `name` in the folder `fd` leads nowhere, or None when it leads
-    somewhere (then it is not followed: see discover)."""
+def _link_problem(name: str, fd: int) -> tuple[str, str] | None:
+    """Why the symbolic link `name` in the folder `fd` leads nowhere (`loop` or `dangling`)
+    and its target, or None when it leads somewhere (then it is not followed: see discover)."""
     try:
         os.stat(name, dir_fd=fd)
         return None
@@ -152,9 +153,9 @@ def _link_problem(name: str, fd: int) -> str | None:
         except OSError:
             target = "?"
         if err.errno == errno.ELOOP:
-            return f"a loop (-> {target}): following it never reaches a file"
+            return "loop", target
         if err.errno in (errno.ENOENT, errno.ENOTDIR):
-            return f"dangling (-> {target}): its target does not exist"
+            return "dangling", target
         return None  # a target this user may not see: as any link, not followed
 
 
