@@ -325,11 +325,11 @@ def test_a_library_no_search_path_reaches_is_reported_with_where_it_is(tmp_path:
     wheel = make_wheel(tmp_path, "beside", TREES["beside"])
     code, report = run_json(capsys, str(wheel))
     [finding] = by_rule(report, RULE)
-    assert code == 1 and finding["path"] == f"{wheel}!pkg/_ext.so" and finding["evidence"] == ["libdep.so.1"]
+    assert code == 1 and finding["path"] == f"{wheel}!pkg/_ext.so" and finding["evidence"] == [
+        {"name": "libdep.so.1", "carried_at": "pkg/libdep.so.1", "in_load_of": None}]
     assert finding["message"] == (
         "needs libraries that neither the target provides nor the artifact carries where the loader looks: "
-        "libdep.so.1 (libdep.so.1 is at pkg/libdep.so.1, but no search path of pkg/_ext.so reaches it: "
-        "it has no DT_RPATH or DT_RUNPATH)")
+        "libdep.so.1 (carried at: pkg/libdep.so.1)")
 
 
 def test_a_library_that_relied_on_an_inherited_search_path(tmp_path: Path,
@@ -337,9 +337,9 @@ def test_a_library_that_relied_on_an_inherited_search_path(tmp_path: Path,
     wheel = make_wheel(tmp_path, "runpath", TREES["runpath-not-inherited"])
     code, report = run_json(capsys, str(wheel))
     [finding] = by_rule(report, RULE)
-    assert finding["path"] == f"{wheel}!pkg.libs/libmid.so.1" and finding["evidence"] == ["libleaf.so.1"]
-    assert "(libleaf.so.1 is at pkg.libs/libleaf.so.1, but no search path of pkg.libs/libmid.so.1 reaches it " \
-           "when pkg/_ext.so is loaded: it has no DT_RPATH or DT_RUNPATH)" in finding["message"]
+    assert finding["path"] == f"{wheel}!pkg.libs/libmid.so.1" and finding["evidence"] == [
+        {"name": "libleaf.so.1", "carried_at": "pkg.libs/libleaf.so.1", "in_load_of": "pkg/_ext.so"}]
+    assert finding["message"].endswith(": libleaf.so.1 (carried at: pkg.libs/libleaf.so.1)")
     # The same tree for musl loads: its loader passes DT_RUNPATH on like DT_RPATH.
     if shutil.which("musl-gcc"):
         musl = make_wheel(tmp_path, "muslrunpath", TREES["runpath-not-inherited"], "musl-gcc", MUSLLINUX_X86_64)

@@ -102,7 +102,7 @@ def test_origin_sibling_on_disk(tmp_path: Path, capsys: pytest.CaptureFixture[st
         assert found == []
     else:
         [finding] = found
-        assert finding["evidence"] == [DEP_SONAME] and DEP_SONAME in finding["message"]
+        assert [e["name"] for e in finding["evidence"]] == [DEP_SONAME] and DEP_SONAME in finding["message"]
     # A symbolic link to the library resolves from the file it points to.
     link = tmp_path / "elsewhere.so"
     link.symlink_to(ext)
@@ -114,7 +114,9 @@ def test_wheel_libs_folder(artifacts: Artifacts, capsys: pytest.CaptureFixture[s
     origin, unbundled = str(artifacts.path("origin-wheel")), str(artifacts.path("unbundled-wheel"))
     code, report = run_json(capsys, origin, unbundled)
     [finding] = by_rule(report, "needed-library-not-on-target")
-    assert finding["path"] == f"{unbundled}!pkg/_ext.so" and finding["evidence"] == [DEP_SONAME]
+    assert finding["path"] == f"{unbundled}!pkg/_ext.so" and finding["evidence"] == [
+        {"name": DEP_SONAME, "carried_at": None, "in_load_of": None}]
+    assert finding["message"].endswith(f": {DEP_SONAME} (carried at: none)")
     main(["facts", origin])
     facts = {d["path"]: d["facts"] for d in json.loads(capsys.readouterr().out)["artifacts"]}
     assert facts[f"{origin}!pkg/_ext.so"]["elf.unresolved_needed"] == []  # libdep is in pkg.libs/

@@ -13,7 +13,7 @@ from binlint.formats.members import Budget
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.facts import libc
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
-from binlint.facts.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
+from binlint.facts.loader import Dynamic, Graph, Step, Tree, own_search
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -226,18 +226,11 @@ def needed_search(view: FileView) -> list[str]:
     return described
 
 
-def unreached_note(view: FileView) -> str:
-    """A sentence for messages on the libraries the artifact carries where no search path looks."""
-    notes = []
-    for step, root in search(view):
-        if step.path is None and step.carried:
-            where = " or ".join(step.carried[:3]) + (" ..." if len(step.carried) > 3 else "")
-            who = view.members[-1] if view.members else view.path
-            when = f" when {root} is loaded" if root and root != who else ""
-            notes.append(f"{step.name} is at {where}, but no search path of {who} reaches it{when}")
-    if not notes:
-        return ""
-    return f" ({'; '.join(notes)}: {describe_paths(view.dynamic)})"  # search() read it
+def needed_not_found(view: FileView) -> list[dict]:
+    who = view.members[-1] if view.members else view.path
+    return [{"name": step.name, "carried_at": step.carried[0] if step.carried else None,
+             "in_load_of": root if root and root != who else None}
+            for step, root in search(view) if step.path is None]
 
 
 FACTS = {
@@ -256,8 +249,10 @@ FACTS = {
         "the artifact has it at pkg/libfoo.so.1, where no search path looks`, `libc.so.6: not in the "
         "artifact`; with the load that decided it when other objects took part (`(in the load of pkg/_ext.so)`).",
         needed_search),
-    "elf.unreached_note": Fact(
-        "str", "For messages: ` (libfoo.so.1 is at pkg.libs/libfoo.so.1, but no search path of pkg/_ext.so "
-        "reaches it: it has no DT_RPATH or DT_RUNPATH)` when the artifact carries a needed library where the "
-        "loader does not look, else empty.", unreached_note),
+    "elf.needed_not_found": Fact(
+        "list[object]", "The libraries of elf.unresolved_needed, each with where the artifact carries a copy "
+        "that no search path reaches (carried_at: `pkg.libs/libfoo.so.1`, the first one the search met; null "
+        "when the artifact has none) and, when the load of another object decided it, that object (in_load_of: "
+        "`pkg/_ext.so`; null when the object's own search did).", needed_not_found,
+        items={"name": "str", "carried_at": "str?", "in_load_of": "str?"}),
 }

@@ -181,7 +181,7 @@ def test_external_libraries_agree_with_auditwheel(wheel: Wheel, wheel_path, runs
     if "error" in theirs:
         pytest.skip("auditwheel has no policy for this architecture")
     findings = at_auditwheel_floor.get(path, runs.findings[path])
-    ours = {library for f in findings if f["rule"] == "needed-library-not-on-target" for library in f["evidence"]}
+    ours = {item["name"] for f in findings if f["rule"] == "needed-library-not-on-target" for item in f["evidence"]}
     assert ours == set(theirs["external_libs"])
 
 

@@ -31,7 +31,7 @@ search_paths (the directories DT_RPATH, DT_RUNPATH and $ORIGIN name) and loads (
 from a root, and the graph of all of them).
 """
 from binlint.facts.loader.loads import Graph, Load
-from binlint.facts.loader.search_paths import describe_paths, own_search
+from binlint.facts.loader.search_paths import own_search
 from binlint.facts.loader.tree import Dynamic, Step, Tree
 
-__all__ = ["Dynamic", "Graph", "Load", "Step", "Tree", "describe_paths", "own_search"]
+__all__ = ["Dynamic", "Graph", "Load", "Step", "Tree", "own_search"]

@@ -90,14 +90,6 @@ def own_dirs(path: str, dyn: Dynamic, musl: bool) -> list[tuple[str, str]]:
     return rpath + [(d, "DT_RUNPATH") for d in glibc_dirs(dyn.runpath, origin, dyn)]
 
 
-def describe_paths(dyn: Dynamic) -> str:
-    if dyn.runpath is not None:
-        return f"its DT_RUNPATH is {dyn.runpath or 'empty'}"
-    if dyn.rpath is not None:
-        return f"its DT_RPATH is {dyn.rpath or 'empty'}"
-    return "it has no DT_RPATH or DT_RUNPATH"
-
-
 def slash_path(name: str, origin: str, dyn: Dynamic) -> str | None:
     """The tree path a DT_NEEDED name with a `/` opens under glibc, which expands $ORIGIN
     (musl opens the name as it is: relative to the working directory)."""
