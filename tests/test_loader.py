@@ -288,9 +288,10 @@ def test_real_wheels_are_clean_in_their_own_tag(real_wheels: dict[str, Path],
     assert by_rule(report, RULE) == []
     facts = member_facts(capsys, real_wheels["shapely"])
     [geos_c] = [f for p, f in facts.items() if "libgeos_c" in p]
-    [step] = [s for s in geos_c["elf.needed_search"] if s.startswith("libgeos-")]
-    assert re.match(r"libgeos-\w+\.so[.\d]*: shapely\.libs/libgeos-\w+\.so[.\d]*, through the DT_RPATH of "
-                    r"shapely/\S+\.so \(in the load of shapely/\S+\.so\)$", step), step
+    [step] = [s for s in geos_c["elf.needed_search"] if s["name"].startswith("libgeos-")]
+    assert re.fullmatch(r"shapely\.libs/libgeos-\w+\.so[.\d]*", step["path"]), step
+    assert (step["how"], step["through"], step["carried"]) == ("search-path", "DT_RPATH", []), step
+    assert re.fullmatch(r"shapely/\S+\.so", step["via"]) and re.fullmatch(r"shapely/\S+\.so", step["in_load_of"]), step
 
 
 # --------------------------------------------------------------------------
@@ -355,9 +356,10 @@ def test_lib_and_platform_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[s
                  path=(RUNPATH, "$ORIGIN/$LIB:$ORIGIN/plat/${PLATFORM}")),
              lib("pkg/lib64/liblib.so.1"), lib("pkg/plat/haswell/libplat.so.1")]
     facts = member_facts(capsys, make_wheel(tmp_path, "tokens", nodes))
+    found = {"how": "search-path", "through": "DT_RUNPATH", "via": "pkg/_ext.so", "carried": [], "in_load_of": None}
     assert facts["pkg/_ext.so"]["elf.needed_search"][:2] == [
-        "liblib.so.1: pkg/lib64/liblib.so.1, through the DT_RUNPATH of pkg/_ext.so",
-        "libplat.so.1: pkg/plat/haswell/libplat.so.1, through the DT_RUNPATH of pkg/_ext.so"]
+        {"name": "liblib.so.1", "path": "pkg/lib64/liblib.so.1", **found},
+        {"name": "libplat.so.1", "path": "pkg/plat/haswell/libplat.so.1", **found}]
 
 
 def test_same_answer_when_members_are_split_between_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -182,7 +182,7 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
         # A PyInstaller bundle: its bootloader puts the folder holding every library on the
         # search path (LD_LIBRARY_PATH), so a library the bundle carries is found by name.
         names = holder.basenames()
-        result = [(Step(n, n if n in names else None, "in the bundle" if n in names else "not in the artifact"), None)
+        result = [(Step(n, n if n in names else None, "bundle" if n in names else "not-in-artifact"), None)
                   for n in own.needed]
     elif holder is not None:
         members = _members(view, holder)
@@ -195,14 +195,16 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
             decided = members.graph_of(view.siblings).steps(path)
             if decided is not None:
                 result = [(s, root) for s, root in decided]
-        result = [(s._replace(path=members.tree.show(s.path) if s.path else None,
-                              carried=tuple(members.tree.show(c) for c in s.carried)),
-                   members.tree.show(root) if root else None) for s, root in result]
+        show = members.tree.show
+        result = [(s._replace(path=show(s.path) if s.path else None, carried=tuple(show(c) for c in s.carried),
+                              via=show(s.via) if s.via else None), show(root) if root else None)
+                  for s, root in result]
     elif view.fs_path is not None:  # a file on disk: from its real directory
         here = os.path.dirname(os.path.realpath(view.fs_path))
-        result = [(s, None) for s in own_search(_Disk(), f"{here}/x", own)[0]]
+        result = [(s._replace(via=view.path) if s.via else s, None)
+                  for s in own_search(_Disk(), f"{here}/x", own)[0]]
     else:
-        result = [(Step(n, None, "not in the artifact"), None) for n in own.needed]
+        result = [(Step(n, None, "not-in-artifact"), None) for n in own.needed]
     view._values["loading"] = result
     return result
 
@@ -211,24 +213,14 @@ def unresolved_needed(view: FileView) -> list[str]:
     return [step.name for step, _ in search(view) if step.path is None]
 
 
-def needed_search(view: FileView) -> list[str]:
-    described = []
-    for step, root in search(view):
-        if step.path is not None:
-            text = f"{step.name}: {step.path}" + (f", {step.how}" if step.how.startswith("through") else
-                                                  f" ({step.how})")
-        elif step.carried:
-            text = f"{step.name}: not found; the artifact has it at {', '.join(step.carried)}, where no search " \
-                   "path looks"
-        else:
-            text = f"{step.name}: {step.how}"
-        described.append(text + (f" (in the load of {root})" if root else ""))
-    return described
+def needed_search(view: FileView) -> list[dict]:
+    return [{"name": step.name, "path": step.path, "how": step.how, "through": step.through, "via": step.via,
+             "carried": list(step.carried), "in_load_of": root} for step, root in search(view)]
 
 
 def needed_not_found(view: FileView) -> list[dict]:
     who = view.members[-1] if view.members else view.path
-    return [{"name": step.name, "carried_at": step.carried[0] if step.carried else None,
+    return [{"name": step.name, "carried_at": step.carried[0] if step.how == "not-reached" else None,
              "in_load_of": root if root and root != who else None}
             for step, root in search(view) if step.path is None]
 
@@ -244,11 +236,16 @@ FACTS = {
         "a PyInstaller bundle, a library with that file name; for a file on disk, a file reached through an "
         "`$ORIGIN` entry of its own DT_RUNPATH (or DT_RPATH).", unresolved_needed),
     "elf.needed_search": Fact(
-        "list[str]", "How the loader model found each DT_NEEDED library inside the artifact, one line each: "
-        "`libfoo.so.1: pkg.libs/libfoo.so.1, through the DT_RPATH of pkg/_ext.so`, `libfoo.so.1: not found; "
-        "the artifact has it at pkg/libfoo.so.1, where no search path looks`, `libc.so.6: not in the "
-        "artifact`; with the load that decided it when other objects took part (`(in the load of pkg/_ext.so)`).",
-        needed_search),
+        "list[object]", "How the loader model met each DT_NEEDED library inside the artifact: name; path where "
+        "it was found, or null; how: `search-path` (through a search path: `through` DT_RPATH or DT_RUNPATH "
+        "of the object `via`), `path` (a name with `/`), `already-loaded`, `bundle` (a PyInstaller bundle's "
+        "folder), or not found: `not-in-artifact`, `not-reached` (carried where no search path looks), "
+        "`not-loadable` or `other-architecture` (the file found cannot be loaded), `outside-artifact` (a "
+        "path), `musl-itself`, `system` (left to the system by an earlier request); carried: the files of that "
+        "name the loader did not use; in_load_of: the load that decided it when other objects took part.",
+        needed_search,
+        items={"name": "str", "path": "str?", "how": "str", "through": "str?", "via": "str?", "carried": "list[str]",
+               "in_load_of": "str?"}),
     "elf.needed_not_found": Fact(
         "list[object]", "The libraries of elf.unresolved_needed, each with where the artifact carries a copy "
         "that no search path reaches (carried_at: `pkg.libs/libfoo.so.1`, the first one the search met; null "

@@ -58,34 +58,35 @@ class Load:
         tree = self.tree
         if "/" in name:
             target = slash_path(name, origin_of(path), dyn) if not self.musl else None
-            return self._map(path, name, target, "a path") if target and tree.real(target) else \
-                Step(name, None, "a path outside the artifact")
+            return self._map(path, name, target, Step(name, None, "path")) if target and tree.real(target) else \
+                Step(name, None, "outside-artifact")
         if self.musl and MUSL_SELF.match(name):
-            return Step(name, None, "musl itself")
+            return Step(name, None, "musl-itself")
         if name in self.known:
             found = self.known[name]
-            return Step(name, found, "already loaded" if found else "from the system, already loaded")
-        for directory, how in self._search_path(path, dyn):
+            return Step(name, found, "already-loaded" if found else "system")
+        for directory, tag, via in self._search_path(path, dyn):
             hit = tree.find(directory, name)
             if hit is None:
                 continue
             target = tree.dynamic(tree.real(hit) or hit)
             if target is None:
-                return self._fail(name, f"{tree.show(hit)} is not a loadable ELF file")
+                return self._fail(name, "not-loadable", (hit,))
             if (target.bits, target.machine, target.little) != (self.bits, self.machine, self.little):
                 if self.musl:
-                    return self._fail(name, f"{tree.show(hit)} is for another architecture")
+                    return self._fail(name, "other-architecture", (hit,))
                 continue  # glibc skips it and searches on
-            return self._map(path, name, hit, how)
+            return self._map(path, name, hit, Step(name, None, "search-path", through=tag, via=via))
         carried = tuple(tree.named(name))
-        return self._fail(name, "not reached" if carried else "not in the artifact", carried)
+        return self._fail(name, "not-reached" if carried else "not-in-artifact", carried)
 
     def _fail(self, name: str, how: str, carried: tuple[str, ...] = ()) -> Step:
         # On a system that has it, it comes from there, and so for every later request by name.
         self.known.setdefault(name, None)
         return Step(name, None, how, carried)
 
-    def _map(self, path: str, name: str, hit: str, how: str) -> Step:
+    def _map(self, path: str, name: str, hit: str, found: Step) -> Step:
+        """`found`, at the file `hit` leads to, which the load maps once."""
         real = self.tree.real(hit) or hit
         if real not in self.loader:  # the same file is never loaded twice (glibc: file id, musl: inode)
             self.order.append(real)
@@ -95,15 +96,16 @@ class Load:
                 self.known.setdefault(target.soname, real)
         if "/" not in name:
             self.known.setdefault(name, real)
-        return Step(name, real, how)
+        return found._replace(path=real)
 
-    def _search_path(self, path: str, dyn: Dynamic) -> Iterable[tuple[str, str]]:
-        show = self.tree.show
+    def _search_path(self, path: str, dyn: Dynamic) -> Iterable[tuple[str, str, str]]:
+        """Each directory the loader searches for a name `path` needs, with the tag and the
+        object whose search path it is on."""
         if self.musl:
             chain: str | None = path
             while chain is not None:
                 for directory, tag in own_dirs(chain, self.tree.dynamic(chain), True):  # type: ignore[arg-type]
-                    yield directory, f"through the {tag} of {show(chain)}"
+                    yield directory, tag, chain
                 chain = self.loader[chain]
             return
         if dyn.runpath is None:
@@ -113,10 +115,10 @@ class Load:
                 assert up is not None
                 if up.runpath is None:
                     for directory in glibc_dirs(up.rpath, origin_of(chain), up):
-                        yield directory, f"through the DT_RPATH of {show(chain)}"
+                        yield directory, "DT_RPATH", chain
                 chain = self.loader[chain]
         for directory in glibc_dirs(dyn.runpath, origin_of(path), dyn):
-            yield directory, f"through the DT_RUNPATH of {show(path)}"
+            yield directory, "DT_RUNPATH", path
 
 
 class Graph:

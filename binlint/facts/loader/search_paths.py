@@ -113,16 +113,16 @@ def own_search(tree: Tree, path: str, dyn: Dynamic) -> tuple[list[Step], bool]:
         if "/" in name:
             found = None if dyn.musl else slash_path(name, origin_of(path), dyn)
             found = found if found and tree.real(found) else None
-            steps.append(Step(name, found, "a path" if found else "a path outside the artifact"))
+            steps.append(Step(name, found, "path" if found else "outside-artifact"))
             continue
         if dyn.musl and MUSL_SELF.match(name):
-            steps.append(Step(name, None, "musl itself"))
+            steps.append(Step(name, None, "musl-itself"))
             continue
         hit = next(((d, tag) for d, tag in dirs if tree.find(d, name)), None)
         if hit is not None:
-            steps.append(Step(name, tree.find(hit[0], name), f"through the {hit[1]} of {tree.show(path)}"))
+            steps.append(Step(name, tree.find(hit[0], name), "search-path", through=hit[1], via=path))
             continue
         carried = tuple(tree.named(name))
         whole = whole and not carried
-        steps.append(Step(name, None, "not in the artifact" if not carried else "not reached", carried))
+        steps.append(Step(name, None, "not-reached" if carried else "not-in-artifact", carried))
     return steps, whole

@@ -13,9 +13,16 @@ if TYPE_CHECKING:
 Dynamic = namedtuple("Dynamic", "needed rpath runpath soname bits machine little musl")
 
 # What one DT_NEEDED name gave in one load: `path` where it was found in the tree, or None
-# (the target must provide it); `how`, in words, for evidence; `carried`: tree paths of that
-# file name that no search reached.
-Step = namedtuple("Step", "name path how carried", defaults=((),))
+# (the target must provide it); `how`, one of HOW; `carried`: tree paths of that file name
+# that no search reached, or the file found that the loader cannot use; `through`, `via`: the
+# search path that found it (DT_RPATH or DT_RUNPATH) and the object whose it is.
+Step = namedtuple("Step", "name path how carried through via", defaults=((), None, None))
+# How: found through a search path, as a path (a name with `/`), already loaded, in a
+# PyInstaller bundle; or not: a path outside the artifact, musl's own loader, already left to
+# the system, a file found that is not a loadable ELF file or is for another architecture,
+# carried where no search path reaches, not in the artifact.
+HOW = ("search-path", "path", "already-loaded", "bundle", "outside-artifact", "musl-itself", "system",
+       "not-loadable", "other-architecture", "not-reached", "not-in-artifact")
 
 ANY = "*"  # a directory component the model cannot know (the user's CPU)
 
