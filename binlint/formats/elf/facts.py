@@ -89,7 +89,8 @@ FACTS = {
         "newer machine of its float ABI (soft-float: armv4l to armv5tejl, the armel systems; hard-float: "
         "armv6l, armv7l, armv8l, the armhf ones; both without a float ABI); mips and mips64 (the kernel's "
         "name for both byte orders) too for little-endian MIPS.", compatible_archs),
-    "elf.arch_description": Fact("str", "elf.arch, and for 32-bit Arm the CPU architecture and float ABI: "
+    "elf.arch_description": Fact("str", "The machine's label: elf.arch, and for 32-bit Arm the CPU architecture "
+                                 "(elf.arm_cpu_arch) and float ABI (elf.arm_float_abi) it was built for: `x86_64`, "
                                  "`armv5l (ARMv5TE, soft-float)`.", arch_description),
     "elf.arm_cpu_arch": Fact("str?", "32-bit Arm: the Tag_CPU_arch build attribute of the \"aeabi\" file "
                              "attributes (.ARM.attributes), as readelf names it: v5TE, v6KZ, v7, v8, ...; null "
