@@ -33,7 +33,7 @@ def test_dt_relr_says_what_it_is_and_how_it_was_asked_for(rules: list, tmp_path:
     subprocess.run([require_tool("gcc"), "-O2", "-Wl,-z,pack-relative-relocs", str(source), "-o", str(program)],
                    check=True, capture_output=True)
     [message] = messages(program, rules, "glibc-version-above-target", {"glibc": "2.17"})
-    assert "GLIBC_ABI_DT_RELR (packed relative relocations, -z pack-relative-relocs)" in message
+    assert "GLIBC_ABI_DT_RELR (packed relative relocations, -z pack-relative-relocs, glibc 2.36 or later)" in message
     # The help says how to link without them.
     [rule] = [r for r in rules if r.id == "glibc-version-above-target"]
     assert "-Wl,-z,nopack-relative-relocs" in rule.help["fix"]
@@ -54,8 +54,8 @@ def test_a_bare_dylib_name_is_looked_up_in_the_working_directory(rules: list, tm
     macho_fixtures._edit(macho_fixtures.X86_64, macho_fixtures.add_dylibs("liba.dylib", "@rpath/libb.dylib"))(module)
     (module.parent / "liba.dylib").write_bytes(b"")  # beside the module: dyld does not look there
     [message] = messages(module, rules, "macho-dylib-not-in-artifact")
-    assert message == ("loads dylibs that are not beside it in the artifact: liba.dylib (x86_64, looked up in "
-                       "working-directory), @rpath/libb.dylib (x86_64, looked up in rpaths)")
+    assert message == ("loads dylibs that are not beside it in the artifact: liba.dylib (x86_64, dyld looks in: "
+                       "working-directory), @rpath/libb.dylib (x86_64, dyld looks in: rpaths)")
 
 
 @pytest.mark.parametrize("mode, words", [(0o4755, "is set-user-ID"), (0o2755, "is set-group-ID"),

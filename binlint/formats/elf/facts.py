@@ -136,8 +136,8 @@ FACTS = {
         "Symbol versions needed from other objects (.gnu.version_r): one item per library and version, "
         "with the dynamic symbols bound to it; newest first within a library and namespace. needed_for: what "
         "needs the version: those symbols, or for a version node that stands for a loader feature rather than "
-        "symbols, that feature and the linker option that asks for it (GLIBC_ABI_DT_RELR: `packed relative "
-        "relocations, -z pack-relative-relocs`).",
+        "symbols, that feature, the linker option that asks for it and the glibc that reads it (GLIBC_ABI_DT_RELR: `packed relative "
+        "relocations, -z pack-relative-relocs, glibc 2.36 or later`).",
         version_needs,
         items={"library": "str", "version": "str", "namespace": "str", "release": "str?", "weak": "bool",
                "symbols": "list[str]", "needed_for": "list[str]"},
