@@ -1,5 +1,6 @@
-"""The built-in rule files themselves: complete help, covered by the rule table, valid
-against the schema with both validators, generated docs current, messages that render."""
+"""The built-in rule files themselves: complete help, covered by the rule tables (each rule's rows
+in the table of the facts it reads, tests/rules/table.py), valid against the schema with both
+validators, generated docs current, messages that render."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,8 @@ from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
 from fixtures import Artifacts
-from test_rules import TABLE, build_private_symbol_lib, table_findings
+from rules.table import table_files, table_findings, tables
+from rules.test_elf import build_private_symbol_lib
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "binlint" / "rules" / "schema.json"
@@ -144,12 +146,21 @@ def test_real_messages_are_only_for_existing_rules() -> None:
 
 
 # --------------------------------------------------------------------------
-# The rule table covers exactly the built-in rules
+# The rule tables cover exactly the built-in rules, each in the table of its facts
 # --------------------------------------------------------------------------
 
+TABLES = tables()
+TABLE = [r for table in TABLES.values() for r in table]
 
-def test_every_builtin_rule_is_in_the_table() -> None:
-    assert rule_ids_on_disk() - {rule_id for rule_id, *_ in TABLE} == set()
+
+def test_every_builtin_rule_has_rows_in_its_table() -> None:
+    rows_in = {(rule_id, name) for name, table in TABLES.items() for rule_id, *_ in table}
+    for rule in load_rules():
+        belongs = table_files(rule)
+        found = sorted(name for rule_id, name in rows_in if rule_id == rule.id)
+        where = " or ".join(f"tests/rules/{name}" for name in belongs)
+        assert found, f"{rule.id} has no rows: add them to {where} (tests/rules/table.py says how)"
+        assert len(found) == 1 and found[0] in belongs, f"{rule.id} has rows in {found}: move them to {where}"
 
 
 def test_every_table_rule_exists() -> None:
@@ -290,7 +301,7 @@ def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> No
 
 
 def test_every_rule_has_a_firing_case() -> None:
-    # glibc-private-symbol is made to fire by test_rules.test_glibc_private_symbol, python-fpe-symbol
+    # glibc-private-symbol is made to fire by tests/rules/test_elf.py's test_glibc_private_symbol, python-fpe-symbol
     # by test_elf_facts_real (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link
     # by tests/test_walk.py, elf-sections-unreadable by tests/test_sections.py (on programs cut at
     # test time), wheel-not-a-zip and zstd-not-checked by tests/test_archives.py,
