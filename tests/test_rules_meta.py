@@ -4,6 +4,7 @@ validators, generated docs current, messages that render."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,19 @@ def test_every_builtin_rule_has_rows_in_its_table() -> None:
         where = " or ".join(f"tests/rules/{name}" for name in belongs)
         assert found, f"{rule.id} has no rows: add them to {where} (tests/rules/table.py says how)"
         assert len(found) == 1 and found[0] in belongs, f"{rule.id} has rows in {found}: move them to {where}"
+
+
+def test_readme_names_the_steps_these_tests_check() -> None:
+    """README's "Writing a rule" lists what a built-in rule needs: what it names must exist here."""
+    section = (ROOT / "README.md").read_text().split("## Writing a rule", 1)[1].split("\n## ", 1)[0]
+    assert "`tests/rules/test_<group>.py`" in section
+    for name in ("REAL_MESSAGES", "test_every_rule_has_a_firing_case"):
+        assert f"`{name}`" in section and name in globals(), name
+    tables_named = set(re.findall(r"`(test_\w+\.py)`", section))
+    assert tables_named and tables_named <= set(TABLES), tables_named - set(TABLES)
+    paths = set(re.findall(r"(?<![\w/])((?:tests|scripts)/[\w/.]*[\w/])(?![\w<])", section))
+    assert {"tests/test_fixtures_build.py", "scripts/generate.py"} <= paths
+    assert {p for p in paths if not (ROOT / p).exists()} == set()
 
 
 def test_every_table_rule_exists() -> None:
