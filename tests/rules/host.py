@@ -83,8 +83,9 @@ def _libpython_in_build_dir() -> bool:
         return False
     with LIBPYTHON.open("rb") as f:
         dynamic = ELFFile(f).get_section_by_name(".dynamic")
-        entries = [p for tag in (dynamic.iter_tags() if dynamic else ()) if tag.entry.d_tag in ("DT_RPATH", "DT_RUNPATH")
-                   for p in (tag.rpath if tag.entry.d_tag == "DT_RPATH" else tag.runpath).split(":")]
+        paths = [tag.rpath if tag.entry.d_tag == "DT_RPATH" else tag.runpath
+                 for tag in (dynamic.iter_tags() if dynamic else ()) if tag.entry.d_tag in ("DT_RPATH", "DT_RUNPATH")]
+    entries = [entry for path in paths for entry in path.split(":")]
     return any(regex.search(entry) for entry in entries)
 
 
