@@ -315,12 +315,12 @@ def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> No
 
 
 def test_every_rule_has_a_firing_case() -> None:
-    # glibc-private-symbol is made to fire by tests/rules/test_elf.py's test_glibc_private_symbol, python-fpe-symbol
-    # by test_elf_facts_real (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link
-    # by tests/test_walk.py, elf-sections-unreadable by tests/test_sections.py (on programs cut at
-    # test time), wheel-not-a-zip and zstd-not-checked by tests/test_archives.py,
-    # pyinstaller-archive-damaged by tests/test_pyinstaller.py (damaged copies of a bundle, run to
-    # see the bootloader fail).
+    # The rules no fixture makes fire, each with the test that does: glibc-private-symbol
+    # tests/rules/test_elf.py (test_glibc_private_symbol), python-fpe-symbol test_elf_facts_real
+    # (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link tests/test_walk.py,
+    # elf-sections-unreadable tests/test_sections.py (on programs cut at test time),
+    # wheel-not-a-zip and zstd-not-checked tests/test_archives.py, pyinstaller-archive-damaged
+    # tests/test_pyinstaller.py (damaged copies of a bundle, run to see the bootloader fail).
     assert rule_ids_on_disk() - {rule_id for rule_id, _, _ in FIRING} - {
         "glibc-private-symbol", "python-fpe-symbol", "broken-symbolic-link", "elf-sections-unreadable",
         "wheel-not-a-zip", "zstd-not-checked", "pyinstaller-archive-damaged"} == set()
