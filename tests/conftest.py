@@ -31,11 +31,19 @@ TIMED = {
 }
 
 
+# The rule tables share one cache of findings per fixture and target (tests/rules/table.py):
+# on one worker, each fixture is checked once per target, not once per table.
+RULE_TABLES = "tests/rules/"
+
+
 def work_unit(nodeid: str) -> str:
-    """What pytest-xdist hands a worker at once: the test's file, or all the timed tests."""
+    """What pytest-xdist hands a worker at once: the test's file, all the timed tests, or all
+    the rule tables."""
     for timed in TIMED:
         if nodeid == timed or nodeid.startswith((f"{timed}::", f"{timed}[")):
             return "timed"
+    if nodeid.startswith(RULE_TABLES):
+        return RULE_TABLES
     return nodeid.split("::", 1)[0]
 
 

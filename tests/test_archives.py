@@ -78,7 +78,7 @@ LIBPYTHON_IN_BUILD_DIR = "/.pyenv/" in (sysconfig.get_config_var("LIBDIR") or ""
 def binlint(args: list[str], cwd: Path, *, env: dict[str, str] | None = None,
             stderr_ok: bool = False) -> subprocess.CompletedProcess[str]:
     """`python -m binlint ARGS` in `cwd`; never a traceback, and nothing on stderr unless allowed."""
-    if args[:1] == ["check"] and LIBPYTHON_IN_BUILD_DIR:  # see test_rules.LIBPYTHON_BUILD_DIR
+    if args[:1] == ["check"] and LIBPYTHON_IN_BUILD_DIR:  # see rules.host.LIBPYTHON_BUILD_DIR
         args = ["check", "--ignore", "rpath-build-directory", *args[1:]]
     proc = subprocess.run([sys.executable, "-m", "binlint", *args], cwd=cwd, env=env or cli_env(),
                           capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)

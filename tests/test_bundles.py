@@ -25,7 +25,7 @@ import pytest
 from fixtures import PYI_EXECSTACK_LIB, PYI_ONEFILE, PYI_RUNTIME_TMPDIR, Artifacts, fixture_names
 from test_archives import binlint, check_json
 from test_reports import sarif_validator, schema_errors
-from test_rules import BUNDLE_GLIBC, glibc_needed
+from rules.host import BUNDLE_GLIBC, glibc_needed
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 BUNDLES = fixture_names("bundle")

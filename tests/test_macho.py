@@ -2,7 +2,7 @@
 hashes, per-slice evidence in fat files, dylib resolution inside an artifact, the --macos
 flag, malformed files, and the helper process that keeps LIEF out of binlint's own.
 
-The rule table (tests/test_rules.py) covers which rule fires on which fixture; these tests
+The rule table (tests/rules/test_macho.py) covers which rule fires on which fixture; these tests
 check what a user reads and what the implementation promises.
 """
 from __future__ import annotations

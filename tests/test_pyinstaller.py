@@ -581,7 +581,7 @@ def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> Non
 
 
 def test_other_programs_are_not_damaged_bundles() -> None:
-    # The bundle fixtures are quiet in tests/test_rules.py's table; this machine's Python too.
+    # The bundle fixtures are quiet in tests/rules/test_pyinstaller.py's table; this machine's Python too.
     from binlint.formats.pyinstaller.reader import damage
 
     assert damage(Path(sys.executable).resolve().read_bytes()) is None

@@ -1,8 +1,10 @@
-"""The built-in rule files themselves: complete help, covered by the rule table, valid
-against the schema with both validators, generated docs current, messages that render."""
+"""The built-in rule files themselves: complete help, covered by the rule tables (each rule's rows
+in the table of the facts it reads, tests/rules/table.py), valid against the schema with both
+validators, generated docs current, messages that render."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,8 @@ from binlint.walk.discover import discover
 from binlint.engine import check
 from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
 from fixtures import Artifacts
-from test_rules import TABLE, build_private_symbol_lib, table_findings
+from rules.table import table_files, table_findings, tables
+from rules.test_elf import build_private_symbol_lib
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "binlint" / "rules" / "schema.json"
@@ -144,12 +147,34 @@ def test_real_messages_are_only_for_existing_rules() -> None:
 
 
 # --------------------------------------------------------------------------
-# The rule table covers exactly the built-in rules
+# The rule tables cover exactly the built-in rules, each in the table of its facts
 # --------------------------------------------------------------------------
 
+TABLES = tables()
+TABLE = [r for table in TABLES.values() for r in table]
 
-def test_every_builtin_rule_is_in_the_table() -> None:
-    assert rule_ids_on_disk() - {rule_id for rule_id, *_ in TABLE} == set()
+
+def test_every_builtin_rule_has_rows_in_its_table() -> None:
+    rows_in = {(rule_id, name) for name, table in TABLES.items() for rule_id, *_ in table}
+    for rule in load_rules():
+        belongs = table_files(rule)
+        found = sorted(name for rule_id, name in rows_in if rule_id == rule.id)
+        where = " or ".join(f"tests/rules/{name}" for name in belongs)
+        assert found, f"{rule.id} has no rows: add them to {where} (tests/rules/table.py says how)"
+        assert len(found) == 1 and found[0] in belongs, f"{rule.id} has rows in {found}: move them to {where}"
+
+
+def test_readme_names_the_steps_these_tests_check() -> None:
+    """README's "Writing a rule" lists what a built-in rule needs: what it names must exist here."""
+    section = (ROOT / "README.md").read_text().split("## Writing a rule", 1)[1].split("\n## ", 1)[0]
+    assert "`tests/rules/test_<group>.py`" in section
+    for name in ("REAL_MESSAGES", "test_every_rule_has_a_firing_case"):
+        assert f"`{name}`" in section and name in globals(), name
+    tables_named = set(re.findall(r"`(test_\w+\.py)`", section))
+    assert tables_named and tables_named <= set(TABLES), tables_named - set(TABLES)
+    paths = set(re.findall(r"(?<![\w/])((?:tests|scripts)/[\w/.]*[\w/])(?![\w<])", section))
+    assert {"tests/test_fixtures_build.py", "scripts/generate.py"} <= paths
+    assert {p for p in paths if not (ROOT / p).exists()} == set()
 
 
 def test_every_table_rule_exists() -> None:
@@ -290,12 +315,12 @@ def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> No
 
 
 def test_every_rule_has_a_firing_case() -> None:
-    # glibc-private-symbol is made to fire by test_rules.test_glibc_private_symbol, python-fpe-symbol
-    # by test_elf_facts_real (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link
-    # by tests/test_walk.py, elf-sections-unreadable by tests/test_sections.py (on programs cut at
-    # test time), wheel-not-a-zip and zstd-not-checked by tests/test_archives.py,
-    # pyinstaller-archive-damaged by tests/test_pyinstaller.py (damaged copies of a bundle, run to
-    # see the bootloader fail).
+    # The rules no fixture makes fire, each with the test that does: glibc-private-symbol
+    # tests/rules/test_elf.py (test_glibc_private_symbol), python-fpe-symbol test_elf_facts_real
+    # (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link tests/test_walk.py,
+    # elf-sections-unreadable tests/test_sections.py (on programs cut at test time),
+    # wheel-not-a-zip and zstd-not-checked tests/test_archives.py, pyinstaller-archive-damaged
+    # tests/test_pyinstaller.py (damaged copies of a bundle, run to see the bootloader fail).
     assert rule_ids_on_disk() - {rule_id for rule_id, _, _ in FIRING} - {
         "glibc-private-symbol", "python-fpe-symbol", "broken-symbolic-link", "elf-sections-unreadable",
         "wheel-not-a-zip", "zstd-not-checked", "pyinstaller-archive-damaged"} == set()

@@ -1,7 +1,7 @@
 """Scripts and exec bits: the #! line as the kernel reads it, --kernel, file modes, and what
 would run a file the kernel cannot.
 
-The rule table (test_rules.py) says which fixture fires which rule; these tests check what
+The rule tables (tests/rules/) say which fixture fires which rule; these tests check what
 a user reads: the rule id, the path (a member chain inside archives), the evidence in the
 message (the interpreter, the length and the limit, the mode) and the exit code.
 """
@@ -46,7 +46,7 @@ from fixtures import (
     wheel_bytes,
     zip_bytes,
 )
-from test_rules import only, table_findings
+from rules.table import only, table_findings
 
 SCRIPT_RULES = {"shebang-crlf", "shebang-relative-interpreter", "shebang-too-long", "shebang-env-arguments",
                 "shebang-bom"}

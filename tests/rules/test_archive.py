@@ -1,0 +1,13 @@
+"""The rules that read the facts of an archive's member list (`archive.*`: zip, tar, ar and
+their compressions). How to add rows: tests/rules/table.py."""
+from __future__ import annotations
+
+from rules.table import Row, row, table_test
+
+TABLE: list[Row] = [
+    # ../evil, /abs and a symbolic link to /etc/passwd.
+    row("unsafe-archive-member", {}, ["unsafe-tar"]),
+    row("duplicate-archive-member", {}, ["duplicate-zip"]),
+]
+
+test_rule_table = table_test(TABLE)

@@ -1,0 +1,30 @@
+"""The rules that read Mach-O facts (`macho.*`), on real MarkupSafe modules and variants derived
+with LIEF (tests/fixtures/macho.py); tests/test_macho.py checks what a user reads. How to add
+rows: tests/rules/table.py.
+
+The arm64 slices at 11.0 (macho-arm64-lib, the universal2 files) never count as above a 10.x
+target: 11.0 is the first macOS on Apple silicon. Editing a signed arm64 file
+(macho-arm64-new-minos-lib) breaks its signature, as it does on a Mac.
+"""
+from __future__ import annotations
+
+from rules.table import Row, row, table_test
+
+TABLE: list[Row] = [
+    row("macho-macos-version-above-target", {}, ["macho-new-minos-wheel"]),  # macosx_10_9 tag, 10.15 inside
+    row("macho-macos-version-above-target", {"macos": "10.9"},
+        ["macho-new-minos-lib", "macho-arm64-new-minos-lib", "macho-new-minos-wheel"]),
+    row("macho-macos-version-above-target", {"macos": "11.0"}, ["macho-arm64-new-minos-lib"]),
+    row("macho-executable-stack", {}, ["macho-execstack-exe"]),
+    row("macho-non-pie-executable", {}, ["macho-nopie-exe"]),
+    row("macho-executable-heap", {}, ["macho-intel-exe"]),  # its i386 slice; x86_64 heaps are never executable
+    row("macho-arm64-unsigned", {}, ["macho-unsigned-arm64-lib"]),  # the x86_64 files are unsigned too: fine
+    row("macho-signature-mismatch", {}, ["macho-arm64-new-minos-lib", "macho-edited-arm64-lib"]),
+    row("macho-build-machine-dylib", {}, ["macho-homebrew-lib"]),
+    row("macho-build-machine-rpath", {}, ["macho-rpath-lib"]),
+    # macho-delocated-wheel ships pkg/.dylibs/ beside the module; alone, the module finds nothing.
+    row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel"]),
+    row("macho-wheel-arch-missing", {}, ["macho-thin-universal2-wheel"]),  # universal2 tag, x86_64 only
+]
+
+test_rule_table = table_test(TABLE)
