@@ -92,6 +92,9 @@ TABLE += [
     row("needed-library-not-on-target", profile("manylinux_2_17"), [*UNCARRIED, "unbundled-wheel"]),
     # debian-12 lists no libraries: only the wheels' own policies do.
     row("needed-library-not-on-target", profile("debian-12"), ["unbundled-wheel", "musllinux-wheel"]),
+    # No fixture carries a library out of the loader's reach: tests/test_loader.py builds them.
+    row("carried-library-not-on-search-path", {}, []),
+    row("carried-library-not-on-search-path", profile("manylinux_2_17"), []),
     # /home/build/lib and /build/ppc64/lib; not /opt/vendor/lib or /usr/local/lib (runpath-multi-lib).
     row("rpath-build-directory", {}, ["rpath-lib", "ppc64-be-lib", *LIBPYTHON_BUILD_DIR]),
     row("rpath-relative-entry", {}, ["relative-rpath-lib"]),
