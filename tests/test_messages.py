@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.rules import load_rules
+from binlint.rules.targets import Target
 from fixtures import require_module, require_tool
 
 
@@ -23,7 +24,7 @@ def rules() -> list:
 
 
 def messages(path: Path, rules: list, rule: str, target: dict | None = None) -> list[str]:
-    return [f.message for f in check(discover([str(path)]), rules, target or {}) if f.rule == rule]
+    return [f.message for f in check(discover([str(path)]), rules, Options((Target.of(target or {}),))) if f.rule == rule]
 
 
 def test_dt_relr_says_what_it_is_and_how_to_link_without_it(rules: list, tmp_path: Path) -> None:

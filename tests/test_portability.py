@@ -148,7 +148,7 @@ def test_output_does_not_depend_on_order_or_jobs(artifacts: Artifacts) -> None:
         from binlint.rules import profiles
 
         chosen = profiles.resolve(names, profiles.builtin())
-        return check(discover(paths), rules, Options({}, False, targets=tuple((p.name, p.target) for p in chosen)),
+        return check(discover(paths), rules, Options(tuple(p.target for p in chosen)),
                      jobs=jobs)
 
     first = findings(["debian-11", "manylinux_2_17", "rhel-8"], 1)

@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.report.finding import Finding
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
-from binlint.rules.targets import TARGETS, abi, for_arch
+from binlint.rules.targets import TARGETS, Target, abi, for_arch
 from fixtures import macho as macho_fixtures
 from fixtures import (
     FIXTURE_KINDS,
@@ -305,13 +305,13 @@ class NamedTarget(dict):  # type: ignore[type-arg]
 def profile(name: str) -> NamedTarget:
     from binlint.rules import profiles
 
-    return NamedTarget(name, profiles.builtin()[name].target)
+    return NamedTarget(name, profiles.builtin()[name].target.plain())
 
 
 # The manylinux2014 policy's libraries, symbol versions and blacklist; glibc >= 2.41's dlopen.
 # And the ABI's tables every target has (loader paths, macOS floors), per architecture.
 ALL_TARGETS = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]), **ALL_TARGETS,
-               "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi()}
+               "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi().plain()}
 
 
 def _libpython_in_build_dir() -> bool:
@@ -381,7 +381,7 @@ def rules() -> list[Rule]:
 
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
-    return check(discover([str(path)]), rules, target)
+    return check(discover([str(path)]), rules, Options((Target.of(target),)))
 
 
 _builtin_rules = lru_cache(maxsize=None)(load_rules)
@@ -389,7 +389,7 @@ _builtin_rules = lru_cache(maxsize=None)(load_rules)
 
 @lru_cache(maxsize=None)
 def _cached_findings(path: str, target: str) -> tuple[Finding, ...]:
-    return tuple(check(discover([path]), _builtin_rules(), json.loads(target)))
+    return tuple(check(discover([path]), _builtin_rules(), Options((Target.of(json.loads(target)),))))
 
 
 def table_findings(path: Path, target: Target) -> list[Finding]:
@@ -580,7 +580,7 @@ def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule
     names = [*BAD, "execstack-lib"]
     paths = {artifacts.path(name).name: name for name in names}
     directory = artifacts.path("execstack-lib").parent
-    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, ALL_TARGETS)
+    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, Options((Target.of(ALL_TARGETS),)))
              if Path(f.path).name in paths}
     assert fired == {*(("unreadable-artifact", name) for name in BAD), ("executable-stack", "execstack-lib")}
 
