@@ -25,7 +25,8 @@ from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.report.finding import Finding
 from binlint.rules import SEVERITIES, Rule, load_rules, select_rules
-from binlint.rules.targets import TARGETS, Target, abi, for_arch
+from binlint.rules import targets
+from binlint.rules.targets import TARGETS, abi, for_arch
 from fixtures import macho as macho_fixtures
 from fixtures import (
     FIXTURE_KINDS,
@@ -381,7 +382,7 @@ def rules() -> list[Rule]:
 
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
-    return check(discover([str(path)]), rules, Options((Target.of(target),)))
+    return check(discover([str(path)]), rules, Options((targets.Target.of(target),)))
 
 
 _builtin_rules = lru_cache(maxsize=None)(load_rules)
@@ -389,7 +390,7 @@ _builtin_rules = lru_cache(maxsize=None)(load_rules)
 
 @lru_cache(maxsize=None)
 def _cached_findings(path: str, target: str) -> tuple[Finding, ...]:
-    return tuple(check(discover([path]), _builtin_rules(), Options((Target.of(json.loads(target)),))))
+    return tuple(check(discover([path]), _builtin_rules(), Options((targets.Target.of(json.loads(target)),))))
 
 
 def table_findings(path: Path, target: Target) -> list[Finding]:
@@ -580,7 +581,8 @@ def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule
     names = [*BAD, "execstack-lib"]
     paths = {artifacts.path(name).name: name for name in names}
     directory = artifacts.path("execstack-lib").parent
-    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, Options((Target.of(ALL_TARGETS),)))
+    options = Options((targets.Target.of(ALL_TARGETS),))
+    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, options)
              if Path(f.path).name in paths}
     assert fired == {*(("unreadable-artifact", name) for name in BAD), ("executable-stack", "execstack-lib")}
 
