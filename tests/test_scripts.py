@@ -24,7 +24,7 @@ from binlint.formats.members import Limits
 from binlint.formats import classify
 from binlint.formats.classify import HEAD_SIZE
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.report.finding import Finding
 from binlint.errors import BinlintError
 from binlint.facts import FileView
@@ -58,8 +58,8 @@ def rules() -> list[Rule]:
     return load_rules()
 
 
-def findings_for(path: Path, rules: list[Rule]) -> list[Finding]:
-    return check(discover([str(path)]), rules)
+def findings_for(path: Path, rules: list[Rule], target: dict[str, object] | None = None) -> list[Finding]:
+    return check(discover([str(path)]), rules, Options((Target.of(target or {}),)))
 
 
 def write(directory: Path, name: str, data: bytes, mode: int = EXE_MODE) -> Path:
