@@ -66,6 +66,8 @@ def details(profile: Profile) -> str:
             lines.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
     for arch, versions in sorted(t.get("symbol_versions", {}).items()):
         lines.append(f"  symbol versions ({'every architecture' if arch == '*' else arch}): {', '.join(versions)}")
+    for arch, loaders in sorted(t.get("interpreters", {}).items()):
+        lines.append(f"  interpreters ({arch}): {', '.join(loaders)}")
     refused = t.get("dlopen_refuses_stack", ["X"])
     lines.append(f"  dlopen of an executable-stack library: {'refused' if refused else 'allowed'}")
     return "\n".join(lines) + "\n"

@@ -41,7 +41,8 @@ TARGETS = {
     "dlopen_refuses_stack": ("list", "PT_GNU_STACK flags that make the target's dlopen() fail: every flag with X "
                              "(glibc >= 2.41, the default), none for a fixed older system"),
     "interpreters": ("list", "the dynamic loader paths the ABI fixes for the object's architecture, glibc's and "
-                     "musl's, e.g. /lib64/ld-linux-x86-64.so.2 (every target: binlint/rules/profiles/abi.json)"),
+                     "musl's, e.g. /lib64/ld-linux-x86-64.so.2 (every target: binlint/rules/profiles/abi.json, "
+                     "unless a profile names its own)"),
     "macos_arch_floor": ("version", "the first macOS that runs a Mach-O slice's architecture: 11.0 for arm64, "
                          "10.0 for the rest (every target: binlint/rules/profiles/abi.json)"),
 }
