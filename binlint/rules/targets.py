@@ -48,8 +48,8 @@ TARGETS = {
 }
 # The keys of a target that hold values per architecture, resolved for each object.
 PER_ARCH = ("symbol_versions", "interpreters", "macos_arch_floor")
-# What the ABI of each architecture fixes, the same for every target: a rule comparing only
-# with these names no target in its findings.
+# What the ABI of each architecture fixes, the same for every target unless a profile gives
+# its own: a rule comparing only with the ABI's own values names no target in its findings.
 ABI_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles", "abi.json")
 ABI = frozenset({"interpreters", "macos_arch_floor"})
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
@@ -150,7 +150,8 @@ def complete(given: Target) -> Target:
     glibc also runs on new ones)."""
     values = dict(given.values)
     for key, table in abi().values.items():
-        values[key] = {**table, **values[key]} if isinstance(values.get(key), dict) else values.get(key, table)
+        own = values.get(key, table)
+        values[key] = {**table, **own} if isinstance(own, dict) and own is not table else own
     values.setdefault("dlopen_refuses_stack", EXECUTABLE_STACKS)
     if "shebang_limit" not in values:
         kernel = values.get("kernel")
