@@ -24,7 +24,8 @@ def rules() -> list:
 
 
 def messages(path: Path, rules: list, rule: str, target: dict | None = None) -> list[str]:
-    return [f.message for f in check(discover([str(path)]), rules, Options((Target.of(target or {}),))) if f.rule == rule]
+    options = Options((Target.of(target or {}),))
+    return [f.message for f in check(discover([str(path)]), rules, options) if f.rule == rule]
 
 
 def test_dt_relr_says_what_it_is_and_how_to_link_without_it(rules: list, tmp_path: Path) -> None:

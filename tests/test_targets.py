@@ -87,8 +87,9 @@ def test_manylinux_policy_facts() -> None:
     assert "symbol_versions" not in for_arch(profiles.builtin()["manylinux1"].target.plain(), ["aarch64"])
     # Hard-float ARMv6 code (elf.compatible_archs armv6l, armv7l, armv8l) is bounded by the
     # armv7l policy's versions, the first of its machines the policy knows.
-    arm = for_arch(profiles.builtin()["manylinux2014"].target.plain(), ["armv6l", "armv7l", "armv8l"])
-    assert arm["symbol_versions"] == for_arch(profiles.builtin()["manylinux2014"].target.plain(), ["armv7l"])["symbol_versions"]
+    policy = profiles.builtin()["manylinux2014"].target.plain()
+    arm = for_arch(policy, ["armv6l", "armv7l", "armv8l"])
+    assert arm["symbol_versions"] == for_arch(policy, ["armv7l"])["symbol_versions"]
     assert newest(arm["symbol_versions"], "GLIBCXX") == "3.4.19"
 
 
@@ -124,12 +125,14 @@ def test_promised_policy_of_a_wheel_tag() -> None:
     assert promise["libraries"] == builtin["manylinux_2_28"].target.values["libraries"]
     assert profiles.promised(["linux_x86_64"]).plain() == {"arch": ["x86_64"]}
     # musl's libc by its upstream name and by Alpine's, which auditwheel swaps in per architecture.
-    assert {"libc.so", "libc.musl-aarch64.so.1", "libz.so.1"} <= set(profiles.promised(["musllinux_1_2_aarch64"]).values["libraries"])
+    musl = profiles.promised(["musllinux_1_2_aarch64"]).values
+    assert {"libc.so", "libc.musl-aarch64.so.1", "libz.so.1"} <= set(musl["libraries"])
     # A wheel check makes only the one policy: what it promises is that profile as
     # `binlint targets` shows it (all the files loaded), with the tag's own values.
     for tag, policy in (("manylinux_2_29_x86_64", "manylinux_2_28"), ("manylinux2014_aarch64", "manylinux_2_17"),
                         ("manylinux1_i686", "manylinux_2_5"), ("musllinux_1_1_x86_64", "musllinux_1_1")):
-        assert profiles.promised([tag]).plain() == {**builtin[policy].target.plain(), **target_from_platforms([tag])}, tag
+        expected = {**builtin[policy].target.plain(), **target_from_platforms([tag])}
+        assert profiles.promised([tag]).plain() == expected, tag
 
 
 def test_resolve_names_aliases_and_platform_tags() -> None:
@@ -267,7 +270,8 @@ def test_a_slices_floor_is_its_own_architectures() -> None:
     [rule] = [r for r in load_rules() if r.id == "macho-macos-version-above-target"]
     slices = [{"arch": "arm64", "platform": "macos", "min_os": "11.0", "sdk": "14.0"},
               {"arch": "x86_64", "platform": "macos", "min_os": "10.15", "sdk": "14.0"}]
-    matched = rule.when(lambda name: slices if name == "macho.slices" else None, complete(Target.of({"macos": "10.9"})).values)
+    target = complete(Target.of({"macos": "10.9"})).values
+    matched = rule.when(lambda name: slices if name == "macho.slices" else None, target)
     assert [s["arch"] for s in matched] == ["x86_64"]
     newer = [{**s, "min_os": "12.0"} for s in slices]
-    assert len(rule.when(lambda name: newer, complete(Target.of({"macos": "10.9"})).values)) == 2
+    assert len(rule.when(lambda name: newer, target)) == 2
