@@ -186,6 +186,10 @@ def test_user_profile_file(tmp_path: Path) -> None:
     ('x = 1\n', "target 'x': must be a table of settings, not a number (1)"),
     ('[x]\nsummary = "x"\nlibc = "glibc"\n', "libc is glibc: give its version"),
     ('[x]\nsummary = "x"\nexecstack_dlopen = "maybe"\n', "execstack_dlopen must be"),
+    ('[x]\nsummary = "x"\ninterpreters = ["/lib/ld.so"]\n',
+     "target 'x': interpreters must be a table of architecture = [loader paths], not a list"),
+    ('[x]\nsummary = "x"\ninterpreters = { x86_64 = "/lib/ld.so" }\n',
+     "target 'x': interpreters.x86_64 must be a list of strings, not a string"),
     ('[debian-12]\nsummary = "mine"\n', "target 'debian-12' is already defined in"),
     ('[x\n', "invalid TOML"),
 ])
