@@ -15,7 +15,8 @@ from binlint.rules import profiles
 from binlint.cli import main
 from binlint.errors import BinlintError
 from binlint.formats.elf.arch import ARM_MACHINES
-from binlint.rules.targets import Target, complete, for_arch
+from binlint.rules.targets import Target, chosen, complete, for_arch, from_flags
+from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,3 +280,19 @@ def test_a_slices_floor_is_its_own_architectures() -> None:
     assert [s["arch"] for s in matched] == ["x86_64"]
     newer = [{**s, "min_os": "12.0"} for s in slices]
     assert len(rule.when(lambda name: newer, target)) == 2
+
+
+def test_a_target_is_one_immutable_value() -> None:
+    """Flags, profiles and wheel tags all make a Target: versions typed, values read-only,
+    pickled whole (what a run in other processes would send)."""
+    import pickle
+
+    given = from_flags(glibc="2.17", kernel="5.15.0-91-generic")
+    assert given.name is None and given.values["kernel"] == version("5.15.0") and given.plain()["glibc"] == "2.17"
+    with pytest.raises(TypeError):
+        given.values["glibc"] = version("2.28")  # type: ignore[index]
+    [debian] = chosen(given, ["bookworm"], [])
+    assert debian.name == "debian-12" and debian.values["glibc"] == version("2.17")  # the flag wins
+    assert profiles.builtin()["debian-12"].target.values["glibc"] == version("2.36")
+    completed = complete(debian)
+    assert pickle.loads(pickle.dumps(completed)) == completed

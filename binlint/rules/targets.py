@@ -75,6 +75,11 @@ class Target(namedtuple("Target", "name values")):
         before: the flags, the profile schema, the platform tags) or as Version."""
         return cls(name, MappingProxyType({key: _typed(key, value) for key, value in values.items()}))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its plain parts (a read-only mapping does not pickle): what a run in
+        other processes needs to send its targets."""
+        return Target.of, (dict(self.values), self.name)
+
     def with_values(self, values: Mapping[str, Any]) -> Target:
         """This target with `values` (plain or typed) replacing its own."""
         return Target.of({**self.values, **values}, self.name)
