@@ -7,7 +7,7 @@ from collections import namedtuple
 from binlint.formats.members import Limits
 from binlint.report.finding import finding_order
 from binlint.rules.evaluate import Evaluation
-from binlint.rules.targets import complete
+from binlint.rules.targets import Target, complete
 from binlint.walk import walk
 
 TYPE_CHECKING = False
@@ -18,24 +18,21 @@ if TYPE_CHECKING:
     from binlint.rules import Rule
     from binlint.walk.discover import Artifact
 
-# target: what the user gave; prefer_tags: let a wheel's tags override it; limits: archives;
-# targets: the named targets (--target) as (name, values) pairs, each checked on its own;
-# without them, `target` is the one unnamed target. jobs: the most processes a check uses
-# (--jobs; None: one per CPU, up to 8, where it pays).
-Options = namedtuple("Options", "target prefer_tags limits targets jobs", defaults=(False, Limits(), (), None))
+# targets: what the artifacts must run on, each a binlint.rules.targets.Target checked on its
+# own: the one unnamed target the flags give, or the named profiles (binlint.rules.targets.chosen);
+# prefer_tags: let a wheel's tags override them; limits: archives; jobs: the most processes
+# a check uses (--jobs; None: one per CPU, up to 8, where it pays).
+Options = namedtuple("Options", "targets prefer_tags limits jobs", defaults=((Target.of(),), False, Limits(), None))
 
 PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
 
-def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options | dict[str, object],
+def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options = Options(),
           jobs: int | None = None) -> list[Finding]:
     """Findings for every artifact and every member of the archives and bundles among them,
     sorted; `jobs` processes (default: one per CPU for large scans). The result does not
     depend on `jobs`."""
-    if isinstance(options, dict):
-        options = Options(options)
-    options = options._replace(target=complete(options.target),  # e.g. shebang_limit from kernel
-                               targets=tuple((n, complete(t)) for n, t in options.targets or [(None, options.target)]))
+    options = options._replace(targets=tuple(map(complete, options.targets)))  # e.g. shebang_limit from kernel
     artifacts = list(artifacts)
     if jobs is None:
         jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1

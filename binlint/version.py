@@ -1,8 +1,8 @@
 """Dotted version numbers (glibc 2.17, macOS 10.13, a kernel 5.15.0-91-generic), the one
 way binlint reads, compares and writes them.
 
-Targets keep versions as the text the user or the artifact gave ("2.17"); whatever
-compares two of them parses them here.
+A target holds its versions as Version (binlint.rules.targets.Target); facts state them
+as the text the artifact gives ("2.17"), parsed here when a rule compares the two.
 """
 from __future__ import annotations
 
@@ -61,7 +61,10 @@ def _key(other: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def version(text: object) -> Version | None:
-    """`2.17` -> Version(2, 17); None for anything that is not numbers separated by dots."""
+    """`2.17` -> Version(2, 17), a Version as it is (a target's); None for anything that is
+    not numbers separated by dots."""
+    if isinstance(text, Version):
+        return text
     return _parse(text) if isinstance(text, str) else None
 
 

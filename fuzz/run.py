@@ -79,10 +79,10 @@ class Checker:
 
     def __init__(self) -> None:
         from binlint.rules import load_rules, select_rules
-        from binlint.rules.targets import make_target
+        from binlint.rules.targets import from_flags
 
         self.rules = select_rules(load_rules(), ["ALL"], [], [])
-        self.target = make_target(glibc="2.17", kernel="5.4")
+        self.target = from_flags(glibc="2.17", kernel="5.4")
 
     def problems(self, path: str, limits: tuple[int, int]) -> list[str]:
         from binlint.formats.members import Limits
@@ -94,7 +94,7 @@ class Checker:
 
         found = []
         depth, member_bytes = limits
-        options = Options(self.target, depth == 6, Limits(depth, member_bytes, 4 * member_bytes))
+        options = Options((self.target,), depth == 6, Limits(depth, member_bytes, 4 * member_bytes))
         artifact = Artifact(os.path.basename(path), path)
         findings = check([artifact], self.rules, options, jobs=1)
         found += [f"{f.path}: {f.message}" for f in findings if INTERNAL in f.message]

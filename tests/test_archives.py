@@ -31,6 +31,7 @@ import pytest
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
 from binlint.rules import load_rules, select_rules
+from binlint.rules.targets import Target
 from fixtures import (
     EXE_MODE,
     LIB_MODE,
@@ -254,11 +255,11 @@ def test_prefer_wheel_tags_leaves_files_outside_wheels_alone(artifacts: Artifact
 def test_explicit_arch_wins_over_the_tag_unless_tags_are_preferred(artifacts: Artifacts) -> None:
     rules = select_rules(load_rules(), [], [], [])  # the default set: not the opt-in hardening rules
     path = str(artifacts.path("aarch64-tag-wheel"))
-    promised = check(discover([path]), rules, Options({}))
+    promised = check(discover([path]), rules, Options())
     assert [(f.rule, f.members) for f in promised] == [("wheel-arch-mismatch", ("pkg/_clean.so",))]
     assert promised[0].message == "x86_64 code, but the wheel's tags or the target name aarch64"
-    assert check(discover([path]), rules, Options({"arch": ["x86_64"]})) == []
-    preferred = check(discover([path]), rules, Options({"arch": ["x86_64"]}, True))
+    assert check(discover([path]), rules, Options((Target.of({"arch": ["x86_64"]}),))) == []
+    preferred = check(discover([path]), rules, Options((Target.of({"arch": ["x86_64"]}),), prefer_tags=True))
     assert [f.rule for f in preferred] == ["wheel-arch-mismatch"]
 
 

@@ -120,7 +120,7 @@ def test_budget_spent_inside_one_share_gives_the_same_findings(tmp_path: Path) -
     assert path.stat().st_size > 64 << 10  # mapped, so its members may be split
     rules = load_rules()
     limits = Limits(4, 8 << 20, 96 << 20)  # 96 MiB: the 8 nested zips need 128
-    results = {jobs: check(discover([str(path)]), rules, Options({}, False, limits, (), jobs), jobs=1)
+    results = {jobs: check(discover([str(path)]), rules, Options(limits=limits, jobs=jobs), jobs=1)
                for jobs in JOBS}
     assert all(found == results[1] for found in results.values())
     cut = [f for f in results[1] if f.rule == "unreadable-artifact"]

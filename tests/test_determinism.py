@@ -18,7 +18,7 @@ from binlint.engine import Options, check
 from binlint.report import FORMATS, render
 from binlint.report.finding import Run
 from binlint.rules import load_rules, select_rules
-from binlint.rules.targets import make_target
+from binlint.rules.targets import from_flags
 from fixtures import Artifacts, fixture_names
 from fuzz.seeds import DATA, long_names_ar
 from test_archives import binlint
@@ -48,13 +48,13 @@ def corpus(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 def reports(directory: Path, order: str, jobs: int) -> dict[str, str]:
     rules = select_rules(load_rules(), ["ALL"], [], [])
-    target = make_target(glibc="2.17")
+    target = from_flags(glibc="2.17")
     artifacts = discover([str(directory)])
     if order == "reversed":
         artifacts.reverse()
     elif order == "shuffled":
         random.Random(4).shuffle(artifacts)
-    findings = check(artifacts, rules, Options(target), jobs=jobs)
+    findings = check(artifacts, rules, Options((target,)), jobs=jobs)
     return {fmt: render(fmt, Run(findings, rules, len(artifacts), target)) for fmt in FORMATS}
 
 

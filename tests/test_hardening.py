@@ -53,7 +53,7 @@ def facts_of(path: Path, names: tuple[str, ...] = FACT_NAMES) -> dict[str, Any]:
 
 
 def findings(path: Path, rules: list | None = None) -> list[Finding]:
-    return check(discover([str(path)]), ALL_RULES if rules is None else rules, {})
+    return check(discover([str(path)]), ALL_RULES if rules is None else rules)
 
 
 def hardening_findings(path: Path) -> dict[str, Finding]:

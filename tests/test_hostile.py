@@ -147,7 +147,7 @@ def test_nested_bomb_stops_at_the_archive_budget(tmp_path: Path) -> None:
 def test_small_limits_through_the_engine(tmp_path: Path) -> None:
     (tmp_path / "nested.zip").write_bytes(nested_zips(b"\x7fELF\x02\x01\x01" + bytes((4 << 20) - 7), 16, 4))
     findings = check(discover([str(tmp_path / "nested.zip")]), load_rules(),
-                     Options({}, False, Limits(4, 8 << 20, 64 << 20)), jobs=1)
+                     Options(limits=Limits(4, 8 << 20, 64 << 20)), jobs=1)
     messages = {f.message for f in findings if f.rule == "unreadable-artifact"}
     assert any("inflates past the archive limit of 67108864 bytes" in m for m in messages), messages
 

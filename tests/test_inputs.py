@@ -18,7 +18,7 @@ from binlint.errors import BinlintError
 from binlint.rules import load_rules, profiles
 from binlint.rules.conditions import OPERATORS
 from binlint.inputs import SCHEMA_FILES
-from binlint.rules.targets import complete, make_target
+from binlint.rules.targets import complete, from_flags
 from binlint.version import Version, kernel_version, tag_version, target_version, version
 from binlint.wheeltags import target_from_platforms
 
@@ -66,14 +66,14 @@ def test_kernel_releases_as_uname_prints_them(release: str, expected: str | None
 
 
 def test_kernel_from_the_command_line_sets_the_shebang_limit() -> None:
-    assert make_target(kernel="5.15.0-91-generic") == {"kernel": "5.15.0"}
-    assert complete({"kernel": "5.1"})["shebang_limit"] == 255
-    assert complete({"kernel": "5.0.21"})["shebang_limit"] == 127
-    assert complete({"kernel": "5.1.0-generic"})["shebang_limit"] == 255
+    assert from_flags(kernel="5.15.0-91-generic").plain() == {"kernel": "5.15.0"}
+    assert complete(from_flags(kernel="5.1")).values["shebang_limit"] == 255
+    assert complete(from_flags(kernel="5.0.21")).values["shebang_limit"] == 127
+    assert complete(from_flags(kernel="5.1.0-generic")).values["shebang_limit"] == 255
     with pytest.raises(BinlintError, match=r"invalid --kernel value 'generic': expected a version such as 5.4 or"):
-        make_target(kernel="generic")
+        from_flags(kernel="generic")
     with pytest.raises(BinlintError, match=r"invalid --glibc value '2.x': expected a version such as 2.17"):
-        make_target(glibc="2.x")
+        from_flags(glibc="2.x")
 
 
 def test_platform_tag_versions() -> None:

@@ -21,11 +21,11 @@ import pytest
 
 from fixtures import macho as macho_fixtures
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.formats.macho.reader import parse, verify_signature
 from binlint.formats.macho.isolate import Helper, IsolatedError
 from binlint.rules import load_rules
-from binlint.rules.targets import complete, for_arch
+from binlint.rules.targets import Target, complete, for_arch
 from fixtures import ArchiveEntry, Artifacts, wheel_bytes
 from test_reports import binlint_run, cli_env, load_sarif_schema, schema_errors, sarif_validator
 
@@ -45,7 +45,7 @@ def facts(path: Path, *names: str) -> dict:
 
 
 def findings(path: Path, rules, target: dict | None = None):
-    return check(discover([str(path)]), rules, target or {})
+    return check(discover([str(path)]), rules, Options((Target.of(target or {}),)))
 
 
 # --------------------------------------------------------------------------
@@ -76,8 +76,8 @@ def test_universal2_facts_one_set_per_slice() -> None:
         (False, True, True, None)
     # Facts state no verdict: the floor each architecture is held to is target data.
     assert "min_os_above_arch_floor" not in x86
-    floors = complete({})
-    assert [for_arch(floors, [s["arch"]])["macos_arch_floor"] for s in (x86, arm)] == ["10.0", "11.0"]
+    floors = complete(Target.of()).values
+    assert [str(for_arch(floors, [s["arch"]])["macos_arch_floor"]) for s in (x86, arm)] == ["10.0", "11.0"]
     assert got["macho.dylibs"] == [
         {"arch": arch, "path": "/usr/lib/libSystem.B.dylib", "kind": "load", "current_version": "1319.0.0",
          "compat_version": "1.0.0", "resolution": "system",

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.rules import load_rules
+from binlint.rules.targets import Target
 from fixtures import require_module, require_tool
 
 
@@ -23,7 +24,8 @@ def rules() -> list:
 
 
 def messages(path: Path, rules: list, rule: str, target: dict | None = None) -> list[str]:
-    return [f.message for f in check(discover([str(path)]), rules, target or {}) if f.rule == rule]
+    options = Options((Target.of(target or {}),))
+    return [f.message for f in check(discover([str(path)]), rules, options) if f.rule == rule]
 
 
 def test_dt_relr_says_what_it_is_and_how_it_was_asked_for(rules: list, tmp_path: Path) -> None:

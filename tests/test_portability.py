@@ -15,7 +15,8 @@ import pytest
 from binlint.cli import main
 from binlint.walk.discover import discover
 from binlint.engine import Options, check
-from binlint.rules import load_rules
+from binlint.rules import load_rules, profiles
+from binlint.rules.targets import abi, complete
 import pypi
 from fixtures import (
     DEP_SONAME,
@@ -147,10 +148,8 @@ def test_output_does_not_depend_on_order_or_jobs(artifacts: Artifacts) -> None:
     rules = load_rules()
 
     def findings(names: list[str], jobs: int) -> list:
-        from binlint.rules import profiles
-
         chosen = profiles.resolve(names, profiles.builtin())
-        return check(discover(paths), rules, Options({}, False, targets=tuple((p.name, p.target) for p in chosen)),
+        return check(discover(paths), rules, Options(tuple(p.target for p in chosen)),
                      jobs=jobs)
 
     first = findings(["debian-11", "manylinux_2_17", "rhel-8"], 1)
@@ -202,6 +201,27 @@ def test_interpreter_finding_names_no_target(artifacts: Artifacts, capsys: pytes
     [before], [after] = by_rule(plain, "nonstandard-interpreter"), by_rule(named, "nonstandard-interpreter")
     assert after["target"] is None and after["message"] == before["message"]
     assert after["fingerprint"] == before["fingerprint"]
+
+
+def test_a_profile_gives_its_own_loaders(artifacts: Artifacts, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # A system whose loader lives elsewhere (an appliance built with Nix): its profile's
+    # interpreters replace the ABI's for the architectures it names, and findings judged by
+    # them name the profile.
+    profile = tmp_path / "acme.toml"
+    profile.write_text(f'[acme-nix]\nsummary = "ACME on Nix"\ninterpreters = {{ x86_64 = ["{NIX_INTERPRETER}"] }}\n')
+    nix, clean = str(artifacts.path("nix-interp-exe")), str(artifacts.path("clean-exe"))
+    _, report = run_json(capsys, "--targets-file", str(profile), nix)
+    assert by_rule(report, "nonstandard-interpreter") == []
+    _, report = run_json(capsys, "--targets-file", str(profile), "--target", "acme-nix", "--target", "debian-12", clean)
+    [finding] = by_rule(report, "nonstandard-interpreter")
+    assert finding["target"] == "acme-nix" and finding["message"].endswith(f"use {NIX_INTERPRETER} (target acme-nix)")
+    assert "loader is /lib64/ld-linux-x86-64.so.2" in finding["message"]
+    # The architectures it does not name keep the ABI's loaders; `binlint targets` shows its own.
+    assert main(["targets", "--targets-file", str(profile), "acme-nix"]) == 0
+    assert f"  interpreters (x86_64): {NIX_INTERPRETER}\n" in capsys.readouterr().out
+    loaders = complete(profiles.load([str(profile)])["acme-nix"].target).values["interpreters"]
+    assert loaders["x86_64"] == [NIX_INTERPRETER] and loaders["aarch64"] == abi().values["interpreters"]["aarch64"]
 
 
 def test_interpreter_of_another_architecture(artifacts: Artifacts, tmp_path: Path,

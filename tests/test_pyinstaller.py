@@ -563,7 +563,7 @@ def test_a_damaged_package_is_an_error_the_bootloader_agrees_with(case: str, rea
     path.chmod(0o755)
     run = subprocess.run([str(path)], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and printed in run.stderr, run.stderr
-    findings = check(discover([str(path)]), load_rules([]), {})
+    findings = check(discover([str(path)]), load_rules([]))
     [finding] = [f for f in findings if f.rule == "pyinstaller-archive-damaged"]
     assert (finding.severity, finding.path) == ("error", str(path))
     assert finding.message.startswith(f"PyInstaller executable whose package cannot be opened ({reason}")

@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.errors import BinlintError
 from binlint.rules import load_rules
+from binlint.rules.targets import Target
 from fixtures import Artifacts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,7 +235,7 @@ def test_user_rule_fires(tmp_path: Path, artifacts: Artifacts, good: Good) -> No
     (directory / f"{rule_id}.yaml").write_text(yaml.safe_dump(good.content, sort_keys=False))
     rules = load_rules([str(directory)])
     assert rule_id in {r.id for r in rules}
-    findings = {name: check(discover([str(artifacts.path(name))]), rules, good.target)
+    findings = {name: check(discover([str(artifacts.path(name))]), rules, Options((Target.of(good.target),)))
                 for name in [*good.fires_on, *good.quiet_on]}
     fired = {(f.rule, name) for name, found in findings.items() for f in found}
     assert {pair for pair in fired if pair[0] in {rule_id, "unreadable-artifact"}} == {

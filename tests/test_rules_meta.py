@@ -311,7 +311,7 @@ def test_message_placeholders_resolve(artifacts: Artifacts, rule_id: str, name: 
 def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> None:
     rules = {r.id: r for r in load_rules()}
     path = build_private_symbol_lib(tmp_path, "libpriv.so.1")
-    [finding] = [f for f in check(discover([str(path)]), list(rules.values()), {}) if f.rule == "glibc-private-symbol"]
+    [finding] = [f for f in check(discover([str(path)]), list(rules.values())) if f.rule == "glibc-private-symbol"]
     assert_rendered(rules["glibc-private-symbol"], finding.message)
 
 

@@ -24,13 +24,13 @@ from binlint.formats.members import Limits
 from binlint.formats import classify
 from binlint.formats.classify import HEAD_SIZE
 from binlint.walk.discover import discover
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.report.finding import Finding
 from binlint.errors import BinlintError
 from binlint.facts import FileView
 from binlint.formats.script import parse
 from binlint.rules import Rule, load_rules
-from binlint.rules.targets import abi, complete, make_target
+from binlint.rules.targets import Target, abi, complete, from_flags
 from fixtures import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,
@@ -59,7 +59,7 @@ def rules() -> list[Rule]:
 
 
 def findings_for(path: Path, rules: list[Rule], target: dict[str, object] | None = None) -> list[Finding]:
-    return check(discover([str(path)]), rules, target or {})
+    return check(discover([str(path)]), rules, Options((Target.of(target or {}),)))
 
 
 def write(directory: Path, name: str, data: bytes, mode: int = EXE_MODE) -> Path:
@@ -316,13 +316,16 @@ def test_crlf_counts_in_the_length(tmp_path: Path, rules: list[Rule]) -> None:
 
 def test_complete_target() -> None:
     # (portability) glibc >= 2.41's dlopen, and the ABI's tables every target has
-    stack = {"dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi()}
-    assert complete({}) == {"shebang_limit": 127, **stack}
-    assert complete({"kernel": "5.0"}) == {"kernel": "5.0", "shebang_limit": 127, **stack}
-    assert complete({"kernel": "5.1", "glibc": "2.17"}) == {"kernel": "5.1", "glibc": "2.17", "shebang_limit": 255,
-                                                             **stack}
-    assert complete({"kernel": "6.1", "shebang_limit": 127}) == {"kernel": "6.1", "shebang_limit": 127, **stack}
-    assert make_target(glibc=None, kernel="5.4") == {"kernel": "5.4"}
+    stack = {"dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi().plain()}
+
+    def completed(**values: object) -> dict[str, object]:
+        return complete(Target.of(values)).plain()
+
+    assert completed() == {"shebang_limit": 127, **stack}
+    assert completed(kernel="5.0") == {"kernel": "5.0", "shebang_limit": 127, **stack}
+    assert completed(kernel="5.1", glibc="2.17") == {"kernel": "5.1", "glibc": "2.17", "shebang_limit": 255, **stack}
+    assert completed(kernel="6.1", shebang_limit=127) == {"kernel": "6.1", "shebang_limit": 127, **stack}
+    assert from_flags(glibc=None, kernel="5.4").plain() == {"kernel": "5.4"}
 
 
 @pytest.mark.parametrize("value", ["5", "five", "", "5.x", "v5.4", "generic-5.4"])
@@ -477,7 +480,7 @@ def test_user_rule_with_the_shebang_limit_target(tmp_path: Path, artifacts: Arti
     rule = {**base, "when": {"fact": "script.shebang_length", "greater-than": {"target": "shebang_limit"}}}
     (directory / "my-long-shebang.yaml").write_text(yaml.safe_dump(rule))
     rules = load_rules([str(directory)])
-    finding = only(check(discover([str(artifacts.path("long-shebang-script"))]), rules, {}), "my-long-shebang")
+    finding = only(check(discover([str(artifacts.path("long-shebang-script"))]), rules), "my-long-shebang")
     assert finding.message == "202 > 127"
     rule["when"] = {"fact": "script.shebang_length", "less-than": {"target": "shebang_limit"}}
     (directory / "my-long-shebang.yaml").write_text(yaml.safe_dump(rule))

@@ -15,7 +15,8 @@ from binlint.rules import profiles
 from binlint.cli import main
 from binlint.errors import BinlintError
 from binlint.formats.elf.arch import ARM_MACHINES
-from binlint.rules.targets import complete, for_arch
+from binlint.rules.targets import Target, chosen, complete, for_arch, from_flags
+from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def test_builtin_profile_files_pass_the_checks_user_files_get() -> None:
 @pytest.mark.parametrize("name", DISTRIBUTIONS)
 def test_distribution_facts(name: str) -> None:
     libc_version, glibcxx, kernel = DISTRIBUTIONS[name]
-    target = profiles.builtin()[name].target
+    target = profiles.builtin()[name].target.plain()
     assert target[target["libc"]] == libc_version
     assert newest(target["symbol_versions"]["*"], "GLIBCXX") == glibcxx
     assert target.get("kernel") == kernel
@@ -72,7 +73,7 @@ def test_distribution_facts(name: str) -> None:
 
 def test_manylinux_policy_facts() -> None:
     """A few of auditwheel's facts, read back through the profile."""
-    p2014 = for_arch(profiles.builtin()["manylinux2014"].target, ["x86_64"])
+    p2014 = for_arch(profiles.builtin()["manylinux2014"].target.plain(), ["x86_64"])
     assert (p2014["glibc"], p2014["libc"]) == ("2.17", "glibc")
     assert newest(p2014["symbol_versions"], "GLIBCXX") == "3.4.19"
     assert newest(p2014["symbol_versions"], "CXXABI") == "1.3.7"
@@ -81,14 +82,15 @@ def test_manylinux_policy_facts() -> None:
     assert "GLIBC" not in p2014["symbol_namespaces"]  # bounded by glibc, as glibc-version-above-target does
     # Per architecture: x86-64 has no LIBATOMIC versions in manylinux2014, i686 has LIBATOMIC_1.0.
     assert not any(v.startswith("LIBATOMIC_") for v in p2014["symbol_versions"])
-    i686 = for_arch(profiles.builtin()["manylinux2014"].target, ["i686"])
+    i686 = for_arch(profiles.builtin()["manylinux2014"].target.plain(), ["i686"])
     assert "LIBATOMIC_1.0" in i686["symbol_versions"]
     # An architecture the policy does not cover bounds nothing (wheel-arch-mismatch says why).
-    assert "symbol_versions" not in for_arch(profiles.builtin()["manylinux1"].target, ["aarch64"])
+    assert "symbol_versions" not in for_arch(profiles.builtin()["manylinux1"].target.plain(), ["aarch64"])
     # Hard-float ARMv6 code (elf.compatible_archs armv6l, armv7l, armv8l) is bounded by the
     # armv7l policy's versions, the first of its machines the policy knows.
-    arm = for_arch(profiles.builtin()["manylinux2014"].target, ["armv6l", "armv7l", "armv8l"])
-    assert arm["symbol_versions"] == for_arch(profiles.builtin()["manylinux2014"].target, ["armv7l"])["symbol_versions"]
+    policy = profiles.builtin()["manylinux2014"].target.plain()
+    arm = for_arch(policy, ["armv6l", "armv7l", "armv8l"])
+    assert arm["symbol_versions"] == for_arch(policy, ["armv7l"])["symbol_versions"]
     assert newest(arm["symbol_versions"], "GLIBCXX") == "3.4.19"
 
 
@@ -119,24 +121,26 @@ def test_generated_policy_files_match_auditwheel() -> None:
 
 def test_promised_policy_of_a_wheel_tag() -> None:
     builtin = profiles.builtin()
-    promise = profiles.promised(["manylinux_2_29_x86_64"])  # no such policy: the one below
+    promise = profiles.promised(["manylinux_2_29_x86_64"]).plain()  # no such policy: the one below
     assert promise["glibc"] == "2.29" and promise["arch"] == ["x86_64"]
-    assert promise["libraries"] == builtin["manylinux_2_28"].target["libraries"]
-    assert profiles.promised(["linux_x86_64"]) == {"arch": ["x86_64"]}
+    assert promise["libraries"] == builtin["manylinux_2_28"].target.values["libraries"]
+    assert profiles.promised(["linux_x86_64"]).plain() == {"arch": ["x86_64"]}
     # musl's libc by its upstream name and by Alpine's, which auditwheel swaps in per architecture.
-    assert {"libc.so", "libc.musl-aarch64.so.1", "libz.so.1"} <= set(profiles.promised(["musllinux_1_2_aarch64"])["libraries"])
+    musl = profiles.promised(["musllinux_1_2_aarch64"]).values
+    assert {"libc.so", "libc.musl-aarch64.so.1", "libz.so.1"} <= set(musl["libraries"])
     # A wheel check makes only the one policy: what it promises is that profile as
     # `binlint targets` shows it (all the files loaded), with the tag's own values.
     for tag, policy in (("manylinux_2_29_x86_64", "manylinux_2_28"), ("manylinux2014_aarch64", "manylinux_2_17"),
                         ("manylinux1_i686", "manylinux_2_5"), ("musllinux_1_1_x86_64", "musllinux_1_1")):
-        assert profiles.promised([tag]) == {**builtin[policy].target, **target_from_platforms([tag])}, tag
+        expected = {**builtin[policy].target.plain(), **target_from_platforms([tag])}
+        assert profiles.promised([tag]).plain() == expected, tag
 
 
 def test_resolve_names_aliases_and_platform_tags() -> None:
     builtin = profiles.builtin()
     chosen = profiles.resolve(["manylinux2014", "manylinux_2_17", "manylinux_2_28_aarch64", "bookworm"], builtin)
     assert [p.name for p in chosen] == ["manylinux_2_17", "manylinux_2_28_aarch64", "debian-12"]
-    assert chosen[1].target["arch"] == ["aarch64"]
+    assert chosen[1].target.values["arch"] == ["aarch64"]
     with pytest.raises(BinlintError, match=r"unknown target 'debian-99'.*did you mean debian-10"):
         profiles.resolve(["debian-99"], builtin)
 
@@ -163,10 +167,10 @@ def test_user_profile_file(tmp_path: Path) -> None:
     loaded = profiles.load([str(tmp_path)])  # a directory of files
     acme = loaded["acme-os-3"]
     assert (acme.family, acme.source) == ("custom", str(tmp_path / "acme.toml"))
-    assert acme.target["libraries"] == ["libacme.so.3", "libc.so.6", "libm.so.6"]
-    assert "GLIBCXX_3.4.28" in acme.target["symbol_versions"]["*"]
-    assert "GLIBCXX_3.4.29" not in acme.target["symbol_versions"]["*"]
-    assert acme.target["dlopen_refuses_stack"] == []
+    assert acme.target.values["libraries"] == ["libacme.so.3", "libc.so.6", "libm.so.6"]
+    assert "GLIBCXX_3.4.28" in acme.target.values["symbol_versions"]["*"]
+    assert "GLIBCXX_3.4.29" not in acme.target.values["symbol_versions"]["*"]
+    assert acme.target.values["dlopen_refuses_stack"] == []
 
 
 @pytest.mark.parametrize("text, error", [
@@ -183,6 +187,10 @@ def test_user_profile_file(tmp_path: Path) -> None:
     ('x = 1\n', "target 'x': must be a table of settings, not a number (1)"),
     ('[x]\nsummary = "x"\nlibc = "glibc"\n', "libc is glibc: give its version"),
     ('[x]\nsummary = "x"\nexecstack_dlopen = "maybe"\n', "execstack_dlopen must be"),
+    ('[x]\nsummary = "x"\ninterpreters = ["/lib/ld.so"]\n',
+     "target 'x': interpreters must be a table of architecture = [loader paths], not a list"),
+    ('[x]\nsummary = "x"\ninterpreters = { x86_64 = "/lib/ld.so" }\n',
+     "target 'x': interpreters.x86_64 must be a list of strings, not a string"),
     ('[debian-12]\nsummary = "mine"\n', "target 'debian-12' is already defined in"),
     ('[x\n', "invalid TOML"),
 ])
@@ -250,7 +258,7 @@ def test_start_up_does_not_read_profiles() -> None:
 def test_every_target_has_the_abis_tables() -> None:
     """Loader paths and macOS floors are data every target carries (profiles/abi.json),
     chosen per architecture as symbol versions are."""
-    target = complete({})
+    target = complete(Target.of()).plain()
     assert len({tuple(target["interpreters"][machine]) for machine in ARM_MACHINES}) == 1  # the float ABI picks one
     assert for_arch(target, ["x86_64"])["interpreters"] == ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"]
     assert for_arch(target, ["armv5l", "armv5tel"])["interpreters"][0] == "/lib/ld-linux-armhf.so.3"
@@ -267,7 +275,24 @@ def test_a_slices_floor_is_its_own_architectures() -> None:
     [rule] = [r for r in load_rules() if r.id == "macho-macos-version-above-target"]
     slices = [{"arch": "arm64", "platform": "macos", "min_os": "11.0", "sdk": "14.0"},
               {"arch": "x86_64", "platform": "macos", "min_os": "10.15", "sdk": "14.0"}]
-    matched = rule.when(lambda name: slices if name == "macho.slices" else None, complete({"macos": "10.9"}))
+    target = complete(Target.of({"macos": "10.9"})).values
+    matched = rule.when(lambda name: slices if name == "macho.slices" else None, target)
     assert [s["arch"] for s in matched] == ["x86_64"]
     newer = [{**s, "min_os": "12.0"} for s in slices]
-    assert len(rule.when(lambda name: newer, complete({"macos": "10.9"}))) == 2
+    assert len(rule.when(lambda name: newer, target)) == 2
+
+
+def test_a_target_is_one_immutable_value() -> None:
+    """Flags, profiles and wheel tags all make a Target: versions typed, values read-only,
+    pickled whole (what a run in other processes would send)."""
+    import pickle
+
+    given = from_flags(glibc="2.17", kernel="5.15.0-91-generic")
+    assert given.name is None and given.values["kernel"] == version("5.15.0") and given.plain()["glibc"] == "2.17"
+    with pytest.raises(TypeError):
+        given.values["glibc"] = version("2.28")  # type: ignore[index]
+    [debian] = chosen(given, ["bookworm"], [])
+    assert debian.name == "debian-12" and debian.values["glibc"] == version("2.17")  # the flag wins
+    assert profiles.builtin()["debian-12"].target.values["glibc"] == version("2.36")
+    completed = complete(debian)
+    assert pickle.loads(pickle.dumps(completed)) == completed

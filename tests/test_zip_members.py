@@ -257,7 +257,7 @@ def test_a_split_wheel_gives_the_same_findings_as_one_process(artifacts: Artifac
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     wheel = _large_pure_wheel(artifacts, tmp_path)
     rules = select_rules(load_rules(), ["ALL"], [], [])
-    options = Options({})
+    options = Options()
     view = FileView.of_file(discover([str(wheel)])[0], options.limits)
     assert len(split_module.member_groups(view, view.container().members)) >= 2  # it is split
     view.close()

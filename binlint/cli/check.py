@@ -74,19 +74,12 @@ def run(args: argparse.Namespace) -> int:
     from binlint.report import baseline
     from binlint.report.finding import Run
     from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
-    from binlint.rules.targets import make_target
+    from binlint.rules.targets import chosen, from_flags
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
-    target = make_target(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
-    named: tuple = ()
-    if args.target:  # each profile, with the explicit values overriding its own
-        from binlint.rules import profiles  # only here: a check without targets never loads them
-
-        chosen = profiles.resolve(args.target, profiles.load(args.targets_file))
-        named = tuple((p.name, {**p.target, **target}) for p in chosen)
-    elif args.targets_file:  # your own profiles and no --target: check against each of them
-        named = tuple((p.name, {**p.target, **target}) for p in own_profiles(args.targets_file))
+    given = from_flags(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
+    targets = chosen(given, args.target, args.targets_file)
     loaded = load_rules(args.rules)
     try:
         loaded, off = override_severities(loaded, args.severity)
@@ -98,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
         raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
-    findings = scan(artifacts, rules, Options(target, args.prefer_wheel_tags, limits(args), named, args.jobs),
-                    args.progress)
+    options = Options(targets, args.prefer_wheel_tags, limits(args), args.jobs)
+    findings = scan(artifacts, rules, options, args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
         count = baseline.write(args.write_baseline, findings)
@@ -115,22 +108,12 @@ def run(args: argparse.Namespace) -> int:
                   "left out", file=sys.stderr)
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    names = tuple(sorted(name for name, _ in named))
-    checked = Run(findings, rules, len(artifacts), target, color, suppressed, baselined, names)
+    names = tuple(sorted(t.name for t in targets if t.name is not None))
+    checked = Run(findings, rules, len(artifacts), given, color, suppressed, baselined, names)
     write(render(args.format, checked, args.statistics), args.output)
     threshold = SEVERITIES.index(args.fail_on)
     failed = any(SEVERITIES.index(f.severity) <= threshold for f in findings)
     return EXIT_FINDINGS if failed and not args.exit_zero else EXIT_CLEAN
-
-
-def own_profiles(files: list[str]) -> list:
-    """The profiles the targets files define (not the built-in ones), each once."""
-    from binlint.rules import profiles
-
-    found = {p.name: p for p in profiles.load(files).values() if os.path.dirname(p.source) != profiles.HERE}
-    if not found:
-        raise BinlintError(f"--targets-file {' '.join(files)} defines no target profile")
-    return [found[name] for name in sorted(found)]
 
 
 def nothing_to_check(paths: list[str], excludes: bool) -> str:

@@ -76,7 +76,7 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits) ->
     rules = [r for r in load_rules() if r.targets - _PRESENTATION or r.group == "portability"]
     chosen = _unique(profiles)
     artifacts = discover(paths)
-    options = Options({}, False, limits, tuple((p.name, p.target) for p in chosen))
+    options = Options(targets=tuple(p.target for p in chosen), limits=limits)
     failed: dict[str, set[str | None]] = {}
     for f in check(artifacts, rules, options):
         if f.severity == "error":
@@ -95,7 +95,7 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits) ->
 
 
 def _bounds_versions(profile: Profile) -> bool:
-    return "symbol_versions" in profile.target
+    return "symbol_versions" in profile.target.values
 
 
 def _most_portable(policies: list[Profile]) -> Profile | None:

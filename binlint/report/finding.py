@@ -20,11 +20,11 @@ EVIDENCE_SHOWN = 8  # items a message lists before "(+N more)"; JSON and SARIF c
 # path: as reports show it (members after a `!`); location: the file on disk holding it;
 # members: the names inside `location` leading to it; evidence: the list items the
 # condition matched, as plain JSON values.
-# target: the named target the finding is for (--target), or None.
+# target: the name of the Target the finding is for (a --target profile), or None.
 Finding = namedtuple("Finding", "rule severity path message evidence location members target", defaults=(None,))
 
 # What every reporter renders. findings: the sorted list of Finding; rules: every enabled
-# rule; files: artifacts scanned; target: the target values given; color: whether the text
+# rule; files: artifacts scanned; target: the Target the flags give; color: whether the text
 # report may use colour; suppressed, baselined: findings left out by a configured
 # suppression or the baseline; targets: the names of the --target profiles checked
 # against, each finding naming its own.

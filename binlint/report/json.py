@@ -13,7 +13,7 @@ def render(run: Run) -> str:
     document = {
         "version": 1,
         "tool": {"name": "binlint", "version": __version__},
-        "target": dict(sorted(run.target.items())),
+        "target": dict(sorted(run.target.plain().items())),
         "targets": list(run.targets),
         "summary": {
             "files": run.files,

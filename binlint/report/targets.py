@@ -33,7 +33,7 @@ def render(report: TargetReport, as_json: bool = False) -> str:
 def listing(profiles: list[Profile]) -> str:
     rows = [("NAME", "LIBC", "KERNEL", "GLIBCXX", "CXXABI", "ARCHS", "SUMMARY")]
     for p in sorted(profiles, key=lambda p: (p.family, -(p.priority or 0), p.name)):
-        t = p.target
+        t = p.target.values
         libc = f"{t['libc']} {t[t['libc']]}" if t.get("libc") in t else "-"
         name = p.name + (f" ({', '.join(p.aliases)})" if p.aliases else "")
         rows.append((name, libc, str(t.get("kernel", "-")), _ceiling(p, "GLIBCXX"), _ceiling(p, "CXXABI"),
@@ -44,19 +44,19 @@ def listing(profiles: list[Profile]) -> str:
 
 def _ceiling(profile: Profile, namespace: str) -> str:
     """The newest version of `namespace` the profile allows on any architecture, for display."""
-    names = [v for vs in profile.target.get("symbol_versions", {}).values() for v in vs
+    names = [v for vs in profile.target.values.get("symbol_versions", {}).values() for v in vs
              if v.startswith(namespace + "_") and version(v[len(namespace) + 1:]) is not None]
     return max(names, key=lambda v: version(v[len(namespace) + 1:]))[len(namespace) + 1:] if names else "-"
 
 
 def _profiles_json(profiles: list[Profile]) -> str:
     data = {p.name: {"family": p.family, "summary": p.summary, "aliases": list(p.aliases),
-                     "source": p.source, **p.target} for p in profiles}
+                     "source": p.source, **p.target.plain()} for p in profiles}
     return json.dumps({"version": 1, "profiles": data}, indent=2, sort_keys=True) + "\n"
 
 
 def details(profile: Profile) -> str:
-    t = profile.target
+    t = profile.target.values
     lines = [f"{profile.name}: {profile.summary}", f"  family: {profile.family}", f"  source: {profile.source}"]
     if profile.aliases:
         lines.append(f"  aliases: {', '.join(profile.aliases)}")
@@ -66,6 +66,8 @@ def details(profile: Profile) -> str:
             lines.append(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
     for arch, versions in sorted(t.get("symbol_versions", {}).items()):
         lines.append(f"  symbol versions ({'every architecture' if arch == '*' else arch}): {', '.join(versions)}")
+    for arch, loaders in sorted(t.get("interpreters", {}).items()):
+        lines.append(f"  interpreters ({arch}): {', '.join(loaders)}")
     refused = t.get("dlopen_refuses_stack", ["X"])
     lines.append(f"  dlopen of an executable-stack library: {'refused' if refused else 'allowed'}")
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
 from binlint.report.finding import Finding, render_item, show
 from binlint.rules import PLACEHOLDER
-from binlint.rules.targets import ABI, combine, for_arch
+from binlint.rules.targets import ABI, abi, combine
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
     from binlint.facts.view import FileView
     from binlint.rules import Rule
+    from binlint.rules.targets import Target
 
-# A target: what a view must run on, as (name or None, values) per named target.
-Targets = tuple
+    Targets = tuple[Target, ...]  # what a view must run on: one unnamed target, or the named ones
 
 SECTIONS_UNREADABLE = "elf-sections-unreadable"
 UNREADABLE = "unreadable-artifact"
@@ -43,8 +43,8 @@ class Evaluation:
             targets = self.options.targets
             if platforms is not None:  # members run where the wheel's tags say
                 promise = _promises(list(platforms))
-                targets = tuple((name, combine(t, promise, self.options.prefer_tags)) for name, t in targets)
-            self._targets[platforms] = targets, frozenset(k for _, target in targets for k in target)
+                targets = tuple(combine(t, promise, self.options.prefer_tags) for t in targets)
+            self._targets[platforms] = targets, frozenset(k for t in targets for k in t.values)
         return self._targets[platforms]
 
     def visit(self, view: FileView, found: list[Finding]) -> list[str] | None:
@@ -93,10 +93,10 @@ class Evaluation:
 
 _UNKNOWN = object()  # a fact not computed yet for this view
 
-_PROMISES: dict[tuple[str, ...], dict[str, object]] = {}
+_PROMISES: dict[tuple[str, ...], Target] = {}
 
 
-def _promises(platforms: list[str]) -> dict[str, object]:
+def _promises(platforms: list[str]) -> Target:
     """profiles.promised, memoised: a wheel's members share its tags, and profiles load once."""
     key = tuple(platforms)
     if key not in _PROMISES:
@@ -142,31 +142,38 @@ _APPLICABLE: dict[tuple[int, str, frozenset[str]], tuple[list[Rule], list[Rule]]
 def apply_targets(rule: Rule, view: FileView, targets: Targets) -> list[Finding]:
     """The rule's findings on `view`: once, or once per named target it fails for when it
     compares with the target (each naming its target)."""
-    if rule.targets <= ABI:  # the ABI's tables are every target's: the finding is for none in particular
-        target = targets[0][1] if targets else {}
-        if rule.targets:
-            target = _for_object(view, target)
-        found = apply(rule, view, None, target) if rule.targets <= target.keys() else None
+    if rule.targets <= ABI and (not rule.targets or _abi_only(rule, targets)):
+        # the ABI's tables are every target's: the finding is for none in particular
+        values = _for_object(view, targets[0]).values if rule.targets else targets[0].values
+        found = apply(rule, view, None, values) if rule.targets <= values.keys() else None
         return [found] if found is not None else []
     findings = []
-    for name, target in targets:
-        target = _for_object(view, target)
-        if rule.targets <= target.keys() and (found := apply(rule, view, name, target)) is not None:
+    for target in targets:
+        values = _for_object(view, target).values
+        if rule.targets <= values.keys() and (found := apply(rule, view, target.name, values)) is not None:
             findings.append(found)
     # The same finding for every target is one finding, for none in particular.
     if len(targets) > 1 and len(findings) == len(targets) and \
             len({(f.severity, f.message.rsplit(" (target ", 1)[0]) for f in findings}) == 1:
-        found = apply(rule, view, None, target)
+        found = apply(rule, view, None, values)
         return [found] if found is not None else []
     return findings
 
 
+def _abi_only(rule: Rule, targets: Targets) -> bool:
+    """Every target has the ABI's own values for what the rule compares with: a profile
+    may give its own (interpreters), and then findings name it."""
+    standard = abi().values
+    return all(t.values.get(key) is standard[key] or t.values.get(key) == standard[key]
+               for t in targets for key in rule.targets)
+
+
 # (id of a target, architectures) -> (that target, its values chosen for them): every rule
 # that compares with a target asks again for each object, and objects share few targets.
-_CHOSEN: dict[tuple[int, tuple[str, ...]], tuple[dict, dict]] = {}
+_CHOSEN: dict[tuple[int, tuple[str, ...]], tuple[Target, Target]] = {}
 
 
-def _for_object(view: FileView, target: dict) -> dict:
+def _for_object(view: FileView, target: Target) -> Target:
     """`target` with its values per architecture (symbol versions, loaders) chosen for an
     ELF object's; a Mach-O file's are chosen per slice (binlint.rules.conditions)."""
     if view.kind != "elf":
@@ -176,7 +183,7 @@ def _for_object(view: FileView, target: dict) -> dict:
     if chosen is None or chosen[0] is not target:
         if len(_CHOSEN) >= 256:
             _CHOSEN.clear()
-        chosen = _CHOSEN[(id(target), archs)] = (target, for_arch(target, list(archs)))
+        chosen = _CHOSEN[(id(target), archs)] = (target, target.for_arch(list(archs)))
     return chosen[1]
 
 

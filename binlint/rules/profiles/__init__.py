@@ -2,8 +2,8 @@
 
 Built in: the manylinux and musllinux policies (generated from auditwheel's policy files by
 scripts/profiles.py) and the distributions users ship to (distributions.toml). Users add
-their own with --targets-file. Each profile becomes a target dict (binlint.rules.targets.TARGETS)
-that rules compare facts with; nothing here knows any rule.
+their own with --targets-file. Each profile holds a binlint.rules.targets.Target of its name,
+whose values (binlint.rules.targets.TARGETS) rules compare facts with; nothing here knows any rule.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from collections import namedtuple
 from binlint.errors import BinlintError
 from binlint.formats.elf.versions import parse_version_node
 from binlint.inputs import InputFile
+from binlint.rules.targets import Target
 from binlint.version import version
 from binlint.wheeltags import target_from_platforms
 
@@ -27,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILTIN = ("manylinux.json", "musllinux.json", "distributions.toml")
 _PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 
-# name: canonical; target: the values rules compare with (see binlint.rules.targets.TARGETS).
+# name: canonical; target: the Target of that name, the values rules compare with.
 Profile = namedtuple("Profile", "name family summary aliases priority source target")
 
 
@@ -77,7 +78,8 @@ def resolve(names: Iterable[str], profiles: dict[str, Profile]) -> list[Profile]
         match = _PLATFORM.match(name)
         if match and match[1] in profiles:
             base = profiles[match[1]]
-            chosen.setdefault(name, base._replace(name=name, target={**base.target, "arch": [match[2]]}))
+            one_arch = base.target.with_values({"arch": [match[2]]})._replace(name=name)
+            chosen.setdefault(name, base._replace(name=name, target=one_arch))
             continue
         close = sorted(n for n in profiles if n.split("_")[0].split("-")[0] == name.split("_")[0].split("-")[0])
         hint = f"; did you mean {', '.join(close[:6])}?" if close else ""
@@ -85,22 +87,22 @@ def resolve(names: Iterable[str], profiles: dict[str, Profile]) -> list[Profile]
     return list(chosen.values())
 
 
-def promised(platforms: list[str]) -> dict[str, object]:
+def promised(platforms: list[str]) -> Target:
     """What a wheel's platform tags promise, with the built-in policy they name: its allowed
     libraries, symbol versions and blacklist (the newest policy not above the tags' glibc or
     musl). Only that policy is made, from its family's file: all of them cost 3 ms."""
-    target = target_from_platforms(platforms)
-    libc = target.get("libc")
+    tags = Target.of(target_from_platforms(platforms))
+    libc = tags.values.get("libc")
     if libc not in ("glibc", "musl"):
-        return target
-    floor = version(str(target[libc]))
+        return tags
     path = os.path.join(HERE, "manylinux.json" if libc == "glibc" else "musllinux.json")
     raw = _read_builtin(path)
-    below = [name for name, data in raw.items() if version(str(data[libc])) <= floor]
+    below = [name for name, data in raw.items() if version(data[libc]) <= tags.values[libc]]
     if not below:
-        return target
-    name = max(below, key=lambda n: version(str(raw[n][libc])))
-    return {**_profile(name, raw[name], path, _known_versions(raw.values())).target, **target}
+        return tags
+    name = max(below, key=lambda n: version(raw[n][libc]))
+    policy = _profile(name, raw[name], path, _known_versions(raw.values())).target
+    return Target.of({**policy.values, **tags.values})
 
 
 @functools.lru_cache(maxsize=None)
@@ -169,12 +171,14 @@ def _known_versions(profiles: Iterable[Any]) -> dict[str, list[str]]:
 
 def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[str]]) -> Profile:
     builtin = os.path.dirname(path) == HERE
-    target: dict[str, object] = {k: data[k] for k in ("libc", "glibc", "musl", "kernel") if k in data}
+    values: dict[str, object] = {k: data[k] for k in ("libc", "glibc", "musl", "kernel") if k in data}
     for key in ("arch", "libraries"):
         if key in data:
-            target[key] = sorted(set(data[key]))
+            values[key] = sorted(set(data[key]))
+    if "interpreters" in data:  # this system's loaders, replacing the ABI's for the architectures named
+        values["interpreters"] = data["interpreters"]
     if "blacklist" in data:
-        target["blacklist"] = sorted({s for symbols in data["blacklist"].values() for s in symbols})
+        values["blacklist"] = sorted({s for symbols in data["blacklist"].values() for s in symbols})
     # GLIBC is bounded by the glibc version (glibc-version-above-target); the other
     # namespaces by the versions the profile lists, per architecture.
     by_arch: dict[str, list[str]] = {}
@@ -193,9 +197,10 @@ def _profile(name: str, data: dict[str, Any], path: str, known: dict[str, list[s
         # namespace GLIBCXX_LDBL there), which auditwheel counts under GLIBCXX: any release
         # of them a policy lists, whether this profile allows it or not.
         namespaces.update(parse_version_node(f"{ns}_{v}")[0] for ns in list(namespaces) for v in known.get(ns, ()))
-        target["symbol_namespaces"] = sorted(namespaces)
-        target["symbol_versions"] = {arch: sorted(set(v)) for arch, v in by_arch.items()}
+        values["symbol_namespaces"] = sorted(namespaces)
+        values["symbol_versions"] = {arch: sorted(set(v)) for arch, v in by_arch.items()}
     if data.get("execstack_dlopen") == "allowed":
-        target["dlopen_refuses_stack"] = []
+        values["dlopen_refuses_stack"] = []
     family = data.get("family", "distribution" if builtin else "custom")
-    return Profile(name, family, data["summary"], tuple(data.get("aliases", ())), data.get("priority"), path, target)
+    return Profile(name, family, data["summary"], tuple(data.get("aliases", ())), data.get("priority"), path,
+                   Target.of(values, name))
