@@ -39,9 +39,10 @@ from typing import Callable
 
 import pytest
 
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.report.finding import Finding
 from binlint.rules import Rule, load_rules
+from binlint.rules import targets
 from binlint.rules.targets import abi, for_arch
 from binlint.walk.discover import discover
 from fixtures import FIXTURE_KINDS, Artifacts, fixture_names
@@ -80,7 +81,7 @@ def profile(name: str) -> NamedTarget:
     """The target values of `--target NAME`."""
     from binlint.rules import profiles
 
-    return NamedTarget(name, profiles.builtin()[name].target)
+    return NamedTarget(name, profiles.builtin()[name].target.plain())
 
 
 # Every target binlint knows, for the runs that must exercise every rule: the manylinux2014
@@ -89,7 +90,7 @@ def profile(name: str) -> NamedTarget:
 ALL_TARGETS: Target = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]),
                        "glibc": "2.17", "musl": "1.2", "macos": "11.0", "arch": ["x86_64"], "libc": "glibc",
                        "kernel": "5.4", "shebang_limit": 255,
-                       "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi()}
+                       "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi().plain()}
 
 
 # --------------------------------------------------------------------------
@@ -101,7 +102,7 @@ builtin_rules = lru_cache(maxsize=None)(load_rules)
 
 @lru_cache(maxsize=None)
 def _cached_findings(path: str, target: str) -> tuple[Finding, ...]:
-    return tuple(check(discover([path]), builtin_rules(), json.loads(target)))
+    return tuple(check(discover([path]), builtin_rules(), Options((targets.Target.of(json.loads(target)),))))
 
 
 def table_findings(path: Path, target: Target) -> list[Finding]:
@@ -112,7 +113,7 @@ def table_findings(path: Path, target: Target) -> list[Finding]:
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
     """The findings of `rules` on `path`, uncached."""
-    return check(discover([str(path)]), rules, target)
+    return check(discover([str(path)]), rules, Options((targets.Target.of(target),)))
 
 
 def only(findings: list[Finding], rule_id: str) -> Finding:

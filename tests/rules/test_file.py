@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from binlint.engine import check
+from binlint.engine import Options, check
 from binlint.rules import SEVERITIES, Rule
-from binlint.rules.targets import TARGETS
+from binlint.rules.targets import TARGETS, Target
 from binlint.walk.discover import discover
 from fixtures import Artifacts, deep_nesting_chain, fixture_names
 from fixtures import macho as macho_fixtures
@@ -85,7 +85,8 @@ def test_a_bad_file_does_not_stop_the_run(artifacts: Artifacts, rules: list[Rule
     names = [*BAD, "execstack-lib"]
     paths = {artifacts.path(name).name: name for name in names}
     directory = artifacts.path("execstack-lib").parent
-    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, ALL_TARGETS)
+    options = Options((Target.of(ALL_TARGETS),))
+    fired = {(f.rule, paths[Path(f.path).name]) for f in check(discover([str(directory)]), rules, options)
              if Path(f.path).name in paths}
     assert fired == {*(("unreadable-artifact", name) for name in BAD), ("executable-stack", "execstack-lib")}
 
