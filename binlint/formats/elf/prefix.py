@@ -1,0 +1,79 @@
+"""An ELF member too large to read whole (over the member limit, or over what the file's
+budget has left), read only as far as the loader reads it.
+
+The loader reads the ELF header, the program headers and what they point at: PT_INTERP,
+PT_DYNAMIC, the notes (PT_NOTE, PT_GNU_PROPERTY), and through the dynamic section's addresses
+(PT_LOAD maps them to file offsets) the dynamic strings, the symbol table sized by DT_HASH or
+DT_GNU_HASH, and the version tables (DT_VERSYM, DT_VERNEED). Linkers put all of it before the
+code, but for .dynamic, which ends the read-only data: in a library of 1 GiB of code and data
+the loader's bytes are its first few hundred KiB, and its section headers are its last bytes.
+
+The member is read forward, a chunk at a time, until every one of those reads succeeds on
+the bytes at hand (each read of the ELF reader raises ReadPast naming how far it needs), or
+until the member's limit; what follows, sections and their headers included, is never read.
+"""
+from __future__ import annotations
+
+from binlint.errors import ArtifactError
+from binlint.formats.elf.read_base import Prefix, ReadPast
+from binlint.formats.elf.read_constants import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME
+from binlint.formats.elf.reader import ElfFile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Callable
+
+    from binlint.formats.members import Budget, Member
+
+_CHUNK = 64 << 10  # read at least this much more at a time: a few rounds, not one per structure
+
+# What the loader-level facts read of the file, each by the reader's own code: the bytes
+# they need are then in the prefix by construction. Nothing reads DT_VERDEF: no fact asks.
+_LOADER_READS: tuple[Callable[[ElfFile], Any], ...] = (
+    lambda elf: elf.interpreter,
+    lambda elf: [elf.dynamic_strings(tag) for tag in (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH)],
+    lambda elf: elf.symbols_by_version_index({need.index for need in elf.version_needs}),
+    lambda elf: elf.imports,
+    lambda elf: elf.symbol_strings_have((b"\0",)),  # the whole dynamic string table
+    lambda elf: list(elf.notes()),
+    lambda elf: elf.gnu_properties(),
+)
+
+
+def loader_end(data: bytes, size: int) -> int | None:
+    """How far a file of `size` bytes, of which `data` was read, must be read for every read
+    of _LOADER_READS to succeed; None when `data` is enough. A broken structure needs no more
+    bytes: the facts that read it say so."""
+    elf = ElfFile(data, Prefix(size, "not read yet"))
+    for read in _LOADER_READS:
+        try:
+            read(elf)
+        except ReadPast as past:
+            return past.end
+        except ArtifactError:
+            continue
+    return None
+
+
+def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: bytes) -> tuple[Any, Prefix | None]:
+    """The ELF member (of which `head` was read from `stream`): whole when it fits the limits,
+    else (with the Prefix saying so) its first bytes, as far as the loader reads them."""
+    allowed, limit = budget.allowance(stream, head)
+    if member.size <= allowed:
+        return budget.read(member, stream, head), None
+    data = bytearray(head)
+    want = loader_end(data, member.size)
+    while want is not None and len(data) < min(want, allowed):
+        chunk = stream.read(min(max(want, len(data) + _CHUNK), allowed) - len(data))
+        if not chunk:
+            raise ArtifactError(f"truncated: the member declares {member.size} bytes and ends after {len(data)}")
+        data += chunk
+        want = loader_end(data, member.size)
+    budget.count(stream, len(data) - len(head))
+    if allowed < budget.limits.member_bytes:  # the budget, not the member limit: a split share
+        budget.refused = True  # of it may cut where the whole would not, so a split is read again
+    read = "the headers and what the loader reads" if want is None else \
+        f"though the loader reads on to byte {want} at least"
+    reason = (f"the member is {member.size} bytes, over {limit} (see --max-member-size): only its first "
+              f"{len(data)} bytes were read, {read}, and none of its sections")
+    return data, Prefix(member.size, reason)
