@@ -104,10 +104,15 @@ class Budget:
             return member_limit
         return self.left + len(already), f"the {self.left + len(already)} bytes its archive may still inflate to"
 
-    def count(self, stream: BinaryIO, size: int) -> None:
-        """Count `size` bytes read of `stream` past its first bytes, as read() does."""
+    def count(self, stream: BinaryIO, size: int, spent: bool) -> None:
+        """Count `size` bytes read of `stream` past its first bytes, as read() does. `spent`:
+        a member the budget (not the member limit) could not hold whole was read in part; the
+        budget is then spent as if it had been read whole, so no member after it is read (a
+        bomb is still called one, once) and a split of the archive is read again in one process."""
         if not getattr(stream, "metered", False):
             self.left = max(0, self.left - size)
+            if spent:
+                self._refuse()
 
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
         """The whole member: `already` (what was read of `stream` so far) and the rest, within

@@ -69,9 +69,7 @@ def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: byte
             raise ArtifactError(f"truncated: the member declares {member.size} bytes and ends after {len(data)}")
         data += chunk
         want = loader_end(data, member.size)
-    budget.count(stream, len(data) - len(head))
-    if allowed < budget.limits.member_bytes:  # the budget, not the member limit: a split share
-        budget.refused = True  # of it may cut where the whole would not, so a split is read again
+    budget.count(stream, len(data) - len(head), allowed < budget.limits.member_bytes)
     read = "the headers and what the loader reads" if want is None else \
         f"though the loader reads on to byte {want} at least"
     reason = (f"the member is {member.size} bytes, over {limit} (see --max-member-size): only its first "
