@@ -476,7 +476,7 @@ def test_zip_bomb_is_never_read_past_the_limit(artifacts: Artifacts, tmp_path: P
     # Over the limit, the ELF member is read as far as the loader reads (binlint.formats.elf.prefix).
     assert code == 0
     assert "bomb.zip!bomb/_bomb.so: note[elf-sections-unreadable]" in (tmp_path / "limited.txt").read_text()
-    assert (f"the member is {BOMB_SIZE} bytes, over the member limit of 1048576 bytes (see --max-member-size): "
+    assert (f"the member declares {BOMB_SIZE} bytes, over the member limit of 1048576 bytes (see --max-member-size): "
             "only its first") in (tmp_path / "limited.txt").read_text()
     # The measure sees a member read whole: without the limit the 128 MiB are in memory.
     code, unlimited = _peak_rss_kib(["check", "--max-member-size", "1024", "-o", "unlimited.txt", "bomb.zip"], tmp_path)

@@ -82,7 +82,7 @@ def test_loader_findings_are_those_of_the_whole_member(library: bytes, tmp_path:
     member = note["path"]
     assert member.startswith(f"{name}!") and member.endswith(".so")
     message = note["message"]
-    prefix = (f"section headers cannot be read (the member is {len(library)} bytes, over the member limit of "
+    prefix = (f"section headers cannot be read (the member declares {len(library)} bytes, over the member limit of "
               "1048576 bytes (see --max-member-size): only its first ")
     assert message.startswith(prefix) and note["severity"] == "note"
     read = int(message[len(prefix):].split(" ", 1)[0])
@@ -166,7 +166,7 @@ def test_a_gibibyte_library_in_a_wheel_is_read_in_part(library: bytes, tmp_path:
     assert reports[1] == reports[2] == reports[8]
     found = reports[1]["findings"]
     [note] = [f["message"] for f in found if f["rule"] == NOTE]
-    assert f"(the member is {size} bytes, over {limit}" in note and "(see --max-member-size)" in note
+    assert f"(the member declares {size} bytes, over {limit}" in note and "(see --max-member-size)" in note
     assert {"glibc-version-above-target", "needed-library-not-on-target"} <= {f["rule"] for f in found}
     cut = [f["message"] for f in found if f["rule"] == "unreadable-artifact"]
     if noise:

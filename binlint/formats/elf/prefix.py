@@ -56,8 +56,9 @@ def loader_end(data: bytes, size: int) -> int | None:
 
 
 def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: bytes) -> tuple[Any, Prefix | None]:
-    """The ELF member (of which `head` was read from `stream`): whole when it fits the limits,
-    else (with the Prefix saying so) its first bytes, as far as the loader reads them."""
+    """The ELF member (of which `head` was read from `stream`): whole when it fits the limits
+    (or ends before what the loader reads does), else its first bytes, as far as the loader
+    reads them, and the Prefix that says so."""
     allowed, limit = budget.allowance(stream, head)
     if member.size <= allowed:
         return budget.read(member, stream, head), None
@@ -65,13 +66,14 @@ def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: byte
     want = loader_end(data, member.size)
     while want is not None and len(data) < min(want, allowed):
         chunk = stream.read(min(max(want, len(data) + _CHUNK), allowed) - len(data))
-        if not chunk:
-            raise ArtifactError(f"truncated: the member declares {member.size} bytes and ends after {len(data)}")
+        if not chunk:  # smaller than it declares: all of it was read
+            budget.count(stream, len(data) - len(head), False)
+            return data, None
         data += chunk
         want = loader_end(data, member.size)
     budget.count(stream, len(data) - len(head), allowed < budget.limits.member_bytes)
     read = "the headers and what the loader reads" if want is None else \
         f"though the loader reads on to byte {want} at least"
-    reason = (f"the member is {member.size} bytes, over {limit} (see --max-member-size): only its first "
+    reason = (f"the member declares {member.size} bytes, over {limit} (see --max-member-size): only its first "
               f"{len(data)} bytes were read, {read}, and none of its sections")
     return data, Prefix(member.size, reason)
