@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
     from binlint.formats.members import Budget, Member
 
-_CHUNK = 64 << 10  # read at least this much more at a time: a few rounds, not one per structure
+# Each round reads at least this much more, and at least doubles what was read: a few rounds,
+# not one per structure, even when a hostile file spreads its structures over the member.
+_CHUNK, _PIECE = 64 << 10, 1 << 20
 
 # What the loader-level facts read of the file, each by the reader's own code: the bytes
 # they need are then in the prefix by construction. Nothing reads DT_VERDEF: no fact asks.
@@ -65,11 +67,13 @@ def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: byte
     data = bytearray(head)
     want = loader_end(data, member.size)
     while want is not None and len(data) < min(want, allowed):
-        chunk = stream.read(min(max(want, len(data) + _CHUNK), allowed) - len(data))
-        if not chunk:  # smaller than it declares: all of it was read
-            budget.count(stream, len(data) - len(head), False)
-            return data, None
-        data += chunk
+        target = min(max(want, len(data) + max(_CHUNK, len(data))), allowed)
+        while len(data) < target:  # a piece at a time: the buffer grows in place, no joined copy
+            piece = stream.read(min(_PIECE, target - len(data)))
+            if not piece:  # smaller than it declares: all of it was read
+                budget.count(stream, len(data) - len(head), False)
+                return data, None
+            data += piece
         want = loader_end(data, member.size)
     budget.count(stream, len(data) - len(head), allowed < budget.limits.member_bytes)
     read = "the headers and what the loader reads" if want is None else \
