@@ -42,42 +42,44 @@ _LOADER_READS: tuple[Callable[[ElfFile], Any], ...] = (
 )
 
 
-def loader_end(data: bytes, size: int) -> int | None:
-    """How far a file of `size` bytes, of which `data` was read, must be read for every read
-    of _LOADER_READS to succeed; None when `data` is enough. A broken structure needs no more
-    bytes: the facts that read it say so."""
+def loader_ends(data: bytes, size: int) -> list[int]:
+    """For each read of _LOADER_READS that the bytes at hand (`data`, of a file of `size`
+    bytes) do not answer, how far the file must be read for it to go on. A broken structure
+    needs no more bytes: the facts that read it say so."""
     elf = ElfFile(data, Prefix(size, "not read yet"))
+    ends = []
     for read in _LOADER_READS:
         try:
             read(elf)
         except ReadPast as past:
-            return past.end
+            ends.append(past.end)
         except ArtifactError:
             continue
-    return None
+    return ends
 
 
 def read_elf_member(budget: Budget, member: Member, stream: BinaryIO, head: bytes) -> tuple[Any, Prefix | None]:
     """The ELF member (of which `head` was read from `stream`): whole when it fits the limits
     (or ends before what the loader reads does), else its first bytes, as far as the loader
-    reads them, and the Prefix that says so."""
+    reads them, and the Prefix that says so. What lies past the limit is never read: nor are
+    the bytes before it when no read needs them (a PT_DYNAMIC declared at 900 MiB costs none)."""
     allowed, limit = budget.allowance(stream, head)
     if member.size <= allowed:
         return budget.read(member, stream, head), None
     data = bytearray(head)
-    want = loader_end(data, member.size)
-    while want is not None and len(data) < min(want, allowed):
-        target = min(max(want, len(data) + max(_CHUNK, len(data))), allowed)
+    ends = loader_ends(data, member.size)
+    while any(end <= allowed for end in ends):
+        target = min(max(max(end for end in ends if end <= allowed), len(data) + max(_CHUNK, len(data))), allowed)
         while len(data) < target:  # a piece at a time: the buffer grows in place, no joined copy
             piece = stream.read(min(_PIECE, target - len(data)))
             if not piece:  # smaller than it declares: all of it was read
                 budget.count(stream, len(data) - len(head), False)
                 return data, None
             data += piece
-        want = loader_end(data, member.size)
+        ends = loader_ends(data, member.size)
     budget.count(stream, len(data) - len(head), allowed < budget.limits.member_bytes)
-    read = "the headers and what the loader reads" if want is None else \
-        f"though the loader reads on to byte {want} at least"
+    read = f"though the loader reads on past the limit, to byte {min(ends)} at least" if ends else \
+        "the headers and what the loader reads"
     reason = (f"the member declares {member.size} bytes, over {limit} (see --max-member-size): only its first "
               f"{len(data)} bytes were read, {read}, and none of its sections")
     return data, Prefix(member.size, reason)
