@@ -4,13 +4,17 @@ budget has left), read only as far as the loader reads it.
 The loader reads the ELF header, the program headers and what they point at: PT_INTERP,
 PT_DYNAMIC, the notes (PT_NOTE, PT_GNU_PROPERTY), and through the dynamic section's addresses
 (PT_LOAD maps them to file offsets) the dynamic strings, the symbol table sized by DT_HASH or
-DT_GNU_HASH, and the version tables (DT_VERSYM, DT_VERNEED). Linkers put all of it before the
-code, but for .dynamic, which ends the read-only data: in a library of 1 GiB of code and data
-the loader's bytes are its first few hundred KiB, and its section headers are its last bytes.
+DT_GNU_HASH, and the version tables (DT_VERSYM, DT_VERNEED). The section headers, and the
+debug sections before them, come after all of it. Where the rest lies depends on the linker:
+GNU ld puts the tables before the code and .dynamic after the code and read-only data (79 to
+93 % into real libraries); patchelf, which auditwheel runs, appends a new .dynstr and
+.dynamic at the end. So the prefix may be most of the member, and the limit may cut it.
 
-The member is read forward, a chunk at a time, until every one of those reads succeeds on
-the bytes at hand (each read of the ELF reader raises ReadPast naming how far it needs), or
-until the member's limit; what follows, sections and their headers included, is never read.
+The member is read forward until every one of those reads succeeds on the bytes at hand
+(each read of the ELF reader raises ReadPast naming how far it needs), within the limit;
+what follows, sections and their headers included, is never read. A read that needs bytes
+past the limit fails with the reason the member was read in part, as a read of a section
+does: the facts that make it are not checked, and the elf-sections-unreadable note says so.
 """
 from __future__ import annotations
 
