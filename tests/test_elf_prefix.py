@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import struct
 import subprocess
 import sys
 import zlib
@@ -111,6 +112,25 @@ def test_the_member_limit_spends_no_budget(library: bytes, tmp_path: Path) -> No
         ArchiveEntry("two/_big.so", library, EXE_MODE), ArchiveEntry("two/_again.so", library, EXE_MODE)]))
     _, found = findings(tmp_path, name, "--max-member-size", "1")
     assert sorted(f["path"] for f in found if f["rule"] == NOTE) == [f"{name}!two/_again.so", f"{name}!two/_big.so"]
+    assert "unreadable-artifact" not in {f["rule"] for f in found}
+
+
+def test_loader_bytes_past_the_limit_are_named_not_read(library: bytes, tmp_path: Path) -> None:
+    # PT_DYNAMIC moved 3 MiB in (into .data), past a 1 MiB limit: the bytes before it are not
+    # read for it, and the note names the rules that read the dynamic section.
+    patched = bytearray(library)
+    (phoff,), (phentsize, phnum) = struct.unpack_from("<Q", patched, 0x20), struct.unpack_from("<HH", patched, 0x36)
+    headers = [phoff + i * phentsize for i in range(phnum)]
+    [dynamic] = [at for at in headers if struct.unpack_from("<I", patched, at)[0] == 2]  # PT_DYNAMIC
+    filesz = struct.unpack_from("<Q", patched, dynamic + 32)[0]
+    struct.pack_into("<Q", patched, dynamic + 8, 3 << 20)  # p_offset
+    name = archive("wheel", bytes(patched), tmp_path)
+    code, found = findings(tmp_path, name, "--max-member-size", "1")
+    [note] = [f for f in found if f["rule"] == NOTE]
+    assert f"though the loader reads on past the limit, to byte {(3 << 20) + filesz} at least" in note["message"]
+    read = int(note["message"].split("only its first ", 1)[1].split(" ", 1)[0])
+    assert read < 128 << 10, note["message"]
+    assert {"glibc-version-above-target", "needed-library-not-on-target"} <= set(note["evidence"])
     assert "unreadable-artifact" not in {f["rule"] for f in found}
 
 
