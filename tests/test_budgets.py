@@ -97,8 +97,9 @@ def test_split_wheel_report_is_the_same_for_any_jobs(tmp_path: Path) -> None:
     # of an ELF header without program headers), not inflated: the budget is spent with it.
     [(path, note)] = messages(document, "elf-sections-unreadable")
     assert path == f"{name}!split/_m016.so"
-    assert note.startswith("section headers cannot be read (the member declares 16777216 bytes, over the 8704 bytes its "
-                           "archive may still inflate to (see --max-member-size): only its first 512 bytes were read")
+    assert note.startswith("section headers cannot be read (the member declares 16777216 bytes, over the 8704 "
+                           "bytes its archive may still inflate to (see --max-member-size): only its first 512 "
+                           "bytes were read")
     assert messages(document) == [
         (f"{name}!split/_m017.so", "a file that cannot be read: not read, nor the 24 members after it: the file "
                                     f"inflates past 268435456 bytes, the most a file of {size} bytes may inflate to: "

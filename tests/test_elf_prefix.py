@@ -67,8 +67,8 @@ def archive(kind: str, lib: bytes, directory: Path) -> str:
 
 
 def findings(directory: Path, name: str, *options: str) -> tuple[int, list[dict]]:
-    proc = subprocess.run([sys.executable, "-m", "binlint", "check", "--no-config", "--format", "json", *TARGET, *options, name],
-                          cwd=directory, env=cli_env(), capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "binlint", "check", "--no-config", "--format", "json", *TARGET, *options, name]
+    proc = subprocess.run(command, cwd=directory, env=cli_env(), capture_output=True, text=True, timeout=120)
     assert proc.stderr == "", proc.stderr
     return proc.returncode, json.loads(proc.stdout)["findings"]
 
