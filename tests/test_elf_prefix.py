@@ -10,6 +10,7 @@ budgets of tests/test_budgets.py. Figures in docs/robustness.md ("Members over t
 """
 from __future__ import annotations
 
+import io
 import json
 import random
 import struct
@@ -20,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from binlint.facts.loading import dynamic
+from binlint.formats.elf.prefix import read_elf_member
+from binlint.formats.elf.reader import ElfFile
+from binlint.formats.members import Budget, Limits, Member
 from fixtures import EXE_MODE, MANYLINUX_X86_64, ArchiveEntry, require_tool, tar_bytes, wheel_bytes, wheel_filename
 from fuzz import shapes
 from test_budgets import Run, report
@@ -132,6 +137,17 @@ def test_loader_bytes_past_the_limit_are_named_not_read(library: bytes, tmp_path
     assert read < 128 << 10, note["message"]
     assert {"glibc-version-above-target", "needed-library-not-on-target"} <= set(note["evidence"])
     assert "unreadable-artifact" not in {f["rule"] for f in found}
+
+
+def test_a_sibling_read_by_the_loader_model_is_read_in_part(library: bytes) -> None:
+    # binlint.facts.loading reads a sibling library from its first 4 bytes on: the header is
+    # read before anything else is asked of it.
+    stream = io.BytesIO(library)
+    head = stream.read(4)
+    member = Member("lib/libbig.so", None, len(library), None)
+    data, prefix = read_elf_member(Budget(Limits(4, 1 << 20, 8 << 30)), member, stream, head)
+    assert prefix is not None and len(data) < 128 << 10 and prefix.size == len(library)
+    assert dynamic(ElfFile(data, prefix)).needed == ("libdep.so", "libm.so.6", "libc.so.6")
 
 
 # --------------------------------------------------------------------------

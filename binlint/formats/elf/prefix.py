@@ -50,7 +50,10 @@ def loader_ends(data: bytes, size: int) -> list[int]:
     """For each read of _LOADER_READS that the bytes at hand (`data`, of a file of `size`
     bytes) do not answer, how far the file must be read for it to go on. A broken structure
     needs no more bytes: the facts that read it say so."""
-    elf = ElfFile(data, Prefix(size, "not read yet"))
+    try:
+        elf = ElfFile(data, Prefix(size, "not read yet"))
+    except ReadPast as past:  # not even the ELF header yet
+        return [past.end]
     ends = []
     for read in _LOADER_READS:
         try:

@@ -81,7 +81,7 @@ class ElfBase:
         self.data = data
         self.prefix = prefix
         self.size = len(data) if prefix is None else prefix.size  # the file's, not what was read of it
-        if len(data) < 16 or data[:4] != b"\x7fELF":
+        if (len(data) < 16 and self._past(16)) or data[:4] != b"\x7fELF":
             raise ArtifactError("not an ELF file")
         if data[4] not in (1, 2):
             raise ArtifactError(f"invalid ELF class {data[4]}")
