@@ -45,12 +45,18 @@ def split_wheel(count: int, member_size: int, name: str = "split") -> bytes:
     stream = deflate.compress(plain) + deflate.flush()
     crc = zlib.crc32(plain)
     del plain
+    return deflated_wheel(name, [(f"{name}/_m{i:03d}.so", stream, crc, member_size) for i in range(count)])
+
+
+def deflated_wheel(name: str, members: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A wheel of `members` given deflated: (name, raw deflate stream, CRC-32, size), each
+    stored as it is (a stream may be stored under several names), then WHEEL and METADATA."""
     info_dir = f"{name}-1.0.dist-info"
     wheel = (b"Wheel-Version: 1.0\nGenerator: shapes\nRoot-Is-Purelib: false\n"
              b"Tag: cp311-cp311-manylinux_2_17_x86_64\n")
     small = [(f"{info_dir}/WHEEL", wheel), (f"{info_dir}/METADATA", f"Name: {name}\nVersion: 1.0\n".encode())]
     body, central = io.BytesIO(), io.BytesIO()
-    entries = [(f"{name}/_m{i:03d}.so".encode(), stream, crc, member_size, 8) for i in range(count)]
+    entries = [(n.encode(), stream, crc, size, 8) for n, stream, crc, size in members]
     entries += [(n.encode(), zlib.compress(d)[2:-4], zlib.crc32(d), len(d), 8) for n, d in small]
     for raw_name, data, crc32, size, method in entries:
         offset = body.tell()
@@ -82,17 +88,18 @@ _COMPRESS = {"gzip": lambda d: gzip.compress(d, 9, mtime=0), "bzip2": lambda d: 
              "xz": lambda d: lzma.compress(d, preset=0)}
 
 
-def declared_tar(kind: str, declared: int, held: int | None = None, member: str = "lib/libhuge.so") -> bytes:
+def declared_tar(kind: str, declared: int, held: int | None = None, member: str = "lib/libhuge.so",
+                 elf: bytes = ELF_HEAD) -> bytes:
     """A tar compressed with `kind` (gzip, bzip2, xz) whose first member declares `declared`
-    bytes and holds `held` of them (default: all), zeros after an ELF head, then a second
-    small member. Concatenated compressed streams (each of the three formats reads them as
+    bytes and holds `held` of them (default: all), zeros after `elf` (an ELF head, or a
+    whole file), then a second small member. Concatenated compressed streams (each of the three formats reads them as
     one) keep building it cheap: the zeros are compressed once."""
     held = declared if held is None else held
     compress = _COMPRESS[kind]
     zeros = compress(bytes(_ZERO_CHUNK))
-    head = _header(member, declared) + ELF_HEAD
+    head = _header(member, declared) + elf
     parts = [compress(head)]
-    left = held - len(ELF_HEAD)
+    left = held - len(elf)
     parts += [zeros] * (left // _ZERO_CHUNK)
     rest = left % _ZERO_CHUNK
     tail = bytes(rest)

@@ -33,25 +33,31 @@ def _section_headers(data: bytes) -> tuple[int, int, int]:
     return shoff, shentsize, shnum
 
 
-def sparse_library(lib: bytes, path: Path, hole: int) -> None:
-    """`lib` grown by a `hole`-byte section of zeros (not written: a hole in a sparse file)
-    between its sections and its section header table. The hole is the new .comment."""
+def grown_library(lib: bytes, hole: int) -> tuple[bytes, int, bytes]:
+    """`lib` grown by a `hole`-byte section of zeros (the new .comment) between its sections
+    and its section header table, as (the bytes before the hole, its size, the bytes after):
+    what the loader reads stays in the first bytes, the section headers stay the last."""
     shoff, shentsize, shnum = _section_headers(lib)
     headers = bytearray(lib[shoff:shoff + shentsize * shnum])
     start = (shoff + 0xFFF) & ~0xFFF
-    new_shoff = start + hole
     names_index = struct.unpack_from("<H", lib, 62)[0]
     names_offset, names_size = struct.unpack_from("<QQ", headers, names_index * shentsize + 24)
     names = lib[names_offset:names_offset + names_size]
     comment = next(i for i in range(shnum)
                    if names[struct.unpack_from("<I", headers, i * shentsize)[0]:].startswith(b".comment\0"))
     struct.pack_into("<QQ", headers, comment * shentsize + 24, start, hole)  # sh_offset, sh_size
+    before = bytearray(lib[:shoff].ljust(start, b"\0"))
+    struct.pack_into("<Q", before, 40, start + hole)  # e_shoff
+    return bytes(before), hole, bytes(headers)
+
+
+def sparse_library(lib: bytes, path: Path, hole: int) -> None:
+    """`lib` grown by grown_library, the hole not written: a hole in a sparse file."""
+    before, hole, after = grown_library(lib, hole)
     with open(path, "wb") as f:
-        f.write(lib[:shoff])
-        f.seek(new_shoff)
-        f.write(headers)
-        f.seek(40)
-        f.write(struct.pack("<Q", new_shoff))
+        f.write(before)
+        f.seek(len(before) + hole)
+        f.write(after)
 
 
 def test_one_gib_shared_object_under_200_mb(artifacts: Artifacts, tmp_path: Path) -> None:

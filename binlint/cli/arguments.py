@@ -74,7 +74,8 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
                         help="read members of archives nested at most N deep (4)")
     parser.add_argument("--max-member-size", type=int, default=1024, metavar="MIB",
                         help="read at most MIB mebibytes of one archive member (1024); larger ones are "
-                             "reported, not read, so a zip bomb cannot exhaust memory")
+                             "reported, not read (of an ELF file, what the loader reads, within the limit), "
+                             "so a zip bomb cannot exhaust memory")
 
 
 def limits(args: argparse.Namespace) -> Limits:

@@ -12,6 +12,7 @@ import weakref
 from binlint.formats.members import Budget
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.facts import libc
+from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
 from binlint.facts.loader import Dynamic, Graph, Step, Tree, own_search
 
@@ -90,10 +91,10 @@ class _Members:
                 head = stream.read(4)
                 if head != ELF_MAGIC:
                     return None
-                data = self.budget.read(member, stream, head)
+                data, prefix = read_elf_member(self.budget, member, stream, head)
             finally:
                 stream.close()
-            return dynamic(ElfFile(data))
+            return dynamic(ElfFile(data, prefix))
         except Exception:  # noqa: BLE001 - a member that cannot be read loads nowhere, as on a real system
             return None
 

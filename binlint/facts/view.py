@@ -25,6 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from binlint.formats.elf.read_base import Prefix
     from binlint.formats.members import Limits
     from binlint.walk.discover import Artifact
 
@@ -69,6 +70,7 @@ class FileView:
         self.dynamic: Any = None  # what the loader reads of it, once a fact computed it (for the walk)
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
+        self.prefix: Prefix | None = None  # an ELF member read in part: how large it is, and why
         self._container: Container | None | bool = False  # False: not looked for yet
         # A symbolic link found in a tree that leads nowhere: why (loop, dangling), and its target.
         self.broken_link: str | None = None
@@ -147,7 +149,7 @@ class FileView:
 
     def elf(self) -> ElfFile:
         if self._elf is None:
-            self._elf = ElfFile(self.data)
+            self._elf = ElfFile(self.data, self.prefix)
         return self._elf
 
     def container(self) -> Container | None:

@@ -100,8 +100,8 @@ def open_elf_bundle(view: Any) -> Container | None:
     """The PyInstaller package of an ELF program: libraries, which make up most trees, are
     skipped; the package is found where the bootloader looks (its `pydata` section)."""
     elf = view.elf()
-    if elf.interpreter is None and elf.type != 2:
-        return None
+    if view.prefix is not None or (elf.interpreter is None and elf.type != 2):
+        return None  # read in part: its package, if any, lies after what was read
     try:
         section = elf.section_named("pydata")
     except ArtifactError:  # unreadable section headers: look for a package the bootloader's way

@@ -95,6 +95,25 @@ class Budget:
             self.spent = f"the file {reason.split(' (see')[0]}"
         return reason
 
+    def allowance(self, stream: BinaryIO, already: bytes = b"") -> tuple[int, str]:
+        """The most of a member that may be read from `stream` (`already` read), and that
+        limit in words: the member limit, or what the file's budget has left, unless the
+        stream counts what it inflates itself (`metered`: compressed tars)."""
+        member_limit = (self.limits.member_bytes, f"the member limit of {self.limits.member_bytes} bytes")
+        if getattr(stream, "metered", False) or self.left + len(already) >= self.limits.member_bytes:
+            return member_limit
+        return self.left + len(already), f"the {self.left + len(already)} bytes its archive may still inflate to"
+
+    def count(self, stream: BinaryIO, size: int, spent: bool) -> None:
+        """Count `size` bytes read of `stream` past its first bytes, as read() does. `spent`:
+        a member the budget (not the member limit) could not hold whole was read in part; the
+        budget is then spent as if it had been read whole, so no member after it is read (a
+        bomb is still called one, once) and a split of the archive is read again in one process."""
+        if not getattr(stream, "metered", False):
+            self.left = max(0, self.left - size)
+            if spent:
+                self._refuse()
+
     def read(self, member: Member, stream: BinaryIO, already: bytes = b"") -> bytes:
         """The whole member: `already` (what was read of `stream` so far) and the rest, within
         the limits (a zip bomb stops here). A stream that can give the whole member at once
@@ -104,10 +123,8 @@ class Budget:
         more than _PREALLOCATE is taken on the archive's word (a 7 KiB zip declaring 1 GiB
         must not cost 1 GiB: bytearray(n) touches every page). A stream that counts what
         it inflates itself (`metered`: compressed tars) is not counted twice."""
-        allowed = min(self.limits.member_bytes, self.left + len(already))
+        allowed = self.allowance(stream, already)[0]
         metered = getattr(stream, "metered", False)
-        if metered:
-            allowed = self.limits.member_bytes
         read_whole = getattr(stream, "read_whole", None)
         data = read_whole(allowed + 1) if read_whole else self._chunks(member, stream, already, allowed)
         # What was inflated counts even when it is too much: else every further member of

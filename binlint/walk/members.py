@@ -9,6 +9,7 @@ from binlint.errors import ArtifactError
 from binlint.facts.view import Context, FileView, Walked
 from binlint.formats import READ_WHOLE_MEMBER, REGISTRY, classify, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX
+from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.members import Budget, Member
 from binlint.walk.discover import printable_path
 from binlint.walk.split import map_slices, member_groups
@@ -136,7 +137,8 @@ def _refuse(reason: str) -> BinaryIO:
 
 def read_member(holder: FileView, member: Member, context: Context) -> FileView:
     """The view of one member of `holder`, read within the file's limits: its first bytes,
-    and all of it for the formats that are read whole (archives, executables)."""
+    and all of it for the formats that are read whole (archives, executables); of an ELF
+    member over the limits, what the loader reads (view.prefix says so)."""
     # The path is one line of a text report: a newline in a member's name is shown escaped.
     view = FileView(f"{holder.path}!{printable_path(member.name)}", holder.location, (*holder.members, member.name),
                     holder.limits, holder.budget, holder.depth + 1, context)
@@ -151,10 +153,13 @@ def read_member(holder: FileView, member: Member, context: Context) -> FileView:
             if view.line_goes_on():
                 view.head += stream.read(SCRIPT_LINE_MAX - HEAD_SIZE)
             whole = view.kind in READ_WHOLE_MEMBER
-            view.data = holder.budget.read(member, stream, view.head) if whole else view.head
+            if view.kind == "elf":  # too large to read whole: as far as the loader reads
+                view.data, view.prefix = read_elf_member(holder.budget, member, stream, view.head)
+            else:
+                view.data = holder.budget.read(member, stream, view.head) if whole else view.head
         finally:
             stream.close()
-        view.size = len(view.data) if whole else member.size
+        view.size = len(view.data) if whole and view.prefix is None else member.size
     except ArtifactError as err:
         view.error = str(err)
     except Exception as err:  # a hostile member must cost its own results only

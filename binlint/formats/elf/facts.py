@@ -105,7 +105,9 @@ FACTS = {
                      "extension that leaves libc to its host).", libc),
     "elf.type": Fact("str", "e_type: REL, EXEC, DYN, CORE or NONE.", elf_type),
     "elf.section_error": Fact("str?", "Why the section header table (or its name table) cannot be read, e.g. "
-                              "cut off at the end of the file; null when it can. The loader does not read it.",
+                              "cut off at the end of the file, or not read: an archive member over the member "
+                              "limit, of which only what the loader reads was read; null when it can. The loader "
+                              "does not read it.",
                               section_error),
     "elf.pie": Fact("bool", "A position-independent executable (ET_DYN that is run, not loaded).", pie),
     "elf.shared_library": Fact("bool", "An ET_DYN that is not a PIE: loaded as a dependency or with dlopen "

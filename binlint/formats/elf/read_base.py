@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 # a header is made from the unpacked tuple without a Python call.
 Segment = namedtuple("Segment", "type flags offset vaddr paddr filesz memsz align")
 _Segment32 = namedtuple("Segment", "type offset vaddr paddr filesz memsz flags align")
+# A file of which only the first bytes were read (binlint.formats.elf.prefix): it is `size`
+# bytes, and `reason` says why the rest was not read.
+Prefix = namedtuple("Prefix", "size reason")
+
+
+class ReadPast(ArtifactError):
+    """A read of bytes the file has but that were not read (a Prefix): the error says why
+    they were not, and `end` is how far the file must be read for this read to succeed."""
+
+    def __init__(self, reason: str, end: int) -> None:
+        super().__init__(reason)
+        self.end = end
 
 
 class cached_property:  # noqa: N801 - used as functools' is
@@ -65,9 +77,11 @@ class ElfBase:
     """The header, the segments and the bounds-checked reads; binlint.formats.elf.reader.ElfFile
     adds the dynamic section, symbols, sections and notes."""
 
-    def __init__(self, data: bytes) -> None:  # bytes or an mmap
+    def __init__(self, data: bytes, prefix: Prefix | None = None) -> None:  # bytes or an mmap
         self.data = data
-        if len(data) < 16 or data[:4] != b"\x7fELF":
+        self.prefix = prefix
+        self.size = len(data) if prefix is None else prefix.size  # the file's, not what was read of it
+        if (len(data) < 16 and self._past(16)) or data[:4] != b"\x7fELF":
             raise ArtifactError("not an ELF file")
         if data[4] not in (1, 2):
             raise ArtifactError(f"invalid ELF class {data[4]}")
@@ -81,19 +95,30 @@ class ElfBase:
          self._shstrndx) = self._unpack(self._ehdr, 16, "ELF header")
 
     # -- bounds-checked access ------------------------------------------------------
+    def _past(self, end: int) -> bool:
+        """Whether byte `end` (exclusive) is past the end of the file. Of a file read in part,
+        a read past what was read but within the file raises ReadPast: the file is not
+        truncated, and the read is neither answered from the bytes at hand nor called broken."""
+        if end <= len(self.data):
+            return False
+        if self.prefix is not None and end <= self.prefix.size:
+            raise ReadPast(self.prefix.reason, end)
+        return True
+
     def _unpack(self, st: struct.Struct, offset: int, what: str) -> tuple:
-        if offset < 0 or offset + st.size > len(self.data):
+        if offset < 0 or self._past(offset + st.size):
             raise ArtifactError(f"truncated: {what} at offset {offset:#x} is past the end of the file")
         return st.unpack_from(self.data, offset)
 
     def _table(self, st: struct.Struct, offset: int, count: int, stride: int, what: str) -> list[tuple]:
-        if count and (stride < st.size or offset < 0 or offset + count * stride > len(self.data)):
+        if count and (stride < st.size or offset < 0 or self._past(offset + count * stride)):
             raise ArtifactError(f"truncated: {what} ({count} entries at offset {offset:#x}) is past the end of the file")
         if stride == st.size:
             return list(st.iter_unpack(self.data[offset:offset + count * stride]))
         return [st.unpack_from(self.data, offset + i * stride) for i in range(count)]
 
     def _string(self, offset: int, end: int | None = None) -> str:
+        self._past(self.size if end is None else end)  # of a file read in part, the whole table
         end = len(self.data) if end is None else min(end, len(self.data))
         if not 0 <= offset < end:
             raise ArtifactError(f"string at offset {offset:#x} is outside its string table")
@@ -110,7 +135,7 @@ class ElfBase:
         return list(map((Segment if self.bits == 64 else _Segment32)._make, phdrs))
 
     def _segment_bytes(self, seg: Segment, what: str) -> bytes:
-        if seg.offset + seg.filesz > len(self.data):
+        if self._past(seg.offset + seg.filesz):
             raise ArtifactError(f"truncated: {what} at offset {seg.offset:#x} is past the end of the file")
         return self.data[seg.offset:seg.offset + seg.filesz]
 

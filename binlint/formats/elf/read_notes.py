@@ -46,7 +46,7 @@ class ElfNotes(ElfSections):
 
     def _notes_in(self, places: list[tuple[int, int, int]]) -> Iterator[tuple[str, int, bytes]]:
         for offset, size, alignment in places:
-            if offset + size > len(self.data):
+            if self._past(offset + size):
                 raise ArtifactError(f"truncated: note at offset {offset:#x} is past the end of the file")
             data = self.data[offset:offset + size]
             align = 8 if alignment == 8 else 4

@@ -17,7 +17,11 @@ class ElfSections(ElfBase):
 
     @cached_property
     def _section_table(self) -> bytes:
-        """The section header table, each header cut to the structure's size."""
+        """The section header table, each header cut to the structure's size. Of a file read
+        in part (a Prefix) it is not read: linkers write it last, and what the sections hold
+        lies anywhere in the file."""
+        if self.prefix is not None:
+            raise ArtifactError(self.prefix.reason)
         if self._shoff == 0:
             return b""
         count = self._shnum

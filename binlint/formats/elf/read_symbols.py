@@ -32,7 +32,7 @@ class ElfSymbols(ElfDynamic, ElfSections):
         sym_offset, count, versym_offset, str_start, str_end = table
         for offset, size, what in ((versym_offset, 2 * count, ".gnu.version"),
                                    (sym_offset, self._sym.size * count, ".dynsym")):
-            if offset < 0 or offset + size > len(self.data):
+            if offset < 0 or self._past(offset + size):
                 raise ArtifactError(f"truncated: {what} ({count} entries at offset {offset:#x}) is past the end of the file")
         versions = array.array("H", self.data[versym_offset:versym_offset + 2 * count])
         if self.little_endian != (sys.byteorder == "little"):
@@ -71,7 +71,7 @@ class ElfSymbols(ElfDynamic, ElfSections):
             return [], []
         offset, count, str_start, str_end = table
         size = self._sym.size * count
-        if offset < 0 or offset + size > len(self.data):
+        if offset < 0 or self._past(offset + size):
             raise ArtifactError(f"truncated: .dynsym ({count} entries at offset {offset:#x}) "
                                 "is past the end of the file")
         undefined = [(st_name, st_info >> 4) for st_name, st_info, shndx
@@ -120,9 +120,9 @@ class ElfSymbols(ElfDynamic, ElfSections):
         ranges = [(t.offset, t.offset + t.size) for t in tables if t.type != SHT_NOBITS]
         if not ranges and self._dynamic_value(DT_STRTAB) is not None:
             start, end = self._dynstr
-            ranges = [(start, len(self.data) if end is None else end)]
+            ranges = [(start, self.size if end is None else end)]
         for start, end in ranges:
-            if start < 0 or start > end or end > len(self.data):
+            if start < 0 or start > end or self._past(end):
                 raise ArtifactError(f"truncated: symbol string table at offset {start:#x} "
                                     "is past the end of the file")
             if any(self.data.find(needle, start, end) >= 0 for needle in needles):
@@ -157,6 +157,7 @@ class ElfSymbols(ElfDynamic, ElfSections):
         looked up: scipy's 119 objects, 44,000 names, 37 ms one by one, 12 ms so. A name
         that starts inside another (a shared suffix) is read alone. When they are few (a
         library that exports 50,000 names and imports 2,000), they are read one by one."""
+        self._past(self.size if end is None else end)  # of a file read in part, the whole table
         end = len(self.data) if end is None else min(end, len(self.data))
         table = bytes(self.data[start:end]) if 0 <= start < end else b""
         if len(offsets) * 32 < len(table) or not table.isascii():
