@@ -1,0 +1,331 @@
+"""Facts of a wheel's `.dist-info/` as installers and PyPI read it: WHEEL's `Tag` lines
+against the file name, RECORD against the members, entry_points.txt, and the SBOMs of
+PEP 770 (`.dist-info/sboms/`) against the files they name.
+
+Each fact states what the files say beside what the archive holds; the rules judge. The
+members' SHA-256 come from the walk, which hashes a wheel's members as it reads them when a
+rule reads HASHED_FACTS (binlint.walk.digest)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import configparser
+import csv
+import hashlib
+import json
+import posixpath
+import re
+
+from binlint.errors import ArtifactError
+from binlint.facts.archive import native_members, wheel_fields
+from binlint.facts.catalogue import Fact
+from binlint.wheeltags import expand_tags, tags_from_filename
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from binlint.facts import FileView
+    from binlint.formats.members import Member
+
+# The facts that need every member's SHA-256: the walk hashes a wheel's members only for them.
+HASHED = "wheel.record_hash_mismatches"
+HASHED_FACTS = frozenset({HASHED})
+METADATA_LIMIT = 16 << 20  # RECORD of the largest wheels is a few MiB
+_WHEEL_FILE = re.compile(r"^([^/]+\.dist-info)/WHEEL$")
+# Signatures of RECORD, which RECORD cannot list (the binary distribution format).
+_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
+
+
+def file_name(view: FileView) -> str:
+    return view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+
+
+def dist_info(view: FileView) -> str | None:
+    """The `.dist-info` folder that holds the WHEEL file read for the wheel's facts."""
+    container = view.container()
+    if container is None or wheel_fields(view) is None:
+        return None
+    return next((m[1] for m in map(_WHEEL_FILE.match, container.names()) if m), None)
+
+
+def _member(view: FileView, name: str) -> Member | None:
+    container = view.container()
+    return next((m for m in container.members if m.name == name and m.open is not None), None) if container else None
+
+
+def _read(member: Member, limit: int = METADATA_LIMIT) -> bytes | None:
+    try:
+        stream = member.open()
+        try:
+            return stream.read(limit)
+        finally:
+            stream.close()
+    except ArtifactError:
+        return None
+
+
+# -- WHEEL's tags --------------------------------------------------------------------------
+
+def filename_tags(view: FileView) -> list[str]:
+    return sorted({t.lower() for t in tags_from_filename(file_name(view))})
+
+
+def wheel_file_tags(view: FileView) -> list[str]:
+    """WHEEL's tags, each line expanded (a compressed line is its expansion to installers)."""
+    lines = (wheel_fields(view) or {}).get("Tag", [])
+    return sorted({tag.lower() for line in lines for tag in expand_tags(line)})
+
+
+def tags_not_in_wheel_file(view: FileView) -> list[str]:
+    if wheel_fields(view) is None:
+        return []
+    return sorted(set(filename_tags(view)) - set(wheel_file_tags(view)))
+
+
+def tags_not_in_filename(view: FileView) -> list[str]:
+    named = filename_tags(view)
+    return sorted(set(wheel_file_tags(view)) - set(named)) if named else []
+
+
+# -- RECORD --------------------------------------------------------------------------------
+
+def record(view: FileView) -> dict[str, tuple[str, str]] | None:
+    """RECORD's rows, path -> (hash, size) as written; None when the wheel has no RECORD."""
+    if "wheel.record" not in view._values:
+        rows = None
+        folder = dist_info(view)
+        member = _member(view, f"{folder}/RECORD") if folder else None
+        data = _read(member) if member else None
+        if data is not None:
+            text = data.decode("utf-8", "replace")
+            rows = {}
+            for row in csv.reader(text.splitlines()):
+                if row and row[0]:
+                    rows[row[0].replace("\\", "/")] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+        view._values["wheel.record"] = rows
+    return view._values["wheel.record"]
+
+
+def _exempt(view: FileView, name: str) -> bool:
+    """RECORD itself and its signatures carry no hash of their own."""
+    folder = dist_info(view)
+    return name in (f"{folder}/RECORD", *(f"{folder}/{s}" for s in _SIGNATURES))
+
+
+def unrecorded(view: FileView) -> list[str]:
+    rows = record(view)
+    if rows is None:
+        return []
+    folder = dist_info(view)
+    signatures = {f"{folder}/{s}" for s in _SIGNATURES}
+    return [m.name for m in view.container().members if m.name not in rows and m.name not in signatures]
+
+
+def unhashed(view: FileView) -> list[str]:
+    rows = record(view) or {}
+    names = set(view.container().names()) if rows else set()
+    return [name for name, (digest, size) in rows.items()
+            if name in names and not _exempt(view, name) and not (digest and size)]
+
+
+def stale_rows(view: FileView) -> list[str]:
+    rows = record(view) or {}
+    names = set(view.container().names()) if rows else set()
+    return [name for name in rows if name not in names and not name.endswith("/")]
+
+
+def size_mismatches(view: FileView) -> list[str]:
+    rows = record(view) or {}
+    found = []
+    for member in view.container().members if rows else []:
+        recorded = rows.get(member.name, ("", ""))[1]
+        if recorded.isdigit() and member.link is None and int(recorded) != member.size:
+            found.append(f"{member.name} (RECORD: {int(recorded)} bytes, the member: {member.size})")
+    return found
+
+
+def recorded_sha256(value: str) -> bytes | None:
+    """The digest of a RECORD hash field `sha256=<urlsafe base64, no padding>`; None for
+    another algorithm or a field that does not decode."""
+    algorithm, _, encoded = value.partition("=")
+    if algorithm.lower() != "sha256" or not encoded:
+        return None
+    try:
+        digest = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return digest if len(digest) == 32 else None
+
+
+def hash_mismatches(view: FileView) -> list[str]:
+    rows = record(view) or {}
+    digests = view.walked.digests
+    found = []
+    for name, (value, _) in rows.items():
+        actual = digests.get(name)
+        expected = recorded_sha256(value) if actual else None
+        if expected is not None and expected != actual[0]:
+            found.append(f"{name} (RECORD: sha256={value.partition('=')[2]}, the member: "
+                         f"sha256={base64.urlsafe_b64encode(actual[0]).rstrip(b'=').decode()})")
+    return found
+
+
+# -- entry_points.txt ----------------------------------------------------------------------
+
+class _CaseSensitive(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
+def entry_points(view: FileView) -> configparser.ConfigParser | str | None:
+    """entry_points.txt as an INI file with `=` alone as delimiter (the entry points
+    specification), or why it does not parse; None when the wheel has none."""
+    if "wheel.entry_points" not in view._values:
+        folder = dist_info(view)
+        member = _member(view, f"{folder}/entry_points.txt") if folder else None
+        data = _read(member) if member else None
+        parsed: Any = None
+        if data is not None:
+            parser = _CaseSensitive(delimiters=("=",), interpolation=None)
+            try:
+                parser.read_string(data.decode("utf-8"))
+                parsed = parser
+            except UnicodeDecodeError:
+                parsed = "entry_points.txt is not UTF-8"
+            except configparser.Error as err:
+                parsed = " ".join(str(err).split())
+        view._values["wheel.entry_points"] = parsed
+    return view._values["wheel.entry_points"]
+
+
+def entry_points_error(view: FileView) -> str | None:
+    parsed = entry_points(view)
+    return parsed if isinstance(parsed, str) else None
+
+
+def script_names(view: FileView) -> list[str]:
+    parsed = entry_points(view)
+    if not isinstance(parsed, configparser.ConfigParser):
+        return []
+    return [name for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
+            for name in parsed[section]]
+
+
+def script_references(view: FileView) -> list[str]:
+    """`name = value` of each console and GUI script, as written."""
+    parsed = entry_points(view)
+    if not isinstance(parsed, configparser.ConfigParser):
+        return []
+    return [f"{name} = {value}" for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
+            for name, value in parsed[section].items()]
+
+
+# -- SBOMs (PEP 770) -----------------------------------------------------------------------
+
+def sboms(view: FileView) -> list[str]:
+    folder = dist_info(view)
+    if folder is None:
+        return []
+    return [name for name in view.container().names() if name.startswith(f"{folder}/sboms/")]
+
+
+def grafted_libraries(view: FileView) -> list[str]:
+    """Compiled members in a top-level `*.libs/` folder (auditwheel) or a `.dylibs/` folder
+    (delocate): libraries copied in from the build machine."""
+    return [name for name in native_members(view)
+            if name.split("/", 1)[0].endswith(".libs") or "/.dylibs/" in f"/{name}"]
+
+
+def _sbom_files(document: Any) -> list[tuple[str, str | None]]:
+    """(path, SHA-256 in hex or None) of each file an SBOM names: SPDX `files`, CycloneDX
+    components of type `file`. Packages and libraries are left out: their hashes are of
+    source archives (cryptography's names OpenSSL's tarball), not of anything in the wheel."""
+    found = []
+    if not isinstance(document, dict):
+        return found
+    for entry in document.get("files") or []:  # SPDX 2
+        if isinstance(entry, dict) and isinstance(entry.get("fileName"), str):
+            sha = next((c.get("checksumValue") for c in entry.get("checksums") or []
+                        if isinstance(c, dict) and c.get("algorithm") == "SHA256"), None)
+            found.append((entry["fileName"], sha))
+    stack = list(document.get("components") or [])
+    while stack:  # CycloneDX, components nest
+        component = stack.pop()
+        if not isinstance(component, dict):
+            continue
+        stack += component.get("components") or []
+        if component.get("type") == "file" and isinstance(component.get("name"), str):
+            sha = next((h.get("content") for h in component.get("hashes") or []
+                        if isinstance(h, dict) and h.get("alg") == "SHA-256"), None)
+            found.append((component["name"], sha))
+    return found
+
+
+def _member_sha256(view: FileView, name: str) -> str | None:
+    known = view.walked.digests.get(name)
+    if known is not None:
+        return known[0].hex()
+    member = _member(view, name)
+    data = _read(member, view.limits.member_bytes) if member else None
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def sbom_files(view: FileView) -> list[dict[str, Any]]:
+    names = set(view.container().names()) if view.container() else set()
+    folders = {name.split("/", 1)[0] for name in names if "/" in name}
+    items = []
+    for sbom in sboms(view):
+        data = _read(_member(view, sbom))
+        try:
+            document = json.loads(data) if data else None
+        except ValueError:
+            continue
+        for path, sha in _sbom_files(document):
+            name = posixpath.normpath(path.lstrip("/")).removeprefix("./")
+            present = name in names
+            actual = _member_sha256(view, name) if present and sha else None
+            items.append({"sbom": sbom, "path": name, "in_wheel": present,
+                          "folder_in_wheel": name.split("/", 1)[0] in folders,
+                          "hash_agrees": actual is None or actual == str(sha).lower(),
+                          "sha256": sha, "member_sha256": actual})
+    return items
+
+
+SBOM_FILE_FIELDS = {"sbom": "str", "path": "str", "in_wheel": "bool", "folder_in_wheel": "bool",
+                    "hash_agrees": "bool", "sha256": "str?", "member_sha256": "str?"}
+
+FACTS = {
+    "wheel.filename_tags": Fact("list[str]", "The tags the file name promises, expanded (`py2.py3-none-any` -> "
+                                "`py2-none-any`, `py3-none-any`); empty when the name is not a wheel's.",
+                                filename_tags),
+    "wheel.tags_not_in_wheel_file": Fact("list[str]", "Tags of the file name that WHEEL's `Tag` lines (each "
+                                         "expanded) do not list.", tags_not_in_wheel_file),
+    "wheel.tags_not_in_filename": Fact("list[str]", "Tags WHEEL's `Tag` lines list (each expanded) that the file "
+                                       "name does not; empty when the name is not a wheel's.", tags_not_in_filename),
+    "wheel.record_found": Fact("bool", "The `.dist-info` folder holding WHEEL has a RECORD file.",
+                               lambda v: record(v) is not None),
+    "wheel.unrecorded_members": Fact("list[str]", "Members RECORD does not list (its signatures `RECORD.jws` and "
+                                     "`RECORD.p7s` left out; RECORD itself included).", unrecorded),
+    "wheel.unhashed_members": Fact("list[str]", "Members RECORD lists without a hash or a size (RECORD and its "
+                                   "signatures left out).", unhashed),
+    "wheel.record_stale_rows": Fact("list[str]", "Files RECORD lists that the wheel does not hold (directories "
+                                    "left out).", stale_rows),
+    "wheel.record_size_mismatches": Fact("list[str]", "Members whose size differs from RECORD's, with both sizes.",
+                                         size_mismatches),
+    HASHED: Fact("list[str]", "Members whose SHA-256 differs from RECORD's `sha256=` hash, with both (members "
+                 "recorded with another algorithm are left out).", hash_mismatches),
+    "wheel.entry_points_error": Fact("str?", "Why entry_points.txt does not parse as an INI file with `=` as "
+                                     "delimiter (duplicates included), or null.", entry_points_error),
+    "wheel.script_names": Fact("list[str]", "The names of the `console_scripts` and `gui_scripts` entry points.",
+                               script_names),
+    "wheel.script_entry_points": Fact("list[str]", "The console and GUI scripts' entry points, `name = value` "
+                                      "as written.", script_references),
+    "wheel.sboms": Fact("list[str]", "Files in `.dist-info/sboms/` (PEP 770).", sboms),
+    "wheel.grafted_libraries": Fact("list[str]", "Compiled members in a top-level `*.libs/` folder (auditwheel) "
+                                    "or a `.dylibs/` folder (delocate).", grafted_libraries),
+    "wheel.sbom_files": Fact("list[object]", "The files the SBOMs name (SPDX `files`, CycloneDX components of "
+                             "type `file`): `sbom`, `path`, `in_wheel`, `folder_in_wheel` (its top folder is in "
+                             "the wheel), `sha256` (the SBOM's), `member_sha256`, `hash_agrees` (false only when "
+                             "both are known and differ).", sbom_files, SBOM_FILE_FIELDS),
+}
