@@ -7,12 +7,6 @@ members' SHA-256 come from the walk, which hashes a wheel's members as it reads 
 rule reads HASHED_FACTS (binlint.walk.digest)."""
 from __future__ import annotations
 
-import base64
-import binascii
-import configparser
-import csv
-import hashlib
-import json
 import posixpath
 import re
 
@@ -98,6 +92,8 @@ def record(view: FileView) -> dict[str, tuple[str, str]] | None:
         member = _member(view, f"{folder}/RECORD") if folder else None
         data = _read(member) if member else None
         if data is not None:
+            import csv  # imported when a wheel is read: it costs every run's start-up 8 ms
+
             text = data.decode("utf-8", "replace")
             rows = {}
             for row in csv.reader(text.splitlines()):
@@ -146,19 +142,25 @@ def size_mismatches(view: FileView) -> list[str]:
 
 
 def recorded_sha256(value: str) -> bytes | None:
-    """The digest of a RECORD hash field `sha256=<urlsafe base64, no padding>`; None for
-    another algorithm or a field that does not decode."""
+    """The digest of a RECORD hash field `sha256=<urlsafe base64, no padding>`, b"" when it
+    is no such digest (a hex digest: verifiers compare it as base64 and fail); None for
+    another algorithm or no hash."""
     algorithm, _, encoded = value.partition("=")
     if algorithm.lower() != "sha256" or not encoded:
         return None
+    import base64
+    import binascii
+
     try:
         digest = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError):
-        return None
-    return digest if len(digest) == 32 else None
+        return b""
+    return digest if len(digest) == 32 else b""
 
 
 def hash_mismatches(view: FileView) -> list[str]:
+    import base64
+
     rows = record(view) or {}
     digests = view.walked.digests
     found = []
@@ -173,12 +175,7 @@ def hash_mismatches(view: FileView) -> list[str]:
 
 # -- entry_points.txt ----------------------------------------------------------------------
 
-class _CaseSensitive(configparser.ConfigParser):
-    def optionxform(self, optionstr: str) -> str:
-        return optionstr
-
-
-def entry_points(view: FileView) -> configparser.ConfigParser | str | None:
+def entry_points(view: FileView) -> Any:
     """entry_points.txt as an INI file with `=` alone as delimiter (the entry points
     specification), or why it does not parse; None when the wheel has none."""
     if "wheel.entry_points" not in view._values:
@@ -187,7 +184,10 @@ def entry_points(view: FileView) -> configparser.ConfigParser | str | None:
         data = _read(member) if member else None
         parsed: Any = None
         if data is not None:
-            parser = _CaseSensitive(delimiters=("=",), interpolation=None)
+            import configparser
+
+            parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+            parser.optionxform = str  # type: ignore[assignment,method-assign]  # names are case-sensitive
             try:
                 parser.read_string(data.decode("utf-8"))
                 parsed = parser
@@ -206,7 +206,7 @@ def entry_points_error(view: FileView) -> str | None:
 
 def script_names(view: FileView) -> list[str]:
     parsed = entry_points(view)
-    if not isinstance(parsed, configparser.ConfigParser):
+    if parsed is None or isinstance(parsed, str):
         return []
     return [name for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
             for name in parsed[section]]
@@ -215,7 +215,7 @@ def script_names(view: FileView) -> list[str]:
 def script_references(view: FileView) -> list[str]:
     """`name = value` of each console and GUI script, as written."""
     parsed = entry_points(view)
-    if not isinstance(parsed, configparser.ConfigParser):
+    if parsed is None or isinstance(parsed, str):
         return []
     return [f"{name} = {value}" for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
             for name, value in parsed[section].items()]
@@ -268,7 +268,11 @@ def _member_sha256(view: FileView, name: str) -> str | None:
         return known[0].hex()
     member = _member(view, name)
     data = _read(member, view.limits.member_bytes) if member else None
-    return hashlib.sha256(data).hexdigest() if data is not None else None
+    if data is None:
+        return None
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def sbom_files(view: FileView) -> list[dict[str, Any]]:
@@ -277,6 +281,8 @@ def sbom_files(view: FileView) -> list[dict[str, Any]]:
     items = []
     for sbom in sboms(view):
         data = _read(_member(view, sbom))
+        import json
+
         try:
             document = json.loads(data) if data else None
         except ValueError:

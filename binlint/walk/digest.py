@@ -4,8 +4,6 @@ is hashed from the bytes already in memory; of the others (Python sources, data)
 first bytes were read, and the rest is read on from the same stream, never inflated twice."""
 from __future__ import annotations
 
-import hashlib
-
 from binlint.errors import ArtifactError
 
 TYPE_CHECKING = False
@@ -22,6 +20,8 @@ def member_digest(data: Any, whole: bool, member: Member, stream: BinaryIO, budg
     `data`, the rest read from `stream`; None when it cannot be known without reading past
     what the file's budget allows (a zip bomb is not inflated for a hash) or past its declared
     size, or when the rest cannot be read (the rules on unreadable members say why)."""
+    import hashlib  # only when hashing: importing it costs every run's start-up 10 ms
+
     if whole:
         return hashlib.sha256(data).digest(), len(data)
     hasher = hashlib.sha256(data)
