@@ -164,9 +164,10 @@ def hash_mismatches(view: FileView) -> list[str]:
     rows = record(view) or {}
     digests = view.walked.digests
     found = []
-    for name, (value, _) in rows.items():
+    for name, (value, size) in rows.items():
         actual = digests.get(name)
-        expected = recorded_sha256(value) if actual else None
+        # A member of another size is wheel.record_size_mismatches': one fault, one finding.
+        expected = recorded_sha256(value) if actual and size == str(actual[1]) else None
         if expected is not None and expected != actual[0]:
             found.append(f"{name} (RECORD: sha256={value.partition('=')[2]}, the member: "
                          f"sha256={base64.urlsafe_b64encode(actual[0]).rstrip(b'=').decode()})")
@@ -193,8 +194,8 @@ def entry_points(view: FileView) -> Any:
                 parsed = parser
             except UnicodeDecodeError:
                 parsed = "entry_points.txt is not UTF-8"
-            except configparser.Error as err:
-                parsed = " ".join(str(err).split())
+            except configparser.Error as err:  # "While reading from '<string>' [line  3]: option ..."
+                parsed = re.sub(r"^While reading from .*?\[line\s*(\d+)\]", r"line \1", " ".join(str(err).split()))
         view._values["wheel.entry_points"] = parsed
     return view._values["wheel.entry_points"]
 
@@ -319,8 +320,8 @@ FACTS = {
                                     "left out).", stale_rows),
     "wheel.record_size_mismatches": Fact("list[str]", "Members whose size differs from RECORD's, with both sizes.",
                                          size_mismatches),
-    HASHED: Fact("list[str]", "Members whose SHA-256 differs from RECORD's `sha256=` hash, with both (members "
-                 "recorded with another algorithm are left out).", hash_mismatches),
+    HASHED: Fact("list[str]", "Members of RECORD's size whose SHA-256 differs from RECORD's `sha256=` hash, with "
+                 "both (members recorded with another algorithm are left out).", hash_mismatches),
     "wheel.entry_points_error": Fact("str?", "Why entry_points.txt does not parse as an INI file with `=` as "
                                      "delimiter (duplicates included), or null.", entry_points_error),
     "wheel.script_names": Fact("list[str]", "The names of the `console_scripts` and `gui_scripts` entry points.",

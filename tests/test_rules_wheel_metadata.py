@@ -1,0 +1,198 @@
+"""The wheel metadata rules (WHEEL's tags, RECORD, entry_points.txt, PEP 770 SBOMs): their rows
+of the rule table, in tests/test_rules.py's format and run by its runner, and what the tools
+that read the same files say of the same wheels: `installer` and `wheel unpack` verify RECORD,
+pip refuses a script without a callable, `packaging` parses the tags of the name and of WHEEL.
+
+The wheels are one built by pip and setuptools (tests/fixtures/src/metapkg) and rewrites of
+it, as a careless post-build step leaves them (tests/fixtures/packaging.py).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from binlint.engine import check
+from binlint.rules import load_rules, select_rules
+from binlint.rules.evaluate import Evaluation
+from binlint.walk.discover import discover
+from fixtures import Artifacts, require_module
+from fixtures.registry import META_WHEELS
+from test_rules import Row, only, row, table_findings
+from test_rules import test_rule_table as check_row  # the table's runner, under a name pytest leaves alone
+
+META_RULES = ["wheel-tags-mismatch", "wheel-record-missing", "wheel-record-incomplete", "wheel-record-stale-row",
+              "wheel-record-size-mismatch", "wheel-record-hash-mismatch", "wheel-entry-points-unparsable",
+              "wheel-script-name-invalid", "wheel-script-entry-point-invalid",
+              "wheel-grafted-libraries-without-sbom", "wheel-sbom-file-mismatch"]
+META_FIXTURES = [name for name, *_ in META_WHEELS]
+
+TABLE: list[Row] = [
+    # The file name says cp311-cp311-manylinux_2_17_x86_64, WHEEL py3-none-any. meta-py2py3-wheel
+    # (py2.py3 in the name, the two tags reordered in WHEEL) and the build tags of every
+    # variant stay quiet; so does pydantic_core's compressed Tag line (tests/realworld).
+    row("wheel-tags-mismatch", {}, ["meta-renamed-wheel"]),
+    row("wheel-record-missing", {}, ["meta-no-record-wheel"]),
+    row("wheel-record-incomplete", {}, ["meta-unrecorded-wheel"]),
+    row("wheel-record-stale-row", {}, ["meta-stale-row-wheel"]),
+    row("wheel-record-size-mismatch", {}, ["meta-stale-size-wheel"]),
+    # Opt-in; a member of another size is the size rule's alone (one fault, one finding).
+    row("wheel-record-hash-mismatch", {}, ["meta-stale-hash-wheel"]),
+    row("wheel-entry-points-unparsable", {}, ["meta-duplicate-entry-point-wheel"]),
+    row("wheel-script-name-invalid", {}, ["meta-script-name-wheel"]),
+    row("wheel-script-entry-point-invalid", {}, ["meta-no-callable-wheel"]),
+    # Opt-in: origin-wheel carries pkg.libs/, macho-delocated-wheel .dylibs/, and no SBOM;
+    # the metasbom wheels carry SBOMs.
+    row("wheel-grafted-libraries-without-sbom", {}, ["origin-wheel", "macho-delocated-wheel"]),
+    # meta-sbom-wheel's SPDX names the library with its hash, and a source file (src/) the
+    # wheel has no folder for; its CycloneDX names packages with hashes of source archives.
+    row("wheel-sbom-file-mismatch", {}, ["meta-sbom-mismatch-wheel"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, target, fires_on, quiet_on", TABLE, ids=[r[0] for r in TABLE])
+def test_wheel_metadata_rule_table(artifacts: Artifacts, rule_id: str, target: dict[str, str],
+                                   fires_on: list[str], quiet_on: list[str]) -> None:
+    check_row(artifacts, rule_id, target, fires_on, quiet_on)
+
+
+def test_the_table_covers_the_rules() -> None:
+    assert sorted({r[0] for r in TABLE}) == sorted(META_RULES)
+
+
+# (rule, fixture, member the finding names, substrings of the message)
+MESSAGE_CASES = [
+    ("wheel-tags-mismatch", "meta-renamed-wheel", ["cp311-cp311-manylinux_2_17_x86_64", "py3-none-any"]),
+    ("wheel-record-incomplete", "meta-unrecorded-wheel", ["metapkg/extra.py"]),
+    ("wheel-record-stale-row", "meta-stale-row-wheel", ["metapkg/cli.py"]),
+    ("wheel-record-size-mismatch", "meta-stale-size-wheel", ["metapkg/cli.py", "RECORD: "]),
+    ("wheel-record-hash-mismatch", "meta-stale-hash-wheel", ["metapkg/cli.py", "sha256="]),
+    ("wheel-entry-points-unparsable", "meta-duplicate-entry-point-wheel", ["meta-tool", "already exists"]),
+    ("wheel-script-name-invalid", "meta-script-name-wheel", ["../meta tool"]),
+    ("wheel-script-entry-point-invalid", "meta-no-callable-wheel", ["meta-tool = metapkg.cli"]),
+    ("wheel-grafted-libraries-without-sbom", "origin-wheel", ["pkg.libs/"]),
+    ("wheel-sbom-file-mismatch", "meta-sbom-mismatch-wheel",
+     ["metasbom.libs/libclean.so in metasbom-1.0.dist-info/sboms/metasbom.cdx.json", "metasbom.libs/libgone.so"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, name, expected", MESSAGE_CASES, ids=[f"{c[0]}-{c[1]}" for c in MESSAGE_CASES])
+def test_finding_names_the_wheel_and_the_evidence(artifacts: Artifacts, rule_id: str, name: str,
+                                                   expected: list[str]) -> None:
+    path = artifacts.path(name)
+    finding = only(table_findings(path, {}), rule_id)
+    assert (finding.path, list(finding.members)) == (str(path), [])
+    assert {s for s in expected if s not in finding.message} == set(), finding.message
+
+
+def test_the_hash_of_the_size_rule_is_left_to_it(artifacts: Artifacts) -> None:
+    rules = {f.rule for f in table_findings(artifacts.path("meta-stale-size-wheel"), {})}
+    assert "wheel-record-size-mismatch" in rules and "wheel-record-hash-mismatch" not in rules
+
+
+# --------------------------------------------------------------------------
+# The walk hashes a wheel's members only for the rules that read the hashes
+# --------------------------------------------------------------------------
+
+def test_members_are_hashed_only_for_a_rule_that_reads_the_hashes() -> None:
+    rules = load_rules()
+    default = select_rules(rules, [], [], [])
+    assert not Evaluation(default, {}).hashes_wheel_members
+    assert Evaluation(select_rules(rules, [], ["wheel-record-hash-mismatch"], []), {}).hashes_wheel_members
+
+
+def test_the_opt_in_hash_rule_fires_when_selected(artifacts: Artifacts) -> None:
+    path = str(artifacts.path("meta-stale-hash-wheel"))
+    rules = load_rules()
+    assert not [f for f in check(discover([path]), select_rules(rules, [], [], []), {})
+                if f.rule.startswith("wheel-record")]
+    selected = select_rules(rules, [], ["wheel-record-hash-mismatch"], [])
+    assert [f.rule for f in check(discover([path]), selected, {}) if f.rule.startswith("wheel-")] == [
+        "wheel-record-hash-mismatch"]
+
+
+# --------------------------------------------------------------------------
+# The oracles
+# --------------------------------------------------------------------------
+
+RECORD_RULES = {"wheel-record-missing", "wheel-record-incomplete", "wheel-record-size-mismatch",
+                "wheel-record-hash-mismatch"}
+
+
+def installer_issues(path: Path) -> list[str]:
+    """What `installer` finds wrong with the wheel's RECORD (names, hashes and sizes)."""
+    require_module("installer", "installer>=0.7")
+    from installer.sources import WheelFile
+
+    with WheelFile.open(path) as source:
+        try:
+            source.validate_record(validate_contents=True)
+        except Exception as err:  # installer's _WheelFileValidationError is private
+            return getattr(err, "issues", [str(err)])
+    return []
+
+
+@pytest.mark.parametrize("name", [n for n in META_FIXTURES if n.startswith("meta-")])
+def test_record_rules_agree_with_installer(artifacts: Artifacts, name: str) -> None:
+    path = artifacts.path(name)
+    fired = {f.rule for f in table_findings(path, {})} & RECORD_RULES
+    issues = installer_issues(path)
+    assert bool(fired) == bool(issues), (fired, issues)
+
+
+@pytest.mark.parametrize("name, issue", [
+    ("meta-stale-hash-wheel", "hash / size of metapkg/cli.py didn't match RECORD"),
+    ("meta-stale-size-wheel", "hash / size of metapkg/cli.py didn't match RECORD"),
+    ("meta-unrecorded-wheel", "metapkg/extra.py is not mentioned in RECORD"),
+])
+def test_installer_says_what_the_help_quotes(artifacts: Artifacts, name: str, issue: str) -> None:
+    assert any(issue in text for text in installer_issues(artifacts.path(name)))
+
+
+def wheel_unpack(path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    require_module("wheel", "wheel>=0.40")
+    return subprocess.run([sys.executable, "-m", "wheel", "unpack", "-d", str(folder), str(path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_wheel_unpack_refuses_the_stale_hash(artifacts: Artifacts, tmp_path: Path) -> None:
+    assert wheel_unpack(artifacts.path("meta-clean-wheel"), tmp_path / "clean").returncode == 0
+    refused = wheel_unpack(artifacts.path("meta-stale-hash-wheel"), tmp_path / "stale")
+    assert refused.returncode != 0
+    assert "Hash mismatch for file 'metapkg/cli.py'" in refused.stderr
+
+
+def pip_install(path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--no-compile",
+                           "--disable-pip-version-check", "--target", str(folder), str(path)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_pip_refuses_a_script_without_a_callable(artifacts: Artifacts, tmp_path: Path) -> None:
+    assert pip_install(artifacts.path("meta-clean-wheel"), tmp_path / "clean").returncode == 0
+    refused = pip_install(artifacts.path("meta-no-callable-wheel"), tmp_path / "bad")
+    assert refused.returncode != 0
+    assert "A callable suffix is required" in refused.stderr
+
+
+def packaging_tags_differ(path: Path) -> bool:
+    """Whether the tags `packaging` parses from the file name differ from WHEEL's Tag lines."""
+    from packaging.tags import parse_tag
+    from packaging.utils import parse_wheel_filename
+
+    named = set(parse_wheel_filename(path.name)[3])
+    with zipfile.ZipFile(path) as archive:
+        [wheel] = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/WHEEL")]
+        lines = archive.read(wheel).decode().splitlines()
+    listed = {tag for line in lines if line.startswith("Tag:") for tag in parse_tag(line.partition(":")[2].strip())}
+    return named != listed
+
+
+@pytest.mark.parametrize("name", META_FIXTURES)
+def test_tag_rule_agrees_with_packaging(artifacts: Artifacts, name: str) -> None:
+    path = artifacts.path(name)
+    fired = "wheel-tags-mismatch" in {f.rule for f in table_findings(path, {})}
+    assert fired == packaging_tags_differ(path)
