@@ -8,6 +8,8 @@ it, as a careless post-build step leaves them (tests/fixtures/packaging.py).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import zipfile
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from binlint.engine import check
+from binlint.facts.wheel_metadata import FACTS as WHEEL_METADATA_FACTS
 from binlint.rules import load_rules, select_rules
 from binlint.rules.evaluate import Evaluation
 from binlint.walk.discover import discover
@@ -196,3 +199,47 @@ def test_tag_rule_agrees_with_packaging(artifacts: Artifacts, name: str) -> None
     path = artifacts.path(name)
     fired = "wheel-tags-mismatch" in {f.rule for f in table_findings(path, {})}
     assert fired == packaging_tags_differ(path)
+
+
+# --------------------------------------------------------------------------
+# The facts, as `binlint facts` shows them
+# --------------------------------------------------------------------------
+
+def wheel_facts(path: Path) -> dict[str, object]:
+    result = subprocess.run([sys.executable, "-m", "binlint", "facts", "--no-config", str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [document] = [a for a in json.loads(result.stdout)["artifacts"] if a["path"] == str(path)]
+    return {k: v for k, v in document["facts"].items() if k in WHEEL_METADATA_FACTS}
+
+
+def test_facts_of_the_clean_wheel(artifacts: Artifacts) -> None:
+    assert wheel_facts(artifacts.path("meta-clean-wheel")) == {
+        "wheel.filename_tags": ["py3-none-any"], "wheel.tags_not_in_wheel_file": [],
+        "wheel.tags_not_in_filename": [], "wheel.record_found": True, "wheel.unrecorded_members": [],
+        "wheel.unhashed_members": [], "wheel.record_stale_rows": [], "wheel.record_size_mismatches": [],
+        "wheel.record_hash_mismatches": [], "wheel.entry_points_error": None,
+        "wheel.script_names": ["meta-tool"], "wheel.script_entry_points": ["meta-tool = metapkg.cli:main"],
+        "wheel.sboms": [], "wheel.grafted_libraries": [], "wheel.sbom_files": []}
+
+
+def test_facts_of_the_sbom_wheel(artifacts: Artifacts) -> None:
+    path = artifacts.path("meta-sbom-wheel")
+    library = hashlib.sha256(artifacts.path("clean-lib").read_bytes()).hexdigest()
+    facts = wheel_facts(path)
+    assert facts["wheel.grafted_libraries"] == ["metasbom.libs/libclean.so"]
+    assert [(f["path"], f["in_wheel"], f["folder_in_wheel"], f["hash_agrees"], f["member_sha256"])
+            for f in facts["wheel.sbom_files"]] == [
+        ("metasbom.libs/libclean.so", True, True, True, library), ("src/clean_lib.c", False, False, True, None)]
+
+
+def test_hashes_are_compared_in_a_wheel_inside_an_sdist(artifacts: Artifacts, tmp_path: Path) -> None:
+    """The walk hashes the members of a wheel at any depth: here one held in a tar.gz."""
+    from fixtures import ArchiveEntry, tar_bytes
+
+    stale = artifacts.path("meta-stale-hash-wheel")
+    sdist = tmp_path / "metapkg-1.0.tar.gz"
+    sdist.write_bytes(tar_bytes([ArchiveEntry(f"metapkg-1.0/dist/{stale.name}", stale.read_bytes())], "gz"))
+    selected = select_rules(load_rules(), [], ["wheel-record-hash-mismatch"], [])
+    [finding] = [f for f in check(discover([str(sdist)]), selected, {}) if f.rule.startswith("wheel-")]
+    assert (finding.rule, list(finding.members)) == ("wheel-record-hash-mismatch", [f"metapkg-1.0/dist/{stale.name}"])

@@ -374,8 +374,11 @@ COMMITTED: list[Wheel] = [
                ("armv7l", {}, {"overall_tag": "manylinux_2_17_armv7l"}),
                ("i686", {}, {"overall_tag": "manylinux_2_5_i686"}),
                # Little-endian MIPS64 (kernel and CPython say mips64 for both byte orders); its
-               # PT_GNU_STACK really is RWX, as MIPS toolchains made it for FPU emulation.
-               ("mips64", {"executable-stack": 1}, _NOT_PLATFORM),
+               # PT_GNU_STACK really is RWX, as MIPS toolchains made it for FPU emulation. It was
+               # built for CPython 3.11 (testsimple.cpython-311-mips64el-linux-gnuabi64.so, WHEEL's
+               # `Tag: cp311-cp311-linux_mips64`) and renamed cp313: packaging parses the two tag
+               # sets apart too (tests/realworld/test_wheel_metadata.py).
+               ("mips64", {"executable-stack": 1, "wheel-tags-mismatch": 1}, _NOT_PLATFORM),
                ("ppc64le", {}, {"overall_tag": "manylinux_2_17_ppc64le"}),
                ("riscv64", {}, {"overall_tag": "manylinux_2_31_riscv64"}),
                ("s390x", {}, {"overall_tag": "manylinux_2_17_s390x"}),
