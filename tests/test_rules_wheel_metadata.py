@@ -155,30 +155,26 @@ def test_installer_says_what_the_help_quotes(artifacts: Artifacts, name: str, is
     assert any(issue in text for text in installer_issues(artifacts.path(name)))
 
 
-def wheel_unpack(path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
-    require_module("wheel", "wheel>=0.40")
-    return subprocess.run([sys.executable, "-m", "wheel", "unpack", "-d", str(folder), str(path)],
-                          capture_output=True, text=True, timeout=120)
+# (command before the wheel, its module for require_module, the wheel it refuses, what it says)
+REFUSALS = [
+    (["-m", "wheel", "unpack", "-d"], "wheel", "meta-stale-hash-wheel", "Hash mismatch for file 'metapkg/cli.py'"),
+    (["-m", "pip", "install", "--no-index", "--no-deps", "--no-compile", "--disable-pip-version-check", "--target"],
+     "pip", "meta-no-callable-wheel", "A callable suffix is required"),
+]
 
 
-def test_wheel_unpack_refuses_the_stale_hash(artifacts: Artifacts, tmp_path: Path) -> None:
-    assert wheel_unpack(artifacts.path("meta-clean-wheel"), tmp_path / "clean").returncode == 0
-    refused = wheel_unpack(artifacts.path("meta-stale-hash-wheel"), tmp_path / "stale")
-    assert refused.returncode != 0
-    assert "Hash mismatch for file 'metapkg/cli.py'" in refused.stderr
+@pytest.mark.parametrize("command, module, name, says", REFUSALS, ids=[r[1] for r in REFUSALS])
+def test_the_tool_refuses_the_wheel_the_rule_reports(artifacts: Artifacts, tmp_path: Path, command: list[str],
+                                                    module: str, name: str, says: str) -> None:
+    require_module(module, module)
 
+    def run(wheel: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *command, str(tmp_path / wheel), str(artifacts.path(wheel))],
+                              capture_output=True, text=True, timeout=300)
 
-def pip_install(path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--no-compile",
-                           "--disable-pip-version-check", "--target", str(folder), str(path)],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_pip_refuses_a_script_without_a_callable(artifacts: Artifacts, tmp_path: Path) -> None:
-    assert pip_install(artifacts.path("meta-clean-wheel"), tmp_path / "clean").returncode == 0
-    refused = pip_install(artifacts.path("meta-no-callable-wheel"), tmp_path / "bad")
-    assert refused.returncode != 0
-    assert "A callable suffix is required" in refused.stderr
+    assert run("meta-clean-wheel").returncode == 0
+    refused = run(name)
+    assert refused.returncode != 0 and says in refused.stderr, refused.stderr
 
 
 def packaging_tags_differ(path: Path) -> bool:
