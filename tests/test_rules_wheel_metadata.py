@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from binlint.engine import check
-from binlint.facts.wheel_metadata import FACTS as WHEEL_METADATA_FACTS
+from binlint.facts import wheel_metadata, wheel_sboms
 from binlint.rules import load_rules, select_rules
 from binlint.rules.evaluate import Evaluation
 from binlint.walk.discover import discover
@@ -68,8 +68,9 @@ def test_the_table_covers_the_rules() -> None:
 
 # (rule, fixture, member the finding names, substrings of the message)
 MESSAGE_CASES = [
-    ("wheel-tags-mismatch", "meta-renamed-wheel", ["cp311-cp311-manylinux_2_17_x86_64", "py3-none-any"]),
-    ("wheel-record-incomplete", "meta-unrecorded-wheel", ["metapkg/extra.py"]),
+    ("wheel-tags-mismatch", "meta-renamed-wheel",
+     ["cp311-cp311-manylinux_2_17_x86_64 (file name only)", "py3-none-any (WHEEL only)"]),
+    ("wheel-record-incomplete", "meta-unrecorded-wheel", ["metapkg/extra.py (not listed)"]),
     ("wheel-record-stale-row", "meta-stale-row-wheel", ["metapkg/cli.py"]),
     ("wheel-record-size-mismatch", "meta-stale-size-wheel", ["metapkg/cli.py", "RECORD: "]),
     ("wheel-record-hash-mismatch", "meta-stale-hash-wheel", ["metapkg/cli.py", "sha256="]),
@@ -78,7 +79,8 @@ MESSAGE_CASES = [
     ("wheel-script-entry-point-invalid", "meta-no-callable-wheel", ["meta-tool = metapkg.cli"]),
     ("wheel-grafted-libraries-without-sbom", "origin-wheel", ["pkg.libs/"]),
     ("wheel-sbom-file-mismatch", "meta-sbom-mismatch-wheel",
-     ["metasbom.libs/libclean.so in metasbom-1.0.dist-info/sboms/metasbom.cdx.json", "metasbom.libs/libgone.so"]),
+     ["metasbom.libs/libclean.so in metasbom-1.0.dist-info/sboms/metasbom.cdx.json: sha256 ",
+      "metasbom.libs/libgone.so in metasbom-1.0.dist-info/sboms/metasbom.spdx.json: not in the wheel"]),
 ]
 
 
@@ -206,27 +208,30 @@ def wheel_facts(path: Path) -> dict[str, object]:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     [document] = [a for a in json.loads(result.stdout)["artifacts"] if a["path"] == str(path)]
-    return {k: v for k, v in document["facts"].items() if k in WHEEL_METADATA_FACTS}
+    return {k: v for k, v in document["facts"].items() if k in {**wheel_metadata.FACTS, **wheel_sboms.FACTS}}
 
 
 def test_facts_of_the_clean_wheel(artifacts: Artifacts) -> None:
     assert wheel_facts(artifacts.path("meta-clean-wheel")) == {
-        "wheel.filename_tags": ["py3-none-any"], "wheel.tags_not_in_wheel_file": [],
-        "wheel.tags_not_in_filename": [], "wheel.record_found": True, "wheel.unrecorded_members": [],
-        "wheel.unhashed_members": [], "wheel.record_stale_rows": [], "wheel.record_size_mismatches": [],
+        "wheel.filename_tags": ["py3-none-any"], "wheel.tag_differences": [], "wheel.record_found": True,
+        "wheel.unrecorded_members": [], "wheel.record_stale_rows": [], "wheel.record_size_mismatches": [],
         "wheel.record_hash_mismatches": [], "wheel.entry_points_error": None,
         "wheel.script_names": ["meta-tool"], "wheel.script_entry_points": ["meta-tool = metapkg.cli:main"],
-        "wheel.sboms": [], "wheel.grafted_libraries": [], "wheel.sbom_files": []}
+        "wheel.sboms": [], "wheel.grafted_libraries": [], "wheel.sbom_mismatches": []}
 
 
-def test_facts_of_the_sbom_wheel(artifacts: Artifacts) -> None:
-    path = artifacts.path("meta-sbom-wheel")
+def test_facts_of_the_sbom_wheels(artifacts: Artifacts) -> None:
+    """The library's hash agrees; the source file the SPDX document also names is no claim
+    about the wheel (it has no src/ folder)."""
+    clean, stale = wheel_facts(artifacts.path("meta-sbom-wheel")), wheel_facts(artifacts.path("meta-sbom-mismatch-wheel"))
+    assert clean["wheel.grafted_libraries"] == stale["wheel.grafted_libraries"] == ["metasbom.libs/libclean.so"]
+    assert clean["wheel.sbom_mismatches"] == []
     library = hashlib.sha256(artifacts.path("clean-lib").read_bytes()).hexdigest()
-    facts = wheel_facts(path)
-    assert facts["wheel.grafted_libraries"] == ["metasbom.libs/libclean.so"]
-    assert [(f["path"], f["in_wheel"], f["folder_in_wheel"], f["hash_agrees"], f["member_sha256"])
-            for f in facts["wheel.sbom_files"]] == [
-        ("metasbom.libs/libclean.so", True, True, True, library), ("src/clean_lib.c", False, False, True, None)]
+    older = hashlib.sha256(b"an older build").hexdigest()
+    assert stale["wheel.sbom_mismatches"] == [
+        f"metasbom.libs/libclean.so in metasbom-1.0.dist-info/sboms/metasbom.cdx.json: sha256 {older} in the SBOM, "
+        f"{library} in the wheel",
+        "metasbom.libs/libgone.so in metasbom-1.0.dist-info/sboms/metasbom.spdx.json: not in the wheel"]
 
 
 def test_hashes_are_compared_in_a_wheel_inside_an_sdist(artifacts: Artifacts, tmp_path: Path) -> None:

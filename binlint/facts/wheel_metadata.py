@@ -1,6 +1,6 @@
 """Facts of a wheel's `.dist-info/` as installers and PyPI read it: WHEEL's `Tag` lines
-against the file name, RECORD against the members, entry_points.txt, and the SBOMs of
-PEP 770 (`.dist-info/sboms/`) against the files they name.
+against the file name, RECORD against the members, entry_points.txt (the SBOMs of PEP 770:
+binlint.facts.wheel_sboms).
 
 Each fact states what the files say beside what the archive holds; the rules judge. The
 members' SHA-256 come from the walk, which hashes a wheel's members as it reads them when a
@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from binlint.errors import ArtifactError
-from binlint.facts.archive import native_members, wheel_fields
+from binlint.facts.archive import wheel_fields
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import expand_tags, tags_from_filename
 
@@ -43,12 +43,12 @@ def dist_info(view: FileView) -> str | None:
     return next((m[1] for m in map(_WHEEL_FILE.match, container.names()) if m), None)
 
 
-def _member(view: FileView, name: str) -> Member | None:
+def member_named(view: FileView, name: str) -> Member | None:
     container = view.container()
     return next((m for m in container.members if m.name == name and m.open is not None), None) if container else None
 
 
-def _read(member: Member, limit: int = METADATA_LIMIT) -> bytes | None:
+def read_member(member: Member, limit: int = METADATA_LIMIT) -> bytes | None:
     try:
         stream = member.open()
         try:
@@ -71,15 +71,15 @@ def wheel_file_tags(view: FileView) -> list[str]:
     return sorted({tag.lower() for line in lines for tag in expand_tags(line)})
 
 
-def tags_not_in_wheel_file(view: FileView) -> list[str]:
-    if wheel_fields(view) is None:
+def tag_differences(view: FileView) -> list[str]:
+    """Each tag only one of the file name and WHEEL lists, saying which; nothing when the
+    name is not a wheel's (there is nothing to compare)."""
+    named = set(filename_tags(view))
+    if not named or wheel_fields(view) is None:
         return []
-    return sorted(set(filename_tags(view)) - set(wheel_file_tags(view)))
-
-
-def tags_not_in_filename(view: FileView) -> list[str]:
-    named = filename_tags(view)
-    return sorted(set(wheel_file_tags(view)) - set(named)) if named else []
+    listed = set(wheel_file_tags(view))
+    return [f"{tag} (file name only)" for tag in sorted(named - listed)] + [
+        f"{tag} (WHEEL only)" for tag in sorted(listed - named)]
 
 
 # -- RECORD --------------------------------------------------------------------------------
@@ -89,8 +89,8 @@ def record(view: FileView) -> dict[str, tuple[str, str]] | None:
     if "wheel.record" not in view._values:
         rows = None
         folder = dist_info(view)
-        member = _member(view, f"{folder}/RECORD") if folder else None
-        data = _read(member) if member else None
+        member = member_named(view, f"{folder}/RECORD") if folder else None
+        data = read_member(member) if member else None
         if data is not None:
             import csv  # imported when a wheel is read: it costs every run's start-up 8 ms
 
@@ -103,26 +103,20 @@ def record(view: FileView) -> dict[str, tuple[str, str]] | None:
     return view._values["wheel.record"]
 
 
-def _exempt(view: FileView, name: str) -> bool:
-    """RECORD itself and its signatures carry no hash of their own."""
-    folder = dist_info(view)
-    return name in (f"{folder}/RECORD", *(f"{folder}/{s}" for s in _SIGNATURES))
-
-
 def unrecorded(view: FileView) -> list[str]:
     rows = record(view)
     if rows is None:
         return []
     folder = dist_info(view)
     signatures = {f"{folder}/{s}" for s in _SIGNATURES}
-    return [m.name for m in view.container().members if m.name not in rows and m.name not in signatures]
-
-
-def unhashed(view: FileView) -> list[str]:
-    rows = record(view) or {}
-    names = set(view.container().names()) if rows else set()
-    return [name for name, (digest, size) in rows.items()
-            if name in names and not _exempt(view, name) and not (digest and size)]
+    found = []
+    for member in view.container().members:
+        if member.name not in rows:
+            if member.name not in signatures:
+                found.append(f"{member.name} (not listed)")
+        elif not all(rows[member.name]) and member.name != f"{folder}/RECORD":
+            found.append(f"{member.name} (no hash or size)")
+    return found
 
 
 def stale_rows(view: FileView) -> list[str]:
@@ -181,8 +175,8 @@ def entry_points(view: FileView) -> Any:
     specification), or why it does not parse; None when the wheel has none."""
     if "wheel.entry_points" not in view._values:
         folder = dist_info(view)
-        member = _member(view, f"{folder}/entry_points.txt") if folder else None
-        data = _read(member) if member else None
+        member = member_named(view, f"{folder}/entry_points.txt") if folder else None
+        data = read_member(member) if member else None
         parsed: Any = None
         if data is not None:
             import configparser
@@ -222,100 +216,18 @@ def script_references(view: FileView) -> list[str]:
             for name, value in parsed[section].items()]
 
 
-# -- SBOMs (PEP 770) -----------------------------------------------------------------------
-
-def sboms(view: FileView) -> list[str]:
-    folder = dist_info(view)
-    if folder is None:
-        return []
-    return [name for name in view.container().names() if name.startswith(f"{folder}/sboms/")]
-
-
-def grafted_libraries(view: FileView) -> list[str]:
-    """Compiled members in a top-level `*.libs/` folder (auditwheel) or a `.dylibs/` folder
-    (delocate): libraries copied in from the build machine."""
-    return [name for name in native_members(view)
-            if name.split("/", 1)[0].endswith(".libs") or "/.dylibs/" in f"/{name}"]
-
-
-def _sbom_files(document: Any) -> list[tuple[str, str | None]]:
-    """(path, SHA-256 in hex or None) of each file an SBOM names: SPDX `files`, CycloneDX
-    components of type `file`. Packages and libraries are left out: their hashes are of
-    source archives (cryptography's names OpenSSL's tarball), not of anything in the wheel."""
-    found = []
-    if not isinstance(document, dict):
-        return found
-    for entry in document.get("files") or []:  # SPDX 2
-        if isinstance(entry, dict) and isinstance(entry.get("fileName"), str):
-            sha = next((c.get("checksumValue") for c in entry.get("checksums") or []
-                        if isinstance(c, dict) and c.get("algorithm") == "SHA256"), None)
-            found.append((entry["fileName"], sha))
-    stack = list(document.get("components") or [])
-    while stack:  # CycloneDX, components nest
-        component = stack.pop()
-        if not isinstance(component, dict):
-            continue
-        stack += component.get("components") or []
-        if component.get("type") == "file" and isinstance(component.get("name"), str):
-            sha = next((h.get("content") for h in component.get("hashes") or []
-                        if isinstance(h, dict) and h.get("alg") == "SHA-256"), None)
-            found.append((component["name"], sha))
-    return found
-
-
-def _member_sha256(view: FileView, name: str) -> str | None:
-    known = view.walked.digests.get(name)
-    if known is not None:
-        return known[0].hex()
-    member = _member(view, name)
-    data = _read(member, view.limits.member_bytes) if member else None
-    if data is None:
-        return None
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
-def sbom_files(view: FileView) -> list[dict[str, Any]]:
-    names = set(view.container().names()) if view.container() else set()
-    folders = {name.split("/", 1)[0] for name in names if "/" in name}
-    items = []
-    for sbom in sboms(view):
-        data = _read(_member(view, sbom))
-        import json
-
-        try:
-            document = json.loads(data) if data else None
-        except ValueError:
-            continue
-        for path, sha in _sbom_files(document):
-            name = posixpath.normpath(path.lstrip("/")).removeprefix("./")
-            present = name in names
-            actual = _member_sha256(view, name) if present and sha else None
-            items.append({"sbom": sbom, "path": name, "in_wheel": present,
-                          "folder_in_wheel": name.split("/", 1)[0] in folders,
-                          "hash_agrees": actual is None or actual == str(sha).lower(),
-                          "sha256": sha, "member_sha256": actual})
-    return items
-
-
-SBOM_FILE_FIELDS = {"sbom": "str", "path": "str", "in_wheel": "bool", "folder_in_wheel": "bool",
-                    "hash_agrees": "bool", "sha256": "str?", "member_sha256": "str?"}
-
 FACTS = {
     "wheel.filename_tags": Fact("list[str]", "The tags the file name promises, expanded (`py2.py3-none-any` -> "
                                 "`py2-none-any`, `py3-none-any`); empty when the name is not a wheel's.",
                                 filename_tags),
-    "wheel.tags_not_in_wheel_file": Fact("list[str]", "Tags of the file name that WHEEL's `Tag` lines (each "
-                                         "expanded) do not list.", tags_not_in_wheel_file),
-    "wheel.tags_not_in_filename": Fact("list[str]", "Tags WHEEL's `Tag` lines list (each expanded) that the file "
-                                       "name does not; empty when the name is not a wheel's.", tags_not_in_filename),
+    "wheel.tag_differences": Fact("list[str]", "Tags only the file name or only WHEEL's `Tag` lines (each expanded) "
+                                  "list, each saying which (`py3-none-any (WHEEL only)`); empty when the name is "
+                                  "not a wheel's.", tag_differences),
     "wheel.record_found": Fact("bool", "The `.dist-info` folder holding WHEEL has a RECORD file.",
                                lambda v: record(v) is not None),
-    "wheel.unrecorded_members": Fact("list[str]", "Members RECORD does not list (its signatures `RECORD.jws` and "
-                                     "`RECORD.p7s` left out; RECORD itself included).", unrecorded),
-    "wheel.unhashed_members": Fact("list[str]", "Members RECORD lists without a hash or a size (RECORD and its "
-                                   "signatures left out).", unhashed),
+    "wheel.unrecorded_members": Fact("list[str]", "Members RECORD does not list, or lists without a hash or size, "
+                                     "each saying which (`pkg/x.py (not listed)`); RECORD's own row needs neither, "
+                                     "its signatures `RECORD.jws` and `RECORD.p7s` no row.", unrecorded),
     "wheel.record_stale_rows": Fact("list[str]", "Files RECORD lists that the wheel does not hold (directories "
                                     "left out).", stale_rows),
     "wheel.record_size_mismatches": Fact("list[str]", "Members whose size differs from RECORD's, with both sizes.",
@@ -328,11 +240,4 @@ FACTS = {
                                script_names),
     "wheel.script_entry_points": Fact("list[str]", "The console and GUI scripts' entry points, `name = value` "
                                       "as written.", script_references),
-    "wheel.sboms": Fact("list[str]", "Files in `.dist-info/sboms/` (PEP 770).", sboms),
-    "wheel.grafted_libraries": Fact("list[str]", "Compiled members in a top-level `*.libs/` folder (auditwheel) "
-                                    "or a `.dylibs/` folder (delocate).", grafted_libraries),
-    "wheel.sbom_files": Fact("list[object]", "The files the SBOMs name (SPDX `files`, CycloneDX components of "
-                             "type `file`): `sbom`, `path`, `in_wheel`, `folder_in_wheel` (its top folder is in "
-                             "the wheel), `sha256` (the SBOM's), `member_sha256`, `hash_agrees` (false only when "
-                             "both are known and differ).", sbom_files, SBOM_FILE_FIELDS),
 }
