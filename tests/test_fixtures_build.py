@@ -1140,7 +1140,7 @@ META_RECORD_FAULTS = {
     "meta-unrecorded-wheel": {"unrecorded": ["metapkg/extra.py"]}, "meta-stale-row-wheel": {"gone": ["metapkg/cli.py"]},
     "meta-no-record-wheel": {"no-record": ["metapkg-1.0-7-py3-none-any.whl"]},
     "meta-duplicate-entry-point-wheel": {}, "meta-script-name-wheel": {}, "meta-no-callable-wheel": {},
-    "meta-sbom-wheel": {}, "meta-sbom-mismatch-wheel": {},
+    "meta-sbom-wheel": {}, "meta-sbom-mismatch-wheel": {}, "meta-split-wheel": {}, "meta-namespace-split-wheel": {},
 }
 META_ENTRY_POINTS = {
     "meta-clean-wheel": "meta-tool = metapkg.cli:main",
@@ -1163,6 +1163,9 @@ def _check_meta_wheel(path: Path) -> None:
     assert "Generator: binlint-tests" not in _dist_info_text(path, "WHEEL")  # built by the real backend
     assert META_ENTRY_POINTS.get(name, META_ENTRY_POINTS["meta-clean-wheel"]) in _dist_info_text(
         path, "entry_points.txt")
+    platlib = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("metapkg-1.0.data/platlib/")]
+    assert platlib == {"meta-split-wheel": ["metapkg-1.0.data/platlib/metapkg/cli.py"],
+                       "meta-namespace-split-wheel": ["metapkg-1.0.data/platlib/metaplugins/second.py"]}.get(name, [])
 
 
 from fixtures.registry import META_WHEELS, SPECS  # noqa: E402

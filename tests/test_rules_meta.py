@@ -117,6 +117,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-script-entry-point-invalid": ("A callable suffix is required",),
     "wheel-grafted-libraries-without-sbom": ("(no error of its own",),
     "wheel-sbom-file-mismatch": ("(no error of its own",),
+    "wheel-package-split-across-schemes": ("ModuleNotFoundError: No module named",),
 }
 
 

@@ -30,7 +30,7 @@ from test_rules import test_rule_table as check_row  # the table's runner, under
 META_RULES = ["wheel-tags-mismatch", "wheel-record-missing", "wheel-record-incomplete", "wheel-record-stale-row",
               "wheel-record-size-mismatch", "wheel-record-hash-mismatch", "wheel-entry-points-unparsable",
               "wheel-script-name-invalid", "wheel-script-entry-point-invalid",
-              "wheel-grafted-libraries-without-sbom", "wheel-sbom-file-mismatch"]
+              "wheel-grafted-libraries-without-sbom", "wheel-sbom-file-mismatch", "wheel-package-split-across-schemes"]
 META_FIXTURES = [name for name, *_ in META_WHEELS]
 
 TABLE: list[Row] = [
@@ -53,6 +53,8 @@ TABLE: list[Row] = [
     # meta-sbom-wheel's SPDX names the library with its hash, and a source file (src/) the
     # wheel has no folder for; its CycloneDX names packages with hashes of source archives.
     row("wheel-sbom-file-mismatch", {}, ["meta-sbom-mismatch-wheel"]),
+    # meta-namespace-split-wheel's namespace package may span both folders.
+    row("wheel-package-split-across-schemes", {}, ["meta-split-wheel"]),
 ]
 
 
@@ -78,6 +80,8 @@ MESSAGE_CASES = [
     ("wheel-script-name-invalid", "meta-script-name-wheel", ["../meta tool"]),
     ("wheel-script-entry-point-invalid", "meta-no-callable-wheel", ["meta-tool = metapkg.cli"]),
     ("wheel-grafted-libraries-without-sbom", "origin-wheel", ["pkg.libs/"]),
+    ("wheel-package-split-across-schemes", "meta-split-wheel",
+     ["metapkg (metapkg-1.0.data/platlib/metapkg/cli.py in platlib, metapkg/__init__.py in purelib)"]),
     ("wheel-sbom-file-mismatch", "meta-sbom-mismatch-wheel",
      ["metasbom.libs/libclean.so in metasbom-1.0.dist-info/sboms/metasbom.cdx.json: sha256 ",
       "metasbom.libs/libgone.so in metasbom-1.0.dist-info/sboms/metasbom.spdx.json: not in the wheel"]),
@@ -215,7 +219,7 @@ def test_facts_of_the_clean_wheel(artifacts: Artifacts) -> None:
     assert wheel_facts(artifacts.path("meta-clean-wheel")) == {
         "wheel.filename_tags": ["py3-none-any"], "wheel.tag_differences": [], "wheel.record_found": True,
         "wheel.unrecorded_members": [], "wheel.record_stale_rows": [], "wheel.record_size_mismatches": [],
-        "wheel.record_hash_mismatches": [], "wheel.entry_points_error": None,
+        "wheel.record_hash_mismatches": [], "wheel.split_packages": [], "wheel.entry_points_error": None,
         "wheel.script_names": ["meta-tool"], "wheel.script_entry_points": ["meta-tool = metapkg.cli:main"],
         "wheel.sboms": [], "wheel.grafted_libraries": [], "wheel.sbom_mismatches": []}
 
@@ -223,7 +227,8 @@ def test_facts_of_the_clean_wheel(artifacts: Artifacts) -> None:
 def test_facts_of_the_sbom_wheels(artifacts: Artifacts) -> None:
     """The library's hash agrees; the source file the SPDX document also names is no claim
     about the wheel (it has no src/ folder)."""
-    clean, stale = wheel_facts(artifacts.path("meta-sbom-wheel")), wheel_facts(artifacts.path("meta-sbom-mismatch-wheel"))
+    clean = wheel_facts(artifacts.path("meta-sbom-wheel"))
+    stale = wheel_facts(artifacts.path("meta-sbom-mismatch-wheel"))
     assert clean["wheel.grafted_libraries"] == stale["wheel.grafted_libraries"] == ["metasbom.libs/libclean.so"]
     assert clean["wheel.sbom_mismatches"] == []
     library = hashlib.sha256(artifacts.path("clean-lib").read_bytes()).hexdigest()
@@ -244,3 +249,35 @@ def test_hashes_are_compared_in_a_wheel_inside_an_sdist(artifacts: Artifacts, tm
     selected = select_rules(load_rules(), [], ["wheel-record-hash-mismatch"], [])
     [finding] = [f for f in check(discover([str(sdist)]), selected, {}) if f.rule.startswith("wheel-")]
     assert (finding.rule, list(finding.members)) == ("wheel-record-hash-mismatch", [f"metapkg-1.0/dist/{stale.name}"])
+
+
+def install_split(path: Path, folder: Path) -> dict[str, str]:
+    """Install the wheel with installer into a scheme whose purelib and platlib differ (as
+    Fedora's system Python's do); the scheme's folders by name."""
+    require_module("installer", "installer>=0.7")
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.sources import WheelFile
+
+    scheme = {key: str(folder / key) for key in ("purelib", "platlib", "headers", "scripts", "data")}
+    destination = SchemeDictionaryDestination(scheme, interpreter=sys.executable, script_kind="posix")
+    with WheelFile.open(path) as source:
+        install(source, destination, additional_metadata={})
+    return scheme
+
+
+@pytest.mark.parametrize("name, module, found", [
+    ("meta-clean-wheel", "metapkg.cli", True),
+    ("meta-split-wheel", "metapkg.cli", False),
+    ("meta-namespace-split-wheel", "metaplugins.second", True),
+])
+def test_python_imports_what_the_split_rule_says(artifacts: Artifacts, tmp_path: Path, name: str, module: str,
+                                                 found: bool) -> None:
+    path = artifacts.path(name)
+    scheme = install_split(path, tmp_path)
+    # Root-Is-Purelib: true, so purelib comes first, as a system Python orders the two.
+    code = f"import sys; sys.path[:0] = {[scheme['purelib'], scheme['platlib']]!r}; import {module}"
+    imported = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    assert (imported.returncode == 0) == found, imported.stderr
+    fired = "wheel-package-split-across-schemes" in {f.rule for f in table_findings(path, {})}
+    assert fired == (not found)

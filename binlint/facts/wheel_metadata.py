@@ -168,6 +168,35 @@ def hash_mismatches(view: FileView) -> list[str]:
     return found
 
 
+# -- Root-Is-Purelib -------------------------------------------------------------------------
+
+_SCHEME_FOLDER = re.compile(r"^[^/]+\.data/(purelib|platlib)/(.+)$")
+
+
+def split_packages(view: FileView) -> list[str]:
+    """Regular packages (an `__init__.py` in one of the parts) whose files install into both
+    purelib and platlib: the wheel's root goes where Root-Is-Purelib says, `.data/purelib/`
+    and `.data/platlib/` where they say. Python imports a regular package from the first
+    folder that has it, so where the two folders differ the other part is never found."""
+    container = view.container()
+    if container is None or wheel_fields(view) is None:
+        return []
+    root = "purelib" if view.get("wheel.root_is_purelib") else "platlib"
+    schemes: dict[str, dict[str, str]] = {}  # package -> scheme -> a file of it installed there
+    regular = set()
+    for name in container.names():
+        match = _SCHEME_FOLDER.match(name)
+        scheme, path = (match[1], match[2]) if match else (root, name)
+        package, _, rest = path.partition("/")
+        if not rest or (not match and (package.endswith((".dist-info", ".data")))):
+            continue
+        schemes.setdefault(package, {}).setdefault(scheme, name)
+        if rest == "__init__.py":
+            regular.add(package)
+    return [f"{package} ({', '.join(f'{file} in {scheme}' for scheme, file in sorted(where.items()))})"
+            for package, where in sorted(schemes.items()) if package in regular and len(where) > 1]
+
+
 # -- entry_points.txt ----------------------------------------------------------------------
 
 def entry_points(view: FileView) -> Any:
@@ -234,6 +263,9 @@ FACTS = {
                                          size_mismatches),
     HASHED: Fact("list[str]", "Members of RECORD's size whose SHA-256 differs from RECORD's `sha256=` hash, with "
                  "both (members recorded with another algorithm are left out).", hash_mismatches),
+    "wheel.split_packages": Fact("list[str]", "Regular packages whose files install into both purelib and platlib "
+                                 "(the root where Root-Is-Purelib says, `.data/purelib/` and `.data/platlib/`), each "
+                                 "with a file of each part.", split_packages),
     "wheel.entry_points_error": Fact("str?", "Why entry_points.txt does not parse as an INI file with `=` as "
                                      "delimiter (duplicates included), or null.", entry_points_error),
     "wheel.script_names": Fact("list[str]", "The names of the `console_scripts` and `gui_scripts` entry points.",

@@ -1,10 +1,11 @@
 """The wheel metadata rules (WHEEL's tags, RECORD, entry points, SBOMs) on every wheel of the
 catalogue, the opt-in ones included: a published wheel that PyPI accepted and pip installs
-gets none of them (but the faults the catalogue lists, with their evidence), and the tools that read the same files agree, wheel by wheel. `installer`
-verifies RECORD (names, sizes and SHA-256 of every member), `packaging` parses the tags of
-the file name and of WHEEL, and the zip's listing says which wheels carry copied-in libraries
-(`*.libs/`, `.dylibs/`) without an SBOM: the one rule that fires, opt-in because most wheels
-published before PEP 770 (2025) have none."""
+gets none of them, but the faults the catalogue lists with their evidence. The tools that
+read the same files agree, wheel by wheel: `installer` verifies RECORD (names, sizes and
+SHA-256 of every member), `packaging` parses the tags of the file name and of WHEEL, and the
+zip's listing says which wheels carry copied-in libraries (`*.libs/`, `.dylibs/`) without an
+SBOM: the one rule that fires, opt-in because most wheels published before PEP 770 (2025)
+have none."""
 
 from __future__ import annotations
 
