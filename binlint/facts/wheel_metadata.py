@@ -92,13 +92,10 @@ def record(view: FileView) -> dict[str, tuple[str, str]] | None:
         member = member_named(view, f"{folder}/RECORD") if folder else None
         data = read_member(member) if member else None
         if data is not None:
-            import csv  # imported when a wheel is read: it costs every run's start-up 8 ms
+            import csv  # imported when a wheel is read: it costs a run's start-up 8 ms
 
-            text = data.decode("utf-8", "replace")
-            rows = {}
-            for row in csv.reader(text.splitlines()):
-                if row and row[0]:
-                    rows[row[0].replace("\\", "/")] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+            rows = {row[0].replace("\\", "/"): (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+                    for row in csv.reader(data.decode("utf-8", "replace").splitlines()) if row and row[0]}
         view._values["wheel.record"] = rows
     return view._values["wheel.record"]
 
@@ -181,10 +178,13 @@ def split_packages(view: FileView) -> list[str]:
     container = view.container()
     if container is None or wheel_fields(view) is None:
         return []
+    names = container.names()
+    if not any(".data/p" in name for name in names):  # most wheels: nothing but the root
+        return []
     root = "purelib" if view.get("wheel.root_is_purelib") else "platlib"
     schemes: dict[str, dict[str, str]] = {}  # package -> scheme -> a file of it installed there
     regular = set()
-    for name in container.names():
+    for name in names:
         match = _SCHEME_FOLDER.match(name)
         scheme, path = (match[1], match[2]) if match else (root, name)
         package, _, rest = path.partition("/")
