@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import random
 import subprocess
 import sys
 import zipfile
@@ -281,3 +283,29 @@ def test_python_imports_what_the_split_rule_says(artifacts: Artifacts, tmp_path:
     assert (imported.returncode == 0) == found, imported.stderr
     fired = "wheel-package-split-across-schemes" in {f.rule for f in table_findings(path, {})}
     assert fired == (not found)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the split needs fork")
+def test_hashes_are_the_same_when_the_members_are_split_between_processes(tmp_path: Path) -> None:
+    """A wheel large enough to have its members walked by several processes: each hashes
+    its share, and the wheel's facts see every digest."""
+    from binlint.engine import Options
+    from binlint.formats.members import Limits
+    from fixtures import ArchiveEntry, wheel_bytes
+    from fixtures.packaging import rewrite_wheel
+
+    libraries = [ArchiveEntry(f"big/_m{i}.so", b"\x7fELF" + bytes([i]) * (6 << 20)) for i in range(6)]
+    noise = ArchiveEntry("big/noise.bin", random.Random(16).randbytes(96 << 10))  # mapped: more than 64 KiB
+    built = wheel_bytes("big", "1.0", "py3-none-any", [ArchiveEntry("big/cli.py", b"NAME = 'big'\n"), *libraries, noise])
+    path = tmp_path / "big-1.0-py3-none-any.whl"
+    path.write_bytes(rewrite_wheel(built, {"big/cli.py": b"NAME = 'BIG'\n", "big/_m3.so": b"\x7fELF" + bytes(6 << 20)},
+                                   record=False))
+    assert path.stat().st_size > 64 << 10  # read from a map of the file, so its members may be split
+    selected = select_rules(load_rules(), ["wheel-record-hash-mismatch"], [], [])
+    found = {jobs: [f.message for f in check(discover([str(path)]), selected,
+                                             Options({}, False, Limits(), (), jobs), jobs=1)
+                    if f.rule == "wheel-record-hash-mismatch"]
+             for jobs in (1, 2)}
+    assert found[1] == found[2]
+    [message] = found[1]
+    assert "big/_m3.so (RECORD: sha256=" in message and "big/cli.py (RECORD: sha256=" in message
