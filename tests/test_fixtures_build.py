@@ -1142,12 +1142,12 @@ META_RECORD_FAULTS = {
     "meta-duplicate-entry-point-wheel": {}, "meta-script-name-wheel": {}, "meta-no-callable-wheel": {},
     "meta-sbom-wheel": {}, "meta-sbom-mismatch-wheel": {}, "meta-split-wheel": {}, "meta-namespace-split-wheel": {},
 }
-META_ENTRY_POINTS = {
-    "meta-clean-wheel": "meta-tool = metapkg.cli:main",
-    "meta-duplicate-entry-point-wheel": "meta-tool = metapkg.cli:main\nmeta-tool = metapkg.cli:other",
-    "meta-script-name-wheel": "../meta tool = metapkg.cli:main",
-    "meta-no-callable-wheel": "meta-tool = metapkg.cli\n",
-}
+# The console_scripts section of the variants that change it; the others keep the clean one's.
+META_SCRIPTS = dict([
+    ("meta-duplicate-entry-point-wheel", "meta-tool = metapkg.cli:main\nmeta-tool = metapkg.cli:other"),
+    ("meta-script-name-wheel", "../meta tool = metapkg.cli:main"),
+    ("meta-no-callable-wheel", "meta-tool = metapkg.cli\n"),
+])
 
 
 def _check_meta_wheel(path: Path) -> None:
@@ -1161,8 +1161,7 @@ def _check_meta_wheel(path: Path) -> None:
         return
     assert tags == (["py3-none-any", "py2-none-any"] if name == "meta-py2py3-wheel" else ["py3-none-any"])
     assert "Generator: binlint-tests" not in _dist_info_text(path, "WHEEL")  # built by the real backend
-    assert META_ENTRY_POINTS.get(name, META_ENTRY_POINTS["meta-clean-wheel"]) in _dist_info_text(
-        path, "entry_points.txt")
+    assert META_SCRIPTS.get(name, "meta-tool = metapkg.cli:main") in _dist_info_text(path, "entry_points.txt")
     platlib = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("metapkg-1.0.data/platlib/")]
     assert platlib == {"meta-split-wheel": ["metapkg-1.0.data/platlib/metapkg/cli.py"],
                        "meta-namespace-split-wheel": ["metapkg-1.0.data/platlib/metaplugins/second.py"]}.get(name, [])
