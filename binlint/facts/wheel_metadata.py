@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from binlint.errors import ArtifactError
-from binlint.facts.archive import wheel_fields
+from binlint.facts.archive import file_name, wheel_fields
 from binlint.facts.catalogue import Fact
 from binlint.wheeltags import expand_tags, tags_from_filename
 
@@ -29,10 +29,6 @@ METADATA_LIMIT = 16 << 20  # RECORD of the largest wheels is a few MiB
 _WHEEL_FILE = re.compile(r"^([^/]+\.dist-info)/WHEEL$")
 # Signatures of RECORD, which RECORD cannot list (the binary distribution format).
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
-
-
-def file_name(view: FileView) -> str:
-    return view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
 
 
 def dist_info(view: FileView) -> str | None:
