@@ -1141,6 +1141,7 @@ META_RECORD_FAULTS = {
     "meta-no-record-wheel": {"no-record": ["metapkg-1.0-7-py3-none-any.whl"]},
     "meta-duplicate-entry-point-wheel": {}, "meta-script-name-wheel": {}, "meta-no-callable-wheel": {},
     "meta-sbom-wheel": {}, "meta-sbom-mismatch-wheel": {}, "meta-split-wheel": {}, "meta-namespace-split-wheel": {},
+    "meta-compressed-tag-wheel": {},
 }
 # The console_scripts section of the variants that change it; the others keep the clean one's.
 META_SCRIPTS = dict([
@@ -1159,7 +1160,8 @@ def _check_meta_wheel(path: Path) -> None:
         sboms = [n for n in zipfile.ZipFile(path).namelist() if "/sboms/" in n]
         assert len(sboms) == 2 and zipfile.ZipFile(path).getinfo("metasbom.libs/libclean.so").file_size > 0
         return
-    assert tags == (["py3-none-any", "py2-none-any"] if name == "meta-py2py3-wheel" else ["py3-none-any"])
+    assert tags == {"meta-py2py3-wheel": ["py3-none-any", "py2-none-any"],
+                    "meta-compressed-tag-wheel": ["py2.py3-none-any"]}.get(name, ["py3-none-any"])
     assert "Generator: binlint-tests" not in _dist_info_text(path, "WHEEL")  # built by the real backend
     assert META_SCRIPTS.get(name, "meta-tool = metapkg.cli:main") in _dist_info_text(path, "entry_points.txt")
     platlib = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("metapkg-1.0.data/platlib/")]

@@ -107,6 +107,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     # templates/email/wheel-record-mismatch-email), installer's validate_record, wheel unpack,
     # pip's MissingCallableSuffix; nothing fails for a tag mismatch or an SBOM.
     "wheel-tags-mismatch": ("(no error of its own",),
+    "wheel-tag-line-compressed": ("(no error of its own",),
     "wheel-record-missing": ("does not contain the required RECORD file",),
     "wheel-record-incomplete": ("is not mentioned in RECORD", "No hash found for file"),
     "wheel-record-stale-row": ("has file contents that do not match the included RECORD file",),

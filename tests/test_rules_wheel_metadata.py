@@ -29,7 +29,7 @@ from fixtures.registry import META_WHEELS
 from test_rules import Row, only, row, table_findings
 from test_rules import test_rule_table as check_row  # the table's runner, under a name pytest leaves alone
 
-META_RULES = ["wheel-tags-mismatch", "wheel-record-missing", "wheel-record-incomplete", "wheel-record-stale-row",
+META_RULES = ["wheel-tags-mismatch", "wheel-tag-line-compressed", "wheel-record-missing", "wheel-record-incomplete", "wheel-record-stale-row",
               "wheel-record-size-mismatch", "wheel-record-hash-mismatch", "wheel-entry-points-unparsable",
               "wheel-script-name-invalid", "wheel-script-entry-point-invalid",
               "wheel-grafted-libraries-without-sbom", "wheel-sbom-file-mismatch", "wheel-package-split-across-schemes"]
@@ -40,6 +40,8 @@ TABLE: list[Row] = [
     # (py2.py3 in the name, the two tags reordered in WHEEL) and the build tags of every
     # variant stay quiet; so does pydantic_core's compressed Tag line (tests/realworld).
     row("wheel-tags-mismatch", {}, ["meta-renamed-wheel"]),
+    # Its expansion is the name's tags: the mismatch rule stays quiet on it.
+    row("wheel-tag-line-compressed", {}, ["meta-compressed-tag-wheel"]),
     row("wheel-record-missing", {}, ["meta-no-record-wheel"]),
     row("wheel-record-incomplete", {}, ["meta-unrecorded-wheel"]),
     row("wheel-record-stale-row", {}, ["meta-stale-row-wheel"]),
@@ -74,6 +76,7 @@ def test_the_table_covers_the_rules() -> None:
 MESSAGE_CASES = [
     ("wheel-tags-mismatch", "meta-renamed-wheel",
      ["cp311-cp311-manylinux_2_17_x86_64 (file name only)", "py3-none-any (WHEEL only)"]),
+    ("wheel-tag-line-compressed", "meta-compressed-tag-wheel", ["py2.py3-none-any"]),
     ("wheel-record-incomplete", "meta-unrecorded-wheel", ["metapkg/extra.py (not listed)"]),
     ("wheel-record-stale-row", "meta-stale-row-wheel", ["metapkg/cli.py"]),
     ("wheel-record-size-mismatch", "meta-stale-size-wheel", ["metapkg/cli.py", "RECORD: "]),
@@ -219,7 +222,8 @@ def wheel_facts(path: Path) -> dict[str, object]:
 
 def test_facts_of_the_clean_wheel(artifacts: Artifacts) -> None:
     assert wheel_facts(artifacts.path("meta-clean-wheel")) == {
-        "wheel.filename_tags": ["py3-none-any"], "wheel.tag_differences": [], "wheel.record_found": True,
+        "wheel.filename_tags": ["py3-none-any"], "wheel.tag_differences": [], "wheel.compressed_tag_lines": [],
+        "wheel.record_found": True,
         "wheel.unrecorded_members": [], "wheel.record_stale_rows": [], "wheel.record_size_mismatches": [],
         "wheel.record_hash_mismatches": [], "wheel.split_packages": [], "wheel.entry_points_error": None,
         "wheel.script_names": ["meta-tool"], "wheel.script_entry_points": ["meta-tool = metapkg.cli:main"],

@@ -78,6 +78,10 @@ def tag_differences(view: FileView) -> list[str]:
         f"{tag} (WHEEL only)" for tag in sorted(listed - named)]
 
 
+def compressed_tag_lines(view: FileView) -> list[str]:
+    return [line for line in (wheel_fields(view) or {}).get("Tag", []) if "." in line]
+
+
 # -- RECORD --------------------------------------------------------------------------------
 
 def record(view: FileView) -> dict[str, tuple[str, str]] | None:
@@ -248,6 +252,8 @@ FACTS = {
     "wheel.tag_differences": Fact("list[str]", "Tags only the file name or only WHEEL's `Tag` lines (each expanded) "
                                   "list, each saying which (`py3-none-any (WHEEL only)`); empty when the name is "
                                   "not a wheel's.", tag_differences),
+    "wheel.compressed_tag_lines": Fact("list[str]", "WHEEL's `Tag` lines that hold a compressed tag set "
+                                       "(`py2.py3-none-any`) instead of one tag.", compressed_tag_lines),
     "wheel.record_found": Fact("bool", "The `.dist-info` folder holding WHEEL has a RECORD file.",
                                lambda v: record(v) is not None),
     "wheel.unrecorded_members": Fact("list[str]", "Members RECORD does not list, or lists without a hash or size, "

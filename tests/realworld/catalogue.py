@@ -227,7 +227,10 @@ PYPI: list[Wheel] = [
     Wheel("pydantic-core==2.27.1", "manylinux_2_17_x86_64", "3.11",
           "pydantic_core-2.27.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
           "acc07b2cfc5b835444b44a9956846b578d27beeacd4b52e45489e93276241025", 2135022,
-          "Rust (PyO3/maturin), compressed tag set on one WHEEL Tag line, weak __cxa_thread_atexit_impl"),
+          "Rust (PyO3/maturin), compressed tag set on one WHEEL Tag line, weak __cxa_thread_atexit_impl",
+          # maturin 1.7.4 wrote `Tag: cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`: the
+          # specification wants one expanded tag per line (binlint's other rules expand it).
+          {"wheel-tag-line-compressed": 1}),
     Wheel("pyzmq==26.2.0", "macosx_10_15_universal2", "3.11",
           "pyzmq-26.2.0-cp311-cp311-macosx_10_15_universal2.whl",
           "8f7e66c7113c684c2b3f1c83cdd3376103ee0ce4c49ff80a648643e57fb22218", 1340639,
