@@ -104,6 +104,22 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "zstd-not-checked": ("(no error of its own",),
     "pyinstaller-archive-damaged": ("Could not load PyInstaller's embedded PKG archive from the executable",
                                     "Cannot open PyInstaller archive from executable"),
+    # The wheel metadata rules: PyPI's upload refusals and mail (warehouse forklift/legacy.py,
+    # templates/email/wheel-record-mismatch-email), installer's validate_record, wheel unpack,
+    # pip's MissingCallableSuffix; nothing fails for a tag mismatch or an SBOM.
+    "wheel-tags-mismatch": ("(no error of its own",),
+    "wheel-tag-line-compressed": ("(no error of its own",),
+    "wheel-record-missing": ("does not contain the required RECORD file",),
+    "wheel-record-incomplete": ("is not mentioned in RECORD", "No hash found for file"),
+    "wheel-record-stale-row": ("has file contents that do not match the included RECORD file",),
+    "wheel-record-size-mismatch": ("didn't match RECORD", "Hash mismatch for file"),
+    "wheel-record-hash-mismatch": ("didn't match RECORD", "Hash mismatch for file"),
+    "wheel-entry-points-unparsable": ("has invalid entry points defined in the entry_points.txt file",),
+    "wheel-script-name-invalid": ("has invalid entry points defined in the entry_points.txt file",),
+    "wheel-script-entry-point-invalid": ("A callable suffix is required",),
+    "wheel-grafted-libraries-without-sbom": ("(no error of its own",),
+    "wheel-sbom-file-mismatch": ("(no error of its own",),
+    "wheel-package-split-across-schemes": ("ModuleNotFoundError: No module named",),
 }
 
 

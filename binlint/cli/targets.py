@@ -130,6 +130,8 @@ class _LinuxCode:
     or why it could not be read) before what its own members found; the artifact turns the
     first of these into its answer."""
 
+    hashes_wheel_members = False  # no fact of RECORD's is read here
+
     def visit(self, view: FileView, found: list) -> None:
         if view.kind == "elf":
             found.insert(0, _ELF)

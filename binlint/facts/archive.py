@@ -35,7 +35,12 @@ def wheel_tags(view: FileView) -> list[str]:
     # A Tag line may hold a compressed tag set (maturin writes `cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`):
     # installers expand it, as they expand the file name's.
     tags = {tag for line in fields.get("Tag", []) for tag in expand_tags(line)}
-    return sorted(tags) or tags_from_filename(view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1])
+    return sorted(tags) or tags_from_filename(file_name(view))
+
+
+def file_name(view: FileView) -> str:
+    """The artifact's own file name, on disk or inside an archive."""
+    return view.path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
 
 
 def platforms(view: FileView) -> list[str]:

@@ -38,9 +38,10 @@ ON_DISK = Context()
 
 # What the walk returned of a container's members: kinds, each member's kind by its first
 # bytes; dynamics, what the loader reads of each ELF member whose facts computed it
-# (binlint.facts.loader.Dynamic).
-Walked = namedtuple("Walked", "kinds dynamics")
-NOT_WALKED = Walked({}, {})
+# (binlint.facts.loader.Dynamic); digests, the SHA-256 and size of each member of a wheel
+# as the walk read it (binlint.walk.digest), for RECORD's check.
+Walked = namedtuple("Walked", "kinds dynamics digests")
+NOT_WALKED = Walked({}, {}, {})
 
 READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
 
@@ -68,6 +69,7 @@ class FileView:
         # holder's members; None while they are being walked.
         self.siblings: Walked | None = None
         self.dynamic: Any = None  # what the loader reads of it, once a fact computed it (for the walk)
+        self.digest: tuple[bytes, int] | None = None  # a wheel member's SHA-256 and size, as read
         self._values: dict[str, Any] = {}
         self._elf: ElfFile | None = None
         self.prefix: Prefix | None = None  # an ELF member read in part: how large it is, and why

@@ -99,7 +99,8 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 # The modules that declare facts (a FACTS dict each, named group.fact), in the order
 # docs/facts.md lists them; a format's facts module goes here with its registry entry.
 FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
-                "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts")
+                "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
+                "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
+from binlint.facts.wheel_metadata import HASHED_FACTS
 from binlint.report.finding import Finding, render_item, show
 from binlint.rules import PLACEHOLDER
 from binlint.rules.targets import ABI, abi, combine
@@ -33,6 +34,8 @@ class Evaluation:
 
     def __init__(self, rules: list[Rule], options: Any) -> None:
         self.rules, self.options = rules, options
+        # The walk hashes a wheel's members only for a rule that reads their hashes.
+        self.hashes_wheel_members = any(HASHED_FACTS & set(r.facts) for r in rules)
         self._targets: dict[tuple[str, ...] | None, tuple[Targets, frozenset[str]]] = {}
 
     def targets(self, view: FileView) -> tuple[Targets, frozenset[str]]:

@@ -11,6 +11,7 @@ from binlint.formats import READ_WHOLE_MEMBER, REGISTRY, classify, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX
 from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.members import Budget, Member
+from binlint.walk.digest import member_digest
 from binlint.walk.discover import printable_path
 from binlint.walk.split import map_slices, member_groups
 
@@ -47,9 +48,12 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
     """The results of the container's members, in order; what the walk learnt of them
     (view.walked) is then there for the container's own facts."""
     context = member_context(view, container)
+    # A wheel's members are hashed as they are read, for RECORD, when a rule asks (the
+    # visitor says; `binlint facts` computes every fact): a tenth to a fifth of a check.
+    hashing = context.wheel and getattr(visitor, "hashes_wheel_members", True)
     groups = member_groups(view, container.members, jobs)
     if len(groups) == 1:
-        found, view.walked, _, later = _walk_some(view, container, context, visitor, None)
+        found, view.walked, _, later = _walk_some(view, container, context, visitor, None, hashing)
         return found + second_look(view, container, context, visitor, later)
     # One large archive: its members are inflated in parallel, each process within an equal
     # share of the file's budget. When no share ran out, the whole budget was not spent
@@ -61,19 +65,20 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
 
     def walk_group(some: list[list[Member]]) -> list[tuple[list[Any], Walked, bool, list]]:
         budget.share(len(groups))
-        return [_walk_some(view, container, context, visitor, some[0])]
+        return [_walk_some(view, container, context, visitor, some[0], hashing)]
 
     results = map_slices(walk_group, groups, len(groups))
     budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
     if any(refused for _, _, refused, _ in results):
-        found, view.walked, _, later = _walk_some(view, container, context, visitor, None)
+        found, view.walked, _, later = _walk_some(view, container, context, visitor, None, hashing)
         return found + second_look(view, container, context, visitor, later)
-    found, later, walked = [], [], Walked({}, {})
+    found, later, walked = [], [], Walked({}, {}, {})
     for some_found, some_walked, _, some_later in results:
         found += some_found
         later += some_later
         walked.kinds.update(some_walked.kinds)
         walked.dynamics.update(some_walked.dynamics)
+        walked.digests.update(some_walked.digests)
     view.walked = walked
     return found + second_look(view, container, context, visitor, later)
 
@@ -87,23 +92,25 @@ def member_context(view: FileView, container: Container) -> Context:
 
 
 def _walk_some(view: FileView, container: Container, context: Context, visitor: Visitor,
-               members: list[Member] | None) -> tuple[list[Any], Walked, bool, list[tuple[str, Any]]]:
+               members: list[Member] | None, hashing: bool) -> tuple[list[Any], Walked, bool, list[tuple[str, Any]]]:
     """The results of the container's members (or of `members` among them), what the walk
     learnt of them, whether the file's budget refused a read, and the members whose facts
     wait for all the others."""
-    found, later, walked = [], [], Walked({}, {})
-    for member_view in member_views(view, container, context, members, walked.kinds):
+    found, later, walked = [], [], Walked({}, {}, {})
+    for member_view in member_views(view, container, context, members, walked.kinds, hashing):
         some_found, waits = walk_view(member_view, visitor, None)
         found += some_found
         if member_view.dynamic is not None:
             walked.dynamics[member_view.members[-1]] = member_view.dynamic
+        if member_view.digest is not None:
+            walked.digests[member_view.members[-1]] = member_view.digest
         if waits:
             later.append((member_view.members[-1], waits))
     return found, walked, view.budget.refused, later
 
 
 def member_views(view: FileView, container: Container, context: Context, members: list[Member] | None,
-                 kinds: dict[str, str]) -> Iterator[FileView]:
+                 kinds: dict[str, str], hashing: bool = False) -> Iterator[FileView]:
     """The views of the container's members (or of `members` among them), in order, read one
     at a time (links have no content of their own); each member's kind, by its first bytes,
     goes into `kinds`. Threads were measured: inflation gains nothing from them.
@@ -123,7 +130,7 @@ def member_views(view: FileView, container: Container, context: Context, members
                 f"not read: {budget.spent}"
             yield read_member(view, Member(member.name, None, 0, functools.partial(_refuse, reason)), context)
             return
-        member_view = read_member(view, member, context)
+        member_view = read_member(view, member, context, hashing)
         kinds[member.name] = member_view.kind
         yield member_view
     if container.cut_off is not None and members is None:
@@ -135,10 +142,11 @@ def _refuse(reason: str) -> BinaryIO:
     raise ArtifactError(reason)
 
 
-def read_member(holder: FileView, member: Member, context: Context) -> FileView:
+def read_member(holder: FileView, member: Member, context: Context, hashing: bool = False) -> FileView:
     """The view of one member of `holder`, read within the file's limits: its first bytes,
     and all of it for the formats that are read whole (archives, executables); of an ELF
-    member over the limits, what the loader reads (view.prefix says so)."""
+    member over the limits, what the loader reads (view.prefix says so); with `hashing`,
+    its SHA-256 and size too (view.digest)."""
     # The path is one line of a text report: a newline in a member's name is shown escaped.
     view = FileView(f"{holder.path}!{printable_path(member.name)}", holder.location, (*holder.members, member.name),
                     holder.limits, holder.budget, holder.depth + 1, context)
@@ -157,6 +165,8 @@ def read_member(holder: FileView, member: Member, context: Context) -> FileView:
                 view.data, view.prefix = read_elf_member(holder.budget, member, stream, view.head)
             else:
                 view.data = holder.budget.read(member, stream, view.head) if whole else view.head
+            if hashing:  # RECORD's hashes: from the bytes read here, the rest read on
+                view.digest = member_digest(view.data, whole and view.prefix is None, member, stream, holder.budget)
         finally:
             stream.close()
         view.size = len(view.data) if whole and view.prefix is None else member.size
