@@ -41,7 +41,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-libc-mismatch": ("Error loading shared library", "symbol not found"),
     "wheel-linux-platform-tag": ("has an unsupported platform tag",),
     "pure-wheel-with-native-code": ("invalid ELF header", "not a mach-o file"),
-    "purelib-wheel-with-native-code": ("in purelib folder",),
+    "purelib-wheel-with-native-code": ("(no error of its own",),
     "unsafe-archive-member": ("trying to install outside target directory", "outside the destination"),
     "duplicate-archive-member": ("Duplicate name:",),
     "pyinstaller-onefile-tmpdir": ("failed to map segment from shared object",),

@@ -281,3 +281,13 @@ def test_hashes_are_the_same_when_the_members_are_split_between_processes(tmp_pa
     assert found[1] == found[2]
     [message] = found[1]
     assert "big/_m3.so (RECORD: sha256=" in message and "big/cli.py (RECORD: sha256=" in message
+
+
+def test_auditwheel_accepts_compiled_code_in_a_purelib_root(artifacts: Artifacts) -> None:
+    """purelib-wheel-with-native-code is a warning: auditwheel refuses compiled files under
+    `.data/purelib/` only, and shows the Root-Is-Purelib wheel as any other."""
+    require_module("auditwheel", "auditwheel>=6.1")
+    path = artifacts.path("purelib-tagged-wheel")
+    shown = subprocess.run([sys.executable, "-m", "auditwheel", "show", str(path)], capture_output=True, text=True)
+    assert shown.returncode == 0 and "purelib folder" not in shown.stderr, shown.stderr
+    assert only(table_findings(path, {}), "purelib-wheel-with-native-code").severity == "warning"
