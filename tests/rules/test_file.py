@@ -50,6 +50,7 @@ test_rule_table = table_test(TABLE)
 
 test_finding_rule_path_severity = severity_test([
     ("non-elf-executable", "pyc-exec", {}, "error"),
+    ("non-elf-executable", "text-exec", {}, "warning"),
     *[("unreadable-artifact", name, {}, "error") for name in BAD],
 ])
 
