@@ -17,6 +17,9 @@ from binlint.engine import check
 from binlint.rules import PLACEHOLDER, Rule, builtin_rules_dir, load_rules
 from fixtures import Artifacts
 from test_rules import TABLE, build_private_symbol_lib, table_findings
+from test_rules_python_abi import REAL_MESSAGES as PYTHON_ABI_MESSAGES, TABLE as PYTHON_ABI_TABLE
+
+TABLE = [*TABLE, *PYTHON_ABI_TABLE]  # the Python ABI rows live in their own file for now
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "binlint" / "rules" / "schema.json"
@@ -100,6 +103,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "zstd-not-checked": ("(no error of its own",),
     "pyinstaller-archive-damaged": ("Could not load PyInstaller's embedded PKG archive from the executable",
                                     "Cannot open PyInstaller archive from executable"),
+    **PYTHON_ABI_MESSAGES,
 }
 
 

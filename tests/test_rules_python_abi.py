@@ -1,0 +1,74 @@
+"""The rule table's rows for the Python ABI rules (extension tags, abi3, libpython), in the
+row format of tests/test_rules.py and run by its runner; test_rules_meta.py reads TABLE and
+REAL_MESSAGES from here too. The fixtures are tests/fixtures/python_abi.py's."""
+from __future__ import annotations
+
+import pytest
+
+import test_rules
+from fixtures import Artifacts
+from fixtures.python_abi import LIBPYTHON, LIBPYTHON_MEMBER
+from test_rules import Row, Target, only, row, table_findings
+
+TAG_MISMATCH = ["cpython-tag-mismatch-wheel", "freethreaded-mismatch-wheel", "abi3-freethreaded-wheel",
+                # MarkupSafe's arm64 module keeps the name it was built with for 3.11
+                # (_speedups.cpython-311-darwin.so) in a cp312-cp312 wheel: true of the fixture.
+                "macho-arm64-wheel"]
+TABLE: list[Row] = [
+    # cpython-tag-wheel, freethreaded-wheel (cpython-313t in cp313t), abi3-wheel and the
+    # abi3 floor wheels, and every other wheel: quiet. Plain `_ext.so` names fit every tag.
+    row("python-extension-tag-mismatch", {}, TAG_MISMATCH),
+    # PyObject_Print in an abi3 wheel; the same module named for cp312 (cpython-tag-wheel) may use it.
+    row("abi3-non-stable-symbol", {}, ["abi3-full-api-wheel"]),
+    # PyType_GetName (3.11) under cp37-abi3; abi3-floor-wheel tags the same module cp311-abi3.
+    row("abi3-symbol-above-floor", {}, ["abi3-newer-wheel"]),
+    # The module needs libpython3.12.so.1.0 (carried, so needed-library-not-on-target is quiet).
+    row("python-extension-links-libpython", {}, ["libpython-wheel"]),
+]
+
+# What Python and the loader print, for test_rules_meta.py's check of each rule's help.
+REAL_MESSAGES: dict[str, tuple[str, ...]] = {
+    "python-extension-tag-mismatch": ("ModuleNotFoundError: No module named",),
+    "abi3-non-stable-symbol": ("undefined symbol:",),
+    "abi3-symbol-above-floor": ("undefined symbol:",),
+    "python-extension-links-libpython": ("cannot open shared object file: No such file or directory",
+                                         "Linking with libpython is forbidden for manylinux/musllinux wheels."),
+}
+
+
+@pytest.mark.parametrize("rule_id, target, fires_on, quiet_on", TABLE, ids=[test_rules._row_id(r) for r in TABLE])
+def test_python_abi_rule_table(artifacts: Artifacts, rule_id: str, target: Target,
+                               fires_on: list[str], quiet_on: list[str]) -> None:
+    test_rules.test_rule_table(artifacts, rule_id, target, fires_on, quiet_on)
+
+
+# (rule, fixture, member, severity, substrings of the message)
+MESSAGE_CASES = [
+    ("python-extension-tag-mismatch", "cpython-tag-mismatch-wheel", "pkg/_ext.cpython-313-x86_64-linux-gnu.so",
+     "error", ["cpython-313-x86_64-linux-gnu", "cp312-cp312"]),
+    ("python-extension-tag-mismatch", "freethreaded-mismatch-wheel", "pkg/_ext.cpython-313-x86_64-linux-gnu.so",
+     "error", ["cp313-cp313t"]),
+    ("python-extension-tag-mismatch", "abi3-freethreaded-wheel", "pkg/_ext.abi3.so", "error",
+     ["abi3", "cp313-cp313t"]),
+    ("abi3-non-stable-symbol", "abi3-full-api-wheel", "pkg/_ext.abi3.so", "error", ["PyObject_Print"]),
+    ("abi3-symbol-above-floor", "abi3-newer-wheel", "pkg/_ext.abi3.so", "warning",
+     ["3.7", "PyType_GetName (3.11)"]),
+    ("python-extension-links-libpython", "libpython-wheel", LIBPYTHON_MEMBER, "error", [LIBPYTHON]),
+]
+
+
+@pytest.mark.parametrize("rule_id, name, member, severity, expected", MESSAGE_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in MESSAGE_CASES])
+def test_python_abi_finding(artifacts: Artifacts, rule_id: str, name: str, member: str, severity: str,
+                            expected: list[str]) -> None:
+    path = artifacts.path(name)
+    finding = only(table_findings(path, {}), rule_id)
+    assert (finding.path, list(finding.members), finding.severity) == (f"{path}!{member}", [member], severity)
+    assert {s for s in expected if s not in finding.message} == set(), finding.message
+
+
+def test_stable_abi_symbols_are_not_reported(artifacts: Artifacts) -> None:
+    """The full-API module also imports PyModule_Create2 (Stable ABI 3.2): the evidence is
+    the one symbol outside the Stable ABI."""
+    finding = only(table_findings(artifacts.path("abi3-full-api-wheel"), {}), "abi3-non-stable-symbol")
+    assert [item["symbol"] for item in finding.evidence] == ["PyObject_Print"]
