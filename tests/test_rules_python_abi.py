@@ -18,8 +18,9 @@ TABLE: list[Row] = [
     # cpython-tag-wheel, freethreaded-wheel (cpython-313t in cp313t), abi3-wheel and the
     # abi3 floor wheels, and every other wheel: quiet. Plain `_ext.so` names fit every tag.
     row("python-extension-tag-mismatch", {}, TAG_MISMATCH),
-    # PyObject_Print in an abi3 wheel; the same module named for cp312 (cpython-tag-wheel) may use it.
-    row("abi3-non-stable-symbol", {}, ["abi3-full-api-wheel"]),
+    # PyObject_Print in an abi3 wheel; the same module named for cp312 (cpython-tag-wheel) may use
+    # it. MarkupSafe's Mach-O module (PyUnicode_New) is fine in its cp311 wheels, not under abi3.
+    row("abi3-non-stable-symbol", {}, ["abi3-full-api-wheel", "macho-abi3-wheel"]),
     # PyType_GetName (3.11) under cp37-abi3; abi3-floor-wheel tags the same module cp311-abi3.
     row("abi3-symbol-above-floor", {}, ["abi3-newer-wheel"]),
     # The module needs libpython3.12.so.1.0 (carried, so needed-library-not-on-target is quiet).
@@ -51,6 +52,8 @@ MESSAGE_CASES = [
     ("python-extension-tag-mismatch", "abi3-freethreaded-wheel", "pkg/_ext.abi3.so", "error",
      ["abi3", "cp313-cp313t"]),
     ("abi3-non-stable-symbol", "abi3-full-api-wheel", "pkg/_ext.abi3.so", "error", ["PyObject_Print"]),
+    ("abi3-non-stable-symbol", "macho-abi3-wheel", "pkg/_speedups.abi3.so", "error",
+     ["PyUnicode_New", "_PyUnicode_Ready"]),
     ("abi3-symbol-above-floor", "abi3-newer-wheel", "pkg/_ext.abi3.so", "warning",
      ["3.7", "PyType_GetName (3.11)"]),
     ("python-extension-links-libpython", "libpython-wheel", LIBPYTHON_MEMBER, "error", [LIBPYTHON]),

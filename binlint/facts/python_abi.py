@@ -99,10 +99,13 @@ def stable_abi() -> dict[str, str]:
 def capi_imports(view: FileView) -> list[dict[str, Any]]:
     """The Python C API symbols among the strong imports (a weak one binds to 0 where it is
     missing), module init functions left out: PyInit_x is defined by modules, not Python."""
-    if view.kind != "elf":
-        return []
+    if view.kind == "elf":
+        names = view.elf().imports
+    else:  # every slice's, once each (the helper process reads them with the rest of the slice)
+        from binlint.formats.macho.facts import slices
+        names = list(dict.fromkeys(name for raw in slices(view) for name in raw["python_imports"]))
     table = stable_abi()
-    return [{"symbol": name, "stable_abi": table.get(name)} for name in view.elf().imports
+    return [{"symbol": name, "stable_abi": table.get(name)} for name in names
             if name.startswith(("Py", "_Py")) and not name.startswith("PyInit_")]
 
 
@@ -134,10 +137,11 @@ FACTS = {
         "str?", "The oldest CPython the abi3 tags of the wheel holding the file promise (`cp311-abi3`: "
         "`3.11`; the highest of several, as abi3audit); null outside abi3 wheels.", abi3_floor),
     "python.capi_imports": Fact(
-        "list[object]", "ELF files: the Python C API symbols (`Py*`, `_Py*`, not the module's own `PyInit_*`) "
-        "among the strong undefined dynamic symbols, in table order; stable_abi: the Python version whose "
-        "Stable ABI added it (CPython's Misc/stable_abi.toml), null for a symbol outside the Stable ABI. "
-        "Empty for Mach-O files (their imports are not read).", capi_imports, items=_ITEMS),
+        "list[object]", "The Python C API symbols (`Py*`, `_Py*`, not the module's own `PyInit_*`) among the "
+        "strong undefined dynamic symbols (ELF), or the non-weak imported symbols of every slice (Mach-O, "
+        "without the C underscore), in table order; stable_abi: the Python version whose Stable ABI added it "
+        "(CPython's Misc/stable_abi.toml), null for a symbol outside the Stable ABI.", capi_imports,
+        items=_ITEMS),
     "python.capi_above_abi3_floor": Fact(
         "list[object]", "The items of python.capi_imports that entered the Stable ABI after "
         "python.abi3_floor, the version each needs.", above_floor, items=_ITEMS),
