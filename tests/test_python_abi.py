@@ -64,6 +64,11 @@ FITS = [
     ("abi3t", "cp315", "abi3", True),
     ("abi3t", "cp315", "cp315t", True),
     ("abi3t", "cp312", "abi3", False),  # 3.12 does not know .abi3t.so
+    # cp313-none and later: installers put the wheel on both builds (OpenUSD's usd-core, cp314-none)
+    ("cpython-314-x86_64-linux-gnu", "cp314", "none", False),
+    ("cpython-314t-x86_64-linux-gnu", "cp314", "none", False),
+    ("abi3", "cp314", "none", False),
+    ("abi3t", "cp315", "none", True),
 ]
 
 
@@ -73,7 +78,8 @@ def test_which_tags_a_file_name_fits(tag: str, python: str, abi: str, fits: bool
     assert promise is not None and python_abi.fits(tag, promise) is fits
 
 
-@pytest.mark.parametrize("python, abi", [("py3", "none"), ("cp312", "none"), ("pp310", "pypy310_pp73")])
+@pytest.mark.parametrize("python, abi", [("py3", "none"), ("cp312", "none"), ("py313", "none"),
+                                         ("pp310", "pypy310_pp73")])
 def test_tags_of_no_cpython_abi_promise_nothing(python: str, abi: str) -> None:
     assert python_abi._promised(python, abi) is None
 

@@ -28,6 +28,7 @@ _EXTENSION_NAME = re.compile(r"^[A-Za-z_]\w*\.(cpython-(\d)(\d+)([a-z]*)-[\w-]+|
 _CPYTHON_ABI = re.compile(r"^cp(\d)(\d+)([a-z]*)$")  # cp312, cp313t, cp37m, cp313d
 _CPYTHON = re.compile(r"^cp(\d)(\d+)$")
 ABI3T_FIRST = (3, 15)  # PEP 803: the first CPython that imports `.abi3t.so` files
+FREE_THREADED_FIRST = (3, 13)  # PEP 703: the first CPython with a free-threaded build
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "stable_abi.txt")
 
 
@@ -46,10 +47,13 @@ def _built_for(tag: str) -> tuple[str, tuple[int, int], str]:
 
 def _promised(python: str, abi: str) -> tuple[str, tuple[int, int], str] | None:
     """(kind, version, flags) an interpreter-ABI tag pair promises; None for tags that name
-    no CPython ABI (`py3-none`, `pp310-pypy310_pp73`): nothing to compare with."""
-    if abi in ("abi3", "abi3t"):
-        match = _CPYTHON.match(python)
-        return (abi, (int(match[1]), int(match[2])), "") if match else None
+    no CPython ABI (`py3-none`, `pp310-pypy310_pp73`): nothing to compare with. `cp313-none`
+    names both builds of 3.13, with and without the GIL (installers put it on either);
+    before 3.13 there was one build, and `none` is not judged."""
+    match = _CPYTHON.match(python)
+    version = (int(match[1]), int(match[2])) if match else None
+    if abi in ("abi3", "abi3t") or abi == "none" and version is not None and version >= FREE_THREADED_FIRST:
+        return (abi, version, "") if version is not None else None
     match = _CPYTHON_ABI.match(abi)
     return ("cpython", (int(match[1]), int(match[2])), match[3]) if match else None
 
@@ -63,7 +67,7 @@ def fits(tag: str, promise: tuple[str, tuple[int, int], str]) -> bool:
     if kind == "abi3":  # GIL builds only
         return wanted == "abi3" or (wanted == "cpython" and "t" not in wanted_flags)
     # abi3t: imported from 3.15 on, by both builds (PEP 803)
-    return wanted in ("abi3t", "abi3", "cpython") and floor >= ABI3T_FIRST
+    return floor >= ABI3T_FIRST
 
 
 def mismatched_tags(view: FileView) -> list[str]:
@@ -131,8 +135,9 @@ FACTS = {
         "list[str]", "The interpreter-ABI pairs of the tags of the wheel holding the file (`cp312-cp312`, "
         "`cp313-cp313t`, `cp311-abi3`) whose CPython does not import and run a module of this file name: a "
         "`cpython-3XY[t]` name fits only `cp3XY[t]`, `abi3` fits abi3 and GIL builds, `abi3t` only 3.15 and "
-        "later (PEP 803). Empty outside a wheel's own members, for names without a tag, and for tags of no "
-        "CPython ABI (`py3-none`, PyPy's).", mismatched_tags),
+        "later (PEP 803); `cp313-none` and later stand for both builds of that version, so only a plain "
+        "`.so` (or `abi3t`) name fits. Empty outside a wheel's own members, for names without a tag, and for "
+        "tags of no CPython ABI (`py3-none`, `cp312-none`, PyPy's).", mismatched_tags),
     "python.abi3_floor": Fact(
         "str?", "The oldest CPython the abi3 tags of the wheel holding the file promise (`cp311-abi3`: "
         "`3.11`; the highest of several, as abi3audit); null outside abi3 wheels.", abi3_floor),
