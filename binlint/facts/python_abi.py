@@ -70,26 +70,31 @@ def fits(tag: str, promise: tuple[str, tuple[int, int], str]) -> bool:
     return floor >= ABI3T_FIRST
 
 
+@functools.lru_cache(maxsize=64)  # a wheel's members share its tags
+def _promises(tags: tuple[str, ...]) -> tuple[tuple[str, tuple[str, tuple[int, int], str]], ...]:
+    """("python-abi", promise) for each interpreter-ABI pair of `tags` that names a CPython ABI."""
+    pairs = dict.fromkeys(tuple(t.split("-")[:2]) for t in tags if t.count("-") == 2)
+    return tuple((f"{python}-{abi}", promise) for python, abi in pairs
+                 if (promise := _promised(python, abi)) is not None)
+
+
 def mismatched_tags(view: FileView) -> list[str]:
     tag, tags = extension_tag(view), view.context.wheel_tags
     if tag is None or not tags:
         return []
-    found = set()
-    for python, abi, _ in (t.split("-") for t in tags if t.count("-") == 2):
-        promise = _promised(python, abi)
-        if promise is not None and not fits(tag, promise):
-            found.add(f"{python}-{abi}")
-    return sorted(found)
+    return sorted(pair for pair, promise in _promises(tags) if not fits(tag, promise))
+
+
+@functools.lru_cache(maxsize=64)
+def _abi3_floor(tags: tuple[str, ...]) -> str | None:
+    versions = [promise[1] for _, promise in _promises(tags) if promise[0] == "abi3"]
+    return "%d.%d" % max(versions) if versions else None
 
 
 def abi3_floor(view: FileView) -> str | None:
     """The CPython the wheel's abi3 tags start at, the highest if several (as abi3audit)."""
-    versions = []
-    for python, abi, _ in (t.split("-") for t in view.context.wheel_tags or () if t.count("-") == 2):
-        match = _CPYTHON.match(python)
-        if abi == "abi3" and match:
-            versions.append((int(match[1]), int(match[2])))
-    return "%d.%d" % max(versions) if versions else None
+    tags = view.context.wheel_tags
+    return _abi3_floor(tags) if tags else None
 
 
 @functools.lru_cache(maxsize=1)
