@@ -120,6 +120,12 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-grafted-libraries-without-sbom": ("(no error of its own",),
     "wheel-sbom-file-mismatch": ("(no error of its own",),
     "wheel-package-split-across-schemes": ("ModuleNotFoundError: No module named",),
+    # The Python ABI rules: what Python, the loader and auditwheel's repair print.
+    "python-extension-tag-mismatch": ("ModuleNotFoundError: No module named",),
+    "abi3-non-stable-symbol": ("undefined symbol:",),
+    "abi3-symbol-above-floor": ("undefined symbol:",),
+    "python-extension-links-libpython": ("cannot open shared object file: No such file or directory",
+                                         "Linking with libpython is forbidden for manylinux/musllinux wheels."),
 }
 
 

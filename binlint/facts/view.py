@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 # What the walk tells a member of its holders. held_in: the kind of the archive or bundle it
 # was read from (`deb` for a Debian package), None on disk; wheel: that archive is a wheel (its
 # members install into site-packages); wheel_platforms: the platform tags of the nearest wheel
-# holding it, at any depth, None outside wheels.
-Context = namedtuple("Context", "held_in wheel wheel_platforms", defaults=(None, False, None))
+# holding it, at any depth, None outside wheels; wheel_tags: the tags of the wheel that holds it
+# directly (`cp312-cp312-manylinux_2_17_x86_64`), None elsewhere: only its own members are imported.
+Context = namedtuple("Context", "held_in wheel wheel_platforms wheel_tags", defaults=(None, False, None, None))
 ON_DISK = Context()
 
 # What the walk returned of a container's members: kinds, each member's kind by its first

@@ -62,7 +62,7 @@ _ARCHIVE, _BUNDLE = ("archive",), ("pyinstaller",)  # PyInstaller packages hide 
 _CONTAINER = "binlint.formats.container:"
 
 REGISTRY: dict[str, Format] = {f.kind: f for f in (
-    Format("elf", "an ELF file", (b"\x7fELF",), read="mapped", groups=("elf", *_BUNDLE),
+    Format("elf", "an ELF file", (b"\x7fELF",), read="mapped", groups=("elf", "python", *_BUNDLE),
            members=_CONTAINER + "open_elf_bundle", parse=_elf_parse),
     # Told from "elf" by its sections when opened, never by its first bytes.
     Format("elf-debug", "a separate ELF debug file", groups=("elf",)),
@@ -83,7 +83,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
            members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
     Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=_BUNDLE, members=_CONTAINER + "open_bundle"),
     Format("empty", "an empty file", test=lambda head: not head),
-    Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", *_BUNDLE),
+    Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_macho_parse),
     Format("java-class", "a Java class file", test=magic.is_java_class),
     Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE,
@@ -100,7 +100,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 # docs/facts.md lists them; a format's facts module goes here with its registry entry.
 FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
-                "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms")
+                "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.

@@ -133,10 +133,11 @@ def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Contai
 
 def wheel_context(view: Any, container: Container) -> dict[str, Any]:
     """What a wheel tells its members: they install into site-packages, on the platforms its
-    tags name."""
+    tags name, for the interpreters and ABIs its tags name."""
     if not view.get("wheel.is_wheel"):
         return {}
-    return {"wheel": True, "wheel_platforms": tuple(view.get("wheel.platforms"))}
+    return {"wheel": True, "wheel_platforms": tuple(view.get("wheel.platforms")),
+            "wheel_tags": tuple(view.get("wheel.tags"))}
 
 
 def _entry_opener(data: Any, entry: Any, limit: int) -> Any:

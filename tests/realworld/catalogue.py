@@ -355,7 +355,10 @@ COMMITTED: list[Wheel] = [
                asserted={"sym_tag": "android_24_arm64_v8a", "external_libs": ["libc++_shared.so"]}),
     _committed("auditwheel/cffi-1.5.0-cp27-none-linux_x86_64.whl",
                "unrepaired: needs libffi.so.5 and libpython2.7.so.1.0, DT_RPATH /opt/2.7.11/lib of its builder",
-               {"wheel-linux-platform-tag": 1, "rpath-build-directory": 1, "rpath-not-runpath": 1},
+               # _cffi_backend.so's DT_NEEDED holds libpython2.7.so.1.0 (auditwheel lists it among the
+               # external libraries; `auditwheel repair` would remove it): a true fault.
+               {"wheel-linux-platform-tag": 1, "rpath-build-directory": 1, "rpath-not-runpath": 1,
+                "python-extension-links-libpython": 1},
                {"overall_tag": "linux_x86_64", "external_libs": ["libffi.so.5", "libpython2.7.so.1.0"]}),
     _committed("auditwheel/fpewheel-0.0.0-cp35-cp35m-linux_x86_64.whl",
                "imports PyFPE_jbuf, which only some Python 2-era interpreters export",

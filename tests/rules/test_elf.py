@@ -95,6 +95,8 @@ TABLE += [
     # No fixture carries a library out of the loader's reach: tests/test_loader.py builds them.
     row("carried-library-not-on-search-path", {}, []),
     row("carried-library-not-on-search-path", profile("manylinux_2_17"), []),
+    # The module needs libpython3.12.so.1.0 (carried, so needed-library-not-on-target is quiet).
+    row("python-extension-links-libpython", {}, ["libpython-wheel"]),
     # /home/build/lib and /build/ppc64/lib; not /opt/vendor/lib or /usr/local/lib (runpath-multi-lib).
     row("rpath-build-directory", {}, ["rpath-lib", "ppc64-be-lib", *LIBPYTHON_BUILD_DIR]),
     row("rpath-relative-entry", {}, ["relative-rpath-lib"]),

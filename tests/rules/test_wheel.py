@@ -28,9 +28,9 @@ TABLE: list[Row] = [
     row("wheel-entry-points-unparsable", {}, ["meta-duplicate-entry-point-wheel"]),
     row("wheel-script-name-invalid", {}, ["meta-script-name-wheel"]),
     row("wheel-script-entry-point-invalid", {}, ["meta-no-callable-wheel"]),
-    # Opt-in: origin-wheel carries pkg.libs/, macho-delocated-wheel .dylibs/, and no SBOM;
+    # Opt-in: origin-wheel and libpython-wheel carry pkg.libs/, macho-delocated-wheel .dylibs/, and no SBOM;
     # the metasbom wheels carry SBOMs.
-    row("wheel-grafted-libraries-without-sbom", {}, ["origin-wheel", "macho-delocated-wheel"]),
+    row("wheel-grafted-libraries-without-sbom", {}, ["origin-wheel", "macho-delocated-wheel", "libpython-wheel"]),
     # meta-sbom-wheel's SPDX names the library with its hash, and a source file (src/) the
     # wheel has no folder for; its CycloneDX names packages with hashes of source archives.
     row("wheel-sbom-file-mismatch", {}, ["meta-sbom-mismatch-wheel"]),

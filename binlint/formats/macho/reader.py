@@ -43,6 +43,10 @@ SUPERBLOB_MAGIC, CODEDIRECTORY_MAGIC = 0xFADE0CC0, 0xFADE0C02
 CODEDIRECTORY_SLOTS = {0} | set(range(0x1000, 0x1005))  # the code directory and its alternates
 HASHES = {1: ("SHA-1", "sha1", 20), 2: ("SHA-256", "sha256", 32), 3: ("SHA-256", "sha256", 20),
           4: ("SHA-384", "sha384", 48)}
+# The Python C API names a slice imports, as C symbols (a leading underscore), and n_desc's
+# N_WEAK_REF (mach-o/nlist.h): a weak import binds to 0 where it is missing. Only these names
+# leave the helper: the abi3 rules compare them with CPython's Stable ABI.
+PYTHON_C_API, N_WEAK_REF = ("_Py", "__Py"), 0x0040
 
 
 def parse(request: tuple[str | None, bytes | None]) -> list[dict[str, Any]]:
@@ -136,6 +140,8 @@ def _slice(binary: Any, raw: memoryview) -> dict[str, Any]:
             dylibs.append({"path": command.name, "kind": DYLIB_KINDS.get(name, "id"), **version})
         elif name == "RPATH":
             rpaths.append(command.path)
+    python_imports = [symbol.name[1:] for symbol in binary.imported_symbols
+                      if symbol.name.startswith(PYTHON_C_API) and not symbol.description & N_WEAK_REF]
     signed = binary.has_code_signature
     problem = None
     if signed:
@@ -146,7 +152,7 @@ def _slice(binary: Any, raw: memoryview) -> dict[str, Any]:
         "filetype": FILE_TYPES.get(int(header.file_type), f"filetype-{int(header.file_type)}"),
         "flags": [name for bit, name in FLAGS.items() if header.flags & bit],
         "min_os": min_os, "sdk": sdk, "platform": platform, "install_name": install_name,
-        "dylibs": dylibs, "rpaths": rpaths, "signed": signed,
+        "dylibs": dylibs, "rpaths": rpaths, "python_imports": python_imports, "signed": signed,
         "signature_valid": signed and problem is None, "signature_problem": problem,
     }
 
