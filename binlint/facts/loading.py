@@ -3,20 +3,21 @@ that carries it (binlint.facts.loader is the model): members of the same wheel o
 next to it on disk."""
 from __future__ import annotations
 
-import glob
+import functools
 import os
 import posixpath
 import re
-import weakref
 
 from binlint.formats.members import Budget
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.facts import libc
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
-from binlint.facts.loader import Dynamic, Graph, Step, Tree, describe_paths, own_search
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
+
+    from binlint.facts.loader import Dynamic, Graph, Step, Tree
     from binlint.formats.members import Member
     from binlint.facts.view import FileView, Walked
     from binlint.formats.container import Container
@@ -42,6 +43,11 @@ class NeedsWholeArchive(Exception):  # noqa: N818 - a signal to the walk, not an
 def dynamic(elf: ElfFile) -> Dynamic:
     """What the loader reads of an ELF file (the last DT_RPATH, DT_RUNPATH and DT_SONAME, as
     glibc's and musl's loaders keep the last entry of a tag)."""
+    # The loader model's modules are imported where it is used, here and below: only the
+    # rules that compare with a target's libraries ask, and importing them cost every
+    # other run's start-up 1 ms.
+    from binlint.facts.loader import Dynamic
+
     last = {tag: (elf.dynamic_strings(tag) or [None])[-1] for tag in (DT_RPATH, DT_RUNPATH, DT_SONAME)}
     return Dynamic(tuple(elf.dynamic_strings(DT_NEEDED)), last[DT_RPATH], last[DT_RUNPATH], last[DT_SONAME],
                    elf.bits, elf.machine, elf.little_endian, libc(elf) == "musl")
@@ -73,6 +79,8 @@ class _Members:
                 near = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.link))
                 rooted = installed(member.link, wheel)
                 links[path] = rooted if near not in files and near not in folders and rooted in files else near
+        from binlint.facts.loader import Tree
+
         self.tree = Tree(files, links, self.read)
         self.wheel = wheel
         self.graph: Graph | None = None
@@ -99,6 +107,8 @@ class _Members:
 
     def graph_of(self, siblings: Walked) -> Graph:
         if self.graph is None:
+            from binlint.facts.loader import Graph
+
             self.siblings = siblings
             self.graph = Graph(self.tree, self.imported_before if self.wheel else None)
         return self.graph
@@ -122,7 +132,14 @@ class _Members:
         return [p for folder in sorted(folders) for p in self.extensions.get(folder, [])]
 
 
-_TREES: weakref.WeakKeyDictionary[Container, _Members] = weakref.WeakKeyDictionary()
+@functools.lru_cache(maxsize=None)
+def _trees() -> weakref.WeakKeyDictionary[Container, _Members]:
+    """Each archive's members as the loader model sees them, made for its first ELF member
+    that asks. weakref (and glob, below) are imported when first needed: with glob's
+    contextlib and fnmatch they cost every run's start-up 1 ms, and most runs use neither."""
+    import weakref
+
+    return weakref.WeakKeyDictionary()
 
 
 def installed(name: str, wheel: bool) -> str:
@@ -138,32 +155,41 @@ def installed(name: str, wheel: bool) -> str:
 
 
 def _members(view: FileView, container: Container) -> _Members:
-    found = _TREES.get(container)
+    trees = _trees()
+    found = trees.get(container)
     if found is None:
-        found = _TREES[container] = _Members(view, container)
+        found = trees[container] = _Members(view, container)
     return found
 
 
 # -- files on disk ----------------------------------------------------------------------
 
-class _Disk(Tree):
+@functools.lru_cache(maxsize=None)
+def _disk() -> type[Tree]:
     """The file system around a file on disk: only what its $ORIGIN entries reach counts
-    (absolute entries name the machine binlint runs on, never the target)."""
+    (absolute entries name the machine binlint runs on, never the target). A class made on
+    first use, with the loader model's modules."""
+    from binlint.facts.loader import Tree
 
-    def __init__(self) -> None:
-        super().__init__({}, {}, lambda path: None)
+    class Disk(Tree):
+        def __init__(self) -> None:
+            super().__init__({}, {}, lambda path: None)
 
-    def real(self, path: str) -> str | None:
-        return path if os.path.isfile(path) else None
+        def real(self, path: str) -> str | None:
+            return path if os.path.isfile(path) else None
 
-    def named(self, name: str) -> list[str]:
-        return []
+        def named(self, name: str) -> list[str]:
+            return []
 
-    def find(self, directory: str, name: str) -> str | None:
-        if "*" not in directory.split("/"):
-            return super().find(directory, name)
-        return next((p for p in sorted(glob.glob(glob.escape(directory).replace("[*]", "*") + "/" + glob.escape(name)))
-                     if os.path.isfile(p)), None)
+        def find(self, directory: str, name: str) -> str | None:
+            if "*" not in directory.split("/"):
+                return super().find(directory, name)
+            import glob
+
+            return next((p for p in sorted(glob.glob(glob.escape(directory).replace("[*]", "*") + "/" +
+                                                     glob.escape(name))) if os.path.isfile(p)), None)
+
+    return Disk
 
 
 # -- the facts --------------------------------------------------------------------------
@@ -173,6 +199,8 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
     load that decided it (None: the object's own search paths decided)."""
     if "loading" in view._values:
         return view._values["loading"]
+    from binlint.facts.loader import Step, own_search
+
     elf = view.elf()
     own = view.dynamic = dynamic(elf)  # the walk hands it to the loader model of the holder's other members
     holder = view.holder
@@ -200,7 +228,7 @@ def search(view: FileView) -> list[tuple[Step, str | None]]:
                    members.tree.show(root) if root else None) for s, root in result]
     elif view.fs_path is not None:  # a file on disk: from its real directory
         here = os.path.dirname(os.path.realpath(view.fs_path))
-        result = [(s, None) for s in own_search(_Disk(), f"{here}/x", own)[0]]
+        result = [(s, None) for s in own_search(_disk()(), f"{here}/x", own)[0]]
     else:
         result = [(Step(n, None, "not in the artifact"), None) for n in own.needed]
     view._values["loading"] = result
@@ -237,6 +265,8 @@ def unreached_note(view: FileView) -> str:
             notes.append(f"{step.name} is at {where}, but no search path of {who} reaches it{when}")
     if not notes:
         return ""
+    from binlint.facts.loader import describe_paths
+
     return f" ({'; '.join(notes)}: {describe_paths(view.dynamic)})"  # search() read it
 
 
