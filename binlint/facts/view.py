@@ -43,6 +43,9 @@ NOT_WALKED = Walked({}, {})
 
 READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
 _UNKNOWN = object()  # a fact not computed yet
+# kind -> {fact: compute} for the facts that kind has: the file facts and its groups'.
+_COMPUTES = {kind: {n: fact.compute for n, fact in CATALOGUE.items() if GROUP[n] == "file" or GROUP[n] in f.groups}
+             for kind, f in REGISTRY.items()}
 
 
 class FileView:
@@ -131,13 +134,14 @@ class FileView:
         value = self._values.get(name, _UNKNOWN)
         if value is not _UNKNOWN:
             return value
-        group = GROUP[name]
-        if group != "file":
-            if group not in REGISTRY[self.kind].groups:
-                raise LookupError(f"{self.path} has no {group} facts")
-            if self.error is not None:
-                raise ArtifactError(self.error)
-        value = self._values[name] = CATALOGUE[name].compute(self)
+        # The kind's own table of computes: one lookup where the group, the kind's groups and
+        # the catalogue were three (a tree scan computes 79,000 facts; 20 ms of CPU).
+        compute = _COMPUTES[self.kind].get(name)
+        if compute is None:
+            raise LookupError(f"{self.path} has no {GROUP[name]} facts")
+        if self.error is not None and GROUP[name] != "file":
+            raise ArtifactError(self.error)
+        value = self._values[name] = compute(self)
         return value
 
     def names(self) -> list[str]:
