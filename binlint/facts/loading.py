@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-import re
 
 from binlint.formats.members import Budget
+from binlint.patterns import Pattern  # compiled on first use: only the loader model needs these
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.facts import libc
 from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, ElfFile
@@ -26,8 +26,8 @@ ELF_MAGIC = b"\x7fELF"
 # Where a wheel's `{name}.data/{scheme}/` files are installed, relative to the installation
 # prefix; the wheel's root goes to site-packages, `lib/pythonX.Y/site-packages` under it.
 _SITE_PACKAGES = "lib/python/site-packages"
-_DATA = re.compile(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)(/|$)")
-_EXTENSION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)?\.so$")  # a module: name[.tag].so
+_DATA = Pattern(r"^[^/]+\.data/(purelib|platlib|scripts|headers|data)(/|$)")
+_EXTENSION = Pattern(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)?\.so$")  # a module: name[.tag].so
 _SCHEMES = {"purelib": _SITE_PACKAGES, "platlib": _SITE_PACKAGES, "scripts": "bin", "headers": "include",
             "data": "."}
 
