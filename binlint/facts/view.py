@@ -43,9 +43,19 @@ NOT_WALKED = Walked({}, {})
 
 READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
 _UNKNOWN = object()  # a fact not computed yet
-# kind -> {fact: compute} for the facts that kind has: the file facts and its groups'.
-_COMPUTES = {kind: {n: fact.compute for n, fact in CATALOGUE.items() if GROUP[n] == "file" or GROUP[n] in f.groups}
-             for kind, f in REGISTRY.items()}
+
+
+class _Computes(dict):  # type: ignore[type-arg]
+    """kind -> {fact: compute} for the facts that kind has (the file facts and its groups'),
+    made when a view of the kind first asks: start-up sees few of the 19 kinds."""
+
+    def __missing__(self, kind: str) -> dict[str, Any]:
+        groups = REGISTRY[kind].groups
+        found = self[kind] = {n: f.compute for n, f in CATALOGUE.items() if GROUP[n] == "file" or GROUP[n] in groups}
+        return found
+
+
+_COMPUTES = _Computes()
 
 
 class FileView:
