@@ -9,7 +9,8 @@ Cases (default: all): tree (`/usr/lib/x86_64-linux-gnu /usr/bin`, default rules)
 same with `--max-depth 0`), one (`/usr/bin/true`), and the numpy, scipy, pyarrow and opencv
 wheels of bench/cache/wheels (see bench/wheels.py; this checkout's, else the main worktree's).
 Prints, per case and binlint, the median wall time of N rounds after one warm-up round, with
-the fastest and slowest, and the load average before and after.
+the fastest and slowest, the median CPU time (user and system, its child processes included:
+waiting for a busy core does not count), and the load average before and after.
 """
 from __future__ import annotations
 
@@ -48,18 +49,23 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = os.path.join(HERE, "cache", "pycache")
     times: dict[tuple[str, str], list[float]] = {(c, b): [] for c in chosen for b in commands}
+    cpu: dict[tuple[str, str], list[float]] = {(c, b): [] for c in chosen for b in commands}
     load = os.getloadavg()[0]
     for round_ in range(args.n + 1):  # round 0 warms the page cache and the byte code
         for case in chosen:
             for name, command in commands.items():
                 start = time.perf_counter()
-                subprocess.run([*command.split(), "check", *known[case]], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env, check=False)
+                child = subprocess.Popen([*command.split(), "check", *known[case]], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, env=env)
+                _, _, usage = os.wait4(child.pid, 0)
+                child.returncode = 0  # reaped above
                 if round_:
                     times[(case, name)].append(time.perf_counter() - start)
+                    cpu[(case, name)].append(usage.ru_utime + usage.ru_stime)
     print(f"{args.n} rounds; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
     for case in chosen:
-        print(f"{case:8s}", "  ".join(f"{name} {statistics.median(t):.3f} s ({min(t):.3f}-{max(t):.3f})"
+        print(f"{case:8s}", "  ".join(f"{name} {statistics.median(t):.3f} s ({min(t):.3f}-{max(t):.3f}, "
+                                      f"CPU {statistics.median(cpu[(case, name)]):.3f})"
                                       for name in commands for t in [times[(case, name)]]))
 
 

@@ -71,7 +71,12 @@ class _Members:
             if member.link is None and member.open is not None:
                 files.setdefault(path, member.name)
                 self.members.setdefault(path, member)
-        folders = {"/".join(p.split("/")[:i]) for p in files for i in range(1, p.count("/") + 1)}
+        folders = set()  # every folder above a file: what precedes each of its slashes
+        for path in files:  # not a join per depth of a split per depth: 9 of the 11 ms on numpy (cProfile)
+            slash = path.find("/")
+            while slash >= 0:
+                folders.add(path[:slash])
+                slash = path.find("/", slash + 1)
         for member in container.members:
             if member.link is not None and member.link:
                 path = installed(member.name, wheel)

@@ -140,12 +140,13 @@ class FileView:
     # -- facts ---------------------------------------------------------------------------
     def get(self, name: str) -> Any:
         # A sentinel, not try/except KeyError: a tree scan asks 270,000 times, 79,000 of them
-        # for a fact not computed yet, and raising the KeyError cost those 0.8 us each.
+        # for a fact not computed yet, and raising the KeyError cost each 0.6 us more (timeit).
         value = self._values.get(name, _UNKNOWN)
         if value is not _UNKNOWN:
             return value
         # The kind's own table of computes: one lookup where the group, the kind's groups and
-        # the catalogue were three (a tree scan computes 79,000 facts; 20 ms of CPU).
+        # the catalogue were three. With ELF facts taking the reader without a call (facts/__init__):
+        # 2% of the instructions of a tree scan of the files, 4% of the static libraries' objects.
         compute = _COMPUTES[self.kind].get(name)
         if compute is None:
             raise LookupError(f"{self.path} has no {GROUP[name]} facts")

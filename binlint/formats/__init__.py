@@ -32,7 +32,7 @@ def _elf_parse(view):  # type: ignore[no-untyped-def]
     /usr/lib/debug) keeps the headers, but its code has no bytes (`.text` is SHT_NOBITS), so
     no loader ever maps it and no loading rule applies."""
     elf = view.elf()
-    if elf.type not in (2, 3):  # before the imports: they cost each of a tree's 9,186 objects 2 us
+    if elf.type not in (2, 3):  # before the imports: 24 ms under cProfile over a tree's 9,187 objects
         return None
     from binlint.errors import ArtifactError
     from binlint.formats.elf.reader import PT_DYNAMIC, SHT_NOBITS

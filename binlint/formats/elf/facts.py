@@ -4,7 +4,7 @@ FACTS is the one catalogue of them; the values are computed here and in arch.py 
 machine), versions.py (symbol versioning) and hardening.py."""
 from __future__ import annotations
 
-from binlint.errors import ArtifactError  # at the top: imported in section_error it cost every ELF file 1 us
+from binlint.errors import ArtifactError  # at the top, not an import statement run for every ELF file
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
     EXEC_STACK_DEFAULT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
