@@ -227,6 +227,21 @@ def test_rule_file_validates_with_jsonschema(schema: dict[str, Any], path: Path)
     assert errors == []
 
 
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [p for key, value in node.items()
+                for p in ([value] if key == "matches" and isinstance(value, str) else _patterns(value))]
+    return [p for item in node for p in _patterns(item)] if isinstance(node, list) else []
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_rule_patterns_compile(path: Path) -> None:
+    """A built-in rule's patterns are compiled when first used (conditions.pattern), not when
+    loaded: one Python's re cannot compile would fail a check, not the load. Caught here."""
+    for text in _patterns(load_yaml(path)):
+        re.compile(text)
+
+
 def _valid_rule() -> dict[str, Any]:
     return load_yaml(Path(builtin_rules_dir()) / "executable-stack.yaml")
 

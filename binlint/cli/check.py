@@ -71,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     from binlint.walk.discover import discover
     from binlint.engine import Options
     from binlint.report import render
-    from binlint.report import baseline
     from binlint.report.finding import Run
     from binlint.rules import SEVERITIES, load_rules, override_severities, select_rules
     from binlint.rules.targets import chosen, from_flags
@@ -95,12 +94,16 @@ def run(args: argparse.Namespace) -> int:
     findings = scan(artifacts, rules, options, args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
+        from binlint.report import baseline  # here and below: a run without a baseline spares the import
+
         count = baseline.write(args.write_baseline, findings)
         print(f"binlint: recorded {count} finding{'s' if count != 1 else ''} in {args.write_baseline}",
               file=sys.stderr)
         return EXIT_CLEAN
     baselined = 0
     if args.baseline:
+        from binlint.report import baseline
+
         findings, old = baseline.split(findings, args.baseline, baseline.read(args.baseline))
         baselined = len(old)
         if baselined and args.format == "sarif":
@@ -127,11 +130,14 @@ def nothing_to_check(paths: list[str], excludes: bool) -> str:
 def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
     """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
     findings (and the choice to fork) are the same either way."""
-    from binlint.cli import progress as progress_line
     from binlint.engine import PARALLEL_MIN, check
     from binlint.report.finding import finding_order
 
-    if not progress or len(artifacts) < 2 or not progress_line.wanted():
+    if not progress or len(artifacts) < 2:  # before importing the progress line: one file never draws it
+        return check(artifacts, rules, options)
+    from binlint.cli import progress as progress_line
+
+    if not progress_line.wanted():
         return check(artifacts, rules, options)
     jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1  # type: ignore[attr-defined]
     step = max(32, -(-len(artifacts) // 40))

@@ -45,6 +45,20 @@ Walked = namedtuple("Walked", "kinds dynamics digests")
 NOT_WALKED = Walked({}, {}, {})
 
 READ_WHOLE = 64 << 10  # files up to this size are read, not mapped
+_UNKNOWN = object()  # a fact not computed yet
+
+
+class _Computes(dict):  # type: ignore[type-arg]
+    """kind -> {fact: compute} for the facts that kind has (the file facts and its groups'),
+    made when a view of the kind first asks: start-up sees few of the 19 kinds."""
+
+    def __missing__(self, kind: str) -> dict[str, Any]:
+        groups = REGISTRY[kind].groups
+        found = self[kind] = {n: f.compute for n, f in CATALOGUE.items() if GROUP[n] == "file" or GROUP[n] in groups}
+        return found
+
+
+_COMPUTES = _Computes()
 
 
 class FileView:
@@ -132,17 +146,20 @@ class FileView:
 
     # -- facts ---------------------------------------------------------------------------
     def get(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:  # once a fact a view; a tree scan asks 350,000 times
-            pass
-        group = GROUP[name]
-        if group != "file":
-            if group not in REGISTRY[self.kind].groups:
-                raise LookupError(f"{self.path} has no {group} facts")
-            if self.error is not None:
-                raise ArtifactError(self.error)
-        value = self._values[name] = CATALOGUE[name].compute(self)
+        # A sentinel, not try/except KeyError: a tree scan asks 270,000 times, 79,000 of them
+        # for a fact not computed yet, and raising the KeyError cost each 0.6 us more (timeit).
+        value = self._values.get(name, _UNKNOWN)
+        if value is not _UNKNOWN:
+            return value
+        # The kind's own table of computes: one lookup where the group, the kind's groups and
+        # the catalogue were three. With ELF facts taking the reader without a call (facts/__init__):
+        # 2% of the instructions of a tree scan of the files, 4% of the static libraries' objects.
+        compute = _COMPUTES[self.kind].get(name)
+        if compute is None:
+            raise LookupError(f"{self.path} has no {GROUP[name]} facts")
+        if self.error is not None and GROUP[name] != "file":
+            raise ArtifactError(self.error)
+        value = self._values[name] = compute(self)
         return value
 
     def names(self) -> list[str]:

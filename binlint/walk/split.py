@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import mmap
 import os
-import re
+
+from binlint.patterns import Pattern  # compiled on first use: only large archives need it
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ PARALLEL_MEMBER_BYTES = 16 << 20  # below this much work (in bytes inflated), fo
 PEEK_COST, NATIVE_COST = 16 << 10, 512 << 10
 # The cost model guesses from names which members are compiled code or archives (read whole,
 # then parsed): their kinds are known only once they are read, which is the work being split.
-_NATIVE_NAME = re.compile(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
+_NATIVE_NAME = Pattern(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
 
 
 def member_groups(view: FileView, members: list[Member], jobs: int | None = None) -> list[list[Member]]:

@@ -4,6 +4,7 @@ FACTS is the one catalogue of them; the values are computed here and in arch.py 
 machine), versions.py (symbol versioning) and hardening.py."""
 from __future__ import annotations
 
+from binlint.errors import ArtifactError  # at the top, not an import statement run for every ELF file
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
     EXEC_STACK_DEFAULT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
@@ -49,8 +50,6 @@ def section_error(elf: ElfFile) -> str | None:
     """Why the section header table or its name table cannot be read; None when they can.
     The loader reads program headers only: such a file may load, but no rule that reads
     sections (symbol tables, notes of objects, .note.GNU-stack) can judge it."""
-    from binlint.errors import ArtifactError
-
     try:
         elf.check_sections()
     except ArtifactError as err:

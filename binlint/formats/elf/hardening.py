@@ -2,12 +2,11 @@
 and the language its code was compiled from. Read only when a rule asks."""
 from __future__ import annotations
 
-import re
-
 from binlint.formats.elf.reader import (
     DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1, DT_NEEDED, DT_TEXTREL, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_INTERP,
     PT_LOAD, ElfFile,
 )
+from binlint.patterns import Pattern  # compiled on first use: only the hardening rules need it
 
 DF_1_PIE = 0x08000000
 DF_1_NOW = 0x00000001
@@ -33,7 +32,7 @@ FORTIFIABLE = frozenset("""
 # What -fstack-protector makes a function call or read: GCC and Clang (glibc, musl), and
 # the Intel compiler's cookie (BinSkim BA3003 reads the same three).
 STACK_PROTECTOR = frozenset({"__stack_chk_fail", "__stack_chk_guard", "__intel_security_cookie"})
-_FORTIFIED = re.compile(r"^__\w+_chk$")
+_FORTIFIED = Pattern(r"^__\w+_chk$")
 # NT_GNU_PROPERTY_TYPE_0 properties: e_machine -> (pr_type, ((bit, name), ...)).
 CF_PROPERTIES = {
     62: (0xC0000002, ((1, "IBT"), (2, "SHSTK"))),  # GNU_PROPERTY_X86_FEATURE_1_AND
