@@ -149,6 +149,12 @@ TABLE += [
     pinned_row("no-fortify", ["nofortify-exe"], "static-exe"),
     pinned_row("no-cet", ["nocet-exe"], *AARCH64_BTI_PAIR),  # x86-64 only: the aarch64 pair stays quiet
     pinned_row("no-bti", ["aarch64-nobti-exe"], *AARCH64_BTI_PAIR),  # aarch64 only
+    # DWARF: of the -g libraries' units only dwarf_plain.c (-O0 -fno-stack-protector
+    # -fcf-protection=none) lacks the flags; the assembly units and dwarf-stripped-lib are quiet,
+    # and so is dwarf-small-lib, built with the flag but importing no __stack_chk_fail.
+    row("unit-no-stack-protector", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
+    row("unit-no-cf-protection", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
+    row("unit-unoptimized", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
 ]
 
 test_rule_table = table_test(TABLE)
@@ -186,6 +192,8 @@ test_rule_stays_quiet = quiet_test([
     ("executable-stack", "asm-execnote-obj"),  # objects are object-executable-stack's
     ("executable-stack", "clean-lib"),
     ("executable-stack", "pyi-onefile"),  # the bootloader and libpython are fine
+    # built with -fstack-protector-strong, yet no function needs a canary: no-stack-protector fires
+    ("unit-no-stack-protector", "dwarf-small-lib"),
 ])
 
 test_message_evidence = message_test([
@@ -197,6 +205,9 @@ test_message_evidence = message_test([
     ("object-executable-stack", "asm-nonote-obj", {}, [".note.GNU-stack"]),
     ("object-executable-stack", "asm-execnote-obj", {}, ["exec", ".note.GNU-stack"]),
     ("executable-stack", "pyi-onefile-bad-binary", {}, ["RWX"]),
+    ("unit-no-stack-protector", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-no-cf-protection", "dwarf-compressed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-unoptimized", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
 ])
 
 
