@@ -59,6 +59,14 @@ def _check_stripped(path: Path) -> None:
     assert compile_units(path) == []
 
 
+@check("dwarf-debug-file")
+def _check_debug_file(path: Path) -> None:
+    sections = subprocess.run([require_tool("readelf"), "-SW", str(path)], capture_output=True, text=True,
+                              check=True).stdout
+    assert any(" .text " in line and "NOBITS" in line for line in sections.splitlines())
+    assert set(_producers(path)) == {"dwarf_guarded.c", "dwarf_plain.c"}
+
+
 @check("dwarf-compressed-lib")
 def _check_compressed(path: Path) -> None:
     sections = subprocess.run([require_tool("readelf"), "-SW", str(path)], capture_output=True, text=True,
@@ -68,4 +76,4 @@ def _check_compressed(path: Path) -> None:
 
 
 assert set(LIBRARIES) == {"dwarf-mixed-lib", "dwarf-hardened-lib", "dwarf-small-lib", "dwarf-stripped-lib",
-                          "dwarf-compressed-lib"}
+                          "dwarf-compressed-lib", "dwarf-debug-file"}

@@ -33,6 +33,9 @@ GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary"]
 EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
 
+# The -g libraries with a unit built -O0 -fno-stack-protector -fcf-protection=none.
+DWARF_UNHARDENED = ["dwarf-mixed-lib", "dwarf-compressed-lib", "dwarf-debug-file"]
+
 # A fixture fires a rule when any finding for it, or for any member in it, has that rule.
 TABLE: list[Row] = [
     # A shared object or executable whose PT_GNU_STACK asks for RWX; objects are another rule.
@@ -149,12 +152,12 @@ TABLE += [
     pinned_row("no-fortify", ["nofortify-exe"], "static-exe"),
     pinned_row("no-cet", ["nocet-exe"], *AARCH64_BTI_PAIR),  # x86-64 only: the aarch64 pair stays quiet
     pinned_row("no-bti", ["aarch64-nobti-exe"], *AARCH64_BTI_PAIR),  # aarch64 only
-    # DWARF: of the -g libraries' units only dwarf_plain.c (-O0 -fno-stack-protector
+    # DWARF (dwarf-debug-file: a separate debug file, given directly): of the -g libraries' units only dwarf_plain.c (-O0 -fno-stack-protector
     # -fcf-protection=none) lacks the flags; the assembly units and dwarf-stripped-lib are quiet,
     # and so is dwarf-small-lib, built with the flag but importing no __stack_chk_fail.
-    row("unit-no-stack-protector", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
-    row("unit-no-cf-protection", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
-    row("unit-unoptimized", {}, ["dwarf-mixed-lib", "dwarf-compressed-lib"]),
+    row("unit-no-stack-protector", {}, DWARF_UNHARDENED),
+    row("unit-no-cf-protection", {}, DWARF_UNHARDENED),
+    row("unit-unoptimized", {}, DWARF_UNHARDENED),
 ]
 
 test_rule_table = table_test(TABLE)
