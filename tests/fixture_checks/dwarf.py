@@ -18,8 +18,10 @@ _DIE = re.compile(r"^\s*<(\d+)><[0-9a-f]+>: Abbrev Number: \d+ \((DW_TAG_\w+)\)"
 
 
 def compile_units(path: Path) -> list[dict[str, str]]:
-    """Each compile unit's attributes (name -> value text) as readelf prints them."""
-    listing = subprocess.run([require_tool("readelf"), "--debug-dump=info", "--wide", str(path)],
+    """Each compile unit's attributes (name -> value text) as readelf prints them. Without
+    no-follow-links readelf also prints the units of the debug file the build ID names in
+    /usr/lib/debug, which for a file there is itself."""
+    listing = subprocess.run([require_tool("readelf"), "--debug-dump=info,no-follow-links", "--wide", str(path)],
                              capture_output=True, text=True, check=True).stdout
     units: list[dict[str, str]] = []
     current: dict[str, str] | None = None
