@@ -86,6 +86,9 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "no-cet": ("rebuild shared object with SHSTK support enabled", "rebuild shared object with IBT support enabled",
                "missing IBT and SHSTK properties"),
     "no-bti": ("failed to turn on BTI protection", "BTI turned on by -z force-bti"),
+    "unit-no-stack-protector": ("DW_AT_producer    : (indirect string, offset: 0x2a): GNU C17 12.2.0",),
+    "unit-no-cf-protection": ("missing IBT and SHSTK properties",),
+    "unit-unoptimized": ("_FORTIFY_SOURCE requires compiling with optimization",),
     # Mach-O: dyld's messages (dyld4 as Python shows them), the kernel's kill, delocate, ld64
     # and BinSkim for the hardening rules; nothing prints for an executable stack or heap.
     "macho-macos-version-above-target": ("(which was built for Mac OS X", "load command 0x80000034 is unknown"),

@@ -1,7 +1,7 @@
 """What every fixture of tests/fixtures/ promises, checked with other tools than binlint
 (readelf, zipfile, tarfile, ar, PyInstaller's reader, LIEF): one module per kind of fixture,
 each registering its checks by fixture name in CHECKS (registry.py)."""
-from fixture_checks import archives, bad, bundles, cross, elf, files, macho, python_abi, wheel_metadata  # noqa: F401  (register the checks)
+from fixture_checks import archives, bad, bundles, cross, dwarf, elf, files, macho, python_abi, wheel_metadata  # noqa: F401  (register the checks)
 from fixture_checks.readelf import inspect
 from fixture_checks.registry import CHECKS
 

@@ -2,6 +2,7 @@
 profiles, hardening. How to add rows: tests/rules/table.py."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import pytest
 from binlint.rules import Rule
 from binlint.walk.discover import discover
 from fixtures import HARDENING_FIXTURES, PYI_EXECSTACK_LIB, TARBALLS, Artifacts, fixture_names, require_tool
-from rules.host import LIBPYTHON_BUILD_DIR, NON_PIE_BUNDLES, bundles_above
+from fixture_checks.dwarf import compile_units as readelf_units
+from rules.host import (
+    BUNDLES, LIBPYTHON, LIBPYTHON_BUILD_DIR, NON_PIE_BUNDLES, ONEFILE_BUNDLES, bootloaders, bundles_above,
+)
 from rules.table import (
     ALL_TARGETS, Row, known, member_test, message_test, only, profile, quiet_test, row, run, severity_test, table_test,
 )
@@ -32,6 +36,27 @@ GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 # Not deep-nesting: its copy is 6 archives deep, past the default --max-depth of 4.
 EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary"]
 EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
+
+# The -g libraries with a unit built -O0 -fno-stack-protector -fcf-protection=none.
+DWARF_UNHARDENED = ["dwarf-mixed-lib", "dwarf-compressed-lib", "dwarf-debug-file"]
+
+
+def host_units_lack(option: str, good: set[str]) -> list[str]:
+    """The bundles whose host files (this Python's libpython, PyInstaller's bootloader) have a GCC
+    C/C++ unit whose DW_AT_producer, as readelf shows it, records switches whose last `option`
+    (a pattern) is none of `good`: the DWARF unit rules fire on those bundles."""
+    def lacks(path: Path) -> bool:
+        producers = [unit.get("DW_AT_producer", "") for unit in readelf_units(path)] if path.is_file() else []
+        return any((re.findall(option, p) or [""])[-1] not in good for p in producers
+                   if p.startswith("GNU C") and " -" in p)
+    if any(lacks(loader) for loader in bootloaders()):
+        return BUNDLES
+    return ONEFILE_BUNDLES if lacks(LIBPYTHON) else []
+
+
+HOST_NO_CANARY = host_units_lack(r"-f(?:no-)?stack-protector[\w-]*",
+                                 {"-fstack-protector", "-fstack-protector-strong", "-fstack-protector-all"})
+HOST_NO_CF = host_units_lack(r"-f(?:no-)?cf-protection[=\w]*", {"-fcf-protection", "-fcf-protection=full"})
 
 # A fixture fires a rule when any finding for it, or for any member in it, has that rule.
 TABLE: list[Row] = [
@@ -149,6 +174,12 @@ TABLE += [
     pinned_row("no-fortify", ["nofortify-exe"], "static-exe"),
     pinned_row("no-cet", ["nocet-exe"], *AARCH64_BTI_PAIR),  # x86-64 only: the aarch64 pair stays quiet
     pinned_row("no-bti", ["aarch64-nobti-exe"], *AARCH64_BTI_PAIR),  # aarch64 only
+    # DWARF (dwarf-debug-file: a separate debug file, given directly): of the -g libraries' units only dwarf_plain.c (-O0 -fno-stack-protector
+    # -fcf-protection=none) lacks the flags; the assembly units and dwarf-stripped-lib are quiet,
+    # and so is dwarf-small-lib, built with the flag but importing no __stack_chk_fail.
+    row("unit-no-stack-protector", {}, DWARF_UNHARDENED + HOST_NO_CANARY),
+    row("unit-no-cf-protection", {}, DWARF_UNHARDENED + HOST_NO_CF),
+    row("unit-unoptimized", {}, DWARF_UNHARDENED),
 ]
 
 test_rule_table = table_test(TABLE)
@@ -186,6 +217,8 @@ test_rule_stays_quiet = quiet_test([
     ("executable-stack", "asm-execnote-obj"),  # objects are object-executable-stack's
     ("executable-stack", "clean-lib"),
     ("executable-stack", "pyi-onefile"),  # the bootloader and libpython are fine
+    # built with -fstack-protector-strong, yet no function needs a canary: no-stack-protector fires
+    ("unit-no-stack-protector", "dwarf-small-lib"),
 ])
 
 test_message_evidence = message_test([
@@ -197,6 +230,9 @@ test_message_evidence = message_test([
     ("object-executable-stack", "asm-nonote-obj", {}, [".note.GNU-stack"]),
     ("object-executable-stack", "asm-execnote-obj", {}, ["exec", ".note.GNU-stack"]),
     ("executable-stack", "pyi-onefile-bad-binary", {}, ["RWX"]),
+    ("unit-no-stack-protector", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-no-cf-protection", "dwarf-compressed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-unoptimized", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
 ])
 
 
