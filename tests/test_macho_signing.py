@@ -1,0 +1,102 @@
+"""Mach-O code signatures read in full (binlint/formats/macho/codesign.py): published files,
+the programs signed in tests/fixtures/macho.py, LIEF's view of where the blob lies, malformed
+blobs, and what a user reads of the hardened-runtime rules."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from binlint.formats.macho.codesign import file_signatures, read_blob, slice_signature
+from fixtures import Artifacts
+from fixtures import macho as macho_fixtures
+from test_reports import binlint_run
+
+ARM64_SIGNATURE_AT = 50064  # LC_CODE_SIGNATURE's dataoff in MarkupSafe 3.0.2's arm64 module (560 bytes)
+
+
+def _signed(**overrides: object) -> bytes:
+    signature = {"identifier": "org.binlint.app", "team": macho_fixtures.TEAM, "flags": macho_fixtures.CS_RUNTIME,
+                 "entitlements": [macho_fixtures.ALLOW_JIT], "certificate": True, **overrides}
+    return macho_fixtures.signed(macho_fixtures.real(macho_fixtures.ARM64), True, b"", **signature)
+
+
+def test_published_modules() -> None:
+    """MarkupSafe's wheels: the arm64 slices carry the linker's ad hoc signature (what
+    `codesign -dv` shows as `flags=0x20002(adhoc,linker-signed)`), the x86_64 ones none."""
+    arm64 = file_signatures(macho_fixtures.real(macho_fixtures.ARM64))
+    assert arm64 == [{"arch": "arm64", "kind": "linker-signed", "hardened_runtime": False, "team_id": None,
+                      "identifier": "_speedups.cpython-312-darwin.so", "entitlements": [], "problem": None}]
+    universal2 = file_signatures(macho_fixtures.real(macho_fixtures.UNIVERSAL2))
+    assert [(s["arch"], s["kind"]) for s in universal2] == [("x86_64", "none"), ("arm64", "linker-signed")]
+    assert [s["kind"] for s in file_signatures(macho_fixtures.real(macho_fixtures.INTEL))] == ["none", "none"]
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({}, {"kind": "certificate", "hardened_runtime": True, "team_id": macho_fixtures.TEAM,
+          "entitlements": [macho_fixtures.ALLOW_JIT]}),
+    ({"team": None, "flags": macho_fixtures.CS_ADHOC, "certificate": False, "entitlements": []},
+     {"kind": "adhoc", "hardened_runtime": False, "team_id": None, "entitlements": []}),
+    ({"flags": macho_fixtures.CS_ADHOC | macho_fixtures.CS_LINKER_SIGNED, "team": None, "certificate": False},
+     {"kind": "linker-signed", "hardened_runtime": False, "team_id": None}),
+])
+def test_signatures_written_like_codesign(overrides: dict, expected: dict) -> None:
+    found = file_signatures(_signed(**overrides))
+    assert len(found) == 1 and found[0]["problem"] is None and found[0]["identifier"] == "org.binlint.app"
+    assert {key: found[0][key] for key in expected} == expected
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(lambda: macho_fixtures.real(macho_fixtures.ARM64), id="published-arm64"),
+    pytest.param(lambda: _signed(), id="signed-here"),
+    pytest.param(lambda: macho_fixtures.real(macho_fixtures.X86_64), id="unsigned"),
+])
+def test_the_blob_is_the_one_lief_finds(data) -> None:  # type: ignore[no-untyped-def]
+    """LIEF (1.0) parses no CodeDirectory field, but finds LC_CODE_SIGNATURE's blob: the
+    facts from binlint's own walk of the load commands are those of LIEF's blob."""
+    import lief
+
+    raw = data()
+    lief.logging.disable()
+    binary = lief.MachO.parse(raw).at(0)
+    mine = slice_signature(memoryview(raw))
+    if not binary.has_code_signature:
+        assert mine["kind"] == "none"
+        return
+    assert {k: v for k, v in mine.items() if k != "arch"} == read_blob(bytes(binary.code_signature.content))
+
+
+def test_every_truncation_is_a_stated_problem() -> None:
+    """A blob cut anywhere, or with its fields pointing anywhere, gives facts, never an exception."""
+    blob = _signed()[ARM64_SIGNATURE_AT:]
+    assert read_blob(blob)["problem"] is None
+    for end in range(0, len(blob), 7):
+        found = read_blob(blob[:end])
+        assert found["kind"] in ("adhoc", "certificate")
+        if end < 200:
+            assert found["problem"] is not None or found["kind"] == "adhoc", end
+    for at in range(0, 400, 4):  # every word of the headers and the index set to an absurd value
+        broken = bytearray(blob)
+        struct.pack_into(">I", broken, at, 0xFFFFFFF0)
+        read_blob(bytes(broken))
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda b: b"\0\0\0\0" + b[4:], "no code signature superblob"),
+    (lambda b: b[:12], "no code directory"),
+    (lambda b: b.replace(b"<key>", b"<kex>", 1), "not a readable XML property list"),
+])
+def test_malformed_blobs(change, problem: str) -> None:  # type: ignore[no-untyped-def]
+    blob = _signed()[ARM64_SIGNATURE_AT:]
+    assert problem in read_blob(change(blob))["problem"]
+
+
+def test_what_the_user_reads(artifacts: Artifacts) -> None:
+    path = artifacts.path("macho-pyi-team-mismatch-exe")
+    out = binlint_run(["check", str(path)], path.parent, expect=1)
+    assert "error[macho-library-validation-team-mismatch]" in out
+    assert f"signed by team {macho_fixtures.TEAM} with the hardened runtime" in out
+    assert "libpython3.12.dylib (arm64: linker-signed, Team ID none)" in out
+    assert f"lib/libz.1.dylib (arm64: certificate, Team ID {macho_fixtures.OTHER_TEAM})" in out
+    quiet = artifacts.path("macho-pyi-validation-off-exe")
+    assert "macho-library-validation" not in binlint_run(["check", str(quiet)], quiet.parent, expect=0)
