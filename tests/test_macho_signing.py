@@ -100,3 +100,33 @@ def test_what_the_user_reads(artifacts: Artifacts) -> None:
     assert f"lib/libz.1.dylib (arm64: certificate, Team ID {macho_fixtures.OTHER_TEAM})" in out
     quiet = artifacts.path("macho-pyi-validation-off-exe")
     assert "macho-library-validation" not in binlint_run(["check", str(quiet)], quiet.parent, expect=0)
+
+
+CMAKE = ("cmake==3.31.1", "macosx_10_10_universal2", "3.12", "cmake-3.31.1-py3-none-macosx_10_10_universal2.whl",
+         "b105b171b830de26422a1a2d3ed54540e90438b87bbd07e4d1c53b95766b9a77")
+KITWARE = "W38PE5Y733"  # Kitware's Developer ID team: the expectedTeamID of Installomator's cmake label,
+# and the TeamIdentifier `codesign -dv` reports for cmake.org's notarized CMake.app
+
+
+def test_a_developer_id_signed_program_from_pypi() -> None:
+    """CMake's macOS wheel carries Kitware's notarized universal2 programs: signed with a
+    certificate, the hardened runtime, Team ID W38PE5Y733 and one entitlement; the blob is
+    where LIEF finds it; and no hardened-runtime rule fires (they carry no bundle)."""
+    import zipfile
+
+    import lief
+    from pypi import wheel
+
+    path = wheel(*CMAKE)
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("cmake/data/bin/cmake")
+    found = file_signatures(data)
+    assert [(s["arch"], s["kind"], s["hardened_runtime"], s["team_id"], s["identifier"]) for s in found] == \
+        [("x86_64", "certificate", True, KITWARE, "cmake"), ("arm64", "certificate", True, KITWARE, "cmake")]
+    assert all(s["entitlements"] == ["com.apple.security.cs.allow-dyld-environment-variables"] for s in found)
+    lief.logging.disable()
+    fat = lief.MachO.parse(data)
+    assert [read_blob(bytes(fat.at(i).code_signature.content)) for i in range(fat.size)] == \
+        [{k: v for k, v in s.items() if k != "arch"} for s in found]
+    out = binlint_run(["check", "--format", "json", str(path)], path.parent)
+    assert "macho-library-validation" not in out and "macho-hardened-runtime" not in out
