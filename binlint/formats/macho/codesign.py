@@ -13,7 +13,7 @@ import plistlib
 import struct
 
 from binlint.formats.macho.reader import (CODEDIRECTORY_MAGIC, CODEDIRECTORY_SLOTS, CPU_SUBTYPES, CPU_TYPES,
-                                          SUPERBLOB_MAGIC, _slice_spans)
+                                          FILE_TYPES, SUPERBLOB_MAGIC, _slice_spans)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def file_signatures(data: Any) -> list[dict[str, Any]]:
     try:
         spans = _slice_spans(data) or [(0, len(data))]
     except ValueError as err:
-        return [{"arch": "unknown", **unsigned(str(err))}]
+        return [{"arch": "unknown", "filetype": "unknown", **unsigned(str(err))}]
     return [slice_signature(memoryview(data)[start:end]) for start, end in spans]
 
 
@@ -46,10 +46,11 @@ def slice_signature(raw: Any) -> dict[str, Any]:
     """The signature of one thin slice, found through its LC_CODE_SIGNATURE."""
     endian, at = _THIN.get(bytes(raw[:4]), ("", 0))
     if not endian or len(raw) < at:
-        return {"arch": "unknown", **unsigned("not a thin Mach-O slice")}
+        return {"arch": "unknown", "filetype": "unknown", **unsigned("not a thin Mach-O slice")}
     cputype, subtype, _, ncmds, commands_size = struct.unpack_from(endian + "5I", raw, 4)
     arch = CPU_SUBTYPES.get((cputype, subtype & 0xFF)) or CPU_TYPES.get(cputype, f"cputype-{cputype:#x}")
-    return {"arch": arch, **_find_signature(raw, endian, at, ncmds, commands_size)}
+    filetype = FILE_TYPES.get(struct.unpack_from(endian + "I", raw, 12)[0], "unknown")
+    return {"arch": arch, "filetype": filetype, **_find_signature(raw, endian, at, ncmds, commands_size)}
 
 
 def _find_signature(raw: Any, endian: str, at: int, ncmds: int, commands_size: int) -> dict[str, Any]:
