@@ -12,8 +12,8 @@ from __future__ import annotations
 import plistlib
 import struct
 
-from binlint.formats.macho.reader import (CODEDIRECTORY_MAGIC, CODEDIRECTORY_SLOTS, CPU_SUBTYPES, CPU_TYPES,
-                                          FILE_TYPES, SUPERBLOB_MAGIC, _slice_spans)
+from binlint.formats.macho.layout import (CODEDIRECTORY_MAGIC, CODEDIRECTORY_SLOTS, CPU_SUBTYPES, CPU_TYPES,
+                                          FILE_TYPES, SUPERBLOB_MAGIC, slice_spans)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def unsigned(problem: str | None = None) -> dict[str, Any]:
 def file_signatures(data: Any) -> list[dict[str, Any]]:
     """The signature of each slice of a thin or fat file, in the fat table's order (LIEF's)."""
     try:
-        spans = _slice_spans(data) or [(0, len(data))]
+        spans = slice_spans(data) or [(0, len(data))]
     except ValueError as err:
         return [{"arch": "unknown", "filetype": "unknown", **unsigned(str(err))}]
     return [slice_signature(memoryview(data)[start:end]) for start, end in spans]

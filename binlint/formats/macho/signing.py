@@ -12,7 +12,6 @@ import re
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.formats import classify
-from binlint.formats.macho.codesign import file_signatures
 from binlint.formats.macho.facts import slices
 
 TYPE_CHECKING = False
@@ -29,6 +28,12 @@ HEAD = 64
 # (ffi.callback) and a libffi the bundle carries. CPython's _ctypes alone is left out: built
 # against the system's libffi, its closures come from the trampolines in the dyld shared cache.
 FFI_NAMES = re.compile(r"^(_cffi_backend\.[^/]*\.so|libffi[.\-][^/]*dylib)$")
+
+
+def file_signatures(data: Any) -> list[dict[str, Any]]:
+    from binlint.formats.macho.codesign import file_signatures  # only when a Mach-O file is met
+
+    return file_signatures(data)
 
 
 def signatures(view: FileView) -> list[dict[str, Any]]:
