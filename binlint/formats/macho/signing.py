@@ -37,10 +37,11 @@ def file_signatures(data: Any) -> list[dict[str, Any]]:
 
 
 def signatures(view: FileView) -> list[dict[str, Any]]:
+    """Read once a file, in the fat header's order; only once LIEF has read the file (a file
+    it cannot read is unreadable, whatever its signature)."""
     if "macho.signatures" not in view._values:
-        found = file_signatures(view.data)
-        view._values["macho.signatures"] = [{"arch": raw["arch"], "filetype": raw["filetype"], **signature}
-                                            for raw, signature in zip(slices(view), found)]
+        slices(view)
+        view._values["macho.signatures"] = file_signatures(view.data)
     return view._values["macho.signatures"]
 
 
