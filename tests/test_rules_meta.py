@@ -101,6 +101,10 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "macho-build-machine-rpath": ("Library not loaded: @rpath/",),
     "macho-dylib-not-in-artifact": ("Library not loaded: @rpath/", "no LC_RPATH's found"),
     "macho-wheel-arch-missing": ("mach-o file, but is an incompatible architecture",),
+    "macho-library-validation-team-mismatch": ("mapping process and mapped file (non-platform) have different Team IDs",
+                                               "mapped file has no Team ID and is not a platform binary"),
+    "macho-hardened-runtime-ffi-closures": ("Cannot allocate write+execute memory for ffi.callback()",),
+    "macho-hardened-runtime-jit-only": ("Cannot allocate write+execute memory for ffi.callback()",),
     # The loader never reads section headers; binutils and file(1) do.
     "elf-sections-unreadable": ("extends past end of file for section headers", "file format not recognized"),
     "wheel-not-a-zip": ("located at", "is invalid."),  # pip's InvalidWheel

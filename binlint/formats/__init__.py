@@ -100,6 +100,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 # docs/facts.md lists them; a format's facts module goes here with its registry entry.
 FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
+                "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name

@@ -25,6 +25,13 @@ TABLE: list[Row] = [
     # macho-delocated-wheel ships pkg/.dylibs/ beside the module; alone, the module finds nothing.
     row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel"]),
     row("macho-wheel-arch-missing", {}, ["macho-thin-universal2-wheel"]),  # universal2 tag, x86_64 only
+    # Programs signed in tests/fixtures/macho.py. Quiet: the same libraries with
+    # disable-library-validation, an ad hoc program (no team to differ from), a bare program.
+    row("macho-library-validation-team-mismatch", {}, ["macho-pyi-team-mismatch-exe"]),
+    # cffi without entitlements; quiet with allow-unsigned-executable-memory, and with allow-jit alone
+    # (the next rule's finding).
+    row("macho-hardened-runtime-ffi-closures", {}, ["macho-pyi-cffi-exe"]),
+    row("macho-hardened-runtime-jit-only", {}, ["macho-pyi-cffi-jit-exe"]),
 ]
 
 test_rule_table = table_test(TABLE)

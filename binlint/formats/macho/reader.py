@@ -10,17 +10,14 @@ import hashlib
 import mmap
 import struct
 
+from binlint.formats.macho.layout import (CODEDIRECTORY_MAGIC, CODEDIRECTORY_SLOTS, CPU_SUBTYPES, CPU_TYPES,
+                                          FILE_TYPES, SUPERBLOB_MAGIC)
+from binlint.formats.macho.layout import slice_spans as _slice_spans
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# cputype -> name as wheel tags and `lipo` spell it; (cputype, cpusubtype & 0xff) first.
-CPU_TYPES = {7: "i386", 0x01000007: "x86_64", 12: "arm", 0x0100000C: "arm64", 0x0200000C: "arm64_32",
-             18: "ppc", 0x01000012: "ppc64"}
-CPU_SUBTYPES = {(0x01000007, 8): "x86_64h", (0x0100000C, 2): "arm64e", (12, 9): "armv7", (12, 11): "armv7s",
-                (12, 12): "armv7k", (12, 6): "armv6"}
-FILE_TYPES = {1: "OBJECT", 2: "EXECUTE", 3: "FVMLIB", 4: "CORE", 5: "PRELOAD", 6: "DYLIB", 7: "DYLINKER",
-              8: "BUNDLE", 9: "DYLIB_STUB", 10: "DSYM", 11: "KEXT_BUNDLE", 12: "FILESET"}
 # mach-o/loader.h header flags, by bit.
 FLAGS = {0x1: "MH_NOUNDEFS", 0x2: "MH_INCRLINK", 0x4: "MH_DYLDLINK", 0x8: "MH_BINDATLOAD", 0x10: "MH_PREBOUND",
          0x20: "MH_SPLIT_SEGS", 0x40: "MH_LAZY_INIT", 0x80: "MH_TWOLEVEL", 0x100: "MH_FORCE_FLAT",
@@ -38,9 +35,6 @@ VERSION_MIN = {"VERSION_MIN_MACOSX": "macos", "VERSION_MIN_IPHONEOS": "ios", "VE
                "VERSION_MIN_WATCHOS": "watchos"}
 DYLIB_KINDS = {"LOAD_DYLIB": "load", "LOAD_WEAK_DYLIB": "weak", "REEXPORT_DYLIB": "reexport",
                "LOAD_UPWARD_DYLIB": "upward", "LAZY_LOAD_DYLIB": "lazy"}
-# Code signing blobs (Security framework's CSCommon.h / cs_blobs.h).
-SUPERBLOB_MAGIC, CODEDIRECTORY_MAGIC = 0xFADE0CC0, 0xFADE0C02
-CODEDIRECTORY_SLOTS = {0} | set(range(0x1000, 0x1005))  # the code directory and its alternates
 HASHES = {1: ("SHA-1", "sha1", 20), 2: ("SHA-256", "sha256", 32), 3: ("SHA-256", "sha256", 20),
           4: ("SHA-384", "sha384", 48)}
 # The Python C API names a slice imports, as C symbols (a leading underscore), and n_desc's
@@ -94,26 +88,6 @@ def _check_commands(binary: Any, raw: memoryview) -> None:
         if segment.file_offset + segment.file_size > len(raw):
             raise ValueError(f"segment {segment.name} ends at {segment.file_offset + segment.file_size}, "
                              f"past the end of the file ({len(raw)} bytes)")
-
-
-def _slice_spans(data: Any) -> list[tuple[int, int]]:
-    """(start, end) of each slice of a fat file, in the fat_arch (or fat_arch_64) table's
-    order, which is LIEF's; empty for a thin file."""
-    if len(data) < 8:
-        return []
-    magic, count = struct.unpack_from(">II", data, 0)
-    if magic not in (0xCAFEBABE, 0xCAFEBABF):
-        return []
-    entry = ">IIIII" if magic == 0xCAFEBABE else ">IIQQII"
-    size = struct.calcsize(entry)
-    spans = []
-    for i in range(min(count, (len(data) - 8) // size)):
-        fields = struct.unpack_from(entry, data, 8 + i * size)
-        if fields[2] + fields[3] > len(data):
-            raise ValueError(f"the fat header's slice {i} ends at {fields[2] + fields[3]}, "
-                             f"past the end of the file ({len(data)} bytes)")
-        spans.append((fields[2], fields[2] + fields[3]))
-    return spans
 
 
 def _slice(binary: Any, raw: memoryview) -> dict[str, Any]:
