@@ -17,6 +17,14 @@ _LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 _MUSLLINUX = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
 _MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
 _LINUX = re.compile(r"^linux_(\w+)$")
+_ANDROID = re.compile(r"^android_(\d+)_(\w+)$")
+# PEP 738's Android ABI names -> the architectures (elf.arch) whose code Android loads for them.
+# armeabi-v7a code is ARMv7 with the soft-float calling convention (softfp): the NDK's clang marks
+# it soft-float, and older Arm code loads there too.
+ANDROID_ABIS = {
+    "arm64_v8a": ["aarch64"], "x86_64": ["x86_64"], "x86": ["i686"],
+    "armeabi_v7a": ["armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l", "armv7l", "armv8l"],
+}
 _WHEEL_NAME = re.compile(
     r"^(?P<name>[^-/]+)-(?P<version>[^-/]+)(-(?P<build>\d[^-/]*))?-(?P<tags>[^-/]+-[^-/]+-[^-/]+)\.whl$")
 
@@ -43,6 +51,7 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     musl: list[Version] = []
     macos: list[Version] = []
     archs: list[str] = []
+    android: list[int] = []
     libcs: set[str] = set()
     for tag in platforms:
         if match := _MANYLINUX.match(tag):
@@ -62,10 +71,16 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             archs += MACOS_ARCHS.get(match[3], [match[3]])
         elif match := _LINUX.match(tag):
             archs.append(match[1])
+        elif match := _ANDROID.match(tag):
+            android.append(int(match[1]))
+            archs += ANDROID_ABIS.get(match[2], [match[2]])
+            libcs.add("bionic")
     target: dict[str, object] = {}
     for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos)):
         if versions:
             target[name] = str(min(versions))
+    if android:
+        target["android_api"] = min(android)
     if archs:
         target["arch"] = sorted(set(archs))
     if len(libcs) == 1:
