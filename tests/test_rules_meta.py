@@ -126,6 +126,8 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "abi3-symbol-above-floor": ("undefined symbol:",),
     "python-extension-links-libpython": ("cannot open shared object file: No such file or directory",
                                          "Linking with libpython is forbidden for manylinux/musllinux wheels."),
+    # Bionic's linker (linker/linker.cpp), when a function of a newer API level is missing.
+    "android-api-level-above-target": ("cannot locate symbol \"",),
 }
 
 

@@ -1,0 +1,67 @@
+"""The newer platform tags on real files: Android (PEP 738).
+
+The API level binlint reads (elf.android_api_level) is held equal to what `readelf -n` prints of
+the NDK's note, on auditwheel's NDK-built test wheel (tests/data/auditwheel/android/, API level
+21, tagged android_24) and on the cross-built fixture module; that wheel stays quiet under its
+own tag and is reported when retagged below its level or for another ABI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from binlint.wheeltags import target_from_platforms
+from fixture_checks.platform_tags import readelf_android_api_level
+from fixtures import Artifacts
+from test_elf_facts_real import ANDROID, auditwheel_wheel, facts, findings, module_of, retagged
+
+
+def test_android_api_level_is_what_readelf_shows(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 artifacts: Artifacts) -> None:
+    name, data = module_of(auditwheel_wheel(ANDROID))
+    module = tmp_path / Path(name).name
+    module.write_bytes(data)
+    built = artifacts.path("android-arm64-lib")
+    for path, level in ((module, 21), (built, 24)):
+        assert readelf_android_api_level(path) == level
+        [fact] = [f["elf.android_api_level"] for f in facts(capsys, path).values()]
+        assert fact == level
+
+
+def test_a_file_without_the_note_has_level_zero(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
+    path = artifacts.path("clean-lib")
+    assert readelf_android_api_level(path) is None
+    [fact] = [f["elf.android_api_level"] for f in facts(capsys, path).values()]
+    assert fact == 0
+
+
+def test_the_ndk_wheel_is_quiet_under_its_own_tag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert findings(capsys, auditwheel_wheel(ANDROID)) == (0, [])
+
+
+@pytest.mark.parametrize("platform, rule, evidence", [
+    ("android_19_arm64_v8a", "android-api-level-above-target", "compiled for Android API level 21, but the "
+     "wheel's tag promises API level 19"),
+    ("android_24_x86_64", "wheel-arch-mismatch", "aarch64 code, but the wheel's tags or the target name x86_64"),
+    ("manylinux_2_17_aarch64", "wheel-libc-mismatch", "linked against bionic, but the wheel's tags or the "
+     "target use glibc"),
+])
+def test_the_ndk_module_under_a_wrong_tag(capsys: pytest.CaptureFixture[str], tmp_path: Path, platform: str,
+                                          rule: str, evidence: str) -> None:
+    code, found = findings(capsys, retagged(tmp_path, auditwheel_wheel(ANDROID), platform))
+    [finding] = [f for f in found if f["rule"] == rule]
+    assert code == 1 and finding["message"] == evidence
+    assert finding["path"].endswith("!spam.cpython-313-aarch64-linux-android.so")
+
+
+def test_the_ndk_module_at_or_above_its_level_is_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for platform in ("android_21_arm64_v8a", "android_35_arm64_v8a"):
+        assert findings(capsys, retagged(tmp_path, auditwheel_wheel(ANDROID), platform)) == (0, [])
+
+
+def test_android_tags_promise_bionic_an_api_level_and_the_abi_machines() -> None:
+    assert target_from_platforms(["android_24_arm64_v8a", "android_21_arm64_v8a"]) == {
+        "android_api": 21, "arch": ["aarch64"], "libc": "bionic"}
+    assert target_from_platforms(["android_24_x86"])["arch"] == ["i686"]
+    # armeabi-v7a code is soft-float ARMv7 (softfp): every 32-bit Arm machine name fits.
+    assert {"armv7l", "armv5tel"} <= set(target_from_platforms(["android_24_armeabi_v7a"])["arch"])
