@@ -18,6 +18,9 @@ _MUSLLINUX = re.compile(r"^musllinux_(\d+)_(\d+)_(\w+)$")
 _MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
 _LINUX = re.compile(r"^linux_(\w+)$")
 _ANDROID = re.compile(r"^android_(\d+)_(\w+)$")
+_IOS = re.compile(r"^ios_(\d+)_(\d+)_(\w+)_(iphoneos|iphonesimulator)$")
+# PEP 730's SDKs -> the LC_BUILD_VERSION platform of code built with them (mach-o/loader.h).
+IOS_SDK_PLATFORMS = {"iphoneos": "ios", "iphonesimulator": "iossimulator"}
 # PEP 738's Android ABI names -> the architectures (elf.arch) whose code Android loads for them.
 # armeabi-v7a code is ARMv7 with the soft-float calling convention (softfp): the NDK's clang marks
 # it soft-float, and older Arm code loads there too.
@@ -52,6 +55,8 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     macos: list[Version] = []
     archs: list[str] = []
     android: list[int] = []
+    ios: list[Version] = []
+    apple_platforms: set[str] = set()
     libcs: set[str] = set()
     for tag in platforms:
         if match := _MANYLINUX.match(tag):
@@ -75,10 +80,15 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             android.append(int(match[1]))
             archs += ANDROID_ABIS.get(match[2], [match[2]])
             libcs.add("bionic")
+        elif match := _IOS.match(tag):
+            ios.append(tag_version(match[1], match[2]))
+            apple_platforms.add(IOS_SDK_PLATFORMS[match[4]])
     target: dict[str, object] = {}
-    for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos)):
+    for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos), ("ios", ios)):
         if versions:
             target[name] = str(min(versions))
+    if apple_platforms:
+        target["apple_platforms"] = sorted(apple_platforms)
     if android:
         target["android_api"] = min(android)
     if archs:

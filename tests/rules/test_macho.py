@@ -26,5 +26,11 @@ TABLE: list[Row] = [
     row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel"]),
     row("macho-wheel-arch-missing", {}, ["macho-thin-universal2-wheel"]),  # universal2 tag, x86_64 only
 ]
+# iOS tags (PEP 730): the SDK names the platform, the version the minimum. macho-ios-arm64-lib
+# is unsigned iOS code, as published iOS wheels are: macho-arm64-unsigned stays quiet on it.
+TABLE += [
+    row("macho-ios-platform-mismatch", {}, ["macho-ios-in-simulator-wheel", "macho-macos-in-ios-wheel"]),
+    row("macho-ios-version-above-target", {}, ["macho-ios-new-minos-wheel"]),
+]
 
 test_rule_table = table_test(TABLE)

@@ -141,7 +141,7 @@ def dylibs(view: FileView) -> list[dict[str, Any]]:
     for raw in slices(view):
         executable = raw["filetype"] == "EXECUTE"
         for dylib in raw["dylibs"]:
-            found.append({"arch": raw["arch"], **dylib,
+            found.append({"arch": raw["arch"], "platform": raw["platform"], **dylib,
                           "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree),
                           "searched_in": searched_in(dylib["path"]),
                           "candidates": candidates(dylib["path"], raw["rpaths"])})
@@ -184,15 +184,15 @@ FACTS = {
     "macho.dylibs": Fact(
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
         "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
-        "reexport, upward, lazy, or id for the file's own install name; "
+        "reexport, upward, lazy, or id for the file's own install name; platform: the slice's (as in macho.slices); "
         "resolution: " + _WHERE_DOC + "; searched_in: where dyld looks for the path, `absolute` (the path itself), `rpaths` (@rpath: under each "
         "of the slice's rpaths), `loader-folder` (@loader_path: the file's own folder), `program-folder` "
         "(@executable_path: the folder of the program, the file itself or the one that loads it) or "
         "`working-directory` (a path without `@` or `/`, such as `liba.dylib`, is opened from the process's "
         "working directory); candidates: the path, or for @rpath the path under each of the slice's own rpaths, "
         "in order (dyld also tries the rpaths of what loads the file).", dylibs,
-        items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
-               "resolution": "str", "searched_in": "str", "candidates": "list[str]"}),
+        items={"arch": "str", "platform": "str?", "path": "str", "kind": "str", "current_version": "str",
+               "compat_version": "str", "resolution": "str", "searched_in": "str", "candidates": "list[str]"}),
     "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
                          "directory's.", rpaths,
                          items={"arch": "str", "path": "str", "resolution": "str"}),
