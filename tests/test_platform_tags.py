@@ -12,6 +12,7 @@ import pytest
 
 from binlint.wheeltags import target_from_platforms
 from fixture_checks.platform_tags import readelf_android_api_level
+import pypi
 from fixtures import Artifacts
 from test_elf_facts_real import ANDROID, auditwheel_wheel, facts, findings, module_of, retagged
 
@@ -65,3 +66,33 @@ def test_android_tags_promise_bionic_an_api_level_and_the_abi_machines() -> None
     assert target_from_platforms(["android_24_x86"])["arch"] == ["i686"]
     # armeabi-v7a code is soft-float ARMv7 (softfp): every 32-bit Arm machine name fits.
     assert {"armv7l", "armv5tel"} <= set(target_from_platforms(["android_24_armeabi_v7a"])["arch"])
+
+
+# Published Android and iOS wheels (cibuildwheel-built, pinned by version and sha256): quiet
+# under their own tags. pybase64's iOS modules are unsigned on the device (Xcode signs them in
+# the app), link @rpath/Python.framework/Python (the app's), and its arm64 simulator module is
+# built for 14.0 in an ios_13_0 wheel (the arm64 simulator's first iOS).
+PYBASE64 = [
+    ("android_24_arm64_v8a", "65422982bdd4b217dfbf7567224bc2e72cfe6bf91cdb59a977eff96e96117a6e"),
+    ("android_24_x86_64", "10860fb11cf7512796e027e6fb55304401ef97c7401d584da54dc57ca17d51ad"),
+    ("ios_13_0_arm64_iphoneos", "8115c2179efac6b841eee707c65887fd27228c8c3d42ff70871c905f7d24f4f4"),
+    ("ios_13_0_arm64_iphonesimulator", "a3bbce49971581d519aa1a0aa834b81dc07142fe6bce8c304f707d50f5cb6427"),
+    ("ios_13_0_x86_64_iphonesimulator", "108a071febb914a3db7899d7e085723cb318745faffbcb4f282d6ec7dbc00d80"),
+]
+
+
+@pytest.mark.parametrize("platform, sha256", PYBASE64, ids=[p for p, _ in PYBASE64])
+def test_published_mobile_wheels_are_quiet(capsys: pytest.CaptureFixture[str], platform: str, sha256: str) -> None:
+    wheel = pypi.wheel("pybase64==1.5.1", platform, "3.13", f"pybase64-1.5.1-cp313-cp313-{platform}.whl", sha256)
+    assert findings(capsys, wheel) == (0, [])
+
+
+def test_published_ios_wheel_facts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    platform, sha256 = PYBASE64[3]
+    wheel = pypi.wheel("pybase64==1.5.1", platform, "3.13", f"pybase64-1.5.1-cp313-cp313-{platform}.whl", sha256)
+    [module] = [f for m, f in facts(capsys, wheel).items() if m.endswith(".so")]
+    assert [(s["arch"], s["platform"], s["min_os"]) for s in module["macho.slices"]] == [
+        ("arm64", "iossimulator", "14.0")]
+    # Moved to the device's SDK tag, the same file is reported for its platform.
+    code, found = findings(capsys, retagged(tmp_path, wheel, "ios_13_0_arm64_iphoneos"))
+    assert code == 1 and [f["rule"] for f in found] == ["macho-ios-platform-mismatch"]
