@@ -19,6 +19,8 @@ _MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(\w+)$")
 _LINUX = re.compile(r"^linux_(\w+)$")
 _ANDROID = re.compile(r"^android_(\d+)_(\w+)$")
 _IOS = re.compile(r"^ios_(\d+)_(\d+)_(\w+)_(iphoneos|iphonesimulator)$")
+# PEP 783's Emscripten tags (and Pyodide's older emscripten_<version>_wasm32): WebAssembly only.
+_EMSCRIPTEN = re.compile(r"^(?:pyemscripten_\d+_\d+|emscripten_\d+_\d+_\d+)_(wasm32)$")
 # PEP 730's SDKs -> the LC_BUILD_VERSION platform of code built with them (mach-o/loader.h).
 IOS_SDK_PLATFORMS = {"iphoneos": "ios", "iphonesimulator": "iossimulator"}
 # PEP 738's Android ABI names -> the architectures (elf.arch) whose code Android loads for them.
@@ -80,6 +82,8 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             android.append(int(match[1]))
             archs += ANDROID_ABIS.get(match[2], [match[2]])
             libcs.add("bionic")
+        elif match := _EMSCRIPTEN.match(tag):
+            archs.append(match[1])
         elif match := _IOS.match(tag):
             ios.append(tag_version(match[1], match[2]))
             apple_platforms.add(IOS_SDK_PLATFORMS[match[4]])

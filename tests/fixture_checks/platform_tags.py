@@ -8,7 +8,7 @@ from pathlib import Path
 from fixture_checks.archives import _ext_wheel
 from fixture_checks.readelf import inspect, readelf
 from fixture_checks.registry import check
-from fixtures.platform_tags import ANDROID_API, ANDROID_WHEELS
+from fixtures.platform_tags import ANDROID_API, ANDROID_WHEELS, WASM_FILES, WASM_WHEELS
 
 # `readelf -n`: the note's owner, size and type, then its data as hexadecimal bytes.
 _ANDROID_NOTE = re.compile(r"Android\s+0x[0-9a-f]+\s+NT_VERSION.*\n\s+description data: ((?:[0-9a-f]{2} ?)+)")
@@ -30,4 +30,20 @@ def _check_android_module(path: Path) -> None:
 
 
 for _name, (_dist, _tag, _member, _module, _description) in ANDROID_WHEELS.items():
+    check(_name)(_ext_wheel(_module, _member, _tag))
+
+
+def _check_wasm(name: str):  # noqa: ANN202 - a Check
+    def check_module(path: Path) -> None:
+        data = path.read_bytes()
+        assert data == WASM_FILES[name][0] and data[:8] == b"\0asm\x01\0\0\0"
+        # The side module's first section is the custom one named dylink.0; the other has none.
+        assert (data[8] == 0 and data[10:19] == b"\x08dylink.0") == (name == "wasm-side-module")
+        assert (b"dylink" in data) == (name == "wasm-side-module")
+    return check_module
+
+
+for _name in WASM_FILES:
+    check(_name)(_check_wasm(_name))
+for _name, (_dist, _tag, _member, _module, _description) in WASM_WHEELS.items():
     check(_name)(_ext_wheel(_module, _member, _tag))
