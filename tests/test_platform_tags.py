@@ -96,3 +96,23 @@ def test_published_ios_wheel_facts(capsys: pytest.CaptureFixture[str], tmp_path:
     # Moved to the device's SDK tag, the same file is reported for its platform.
     code, found = findings(capsys, retagged(tmp_path, wheel, "ios_13_0_arm64_iphoneos"))
     assert code == 1 and [f["rule"] for f in found] == ["macho-ios-platform-mismatch"]
+
+
+# WebAssembly (PEP 783): the custom section names, read to the end or cut off.
+def test_wasm_custom_sections_and_a_cut_off_module(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   artifacts: Artifacts) -> None:
+    side = artifacts.path("wasm-side-module")
+    [module] = facts(capsys, side).values()
+    assert (module["file.kind"], module["wasm.version"], module["wasm.custom_sections"], module["wasm.error"]) == (
+        "wasm", 1, ["dylink.0"], None)
+    cut = tmp_path / "_cut.so"
+    cut.write_bytes(side.read_bytes()[:12])  # inside the dylink.0 section
+    [module] = facts(capsys, cut).values()
+    assert module["wasm.error"] is not None and module["wasm.custom_sections"] == []
+    assert findings(capsys, cut) == (0, [])  # not judged as a main module
+
+
+def test_an_elf_in_an_emscripten_wheel_is_reported(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
+    code, found = findings(capsys, artifacts.path("emscripten-elf-wheel"))
+    assert code == 1 and [(f["rule"], f["message"]) for f in found] == [
+        ("wheel-arch-mismatch", "x86_64 code, but the wheel's tags or the target name wasm32")]

@@ -132,6 +132,8 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "macho-ios-platform-mismatch": ("but incompatible platform (have '",),
     "macho-ios-version-above-target": ("was built for newer iOS version",),
     "wheel-macos-arm64-tag-before-11": ("is not a supported wheel on this platform",),
+    # Emscripten's dynamic loader (src/lib/libdylink.js).
+    "wasm-module-not-side-module": ("need dylink section",),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from binlint.facts.catalogue import Fact
+from binlint.formats.leb128 import uleb128
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,19 +24,10 @@ WasmModule = namedtuple("WasmModule", "version custom_sections error")
 
 
 def _leb128(data: bytes, pos: int) -> tuple[int, int]:
-    """(value, position after it) of the unsigned LEB128 number at `pos`."""
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise ValueError(f"truncated number at offset {pos:#x}")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-        if shift > 35:
-            raise ValueError(f"number too long at offset {pos:#x}")
+    found = uleb128(data, pos, len(data))
+    if found is None:
+        raise ValueError(f"malformed or cut-off number at offset {pos:#x}")
+    return found
 
 
 def parse(data: bytes) -> WasmModule:
