@@ -141,7 +141,7 @@ def dylibs(view: FileView) -> list[dict[str, Any]]:
     for raw in slices(view):
         executable = raw["filetype"] == "EXECUTE"
         for dylib in raw["dylibs"]:
-            found.append({"arch": raw["arch"], "platform": raw["platform"], **dylib,
+            found.append({"arch": raw["arch"], **dylib,
                           "resolution": _resolve(dylib["path"], raw["rpaths"], executable, tree),
                           "searched_in": searched_in(dylib["path"]),
                           "candidates": candidates(dylib["path"], raw["rpaths"])})
@@ -181,18 +181,22 @@ FACTS = {
                         lambda v: [s["arch"] for s in slices(v)]),
     "macho.fat": Fact("bool", "A fat (universal) file: a fat header before the slices, even a single one.",
                       lambda v: v.head[:4] in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")),
+    "macho.platforms": Fact("list[str]", "The LC_BUILD_VERSION (or LC_VERSION_MIN_*) platforms of the slices, once "
+                            "each, in file order: macos, ios, iossimulator, tvos, watchos, ... (the `platform` of "
+                            "macho.slices).",
+                            lambda v: list(dict.fromkeys(s["platform"] for s in slices(v) if s["platform"]))),
     "macho.dylibs": Fact(
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
         "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "
-        "reexport, upward, lazy, or id for the file's own install name; platform: the slice's (as in macho.slices); "
+        "reexport, upward, lazy, or id for the file's own install name; "
         "resolution: " + _WHERE_DOC + "; searched_in: where dyld looks for the path, `absolute` (the path itself), `rpaths` (@rpath: under each "
         "of the slice's rpaths), `loader-folder` (@loader_path: the file's own folder), `program-folder` "
         "(@executable_path: the folder of the program, the file itself or the one that loads it) or "
         "`working-directory` (a path without `@` or `/`, such as `liba.dylib`, is opened from the process's "
         "working directory); candidates: the path, or for @rpath the path under each of the slice's own rpaths, "
         "in order (dyld also tries the rpaths of what loads the file).", dylibs,
-        items={"arch": "str", "platform": "str?", "path": "str", "kind": "str", "current_version": "str",
-               "compat_version": "str", "resolution": "str", "searched_in": "str", "candidates": "list[str]"}),
+        items={"arch": "str", "path": "str", "kind": "str", "current_version": "str", "compat_version": "str",
+               "resolution": "str", "searched_in": "str", "candidates": "list[str]"}),
     "macho.rpaths": Fact("list[object]", "Every LC_RPATH of every slice; resolution as for macho.dylibs, the "
                          "directory's.", rpaths,
                          items={"arch": "str", "path": "str", "resolution": "str"}),
