@@ -41,7 +41,8 @@ test_ios_dylib_evidence = message_test(IOS_DYLIB_EVIDENCE)
 
 
 def test_ios_python_framework_is_not_reported(artifacts: Artifacts) -> None:
-    finding = only(table_findings(artifacts.path("macho-ios-arm64-missing-dylib-lib"), {}), "macho-dylib-not-in-artifact")
+    path = artifacts.path("macho-ios-arm64-missing-dylib-lib")
+    finding = only(table_findings(path, {}), "macho-dylib-not-in-artifact")
     assert "Python.framework" not in finding.message
 
 test_rule_table = table_test(TABLE)
