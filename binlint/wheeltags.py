@@ -17,6 +17,19 @@ _LEGACY = Pattern(r"^(manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 _MUSLLINUX = Pattern(r"^musllinux_(\d+)_(\d+)_(\w+)$")
 _MACOS = Pattern(r"^macosx_(\d+)_(\d+)_(\w+)$")
 _LINUX = Pattern(r"^linux_(\w+)$")
+_ANDROID = Pattern(r"^android_(\d+)_(\w+)$")
+_IOS = Pattern(r"^ios_(\d+)_(\d+)_(\w+)_(iphoneos|iphonesimulator)$")
+# PEP 783's Emscripten tags (and Pyodide's older emscripten_<version>_wasm32): WebAssembly only.
+_EMSCRIPTEN = Pattern(r"^(?:pyemscripten_\d+_\d+|emscripten_\d+_\d+_\d+)_(wasm32)$")
+# PEP 730's SDKs -> the LC_BUILD_VERSION platform of code built with them (mach-o/loader.h).
+IOS_SDK_PLATFORMS = {"iphoneos": "ios", "iphonesimulator": "iossimulator"}
+# PEP 738's Android ABI names -> the architectures (elf.arch) whose code Android loads for them.
+# armeabi-v7a code is ARMv7 with the soft-float calling convention (softfp): the NDK's clang marks
+# it soft-float, and older Arm code loads there too.
+ANDROID_ABIS = {
+    "arm64_v8a": ["aarch64"], "x86_64": ["x86_64"], "x86": ["i686"],
+    "armeabi_v7a": ["armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l", "armv7l", "armv8l"],
+}
 _WHEEL_NAME = Pattern(
     r"^(?P<name>[^-/]+)-(?P<version>[^-/]+)(-(?P<build>\d[^-/]*))?-(?P<tags>[^-/]+-[^-/]+-[^-/]+)\.whl$")
 
@@ -43,6 +56,9 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     musl: list[Version] = []
     macos: list[Version] = []
     archs: list[str] = []
+    android: list[int] = []
+    ios: list[Version] = []
+    apple_platforms: set[str] = set()
     libcs: set[str] = set()
     for tag in platforms:
         if match := _MANYLINUX.match(tag):
@@ -62,10 +78,23 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             archs += MACOS_ARCHS.get(match[3], [match[3]])
         elif match := _LINUX.match(tag):
             archs.append(match[1])
+        elif match := _ANDROID.match(tag):
+            android.append(int(match[1]))
+            archs += ANDROID_ABIS.get(match[2], [match[2]])
+            libcs.add("bionic")
+        elif match := _EMSCRIPTEN.match(tag):
+            archs.append(match[1])
+        elif match := _IOS.match(tag):
+            ios.append(tag_version(match[1], match[2]))
+            apple_platforms.add(IOS_SDK_PLATFORMS[match[4]])
     target: dict[str, object] = {}
-    for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos)):
+    for name, versions in (("glibc", glibc), ("musl", musl), ("macos", macos), ("ios", ios)):
         if versions:
             target[name] = str(min(versions))
+    if apple_platforms:
+        target["apple_platforms"] = sorted(apple_platforms)
+    if android:
+        target["android_api"] = min(android)
     if archs:
         target["arch"] = sorted(set(archs))
     if len(libcs) == 1:

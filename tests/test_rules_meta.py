@@ -133,6 +133,14 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "abi3-symbol-above-floor": ("undefined symbol:",),
     "python-extension-links-libpython": ("cannot open shared object file: No such file or directory",
                                          "Linking with libpython is forbidden for manylinux/musllinux wheels."),
+    # Bionic's linker (linker/linker.cpp), when a function of a newer API level is missing.
+    "android-api-level-above-target": ("cannot locate symbol \"",),
+    # dyld (dyld4's error strings) and pip, for the iOS and macOS arm64 tags.
+    "macho-ios-platform-mismatch": ("but incompatible platform (have '",),
+    "macho-ios-version-above-target": ("was built for newer iOS version",),
+    "wheel-macos-arm64-tag-before-11": ("is not a supported wheel on this platform",),
+    # Emscripten's dynamic loader (src/lib/libdylink.js).
+    "wasm-module-not-side-module": ("need dylink section",),
 }
 
 

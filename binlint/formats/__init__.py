@@ -86,6 +86,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_macho_parse),
     Format("java-class", "a Java class file", test=magic.is_java_class),
+    Format("wasm", "a WebAssembly module", (b"\0asm",), read="mapped", groups=("wasm",)),
     Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE,
            members="binlint.formats.tars:open_members"),
     Format("pyc", _pyc_description, test=magic.pyc_python),
@@ -101,7 +102,8 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
-                "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi")
+                "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
+                "binlint.formats.wasm")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.

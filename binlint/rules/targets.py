@@ -27,7 +27,10 @@ TARGETS = {
     "musl": ("version", "the oldest musl the artifact must load with (musllinux tags)"),
     "macos": ("version", "the oldest macOS the artifact must load on, e.g. 10.13 (--macos, macosx tags)"),
     "arch": ("list", "the architectures the artifact is for, as platform tags name them (wheel tags)"),
-    "libc": ("str", "the C library the artifact is for: glibc or musl (manylinux or musllinux tags)"),
+    "libc": ("str", "the C library the artifact is for: glibc, musl or bionic (manylinux, musllinux or android tags)"),
+    "ios": ("version", "the oldest iOS the artifact must load on, e.g. 13.0 (ios tags)"),
+    "apple_platforms": ("list", "the LC_BUILD_VERSION platforms the artifact is for: ios, iossimulator (ios tags)"),
+    "android_api": ("int", "the lowest Android API level the artifact must load on, e.g. 24 (android tags)"),
     "kernel": ("version", "the oldest Linux kernel the artifact must run on, e.g. 5.4 (--kernel)"),
     "shebang_limit": ("int", "the longest #! line the kernel reads, in bytes before its newline: 127 before "
                       "Linux 5.1, 255 since (from --kernel; 127 when no kernel is given, which every kernel reads)"),

@@ -2,6 +2,7 @@
 (readelf, zipfile, tarfile, ar, PyInstaller's reader, LIEF): one module per kind of fixture,
 each registering its checks by fixture name in CHECKS (registry.py)."""
 from fixture_checks import archives, bad, bundles, cross, dwarf, elf, files, macho, python_abi, wheel_metadata  # noqa: F401  (register the checks)
+from fixture_checks import platform_tags  # noqa: F401  (registers the Android checks)
 from fixture_checks.readelf import inspect
 from fixture_checks.registry import CHECKS
 

@@ -302,6 +302,20 @@ PYPI: list[Wheel] = [
           "PyYAML-6.0.2-cp313-cp313-manylinux_2_17_s390x.manylinux2014_s390x.whl",
           "17e311b6c678207928d649faa7cb0d7b4c26a0ba73d41e99c4fff6b6c3276484", 763361,
           "C extension (Cython), manylinux2014 s390x (big-endian), CPython 3.13"),
+    # iOS (PEP 730), built by cibuildwheel: unsigned device code, @rpath/Python.framework/Python,
+    # and an arm64 simulator module at 14.0 (the arm64 simulator's first iOS) in an ios_13_0 wheel.
+    Wheel("pybase64==1.5.1", "ios_13_0_arm64_iphoneos", "3.13",
+          "pybase64-1.5.1-cp313-cp313-ios_13_0_arm64_iphoneos.whl",
+          "8115c2179efac6b841eee707c65887fd27228c8c3d42ff70871c905f7d24f4f4", 39772,
+          "C extension for iOS devices (LC_BUILD_VERSION platform IOS), unsigned"),
+    Wheel("pybase64==1.5.1", "ios_13_0_arm64_iphonesimulator", "3.13",
+          "pybase64-1.5.1-cp313-cp313-ios_13_0_arm64_iphonesimulator.whl",
+          "a3bbce49971581d519aa1a0aa834b81dc07142fe6bce8c304f707d50f5cb6427", 40286,
+          "C extension for the arm64 iOS simulator, minimum iOS 14.0 under an ios_13_0 tag"),
+    Wheel("pybase64==1.5.1", "ios_13_0_x86_64_iphonesimulator", "3.13",
+          "pybase64-1.5.1-cp313-cp313-ios_13_0_x86_64_iphonesimulator.whl",
+          "108a071febb914a3db7899d7e085723cb318745faffbcb4f282d6ec7dbc00d80", 46848,
+          "C extension for the x86_64 iOS simulator"),
 ]
 
 # SHA-256 and size of each committed wheel, as tests/data/README.md records them.

@@ -93,10 +93,14 @@ TABLE: list[Row] = [
     # ones are unreadable as a whole. tests/test_sections.py cuts programs at test time.
     row("elf-sections-unreadable", {}, []),
     # A wheel's platform tags are the target of its members.
-    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel"]),
-    row("wheel-arch-mismatch", {"glibc": "2.17"}, ["aarch64-tag-wheel"]),  # --glibc leaves the tag's arch
-    row("wheel-libc-mismatch", {}, ["musllinux-wheel"]),
-    row("wheel-libc-mismatch", {"glibc": "2.17"}, ["musllinux-wheel"]),
+    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+    row("wheel-arch-mismatch", {"glibc": "2.17"},  # --glibc leaves the tag's arch
+        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+    row("wheel-libc-mismatch", {}, ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
+    row("wheel-libc-mismatch", {"glibc": "2.17"},
+        ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
+    # An android tag's API level is the target's (PEP 738); the module was built for 24.
+    row("android-api-level-above-target", {}, ["android-api-above-wheel"]),
 ]
 
 # --- Portability (target profiles): profile() is a --target profile's values; wheels with a
@@ -105,6 +109,8 @@ TABLE: list[Row] = [
 # runpath-lib needs libclean.so.1 from $ORIGIN/../lib, which is not there; musllinux-wheel's
 # member needs glibc's libc.so.6 (under its own musllinux policy).
 UNCARRIED = ["runpath-lib"]
+ANDROID_BIONIC_WHEELS = ["android-wheel", "android-api-above-wheel", "android-arch-mismatch-wheel",
+                         "android-in-manylinux-wheel"]
 TABLE += [
     row("symbol-version-above-target", {}, []),
     row("symbol-version-above-target", profile("manylinux_2_17"), ["cxx-new-lib"]),
@@ -112,11 +118,14 @@ TABLE += [
     row("symbol-version-above-target", profile("debian-11"), ["cxx-new-lib"]),
     row("symbol-version-above-target", profile("debian-12"), []),  # GCC 12: GLIBCXX_3.4.30
     # Wheels are checked against their tag's policy: origin-wheel carries its library.
-    row("needed-library-not-on-target", {}, ["unbundled-wheel", "musllinux-wheel"]),
+    row("needed-library-not-on-target", {}, ["unbundled-wheel", "musllinux-wheel", "android-in-manylinux-wheel"]),
     # manylinux2014 allows libc.so.6: it is the target for musllinux-wheel too.
-    row("needed-library-not-on-target", profile("manylinux_2_17"), [*UNCARRIED, "unbundled-wheel"]),
+    # Android code needs Bionic's libc.so, which no manylinux policy allows.
+    row("needed-library-not-on-target", profile("manylinux_2_17"),
+        [*UNCARRIED, "unbundled-wheel", "android-arm64-lib", *ANDROID_BIONIC_WHEELS]),
     # debian-12 lists no libraries: only the wheels' own policies do.
-    row("needed-library-not-on-target", profile("debian-12"), ["unbundled-wheel", "musllinux-wheel"]),
+    row("needed-library-not-on-target", profile("debian-12"),
+        ["unbundled-wheel", "musllinux-wheel", "android-in-manylinux-wheel"]),
     # No fixture carries a library out of the loader's reach: tests/test_loader.py builds them.
     row("carried-library-not-on-search-path", {}, []),
     row("carried-library-not-on-search-path", profile("manylinux_2_17"), []),

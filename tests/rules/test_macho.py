@@ -8,7 +8,8 @@ target: 11.0 is the first macOS on Apple silicon. Editing a signed arm64 file
 """
 from __future__ import annotations
 
-from rules.table import Row, row, table_test
+from fixtures import Artifacts
+from rules.table import Row, message_test, only, row, table_findings, table_test
 
 TABLE: list[Row] = [
     row("macho-macos-version-above-target", {}, ["macho-new-minos-wheel"]),  # macosx_10_9 tag, 10.15 inside
@@ -23,7 +24,8 @@ TABLE: list[Row] = [
     row("macho-build-machine-dylib", {}, ["macho-homebrew-lib"]),
     row("macho-build-machine-rpath", {}, ["macho-rpath-lib"]),
     # macho-delocated-wheel ships pkg/.dylibs/ beside the module; alone, the module finds nothing.
-    row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel"]),
+    row("macho-dylib-not-in-artifact", {}, ["macho-rpath-lib", "macho-delocated-lib", "macho-undelocated-wheel",
+                                            "macho-ios-arm64-missing-dylib-lib"]),
     row("macho-wheel-arch-missing", {}, ["macho-thin-universal2-wheel"]),  # universal2 tag, x86_64 only
     # Programs signed in tests/fixtures/macho.py. Quiet: the same libraries with
     # disable-library-validation, an ad hoc program (no team to differ from), a bare program.
@@ -33,5 +35,21 @@ TABLE: list[Row] = [
     row("macho-hardened-runtime-ffi-closures", {}, ["macho-pyi-cffi-exe"]),
     row("macho-hardened-runtime-jit-only", {}, ["macho-pyi-cffi-jit-exe"]),
 ]
+# iOS tags (PEP 730): the SDK names the platform, the version the minimum. macho-ios-arm64-lib
+# is unsigned iOS code, as published iOS wheels are: macho-arm64-unsigned stays quiet on it.
+TABLE += [
+    row("macho-ios-platform-mismatch", {}, ["macho-ios-in-simulator-wheel", "macho-macos-in-ios-wheel"]),
+    row("macho-ios-version-above-target", {}, ["macho-ios-new-minos-wheel"]),
+]
+# On iOS the app provides @rpath/Python.framework/Python: only libfoo.dylib is missing.
+IOS_DYLIB_EVIDENCE = [("macho-dylib-not-in-artifact", "macho-ios-arm64-missing-dylib-lib", {},
+                      ["@rpath/libfoo.dylib (arm64, dyld looks in: rpaths)"])]
+test_ios_dylib_evidence = message_test(IOS_DYLIB_EVIDENCE)
+
+
+def test_ios_python_framework_is_not_reported(artifacts: Artifacts) -> None:
+    path = artifacts.path("macho-ios-arm64-missing-dylib-lib")
+    finding = only(table_findings(path, {}), "macho-dylib-not-in-artifact")
+    assert "Python.framework" not in finding.message
 
 test_rule_table = table_test(TABLE)

@@ -7,6 +7,8 @@ from rules.table import Row, row, table_test
 
 TABLE: list[Row] = [
     row("wheel-linux-platform-tag", {}, ["linux-tag-wheel"]),
+    # Its arm64 file is built for 11.0: the tag is what pip refuses (a universal2 tag at 10.9 is right).
+    row("wheel-macos-arm64-tag-before-11", {}, ["macho-arm64-old-tag-wheel"]),
     row("pure-wheel-with-native-code", {}, ["pure-native-wheel"]),
     # A pure wheel's compiled code is pure-wheel-with-native-code's alone: one fault, one finding.
     row("purelib-wheel-with-native-code", {}, ["purelib-tagged-wheel"]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from binlint.errors import ArtifactError  # at the top, not an import statement run for every ELF file
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
-    EXEC_STACK_DEFAULT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
+    EXEC_STACK_DEFAULT, NT_ANDROID_IDENT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
 )
 from binlint.formats.elf.dwarf import compile_units, dwarf_error
 from binlint.formats.elf.hardening import (
@@ -73,6 +73,15 @@ def abi_tag(elf: ElfFile) -> dict | None:
             os_code, major, minor, patch = elf.words(desc)[:4]
             return {"os": ABI_TAG_OS.get(os_code, str(os_code)), "kernel": f"{major}.{minor}.{patch}"}
     return None
+
+
+def android_api_level(elf: ElfFile) -> int:
+    """The API level of the note the NDK's start files write (owner "Android", type 1, its
+    first word the level the code was compiled for: __ANDROID_API__); 0 without that note."""
+    for name, note_type, desc in elf.notes():
+        if name == "Android" and note_type == NT_ANDROID_IDENT and len(desc) >= 4:
+            return elf.words(desc)[0]
+    return 0
 
 
 FACTS = {
@@ -148,6 +157,10 @@ FACTS = {
                         "supports, e.g. `{\"os\": \"Linux\", \"kernel\": \"3.2.0\"}`.", abi_tag),
     "elf.min_kernel": Fact("str?", "The oldest Linux kernel the NT_GNU_ABI_TAG note names (`3.2.0`); null "
                            "without a Linux ABI tag.", min_kernel),
+    "elf.android_api_level": Fact("int", "The Android API level the code was compiled for, from the NDK's "
+                                  "`.note.android.ident` note (owner \"Android\", type 1, its first word: "
+                                  "`__ANDROID_API__`; readelf -n shows the bytes as NT_VERSION); 0 without the note.",
+                                  android_api_level),
     # Hardening: read only when a rule asks (the hardening group is opt-in but for two).
     "elf.static": Fact("bool", "An executable or shared object no loader takes part in: no PT_INTERP, and no "
                        "PT_DYNAMIC or a static PIE's (ET_DYN with DF_1_PIE and no DT_NEEDED).", static),

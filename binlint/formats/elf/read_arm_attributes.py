@@ -8,6 +8,7 @@ from binlint.errors import ArtifactError
 from binlint.formats.elf.read_base import cached_property
 from binlint.formats.elf.read_constants import SHT_ARM_ATTRIBUTES, SHT_NOBITS
 from binlint.formats.elf.read_sections import ElfSections
+from binlint.formats.leb128 import uleb128
 
 
 class ElfArmAttributes(ElfSections):
@@ -46,16 +47,9 @@ _ARM_TAG_FILE = 1
 
 
 def _uleb128(data: bytes, pos: int, end: int) -> tuple[int, int]:
-    value = shift = 0
-    while pos < end:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-        if shift > 63:
-            break
+    found = uleb128(data, pos, end)
+    if found is not None:
+        return found
     raise ArtifactError("malformed .ARM.attributes: an integer is too long or runs past its subsection")
 
 

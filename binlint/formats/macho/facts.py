@@ -181,6 +181,10 @@ FACTS = {
                         lambda v: [s["arch"] for s in slices(v)]),
     "macho.fat": Fact("bool", "A fat (universal) file: a fat header before the slices, even a single one.",
                       lambda v: v.head[:4] in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")),
+    "macho.platforms": Fact("list[str]", "The LC_BUILD_VERSION (or LC_VERSION_MIN_*) platforms of the slices, once "
+                            "each, in file order: macos, ios, iossimulator, tvos, watchos, ... (the `platform` of "
+                            "macho.slices).",
+                            lambda v: list(dict.fromkeys(s["platform"] for s in slices(v) if s["platform"]))),
     "macho.dylibs": Fact(
         "list[object]", "Every dylib load command (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, "
         "LC_LOAD_UPWARD_DYLIB, LC_LAZY_LOAD_DYLIB) and the LC_ID_DYLIB of every slice; kind: load, weak, "

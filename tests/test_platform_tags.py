@@ -1,0 +1,118 @@
+"""The newer platform tags on real files: Android (PEP 738).
+
+The API level binlint reads (elf.android_api_level) is held equal to what `readelf -n` prints of
+the NDK's note, on auditwheel's NDK-built test wheel (tests/data/auditwheel/android/, API level
+21, tagged android_24) and on the cross-built fixture module; that wheel stays quiet under its
+own tag and is reported when retagged below its level or for another ABI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from binlint.wheeltags import target_from_platforms
+from fixture_checks.platform_tags import readelf_android_api_level
+import pypi
+from fixtures import Artifacts
+from test_elf_facts_real import ANDROID, auditwheel_wheel, facts, findings, module_of, retagged
+
+
+def test_android_api_level_is_what_readelf_shows(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 artifacts: Artifacts) -> None:
+    name, data = module_of(auditwheel_wheel(ANDROID))
+    module = tmp_path / Path(name).name
+    module.write_bytes(data)
+    built = artifacts.path("android-arm64-lib")
+    for path, level in ((module, 21), (built, 24)):
+        assert readelf_android_api_level(path) == level
+        [fact] = [f["elf.android_api_level"] for f in facts(capsys, path).values()]
+        assert fact == level
+
+
+def test_a_file_without_the_note_has_level_zero(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
+    path = artifacts.path("clean-lib")
+    assert readelf_android_api_level(path) is None
+    [fact] = [f["elf.android_api_level"] for f in facts(capsys, path).values()]
+    assert fact == 0
+
+
+def test_the_ndk_wheel_is_quiet_under_its_own_tag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert findings(capsys, auditwheel_wheel(ANDROID)) == (0, [])
+
+
+@pytest.mark.parametrize("platform, rule, evidence", [
+    ("android_19_arm64_v8a", "android-api-level-above-target", "compiled for Android API level 21, but the "
+     "wheel's tag promises API level 19"),
+    ("android_24_x86_64", "wheel-arch-mismatch", "aarch64 code, but the wheel's tags or the target name x86_64"),
+    ("manylinux_2_17_aarch64", "wheel-libc-mismatch", "linked against bionic, but the wheel's tags or the "
+     "target use glibc"),
+])
+def test_the_ndk_module_under_a_wrong_tag(capsys: pytest.CaptureFixture[str], tmp_path: Path, platform: str,
+                                          rule: str, evidence: str) -> None:
+    code, found = findings(capsys, retagged(tmp_path, auditwheel_wheel(ANDROID), platform))
+    [finding] = [f for f in found if f["rule"] == rule]
+    assert code == 1 and finding["message"] == evidence
+    assert finding["path"].endswith("!spam.cpython-313-aarch64-linux-android.so")
+
+
+def test_the_ndk_module_at_or_above_its_level_is_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for platform in ("android_21_arm64_v8a", "android_35_arm64_v8a"):
+        assert findings(capsys, retagged(tmp_path, auditwheel_wheel(ANDROID), platform)) == (0, [])
+
+
+def test_android_tags_promise_bionic_an_api_level_and_the_abi_machines() -> None:
+    assert target_from_platforms(["android_24_arm64_v8a", "android_21_arm64_v8a"]) == {
+        "android_api": 21, "arch": ["aarch64"], "libc": "bionic"}
+    assert target_from_platforms(["android_24_x86"])["arch"] == ["i686"]
+    # armeabi-v7a code is soft-float ARMv7 (softfp): every 32-bit Arm machine name fits.
+    assert {"armv7l", "armv5tel"} <= set(target_from_platforms(["android_24_armeabi_v7a"])["arch"])
+
+
+# Published Android and iOS wheels (cibuildwheel-built, pinned by version and sha256): quiet
+# under their own tags. pybase64's iOS modules are unsigned on the device (Xcode signs them in
+# the app), link @rpath/Python.framework/Python (the app's), and its arm64 simulator module is
+# built for 14.0 in an ios_13_0 wheel (the arm64 simulator's first iOS).
+PYBASE64 = [
+    ("android_24_arm64_v8a", "65422982bdd4b217dfbf7567224bc2e72cfe6bf91cdb59a977eff96e96117a6e"),
+    ("android_24_x86_64", "10860fb11cf7512796e027e6fb55304401ef97c7401d584da54dc57ca17d51ad"),
+    ("ios_13_0_arm64_iphoneos", "8115c2179efac6b841eee707c65887fd27228c8c3d42ff70871c905f7d24f4f4"),
+    ("ios_13_0_arm64_iphonesimulator", "a3bbce49971581d519aa1a0aa834b81dc07142fe6bce8c304f707d50f5cb6427"),
+    ("ios_13_0_x86_64_iphonesimulator", "108a071febb914a3db7899d7e085723cb318745faffbcb4f282d6ec7dbc00d80"),
+]
+
+
+@pytest.mark.parametrize("platform, sha256", PYBASE64, ids=[p for p, _ in PYBASE64])
+def test_published_mobile_wheels_are_quiet(capsys: pytest.CaptureFixture[str], platform: str, sha256: str) -> None:
+    wheel = pypi.wheel("pybase64==1.5.1", platform, "3.13", f"pybase64-1.5.1-cp313-cp313-{platform}.whl", sha256)
+    assert findings(capsys, wheel) == (0, [])
+
+
+def test_published_ios_wheel_facts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    platform, sha256 = PYBASE64[3]
+    wheel = pypi.wheel("pybase64==1.5.1", platform, "3.13", f"pybase64-1.5.1-cp313-cp313-{platform}.whl", sha256)
+    [module] = [f for m, f in facts(capsys, wheel).items() if m.endswith(".so")]
+    assert [(s["arch"], s["platform"], s["min_os"]) for s in module["macho.slices"]] == [
+        ("arm64", "iossimulator", "14.0")]
+    # Moved to the device's SDK tag, the same file is reported for its platform.
+    code, found = findings(capsys, retagged(tmp_path, wheel, "ios_13_0_arm64_iphoneos"))
+    assert code == 1 and [f["rule"] for f in found] == ["macho-ios-platform-mismatch"]
+
+
+# WebAssembly (PEP 783): the custom section names, read to the end or cut off.
+def test_wasm_custom_sections_and_a_cut_off_module(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   artifacts: Artifacts) -> None:
+    side = artifacts.path("wasm-side-module")
+    [module] = facts(capsys, side).values()
+    assert (module["file.kind"], module["wasm.version"], module["wasm.custom_sections"], module["wasm.error"]) == (
+        "wasm", 1, ["dylink.0"], None)
+    cut = tmp_path / "_cut.so"
+    cut.write_bytes(side.read_bytes()[:12])  # inside the dylink.0 section
+    [module] = facts(capsys, cut).values()
+    assert module["wasm.error"] is not None and module["wasm.custom_sections"] == []
+    assert findings(capsys, cut) == (0, [])  # not judged as a main module
+
+
+def test_an_elf_in_an_emscripten_wheel_is_reported(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
+    code, found = findings(capsys, artifacts.path("emscripten-elf-wheel"))
+    assert code == 1 and [(f["rule"], f["message"]) for f in found] == [
+        ("wheel-arch-mismatch", "x86_64 code, but the wheel's tags or the target name wasm32")]
