@@ -51,7 +51,10 @@ def parse(data: bytes) -> WasmModule:
 
 
 def _module(view: FileView) -> WasmModule:
-    return parse(view.data if view.data is not None else view.head)
+    """The module, parsed once for all the facts of the view."""
+    if "wasm" not in view._values:
+        view._values["wasm"] = parse(view.data if view.data is not None else view.head)
+    return view._values["wasm"]
 
 
 FACTS = {
