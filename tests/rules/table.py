@@ -22,10 +22,11 @@ row: that is how false positives are caught. A rule no fixture makes fire still 
 pinned_row() narrows the quiet fixtures to those whose hardening flags are pinned.
 
 A fixture fires a rule when a finding for it, or for a member inside it, has that rule.
-Findings are computed once per (fixture, target) for the whole session, over every built-in
-rule (the opt-in ones too); tests/conftest.py gives every module here to one pytest-xdist
-worker, so a new row costs nothing unless it brings a new target (a pass over every fixture,
-1 to 2 s). The same cache serves the explicit checks built by severity_test(), member_test(),
+Each fixture is walked once for the whole session, over every built-in rule (the opt-in ones
+too), under every target the rows and checks name at once: as `--target a --target b` does,
+each finding names its target. tests/conftest.py gives every module here to one
+pytest-xdist worker, so a new row costs little, a new target only its rules' evaluation
+on every fixture. The same cache serves the explicit checks built by severity_test(), member_test(),
 quiet_test() and message_test(): the rule id, the path, the severity and the evidence in the
 message, as a user reads them.
 """
@@ -40,7 +41,7 @@ from typing import Callable
 import pytest
 
 from binlint.engine import Options, check
-from binlint.report.finding import Finding
+from binlint.report.finding import Finding, finding_order
 from binlint.rules import Rule, load_rules
 from binlint.rules import targets
 from binlint.rules.targets import abi, for_arch
@@ -63,6 +64,7 @@ def known(names: list[str]) -> list[str]:
 def row(rule_id: str, target: Target, fires_on: list[str]) -> Row:
     """`rule_id` fires on `fires_on` under `target` and on no other fixture."""
     known(fires_on)
+    named(target)
     return (rule_id, target, fires_on, [name for name in fixture_names() if name not in fires_on])
 
 
@@ -100,16 +102,48 @@ ALL_TARGETS: Target = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]),
 
 builtin_rules = lru_cache(maxsize=None)(load_rules)
 
+# Every target a row or a check names, by its JSON, registered as the modules here are
+# collected (before any test runs), so the first walk of a fixture serves them all.
+_TARGETS: dict[str, Target] = {}
+
+
+def named(target: Target) -> str:
+    """`target`'s key in the findings of a walk, registering it."""
+    key = json.dumps(target, sort_keys=True)
+    _TARGETS.setdefault(key, target)
+    return key
+
 
 @lru_cache(maxsize=None)
-def _cached_findings(path: str, target: str) -> tuple[Finding, ...]:
-    return tuple(check(discover([path]), builtin_rules(), Options((targets.Target.of(json.loads(target)),))))
+def _walked(path: str) -> dict[str, tuple[Finding, ...]]:
+    """The findings of one walk of `path` under every registered target, split by target:
+    facts are read once, and only the rules that compare with a target run per target."""
+    keys = list(_TARGETS)
+    names = [f"table-{i}" for i in range(len(keys))]
+    walk = check(discover([path]), builtin_rules(),
+                 Options(tuple(targets.Target.of(_TARGETS[k], name) for k, name in zip(keys, names))))
+    split: dict[str, list[Finding]] = {key: [] for key in keys}
+    for finding in walk:
+        if finding.target is None:  # the same for every target (or compared with none)
+            for found in split.values():
+                found.append(finding)
+        else:  # as the walk under that target alone says it
+            split[keys[names.index(finding.target)]].append(finding._replace(
+                target=None, message=finding.message.removesuffix(f" (target {finding.target})")))
+    return {key: tuple(sorted(found, key=finding_order)) for key, found in split.items()}
+
+
+@lru_cache(maxsize=None)
+def _cached_findings(path: str, key: str) -> tuple[Finding, ...]:
+    """A target registered after the fixture's walk: a walk of its own."""
+    return tuple(check(discover([path]), builtin_rules(), Options((targets.Target.of(json.loads(key)),))))
 
 
 def table_findings(path: Path, target: Target) -> list[Finding]:
-    """The findings of every built-in rule on a session fixture, computed once per target: the
-    tables and the message checks of test_rules_meta.py ask for the same ones many times."""
-    return list(_cached_findings(str(path), json.dumps(target, sort_keys=True)))
+    """The findings of every built-in rule on a session fixture under `target`: the tables
+    and the message checks of test_rules_meta.py ask for the same ones many times."""
+    key, walked = named(target), _walked(str(path))
+    return list(walked[key] if key in walked else _cached_findings(str(path), key))
 
 
 def run(path: Path, rules: list[Rule], target: Target) -> list[Finding]:
@@ -169,6 +203,8 @@ def table_test(table: list[Row]) -> Callable[..., None]:
 
 def severity_test(cases: list[tuple[str, str, Target, str]]) -> Callable[..., None]:
     """(rule, fixture, target, severity): the one finding names the rule, the file and the severity."""
+    for case in cases:
+        named(case[2])
     @pytest.mark.parametrize("rule_id, name, target, severity", cases, ids=[f"{c[0]}-{c[1]}" for c in cases])
     def test_finding_rule_path_severity(artifacts: Artifacts, rule_id: str, name: str,
                                         target: Target, severity: str) -> None:
@@ -180,6 +216,7 @@ def severity_test(cases: list[tuple[str, str, Target, str]]) -> Callable[..., No
 
 def member_test(cases: list[tuple[str, str, list[str], str]]) -> Callable[..., None]:
     """(rule, fixture, the member chain inside it, severity): a finding on a member names the chain."""
+    named({})
     @pytest.mark.parametrize("rule_id, name, members, severity", cases, ids=[f"{c[0]}-{c[1]}" for c in cases])
     def test_finding_on_a_member_names_the_chain(artifacts: Artifacts, rule_id: str, name: str,
                                                  members: list[str], severity: str) -> None:
@@ -192,6 +229,7 @@ def member_test(cases: list[tuple[str, str, list[str], str]]) -> Callable[..., N
 
 def quiet_test(cases: list[tuple[str, str]]) -> Callable[..., None]:
     """(rule, fixture): the cases a careless rule gets wrong, quiet under every target."""
+    named(ALL_TARGETS)
     @pytest.mark.parametrize("rule_id, name", cases, ids=[f"{r}-{n}" for r, n in cases])
     def test_rule_stays_quiet(artifacts: Artifacts, rule_id: str, name: str) -> None:
         findings = table_findings(artifacts.path(name), ALL_TARGETS)
@@ -201,6 +239,8 @@ def quiet_test(cases: list[tuple[str, str]]) -> Callable[..., None]:
 
 def message_test(cases: list[tuple[str, str, Target, list[str]]]) -> Callable[..., None]:
     """(rule, fixture, target, substrings): the evidence the message must contain."""
+    for case in cases:
+        named(case[2])
     @pytest.mark.parametrize("rule_id, name, target, expected", cases, ids=[f"{c[0]}-{c[1]}" for c in cases])
     def test_message_evidence(artifacts: Artifacts, rule_id: str, name: str,
                               target: Target, expected: list[str]) -> None:
