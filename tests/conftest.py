@@ -31,19 +31,21 @@ TIMED = {
 }
 
 
-# The rule tables share one cache of findings per fixture and target (tests/rules/table.py):
-# on one worker, each fixture is checked once per target, not once per table.
-RULE_TABLES = "tests/rules/"
+# Folders whose files share session work, each given whole to one worker: the rule tables
+# one walk of each fixture (tests/rules/table.py), the real-world suite one binlint run and
+# one oracle run over every wheel (tests/realworld/conftest.py).
+SHARED = ("tests/rules/", "tests/realworld/")
 
 
 def work_unit(nodeid: str) -> str:
-    """What pytest-xdist hands a worker at once: the test's file, all the timed tests, or all
-    the rule tables."""
+    """What pytest-xdist hands a worker at once: the test's file, all the timed tests, or a
+    SHARED folder."""
     for timed in TIMED:
         if nodeid == timed or nodeid.startswith((f"{timed}::", f"{timed}[")):
             return "timed"
-    if nodeid.startswith(RULE_TABLES):
-        return RULE_TABLES
+    for folder in SHARED:
+        if nodeid.startswith(folder):
+            return folder
     return nodeid.split("::", 1)[0]
 
 
