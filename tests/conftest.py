@@ -31,21 +31,23 @@ TIMED = {
 }
 
 
-# Folders whose files share session work, each given whole to one worker: the rule tables
-# one walk of each fixture (tests/rules/table.py), the real-world suite one binlint run and
-# one oracle run over every wheel (tests/realworld/conftest.py).
-SHARED = ("tests/rules/", "tests/realworld/")
+# Tests that share session work, each group given whole to one worker: the rule tables and
+# the rule checks of test_rules_meta.py one walk of each fixture (tests/rules/table.py), the
+# real-world suite one binlint run and one oracle run over every wheel
+# (tests/realworld/conftest.py). By the start of their node ids.
+SHARED = {"tests/rules/": "rule tables", "tests/test_rules_meta.py": "rule tables",
+          "tests/realworld/": "real world"}
 
 
 def work_unit(nodeid: str) -> str:
     """What pytest-xdist hands a worker at once: the test's file, all the timed tests, or a
-    SHARED folder."""
+    SHARED group."""
     for timed in TIMED:
         if nodeid == timed or nodeid.startswith((f"{timed}::", f"{timed}[")):
             return "timed"
-    for folder in SHARED:
-        if nodeid.startswith(folder):
-            return folder
+    for start, group in SHARED.items():
+        if nodeid.startswith(start):
+            return group
     return nodeid.split("::", 1)[0]
 
 

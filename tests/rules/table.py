@@ -24,11 +24,12 @@ pinned_row() narrows the quiet fixtures to those whose hardening flags are pinne
 A fixture fires a rule when a finding for it, or for a member inside it, has that rule.
 Each fixture is walked once for the whole session, over every built-in rule (the opt-in ones
 too), under every target the rows and checks name at once: as `--target a --target b` does,
-each finding names its target. tests/conftest.py gives every module here to one
-pytest-xdist worker, so a new row costs little, a new target only its rules' evaluation
-on every fixture. The same cache serves the explicit checks built by severity_test(), member_test(),
-quiet_test() and message_test(): the rule id, the path, the severity and the evidence in the
-message, as a user reads them.
+each finding names its target. tests/conftest.py gives every module here, and
+tests/test_rules_meta.py, which asks for the same findings, to one pytest-xdist worker, so
+a new row costs little, and a new target only its rules' evaluation on every fixture. The
+same cache serves the explicit checks built by severity_test(), member_test(), quiet_test()
+and message_test(): the rule id, the path, the severity and the evidence in the message, as
+a user reads them.
 """
 from __future__ import annotations
 
