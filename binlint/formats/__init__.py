@@ -104,7 +104,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 
 # The modules that declare facts (a FACTS dict each, named group.fact), in the order
 # docs/facts.md lists them; a format's facts module goes here with its registry entry.
-FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
+FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.formats.elf.debug_file", "binlint.facts.loading", "binlint.facts.archive",
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
