@@ -35,7 +35,7 @@ from binlint.formats.elf.reader import ElfFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator
+    from typing import Any, Callable, Iterator
 
     from binlint.facts.view import FileView
 
@@ -45,45 +45,51 @@ READ_WHOLE = 1 << 20  # smaller debug files are read, larger ones mapped
 # it is not a readable ELF file, or it is a link that leads out of the directories given.
 BUILD_ID_MISMATCH, CRC_MISMATCH, UNREADABLE, OUTSIDE = "build-id-mismatch", "crc-mismatch", "unreadable", "outside"
 
-# units, error: as elf.compile_units and elf.dwarf_error state them; path: the debug file
-# they were read from (None: the object's own DWARF, or none found); rejected: the candidates
-# refused, as {path, reason}.
-Dwarf = namedtuple("Dwarf", "units error path rejected")
+# path: the debug file found, as the user will read it, and real: where it lies (None: the
+# object's own DWARF is read, or there is none); rejected: the candidates refused, {path, reason}.
+Found = namedtuple("Found", "path real rejected")
+OWN = Found(None, None, [])
 # A place to look: the path, as the user will read it, and what the file found there must
 # match: its build ID (bytes) or the CRC-32 of its bytes (int).
 Candidate = namedtuple("Candidate", "path build_id crc")
 
 
-def read(view: FileView) -> Dwarf:
-    """The object's compile units and where they came from, worked out once per view."""
-    found = view._values.get("elf.dwarf")
-    if found is None:
-        found = view._values["elf.dwarf"] = _read(view)
-    return found  # type: ignore[no-any-return]
+def found(view: FileView) -> Found:
+    """The object's separate debug file, looked for once per view; reading its DWARF waits for
+    a rule that asks for the compile units."""
+    result = view._values.get("elf.debug_lookup")
+    if result is None:
+        result = view._values["elf.debug_lookup"] = _look(view)
+    return result  # type: ignore[no-any-return]
 
 
-def _read(view: FileView) -> Dwarf:
+def units(view: FileView) -> tuple[list[dict], str | None]:
+    """elf.compile_units and elf.dwarf_error: of the debug file found, else of the object."""
+    result = view._values.get("elf.dwarf")
+    if result is None:
+        real = found(view).real
+        result = view._values["elf.dwarf"] = _units_of(real) if real is not None else (
+            dwarf.compile_units(view.elf()), dwarf.dwarf_error(view.elf()))
+    return result  # type: ignore[no-any-return]
+
+
+def _look(view: FileView) -> Found:
     elf = view.elf()
-    if dwarf.has_debug_info(elf) or view.kind != "elf":  # a debug file is judged by its own DWARF only
-        return Dwarf(dwarf.compile_units(elf), dwarf.dwarf_error(elf), None, [])
+    if view.kind != "elf" or dwarf.has_debug_info(elf):  # a debug file is judged by its own DWARF only
+        return OWN
     rejected: list[dict[str, str]] = []
     roots = _roots(view)
-    seen = {os.path.realpath(view.fs_path)} if _on_disk(view) else set()
+    seen = {os.path.realpath(view.fs_path)} if _on_disk(view) else set()  # type: ignore[arg-type]
     for candidate in _candidates(view, elf):
         real = os.path.realpath(candidate.path)
         if real in seen or not _is_file(real):
             continue
         seen.add(real)
         reason = _refusal(candidate, real, roots)
-        if reason is not None:
-            rejected.append({"path": candidate.path, "reason": reason})
-            continue
-        units, error = _units_of(real)
-        if error is not None and units is None:  # readable a moment ago, not now
-            rejected.append({"path": candidate.path, "reason": UNREADABLE})
-            continue
-        return Dwarf(units, error, candidate.path, rejected)
-    return Dwarf([], None, None, rejected)
+        if reason is None:
+            return Found(candidate.path, real, rejected)
+        rejected.append({"path": candidate.path, "reason": reason})
+    return Found(None, None, rejected)
 
 
 def _on_disk(view: FileView) -> bool:
@@ -101,10 +107,7 @@ def _roots(view: FileView) -> list[str]:
 def _candidates(view: FileView, elf: ElfFile) -> Iterator[Candidate]:
     """The places GDB looks, in its order: by build ID in each directory, then by debug link."""
     dirs = view.limits.debug_dirs
-    try:
-        build_id, link = elf.build_id(), elf.debuglink()
-    except ArtifactError:  # broken notes or sections: the facts that read them say so
-        return
+    build_id, link = _read_or_none(elf.build_id), _read_or_none(elf.debuglink)
     if build_id is not None and len(build_id) >= 2:
         name = os.path.join(BUILD_ID_DIR, build_id[:1].hex(), build_id[1:].hex() + ".debug")
         yield from (Candidate(os.path.join(directory, name), build_id, None) for directory in dirs)
@@ -112,13 +115,20 @@ def _candidates(view: FileView, elf: ElfFile) -> Iterator[Candidate]:
         return
     name, crc = link
     if _on_disk(view):
-        folder = os.path.dirname(os.path.abspath(view.fs_path))  # type: ignore[arg-type]
+        folder = os.path.dirname(view.fs_path)  # type: ignore[arg-type] # as the user named it
         yield Candidate(os.path.join(folder, name), None, crc)
         yield Candidate(os.path.join(folder, DEBUG_SUBDIR, name), None, crc)
         for directory in dirs:
-            for under in dict.fromkeys((folder, os.path.realpath(folder))):
+            for under in dict.fromkeys((os.path.abspath(folder or "."), os.path.realpath(folder or "."))):
                 yield Candidate(os.path.join(directory, under.lstrip(os.sep), name), None, crc)
     yield from (Candidate(os.path.join(directory, name), None, crc) for directory in dirs)
+
+
+def _read_or_none(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except ArtifactError:  # broken notes or sections (or a member read in part): other facts say so
+        return None
 
 
 def _plain_name(name: str) -> bool:
@@ -145,21 +155,20 @@ def _refusal(candidate: Candidate, real: str, roots: list[str]) -> str | None:
             if bytes(data[:4]) != b"\x7fELF":
                 return UNREADABLE
             return None if ElfFile(data).build_id() == candidate.build_id else BUILD_ID_MISMATCH
-    except (OSError, ValueError, ArtifactError):
+    except Exception:  # noqa: BLE001 - a hostile debug file costs itself, never the object's checks
         return UNREADABLE
 
 
-def _units_of(path: str) -> tuple[list[dict] | None, str | None]:
+def _units_of(path: str) -> tuple[list[dict], str | None]:
     """The compile units of the debug file at `path` and why some could not be read, as the
-    object's own would be; (None, why) when it cannot be read at all."""
+    object's own would be (a debug link's CRC says nothing of what the file holds)."""
     try:
         with _Opened(path) as data:
-            if bytes(data[:4]) != b"\x7fELF":
-                return None, "not an ELF file"
             elf = ElfFile(data)
+            elf.check_sections()  # else a debug file cut off in its section table would pass for one without DWARF
             return dwarf.compile_units(elf), dwarf.dwarf_error(elf)
-    except (OSError, ValueError, ArtifactError) as err:
-        return None, str(err)
+    except Exception as err:  # noqa: BLE001 - as above
+        return [], f"debug file not readable: {err}"[:300]
 
 
 class _Opened:
@@ -197,19 +206,20 @@ FACTS = {
         "cf_protection (`full`, `branch`, `return`, `none`), optimization (`0`, `2`, `s`, `fast`, ...; `0` "
         "when switches are recorded without -O) and pic (`-fPIC`, `-fpie`, ...); null when not recorded. "
         "Empty without DWARF.",
-        lambda view: read(view).units,
+        lambda view: units(view)[0],
         items={"name": "str", "language": "str?", "producer": "str", "switches_recorded": "bool",
                "stack_protector": "str?", "fortify_source": "str?", "cf_protection": "str?",
                "optimization": "str?", "pic": "str?"},
     ),
     "elf.dwarf_error": Fact("str?", "Why elf.compile_units holds fewer units than the DWARF has: more than "
-                            "10000 units, debug sections over 1 GiB, or DWARF pyelftools cannot read; null "
-                            "when every unit was read.", lambda view: read(view).error),
+                            "10000 units, debug sections over 1 GiB, DWARF pyelftools cannot read, or a "
+                            "separate debug file (elf.debug_file) binlint cannot read; null when every unit "
+                            "was read.", lambda view: units(view)[1]),
     "elf.debug_file": Fact("str?", "The separate debug file elf.compile_units was read from, for an object "
                            "without .debug_info: `DIR/.build-id/xx/yyyy.debug` by its build ID, or the file "
                            "its .gnu_debuglink names (beside it, in its `.debug/` folder, in DIR under the "
                            "object's directory, or in DIR), DIR being each --debug-dir; null when none matched.",
-                           lambda view: read(view).path),
+                           lambda view: found(view).path),
     "elf.debug_files_rejected": Fact(
         "list[object]",
         "The debug files found for an object without .debug_info but refused, as GDB refuses them, before "
@@ -217,5 +227,5 @@ FACTS = {
         "`crc-mismatch` (its CRC-32 is not the one .gnu_debuglink records), `unreadable` (not an ELF file "
         "binlint can read), `outside` (a symbolic link leading out of the directories given and the "
         "object's folder).",
-        lambda view: read(view).rejected, items={"path": "str", "reason": "str"}),
+        lambda view: found(view).rejected, items={"path": "str", "reason": "str"}),
 }
