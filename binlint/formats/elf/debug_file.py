@@ -25,7 +25,6 @@ from __future__ import annotations
 import mmap
 import os
 import stat
-import zlib
 from collections import namedtuple
 
 from binlint.errors import ArtifactError
@@ -148,6 +147,8 @@ def _refusal(candidate: Candidate, real: str, roots: list[str]) -> str | None:
     """Why the file at `real` is not the object's debug file, or None when it is."""
     if not any(os.path.commonpath((root, real)) == root for root in roots):
         return OUTSIDE
+    import zlib  # here: every run imports this module, few look for a debug file
+
     try:
         with _Opened(real) as data:
             if candidate.crc is not None:
