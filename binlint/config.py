@@ -135,7 +135,7 @@ class ConfigFile(InputFile):
         release as its version; a suppression must say why."""
         if key == "kernel":
             return str(kernel_version(value))
-        if key in ("rules", "targets-file"):
+        if key in ("rules", "targets-file", "debug-dir"):
             return [self.path(v) for v in value]
         if key == "baseline":
             return self.path(value)

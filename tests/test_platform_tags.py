@@ -98,18 +98,82 @@ def test_published_ios_wheel_facts(capsys: pytest.CaptureFixture[str], tmp_path:
     assert code == 1 and [f["rule"] for f in found] == ["macho-ios-platform-mismatch"]
 
 
-# WebAssembly (PEP 783): the custom section names, read to the end or cut off.
-def test_wasm_custom_sections_and_a_cut_off_module(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                   artifacts: Artifacts) -> None:
+# WebAssembly (PEP 783): the custom section names of a whole module; a module a runtime would
+# refuse to decode is reported unreadable, never clean.
+def test_wasm_custom_sections(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
     side = artifacts.path("wasm-side-module")
     [module] = facts(capsys, side).values()
-    assert (module["file.kind"], module["wasm.version"], module["wasm.custom_sections"], module["wasm.error"]) == (
+    assert (module["file.kind"], module["wasm.version"], module["wasm.custom_sections"], module["file.error"]) == (
         "wasm", 1, ["dylink.0"], None)
-    cut = tmp_path / "_cut.so"
-    cut.write_bytes(side.read_bytes()[:12])  # inside the dylink.0 section
-    [module] = facts(capsys, cut).values()
-    assert module["wasm.error"] is not None and module["wasm.custom_sections"] == []
-    assert findings(capsys, cut) == (0, [])  # not judged as a main module
+
+
+def _unreadable(capsys: pytest.CaptureFixture[str], path: Path) -> str:
+    """The message of the one finding on `path`, which must be unreadable-artifact."""
+    code, found = findings(capsys, path)
+    assert code == 1 and [(f["rule"], f["path"], f["severity"]) for f in found] == [
+        ("unreadable-artifact", str(path), "error")]
+    return found[0]["message"]
+
+
+WASM_HEADER = b"\0asm" + (1).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize(("cut", "error"), [
+    # inside the dylink.0 section, whose size says 15 bytes
+    (12, "section 0 at offset 0x8 (15 bytes) runs past the end of the file (12 bytes)"),
+    (6, "cut off in the header: 6 bytes, where the magic and the version take 8"),
+    (9, "malformed or cut-off number at offset 0x9"),  # the section's size
+])
+def test_a_cut_off_wasm_module_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             artifacts: Artifacts, cut: int, error: str) -> None:
+    path = tmp_path / "_cut.so"
+    path.write_bytes(artifacts.path("wasm-side-module").read_bytes()[:cut])
+    assert _unreadable(capsys, path) == f"a WebAssembly module that cannot be read: {error}"
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    (b"\0asm" + (2).to_bytes(4, "little") + b"\x01\x04\x01\x60\x00\x00",
+     "unknown binary version 0x2 (modules are version 1)"),
+    # a type section that says 200 bytes and holds 4
+    (WASM_HEADER + b"\x01\xc8\x01\x01\x60\x00\x00", "section 1 at offset 0x8 (200 bytes) runs past the end "
+     "of the file (15 bytes)"),
+    # a custom section of 3 bytes whose name says 5
+    (WASM_HEADER + b"\x00\x03\x05ab", "custom section name at offset 0xb runs past the end of its section"),
+])
+def test_a_malformed_wasm_module_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               data: bytes, error: str) -> None:
+    path = tmp_path / "_bad.so"
+    path.write_bytes(data)
+    assert _unreadable(capsys, path) == f"a WebAssembly module that cannot be read: {error}"
+
+
+def test_a_broken_wasm_member_of_a_wheel_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       artifacts: Artifacts) -> None:
+    """Inside a wheel too: the finding names the member, and the wheel is not reported clean."""
+    import zipfile
+
+    wheel = tmp_path / artifacts.path("emscripten-wheel").name
+    with zipfile.ZipFile(artifacts.path("emscripten-wheel")) as source, zipfile.ZipFile(wheel, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            out.writestr(info, data[:12] if info.filename.endswith(".so") else data)
+    code, found = findings(capsys, wheel)
+    unreadable = [f for f in found if f["rule"] == "unreadable-artifact"]
+    assert code == 1 and [(f["path"], f["message"]) for f in unreadable] == [
+        (f"{wheel}!pkg/_ext.cpython-312-wasm32-emscripten.so", "a WebAssembly module that cannot be read: section 0 "
+         "at offset 0x8 (15 bytes) runs past the end of the file (12 bytes)")]
+
+
+@pytest.mark.parametrize("data", [
+    # unknown custom sections, and an empty one, decode
+    WASM_HEADER + b"\x00\x06\x05xyzzy" + b"\x00\x01\x00" + b"\x01\x04\x01\x60\x00\x00",
+    # a component (component model: version 0xd, layer 1) is not a module, but no decoder refuses its header
+    b"\0asm" + bytes([0x0D, 0, 1, 0]),
+])
+def test_well_formed_wasm_is_not_unreadable(capsys: pytest.CaptureFixture[str], tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "_ok.wasm"
+    path.write_bytes(data)
+    assert findings(capsys, path) == (0, [])
 
 
 def test_an_elf_in_an_emscripten_wheel_is_reported(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:

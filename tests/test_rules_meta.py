@@ -86,6 +86,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "no-cet": ("rebuild shared object with SHSTK support enabled", "rebuild shared object with IBT support enabled",
                "missing IBT and SHSTK properties"),
     "no-bti": ("failed to turn on BTI protection", "BTI turned on by -z force-bti"),
+    "debug-file-mismatch": ('" does not match "', "(CRC mismatch)"),
     "unit-no-stack-protector": ("DW_AT_producer    : (indirect string, offset: 0x2a): GNU C17 12.2.0",),
     "unit-no-cf-protection": ("missing IBT and SHSTK properties",),
     "unit-unoptimized": ("_FORTIFY_SOURCE requires compiling with optimization",),

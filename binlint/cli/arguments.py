@@ -78,11 +78,21 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
                              "so a zip bomb cannot exhaust memory")
 
 
-def limits(args: argparse.Namespace) -> Limits:
+def add_debug_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug-dir", action="append", default=[], metavar="DIR",
+                        help="also look in DIR for the separate debug files of ELF objects without DWARF, as GDB "
+                             "does: DIR/.build-id/xx/yyyy.debug by build ID, then the file .gnu_debuglink names "
+                             "(repeatable; e.g. /usr/lib/debug; read only for the opt-in DWARF rules)")
+
+
+def limits(args: argparse.Namespace, debug_dirs: list[str] | None = None) -> Limits:
     if args.max_depth < 0 or args.max_member_size <= 0:
         raise BinlintError("--max-depth must be 0 or more, --max-member-size more than 0")
+    for directory in debug_dirs or ():
+        if not os.path.isdir(directory):
+            raise BinlintError(f"--debug-dir {directory}: not a directory")
     member = args.max_member_size << 20
-    return Limits(args.max_depth, member, max(member, Limits().total_bytes))
+    return Limits(args.max_depth, member, max(member, Limits().total_bytes), tuple(debug_dirs or ()))
 
 
 def add_targets_file_option(parser: argparse.ArgumentParser, checks: bool = False) -> None:

@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from binlint.cli.arguments import (Replace, add_archive_options, add_config_option, add_rules_option,
-                                   add_targets_file_option, comma_list, jobs, limits)
+from binlint.cli.arguments import (Replace, add_archive_options, add_config_option, add_debug_dir_option,
+                                   add_rules_option, add_targets_file_option, comma_list, jobs, limits)
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
@@ -37,6 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--prefer-wheel-tags", action="store_true",
                        help="let a wheel's platform tags override --glibc and the other targets for its members")
     add_archive_options(check)
+    add_debug_dir_option(check)
     for flag, meaning in (("--select", "run only these rules (ids, groups or ALL) instead of the default set"),
                           ("--extend-select", "also run these rules or groups, e.g. an opt-in group"),
                           ("--ignore", "do not run these rules or groups")):
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
         raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
-    options = Options(targets, args.prefer_wheel_tags, limits(args), args.jobs)
+    options = Options(targets, args.prefer_wheel_tags, limits(args, args.debug_dir), args.jobs)
     findings = scan(artifacts, rules, options, args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from binlint.cli.arguments import add_archive_options, add_config_option, limits
+from binlint.cli.arguments import add_archive_options, add_config_option, add_debug_dir_option, limits
 from binlint.cli.exitcodes import EXIT_CLEAN
 from binlint.cli.output import write
 
@@ -15,6 +15,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     facts.add_argument("paths", nargs="+", metavar="PATH")
     facts.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout (- is stdout)")
     add_archive_options(facts)
+    add_debug_dir_option(facts)
     add_config_option(facts)
     facts.set_defaults(run=run)
 
@@ -23,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     from binlint.facts.documents import documents
     from binlint.walk.discover import discover
 
-    found = documents(discover(args.paths), limits(args))
+    found = documents(discover(args.paths), limits(args, args.debug_dir))
     write(json.dumps({"version": 1, "artifacts": found}, indent=2, ensure_ascii=False) + "\n", args.output)
     return EXIT_CLEAN

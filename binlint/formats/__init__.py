@@ -53,6 +53,11 @@ def _macho_parse(view):  # type: ignore[no-untyped-def]
     macho.slices(view)
 
 
+def _wasm_parse(view):  # type: ignore[no-untyped-def]
+    from binlint.formats import wasm
+    wasm.check_decodes(view)
+
+
 def _pyc_description(view):  # type: ignore[no-untyped-def]
     return f"Python {view.pyc_python()} bytecode"
 
@@ -86,7 +91,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_macho_parse),
     Format("java-class", "a Java class file", test=magic.is_java_class),
-    Format("wasm", "a WebAssembly module", (b"\0asm",), read="mapped", groups=("wasm",)),
+    Format("wasm", "a WebAssembly module", (b"\0asm",), read="mapped", groups=("wasm",), parse=_wasm_parse),
     Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE,
            members="binlint.formats.tars:open_members"),
     Format("pyc", _pyc_description, test=magic.pyc_python),
@@ -99,7 +104,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
 
 # The modules that declare facts (a FACTS dict each, named group.fact), in the order
 # docs/facts.md lists them; a format's facts module goes here with its registry entry.
-FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.facts.loading", "binlint.facts.archive",
+FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.formats.elf.debug_file", "binlint.facts.loading", "binlint.facts.archive",
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",

@@ -20,8 +20,11 @@ _CHUNK = 1 << 20
 _PREALLOCATE = 16 << 20  # the most allocated ahead of the bytes actually read
 
 # max_depth: how many archives deep members are read; member_bytes: the most read of one
-# member; total_bytes: the most read from one file on disk, all members together.
-Limits = namedtuple("Limits", "max_depth member_bytes total_bytes", defaults=(4, 1 << 30, 8 << 30))
+# member; total_bytes: the most read from one file on disk, all members together;
+# debug_dirs: the directories (--debug-dir) where the separate debug files of ELF objects may
+# be read, the only files binlint reads besides the artifacts and their own folders'.
+Limits = namedtuple("Limits", "max_depth member_bytes total_bytes debug_dirs",
+                    defaults=(4, 1 << 30, 8 << 30, ()))
 
 
 # A file on disk may inflate to BOMB_RATIO times its size, within total_bytes, and at least

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
+import zlib
 from pathlib import Path
 
 from fixture_checks.registry import check
@@ -18,11 +20,11 @@ _DIE = re.compile(r"^\s*<(\d+)><[0-9a-f]+>: Abbrev Number: \d+ \((DW_TAG_\w+)\)"
 
 
 def compile_units(path: Path) -> list[dict[str, str]]:
-    """Each compile unit's attributes (name -> value text) as readelf prints them. Without
-    no-follow-links readelf also prints the units of the debug file the build ID names in
-    /usr/lib/debug, which for a file there is itself."""
-    listing = subprocess.run([require_tool("readelf"), "--debug-dump=info,no-follow-links", "--wide", str(path)],
-                             capture_output=True, text=True, check=True).stdout
+    """Each compile unit's attributes (name -> value text) as readelf prints them (the units'
+    own DIEs only: --dwarf-depth=1). Without no-follow-links readelf also prints the units of
+    the debug file the build ID names in /usr/lib/debug, which for a file there is itself."""
+    listing = subprocess.run([require_tool("readelf"), "--debug-dump=info,no-follow-links", "--dwarf-depth=1",
+                              "--wide", str(path)], capture_output=True, text=True, check=True).stdout
     units: list[dict[str, str]] = []
     current: dict[str, str] | None = None
     for line in listing.splitlines():
@@ -75,6 +77,39 @@ def _check_compressed(path: Path) -> None:
                               check=True).stdout
     assert any(".debug_info" in line and " C " in line for line in sections.splitlines())  # SHF_COMPRESSED
     assert set(_producers(path)) == {"dwarf_guarded.c", "dwarf_plain.c"}
+
+
+def build_id(path: Path) -> str | None:
+    """The build ID `readelf -n` prints, in hex."""
+    notes = subprocess.run([require_tool("readelf"), "-nW", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    found = re.search(r"Build ID: ([0-9a-f]+)", notes)
+    return found.group(1) if found else None
+
+
+def debuglink(path: Path) -> tuple[str, int]:
+    """The name and CRC-32 of the .gnu_debuglink section, as `objcopy --dump-section` writes it."""
+    with tempfile.TemporaryDirectory() as scratch:
+        dumped = Path(scratch) / "debuglink"
+        subprocess.run([require_tool("objcopy"), f"--dump-section=.gnu_debuglink={dumped}", str(path),
+                        str(Path(scratch) / "copy")], capture_output=True, check=True)
+        data = dumped.read_bytes()
+    name = data[:data.index(b"\0")]
+    return name.decode(), int.from_bytes(data[(len(name) + 4) & ~3:][:4], "little")
+
+
+@check("dwarf-split-lib", "dwarf-stale-debug-lib")
+def _check_split(path: Path) -> None:
+    """Stripped, built with a build ID, its debug link naming a file in its folder whose
+    CRC-32 (zlib's, GDB's gnu_debuglink_crc32) matches for dwarf-split-lib only."""
+    assert compile_units(path) == [] and build_id(path) is not None
+    name, crc = debuglink(path)
+    [debug_file] = [p for p in (path.parent / name, path.parent / ".debug" / name) if p.exists()]
+    matches = zlib.crc32(debug_file.read_bytes()) == crc
+    assert matches == (path.parent.name == "dwarf-split-lib")
+    if matches:
+        assert build_id(debug_file) == build_id(path)
+        assert set(_producers(debug_file)) == {"dwarf_guarded.c", "dwarf_plain.c", "dwarf_asm_x86_64.s"}
 
 
 assert set(LIBRARIES) == {"dwarf-mixed-lib", "dwarf-hardened-lib", "dwarf-small-lib", "dwarf-stripped-lib",

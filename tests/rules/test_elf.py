@@ -37,8 +37,9 @@ GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
 EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary"]
 EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
 
-# The -g libraries with a unit built -O0 -fno-stack-protector -fcf-protection=none.
-DWARF_UNHARDENED = ["dwarf-mixed-lib", "dwarf-compressed-lib", "dwarf-debug-file"]
+# The -g libraries with a unit built -O0 -fno-stack-protector -fcf-protection=none (dwarf-split-lib:
+# stripped, read from the debug file in its .debug/ folder that its .gnu_debuglink names).
+DWARF_UNHARDENED = ["dwarf-mixed-lib", "dwarf-compressed-lib", "dwarf-debug-file", "dwarf-split-lib"]
 
 
 def host_units_lack(option: str, good: set[str]) -> list[str]:
@@ -189,6 +190,9 @@ TABLE += [
     row("unit-no-stack-protector", {}, DWARF_UNHARDENED + HOST_NO_CANARY),
     row("unit-no-cf-protection", {}, DWARF_UNHARDENED + HOST_NO_CF),
     row("unit-unoptimized", {}, DWARF_UNHARDENED),
+    # The debug file beside dwarf-stale-debug-lib is another build's (its CRC-32 differs): refused,
+    # and said, where the unit rules stay quiet. tests/test_debug_file.py has the build-ID cases.
+    row("debug-file-mismatch", {}, ["dwarf-stale-debug-lib"]),
 ]
 
 test_rule_table = table_test(TABLE)
@@ -242,6 +246,8 @@ test_message_evidence = message_test([
     ("unit-no-stack-protector", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
     ("unit-no-cf-protection", "dwarf-compressed-lib", {}, ["./dwarf_plain.c"]),
     ("unit-unoptimized", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-unoptimized", "dwarf-split-lib", {}, ["./dwarf_plain.c"]),
+    ("debug-file-mismatch", "dwarf-stale-debug-lib", {}, ["dwarf-stale-debug-lib/libdwarfsplit.so.debug (crc-mismatch)"]),
 ])
 
 

@@ -5,7 +5,8 @@ DW_AT_producer (`GNU C17 12.2.0 -mtune=generic -march=x86-64 -g -O2 -fstack-prot
 -grecord-gcc-switches, its default since GCC 4.8). It leaves out preprocessor options (-D, -U,
 -I), so _FORTIFY_SOURCE is never there; Clang records switches only with
 -grecord-command-line. Read with pyelftools, imported here and only when a rule asks: the
-facts are read on the opt-in path only, and only from files that carry .debug_info.
+facts are read on the opt-in path only, and only from files that carry .debug_info (an
+object's separate debug file is found by binlint.formats.elf.debug_file).
 """
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ def dwarf_error(elf: ElfFile) -> str | None:
 
 def _read(elf: ElfFile) -> tuple[list[dict], str | None]:
     if elf not in _READ:
-        _READ[elf] = _read_units(elf) if _has_debug_info(elf) else ([], None)
+        _READ[elf] = _read_units(elf) if has_debug_info(elf) else ([], None)
     return _READ[elf]
 
 
-def _has_debug_info(elf: ElfFile) -> bool:
+def has_debug_info(elf: ElfFile) -> bool:
     """Asked of binlint's own reader first: most files have no DWARF, and opening them with
     pyelftools would cost more than every other fact."""
     try:

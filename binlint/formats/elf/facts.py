@@ -9,7 +9,6 @@ from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
     EXEC_STACK_DEFAULT, NT_ANDROID_IDENT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
 )
-from binlint.formats.elf.dwarf import compile_units, dwarf_error
 from binlint.formats.elf.hardening import (
     DF_1_PIE, bind_now, cf_protection, fortifiable, fortified, language, relro, rwx_segments, segment_flags,
     stack_protector, static, textrel,
@@ -195,25 +194,3 @@ FACTS = {
                          "section, Rust runtime symbols such as `rust_eh_personality` or `__rust_alloc`, or "
                          "`rustc version` in .comment), else null.", language),
 }
-FACTS.update({
-    # DWARF: pyelftools reads it, only when a rule asks and only from files with .debug_info.
-    "elf.compile_units": Fact(
-        "list[object]",
-        "One item per DWARF compile unit (.debug_info, compressed or not; DWARF 2 to 5; at most 10000): "
-        "its DW_AT_name, language (`C`, `C++`, `Assembler` for GNU as, `Rust`, ... or `DW_LANG_0x..`), "
-        "DW_AT_producer, and what that producer records: switches_recorded (it names any option: GCC's "
-        "-grecord-gcc-switches, its default; Clang only with -grecord-command-line), and the last of each "
-        "kind of option: stack_protector (`-fstack-protector-strong`, `-fno-stack-protector`, ...), "
-        "fortify_source (the N of -D_FORTIFY_SOURCE=N: GCC never records -D options, so null for GCC), "
-        "cf_protection (`full`, `branch`, `return`, `none`), optimization (`0`, `2`, `s`, `fast`, ...; `0` "
-        "when switches are recorded without -O) and pic (`-fPIC`, `-fpie`, ...); null when not recorded. "
-        "Empty without .debug_info.",
-        compile_units,
-        items={"name": "str", "language": "str?", "producer": "str", "switches_recorded": "bool",
-               "stack_protector": "str?", "fortify_source": "str?", "cf_protection": "str?",
-               "optimization": "str?", "pic": "str?"},
-    ),
-    "elf.dwarf_error": Fact("str?", "Why elf.compile_units holds fewer units than the DWARF has: more than "
-                            "10000 units, debug sections over 1 GiB, or DWARF pyelftools cannot read; null "
-                            "when every unit was read.", dwarf_error),
-})

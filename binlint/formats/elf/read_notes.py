@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from binlint.errors import ArtifactError
-from binlint.formats.elf.read_constants import NT_GNU_PROPERTY_TYPE_0, PT_GNU_PROPERTY, PT_NOTE, SHT_NOTE
+from binlint.formats.elf.read_constants import (
+    NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0, PT_GNU_PROPERTY, PT_NOTE, SHF_ALLOC, SHT_NOBITS, SHT_NOTE,
+)
 from binlint.formats.elf.read_sections import ElfSections
 
 TYPE_CHECKING = False
@@ -31,6 +33,34 @@ class ElfNotes(ElfSections):
             if name == "GNU" and note_type == NT_GNU_PROPERTY_TYPE_0:
                 return self._properties(desc)
         return []
+
+    def build_id(self) -> bytes | None:
+        """The descriptor of the NT_GNU_BUILD_ID note (`-Wl,--build-id`), read from the note
+        sections when there are any: a separate debug file keeps them, while its program
+        headers still describe the stripped object's segments, whose bytes it no longer has."""
+        sections = [(s.offset, s.size, s.align) for s in self.readable_sections
+                    if s.type == SHT_NOTE and s.flags & SHF_ALLOC]
+        places = sections or [(s.offset, s.filesz, s.align) for s in self.segments if s.type == PT_NOTE]
+        for name, note_type, desc in self._notes_in(places):
+            if name == "GNU" and note_type == NT_GNU_BUILD_ID:
+                return bytes(desc)
+        return None
+
+    def debuglink(self) -> tuple[str, int] | None:
+        """The file name and CRC-32 the .gnu_debuglink section records (objcopy
+        --add-gnu-debuglink): the name, NUL-terminated, padded to 4 bytes, then the CRC in
+        the file's byte order."""
+        section = self.section_named(".gnu_debuglink")
+        if section is None or section.type == SHT_NOBITS:
+            return None
+        if self._past(section.offset + section.size):
+            raise ArtifactError(f"truncated: .gnu_debuglink at offset {section.offset:#x} is past the end of the file")
+        data = bytes(self.data[section.offset:section.offset + section.size])
+        end = data.find(b"\0")
+        crc_at = (end + 4) & ~3
+        if end < 0 or crc_at + 4 > len(data):
+            return None
+        return data[:end].decode("utf-8", "backslashreplace"), self._u32.unpack_from(data, crc_at)[0]
 
     def _properties(self, desc: bytes) -> list[tuple[int, bytes]]:
         align = 8 if self.bits == 64 else 4  # each property is padded to the class's word
