@@ -53,6 +53,20 @@ def _macho_parse(view):  # type: ignore[no-untyped-def]
     macho.slices(view)
 
 
+def _pe_parse(view):  # type: ignore[no-untyped-def]
+    """A file that starts with `MZ` but has no PE header where its DOS header points is a DOS
+    program or data: no PE facts. A PE file whose headers are cut off or point outside it is
+    unreadable (ArtifactError)."""
+    from binlint.formats.pe import facts as pe
+    from binlint.formats.pe.reader import NotPe
+
+    try:
+        pe.pe(view)
+    except NotPe:
+        return "other"
+    return None
+
+
 def _pyc_description(view):  # type: ignore[no-untyped-def]
     return f"Python {view.pyc_python()} bytecode"
 
@@ -81,7 +95,8 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",)),
     Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
            members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
-    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=_BUNDLE, members=_CONTAINER + "open_bundle"),
+    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", *_BUNDLE),
+           members=_CONTAINER + "open_bundle", parse=_pe_parse),
     Format("empty", "an empty file", test=lambda head: not head),
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_macho_parse),
@@ -103,7 +118,7 @@ FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.fact
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
-                "binlint.formats.wasm")
+                "binlint.formats.wasm", "binlint.formats.pe.facts")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.
