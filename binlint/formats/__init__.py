@@ -54,17 +54,8 @@ def _macho_parse(view):  # type: ignore[no-untyped-def]
 
 
 def _pe_parse(view):  # type: ignore[no-untyped-def]
-    """A file that starts with `MZ` but has no PE header where its DOS header points is a DOS
-    program or data: no PE facts. A PE file whose headers are cut off or point outside it is
-    unreadable (ArtifactError)."""
     from binlint.formats.pe import facts as pe
-    from binlint.formats.pe.reader import NotPe
-
-    try:
-        pe.pe(view)
-    except NotPe:
-        return "other"
-    return None
+    return pe.parse(view)
 
 
 def _pyc_description(view):  # type: ignore[no-untyped-def]

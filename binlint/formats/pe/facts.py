@@ -47,8 +47,23 @@ def pe(view: FileView) -> PeFile:
         try:
             found = view._values["pe"] = reader.PeFile(view.data if view.data is not None else view.head)
         except reader.PeError as err:
-            raise ArtifactError(str(err)) from None
+            raise ArtifactError(str(err)) from err
     return found
+
+
+def parse(view: FileView) -> str | None:
+    """The registry's parse hook: `other` for a file that starts with `MZ` but has no PE header
+    where its DOS header points (a DOS program, or data); ArtifactError for a PE file whose
+    headers are cut off or point outside it."""
+    from binlint.formats.pe.reader import NotPe
+
+    try:
+        pe(view)
+    except ArtifactError as err:
+        if isinstance(err.__context__, NotPe):
+            return "other"
+        raise
+    return None
 
 
 def _table(read: Callable[[PeFile], Any]) -> Callable[[FileView], Any]:
