@@ -22,6 +22,9 @@ PE32, PE32_PLUS = 0x10B, 0x20B
 EXPORT, IMPORT, SECURITY, DEBUG, LOAD_CONFIG, DELAY_IMPORT = 0, 1, 4, 6, 10, 13
 DEBUG_CODEVIEW = 2
 MAX_IMPORTS = 1 << 16  # descriptors, or functions of one DLL: far beyond any linker's output
+# Functions of all the import tables together: descriptors that share one long table would
+# otherwise cost 65,536 x 65,536 reads.
+MAX_IMPORTED = 1 << 18  # Qt6Widgets.dll imports about 6,000
 MAX_NAME = 4096
 
 Section = namedtuple("Section", "name flags virtual_address virtual_size raw_offset raw_size")
@@ -43,6 +46,7 @@ class PeFile:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.size = len(data)
+        self.imported = 0  # import table entries read so far (MAX_IMPORTED)
         lfanew = int.from_bytes(data[0x3C:0x40], "little") if self.size >= 0x40 else self.size
         if data[lfanew:lfanew + 4] != b"PE\0\0":
             raise NotPe(f"no PE signature at offset {lfanew:#x}")
@@ -65,6 +69,10 @@ class PeFile:
         table = optional + optional_size
         self._bytes(table, 40 * count)  # the whole section table lies in the file
         self.sections = [self._section(table + 40 * i) for i in range(count)]
+        for index in (EXPORT, IMPORT, DEBUG, LOAD_CONFIG, DELAY_IMPORT):  # the tables facts read lie in the file
+            rva, _ = self.directory(index)
+            if rva:
+                self.offset(rva)
 
     # -- bounds-checked reads ----------------------------------------------------------
     def _bytes(self, offset: int, size: int) -> bytes:
@@ -129,6 +137,9 @@ class PeFile:
                 return found
             if len(found) >= MAX_IMPORTS:
                 raise PeError(f"an import name table at {rva:#x} has no end")
+            self.imported += 1
+            if self.imported > MAX_IMPORTED:
+                raise PeError(f"the import tables name more than {MAX_IMPORTED} functions")
             found.append(f"#{entry & 0xFFFF}" if entry & flag else self._string(self.offset(entry & 0x7FFFFFFF) + 2))
             offset += width
 
