@@ -17,10 +17,11 @@ TABLE: list[Row] = [
     row("pe-machine-mismatch", {}, ["pe-arm64-wheel", "pe-win32-x64-wheel"]),
     row("pe-abi3-imports-versioned-python", {}, ["pe-abi3-versioned-wheel"]),
     row("pe-python-dll-tag-mismatch", {}, ["pe-cp313-wheel"]),
-    row("pe-no-aslr", {}, ["pe-x64-nohardening-lib.dll", "pe-x86-nohardening-lib.dll"]),
+    # pe-exec (tests/fixtures/files.py) is a bare x64 header: no DllCharacteristics at all.
+    row("pe-no-aslr", {}, ["pe-x64-nohardening-lib.dll", "pe-x86-nohardening-lib.dll", "pe-exec"]),
     row("pe-no-high-entropy-va", {}, ["pe-x64-noheva-lib.dll"]),
     row("pe-no-dep", {}, ["pe-x86-nohardening-lib.dll"]),
-    row("pe-no-cfg", {}, [n for n in [*PE_FILES, *PE_WHEELS] if n != "pe-x64-cfg-lib.dll"]),
+    row("pe-no-cfg", {}, [n for n in [*PE_FILES, *PE_WHEELS, "pe-exec"] if n != "pe-x64-cfg-lib.dll"]),
     row("pe-writable-executable-section", {}, ["pe-x64-wx-lib.dll"]),
 ]
 
