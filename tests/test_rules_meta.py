@@ -151,6 +151,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "pe-no-high-entropy-va": ("does not declare itself as high entropy ASLR compatible.",),
     "pe-no-dep": ("is not marked NX compatible.",),
     "pe-no-cfg": ("does not enable the control flow guard (CFG) mitigation.",),
+    "pe-no-safeseh": ("indicating that it does not enable the SafeSEH mitigation.",),
     "pe-writable-executable-section": ("that are both writable and executable.",),
 }
 
