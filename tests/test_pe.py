@@ -126,3 +126,10 @@ def test_long_section_names_and_x86(artifacts: Artifacts) -> None:
 def test_mz_without_a_pe_header_is_not_pe(tmp_path: Path) -> None:
     (tmp_path / "dos.exe").write_bytes(b"MZ" + b"\0" * 200)
     assert next(iter(facts(tmp_path / "dos.exe").values()))["file.kind"] == "other"
+
+
+def test_delay_loaded_dll_is_resolved_but_not_reported(artifacts: Artifacts) -> None:
+    found = facts(artifacts.path("pe-delay-wheel"))["pkg/_delay.dll"]
+    assert found["pe.delay_imports"] == ["libdelay.dll"]
+    assert {"dll": "libdelay.dll", "function": "#7", "delay": True} in found["pe.imported_functions"]
+    assert {"dll": "libdelay.dll", "found": "missing", "delay": True} in found["pe.import_resolution"]

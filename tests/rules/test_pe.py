@@ -13,7 +13,7 @@ TABLE: list[Row] = [
     # The DLLs MinGW's runtime puts in the import table: missing, beside the module, in a
     # delvewheel-patched .libs folder; in an unpatched .libs folder the rule stays quiet
     # (a package may preload them with ctypes).
-    row("pe-dll-not-found", {}, ["pe-deps-missing-wheel"]),
+    row("pe-dll-not-found", {}, ["pe-deps-missing-wheel"]),  # quiet on pe-delay-wheel: a delay-load import
     # A Windows module in a Linux wheel too (an ELF file in a Windows wheel is wheel-arch-mismatch's).
     row("pe-machine-mismatch", {}, ["pe-arm64-wheel", "pe-win32-x64-wheel", "pe-in-manylinux-wheel"]),
     row("pe-abi3-imports-versioned-python", {}, ["pe-abi3-versioned-wheel"]),

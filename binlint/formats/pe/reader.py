@@ -143,19 +143,22 @@ class PeFile:
             found.append(f"#{entry & 0xFFFF}" if entry & flag else self._string(self.offset(entry & 0x7FFFFFFF) + 2))
             offset += width
 
-    def _descriptors(self, index: int, size: int, unpack: str) -> list[tuple[int, ...]]:
-        rva, _ = self.directory(index)
+    def _descriptors(self, index: int, size: int, unpack: str, bounded: bool = False) -> list[tuple[int, ...]]:
+        """The descriptors of a table, to its all-zero entry (or, `bounded`, to the directory's size)."""
+        rva, length = self.directory(index)
         if not rva:
             return []
         offset, found = self.offset(rva), []
-        while True:
+        limit = length // size if bounded and length else MAX_IMPORTS
+        while len(found) < limit:
             fields = struct.unpack_from(unpack, self._bytes(offset, size))
             if not any(fields):
                 return found
-            if len(found) >= MAX_IMPORTS:
-                raise PeError("the import directory has no end")
             found.append(fields)
             offset += size
+        if not bounded:
+            raise PeError("the import directory has no end")
+        return found
 
     @functools.cached_property
     def imports(self) -> list[Import]:
@@ -165,7 +168,9 @@ class PeFile:
     @functools.cached_property
     def delay_imports(self) -> list[Import]:
         found = []
-        for attributes, name, _, address, lookup, *_ in self._descriptors(DELAY_IMPORT, 32, "<8I"):
+        # The loader never reads this directory (each call's helper has its own descriptor), so
+        # GNU ld leaves it empty and the table need not end in zeros: its size bounds it.
+        for attributes, name, _, address, lookup, *_ in self._descriptors(DELAY_IMPORT, 32, "<8I", bounded=True):
             base = 0 if attributes & 1 else self.image_base  # Visual C++ 6 wrote addresses, not RVAs
             found.append(Import(self._string(self.offset(name - base)), self._thunks((lookup or address) - base)))
         return found
