@@ -68,7 +68,7 @@ def test_no_false_error(wheel: Wheel) -> None:
 
 @pytest.mark.parametrize("wheel", WINDOWS, ids=[w.id for w in WINDOWS])
 def test_dll_resolution_agrees_with_delvewheel(wheel: Wheel) -> None:
-    require_module("delvewheel", "delvewheel>=1.10")
+    require_module("delvewheel", "delvewheel>=1.13")
     path = fetched(wheel)
     facts = binlint_json("facts", "--no-config", str(path))
     resolved = [item for artifact in facts["artifacts"] if artifact["facts"].get("file.kind") == "pe"
