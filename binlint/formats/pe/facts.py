@@ -116,8 +116,10 @@ def _fits(dll: str, python: str, abi: str) -> bool:
     match = _DLL_VERSION.match(dll)
     if match is None or not match[1]:  # python3.dll: every CPython 3 on Windows has it
         return True
-    if abi in ("abi3", "abi3t", "none"):  # every version from the tag's on: no one version's DLL
+    if abi in ("abi3", "abi3t"):  # every version from the tag's on: no one version's DLL
         return False
+    if abi == "none":  # cp312-none: the python tag's version
+        return python == f"cp3{match[1]}"
     tag = _TAG_ABI.match(abi)
     return bool(tag) and tag[1] == match[1] and ("t" in tag[2]) == bool(match[2])
 
