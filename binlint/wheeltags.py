@@ -30,6 +30,8 @@ ANDROID_ABIS = {
     "arm64_v8a": ["aarch64"], "x86_64": ["x86_64"], "x86": ["i686"],
     "armeabi_v7a": ["armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l", "armv7l", "armv8l"],
 }
+# Python's Windows platform tags -> the architecture names pe.compatible_archs gives.
+WINDOWS_ARCHS = {"win32": "x86", "win_amd64": "amd64", "win_arm64": "arm64"}
 _WHEEL_NAME = Pattern(
     r"^(?P<name>[^-/]+)-(?P<version>[^-/]+)(-(?P<build>\d[^-/]*))?-(?P<tags>[^-/]+-[^-/]+-[^-/]+)\.whl$")
 
@@ -84,6 +86,8 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
             libcs.add("bionic")
         elif match := _EMSCRIPTEN.match(tag):
             archs.append(match[1])
+        elif tag in WINDOWS_ARCHS:
+            archs.append(WINDOWS_ARCHS[tag])
         elif match := _IOS.match(tag):
             ios.append(tag_version(match[1], match[2]))
             apple_platforms.add(IOS_SDK_PLATFORMS[match[4]])

@@ -37,8 +37,8 @@ BATCH = 500  # inputs per child: a fresh process now and then keeps state from p
 GRACE = 5.0  # seconds past --timeout before the parent gives up on a silent child
 INTERNAL = "internal error while reading"
 # The formats fuzzed, each given an equal share of the inputs; kinds not listed (scripts,
-# pyc, PE, empty...) share the "other" slot.
-FORMATS = ("elf", "zip", "tar", "compressed", "ar", "macho", "pyinstaller", "other")
+# pyc, empty...) share the "other" slot.
+FORMATS = ("elf", "zip", "tar", "compressed", "ar", "macho", "pyinstaller", "pe", "other")
 
 
 class Hang(BaseException):

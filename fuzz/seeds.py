@@ -18,7 +18,7 @@ DATA = ROOT / "tests" / "data"
 SEED_MAX = 4 << 20  # larger files cost too much per input to fuzz by the hundred thousand
 # Fixture kinds from tests/fixtures/ that are read by a format reader (plus scripts and pyc
 # files, which are cheap and reach the classifier and the script facts).
-FIXTURE_KINDS = ("elf", "cross", "bad", "file", "archive")
+FIXTURE_KINDS = ("elf", "cross", "bad", "file", "archive", "pe")
 
 DECOMPRESS = {"gzip": gzip.decompress, "bzip2": bz2.decompress, "xz": lzma.decompress}
 COOKIE = b"MEI\x0c\x0b\x0a\x0b\x0e"

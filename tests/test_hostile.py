@@ -315,6 +315,98 @@ def test_hostile_elf_headers(artifacts: Artifacts, tmp_path: Path, case: str) ->
 
 
 # --------------------------------------------------------------------------
+# Windows PE: cut headers, tables past the end, import chains that do not end
+# --------------------------------------------------------------------------
+
+def _pe_layout(data: bytes) -> tuple[int, int, int]:
+    """(COFF header offset, optional header offset, data directories offset) of a PE32+ file."""
+    coff = struct.unpack_from("<I", data, 0x3C)[0] + 4
+    return coff, coff + 20, coff + 20 + 112
+
+
+def _pe_import_descriptor(data: bytes) -> int:
+    """The file offset of the first import descriptor of a PE32+ file."""
+    from binlint.formats.pe.reader import IMPORT, PeFile
+
+    pe = PeFile(data)
+    return pe.offset(pe.directory(IMPORT)[0])
+
+
+def _pe_cases() -> dict[str, object]:
+    def cut(at: int):  # type: ignore[no-untyped-def]
+        return lambda data: data.__delitem__(slice(_pe_layout(bytes(data))[1] + at, None))
+
+    def directory(index: int, rva: int, size: int = 0x100):  # type: ignore[no-untyped-def]
+        return lambda data: struct.pack_into("<II", data, _pe_layout(bytes(data))[2] + 8 * index, rva, size)
+
+    def coff(at: int, fmt: str, value: int):  # type: ignore[no-untyped-def]
+        return lambda data: struct.pack_into(fmt, data, _pe_layout(bytes(data))[0] + at, value)
+
+    def descriptor(field: int, value: int):  # type: ignore[no-untyped-def]
+        return lambda data: struct.pack_into("<I", data, _pe_import_descriptor(bytes(data)) + field, value)
+
+    def looping_names(data: bytearray) -> None:  # the name table points at itself: never a zero entry
+        at = _pe_import_descriptor(bytes(data))
+        table = struct.unpack_from("<I", data, at)[0]
+        from binlint.formats.pe.reader import PeFile
+        offset = PeFile(bytes(data)).offset(table)
+        for i in range(0, 8 * 4096, 8):
+            if offset + i + 8 > len(data):
+                break
+            struct.pack_into("<Q", data, offset + i, 1 << 63 | 1)
+    def shared_tables(data: bytearray) -> None:  # 600 descriptors, each naming the same 65,535 functions
+        end = len(data)
+        data.extend(struct.pack("<Q", 1 << 63 | 1) * 0xFFFF + bytes(8))  # one long table of ordinals
+        names = len(data)
+        data.extend(b"x.dll\0\0\0")
+        descriptors = len(data)
+        data.extend(struct.pack("<5I", end, 0, 0, names, end) * 600 + bytes(20))
+        coff_at, optional, directories = _pe_layout(bytes(data))
+        count = struct.unpack_from("<H", data, coff_at + 2)[0]
+        table = optional + struct.unpack_from("<H", data, coff_at + 16)[0]
+        last = table + 40 * (count - 1)
+        address, raw = struct.unpack_from("<I", data, last + 12)[0], struct.unpack_from("<I", data, last + 20)[0]
+        # Stretch the last section over the appended bytes, mapped one to one past its start.
+        struct.pack_into("<II", data, last + 8, len(data) - raw + 0x1000, address)
+        struct.pack_into("<II", data, last + 16, len(data) - raw, raw)
+        base = address - raw
+        for at in range(descriptors, descriptors + 20 * 600, 20):
+            struct.pack_into("<5I", data, at, end + base, 0, 0, names + base, end + base)
+        struct.pack_into("<II", data, directories + 8, descriptors + base, 20 * 600)
+    return {
+        "import descriptors sharing one long table": shared_tables,
+        "optional header cut": cut(40),
+        "section table cut": cut(240 + 8),
+        "section count 65535": coff(2, "<H", 0xFFFF),
+        "import directory past the end": directory(1, 0x7FFFFFF0),
+        "export directory past the end": directory(0, 0x7FFFFFF0),
+        "load config past the end": directory(10, 0x7FFFFFF0),
+        "debug directory past the end": directory(6, 0x7FFFFFF0),
+        "delay imports past the end": directory(13, 0x7FFFFFF0),
+        "import name past the end": descriptor(12, 0x7FFFFFF0),
+        "import name table past the end": descriptor(0, 0x7FFFFFF0),
+        "import name table running on": looping_names,
+    }
+
+
+PE_CASES = list(_pe_cases())
+
+
+@pytest.mark.parametrize("case", PE_CASES)
+def test_hostile_pe_headers(artifacts: Artifacts, tmp_path: Path, case: str) -> None:
+    data = bytearray(artifacts.path("pe-x64-deps-lib.dll").read_bytes())
+    _pe_cases()[case](data)  # type: ignore[operator]
+    (tmp_path / "hostile.dll").write_bytes(bytes(data))
+    start = time.monotonic()
+    document = checked("hostile.dll", bytes(data), tmp_path, "--select", "ALL", expect=1)
+    assert time.monotonic() - start < SECONDS
+    message = unreadable(document)
+    assert "\n" not in message and "Traceback" not in message
+    proc = binlint(["facts", "hostile.dll"], tmp_path)
+    assert proc.returncode in (0, 1) and "internal error" not in proc.stdout, proc.stdout[-2000:]
+
+
+# --------------------------------------------------------------------------
 # PyInstaller bundles, through the command line
 # --------------------------------------------------------------------------
 

@@ -189,11 +189,15 @@ def test_separate_debug_files_are_not_loaded(tmp_path: Path, capsys: pytest.Capt
 
 def pe(characteristics: int) -> bytes:
     """A PE header: an AMD64 program (0x0002) or DLL (0x2002), e_lfanew past the DOS stub as
-    linkers write it."""
+    linkers write it, and a PE32+ optional header with 16 empty data directories."""
     dos = bytearray(0x80)
     dos[:2] = b"MZ"
     struct.pack_into("<I", dos, 0x3C, len(dos))
-    return bytes(dos) + b"PE\0\0" + struct.pack("<HHIIIHH", 0x8664, 0, 0, 0, 0, 0, characteristics)
+    optional = bytearray(240)
+    struct.pack_into("<H", optional, 0, 0x20B)
+    struct.pack_into("<I", optional, 108, 16)
+    return (bytes(dos) + b"PE\0\0" + struct.pack("<HHIIIHH", 0x8664, 0, 0, 0, 0, len(optional), characteristics)
+            + bytes(optional))
 
 
 def test_windows_launchers_in_a_pure_wheel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -142,6 +142,18 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-macos-arm64-tag-before-11": ("is not a supported wheel on this platform",),
     # Emscripten's dynamic loader (src/lib/libdylink.js).
     "wasm-module-not-side-module": ("need dylink section",),
+    # CPython's ImportError around FormatMessage's text for the Windows error (3.8 and later).
+    "pe-dll-not-found": ("DLL load failed while importing _ext: The specified module could not be found.",),
+    "pe-abi3-imports-versioned-python": ("DLL load failed while importing _ext: The specified module could not be found.",),
+    "pe-python-dll-tag-mismatch": ("DLL load failed while importing _ext: The specified module could not be found.",),
+    "pe-machine-mismatch": ("%1 is not a valid Win32 application.",),
+    # BinSkim's messages (src/BinSkim.Rules/RuleResources.resx).
+    "pe-no-aslr": ("is not marked as DYNAMICBASE.",),
+    "pe-no-high-entropy-va": ("does not declare itself as high entropy ASLR compatible.",),
+    "pe-no-dep": ("is not marked NX compatible.",),
+    "pe-no-cfg": ("does not enable the control flow guard (CFG) mitigation.",),
+    "pe-no-safeseh": ("indicating that it does not enable the SafeSEH mitigation.",),
+    "pe-writable-executable-section": ("that are both writable and executable.",),
 }
 
 

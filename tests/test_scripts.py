@@ -31,6 +31,7 @@ from binlint.facts import FileView
 from binlint.formats.script import parse
 from binlint.rules import Rule, load_rules
 from binlint.rules.targets import Target, abi, complete, from_flags
+from fixtures.files import minimal_pe
 from fixtures import (
     DATA_SCRIPT_MEMBER,
     EXE_MODE,
@@ -451,7 +452,7 @@ def test_binfmt(tmp_path: Path) -> None:
         # named .jar, but its bytes say nothing of Java
         "fake.jar": (_zip(["README", "a.txt"]), None),
         "B.class": (b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(16), "java"),
-        "app.exe": (b"MZ" + bytes(100), "wine"),
+        "app.exe": (minimal_pe(), "wine"),
         "notes": (b"echo hello\n", "sh"),
         "empty": (b"", "sh"),
         "tool": (b"#!/bin/sh\n", None),

@@ -59,6 +59,9 @@ FACTS = {
     "file.in_wheel": Fact("bool", "A member of a wheel, directly or through archives inside it (a wheel's "
                           "members are installed into site-packages on the user's machine).",
                           lambda f: f.context.wheel_platforms is not None),
+    "file.wheel_platforms": Fact("list[str]", "The platform tags of the nearest wheel holding the file, at any "
+                                 "depth (`win_amd64`, `manylinux_2_17_x86_64`); empty outside wheels.",
+                                 lambda f: list(f.context.wheel_platforms or ())),
 }
 
 

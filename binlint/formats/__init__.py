@@ -58,6 +58,11 @@ def _wasm_parse(view):  # type: ignore[no-untyped-def]
     wasm.check_decodes(view)
 
 
+def _pe_parse(view):  # type: ignore[no-untyped-def]
+    from binlint.formats.pe import facts as pe
+    return pe.parse(view)
+
+
 def _pyc_description(view):  # type: ignore[no-untyped-def]
     return f"Python {view.pyc_python()} bytecode"
 
@@ -86,7 +91,8 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",)),
     Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
            members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
-    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=_BUNDLE, members=_CONTAINER + "open_bundle"),
+    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", *_BUNDLE),
+           members=_CONTAINER + "open_bundle", parse=_pe_parse),
     Format("empty", "an empty file", test=lambda head: not head),
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_macho_parse),
@@ -108,7 +114,7 @@ FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.form
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
-                "binlint.formats.wasm")
+                "binlint.formats.wasm", "binlint.formats.pe.facts")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.

@@ -94,9 +94,10 @@ TABLE: list[Row] = [
     # ones are unreadable as a whole. tests/test_sections.py cuts programs at test time.
     row("elf-sections-unreadable", {}, []),
     # A wheel's platform tags are the target of its members.
-    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel",
+                                    "elf-in-windows-wheel"]),
     row("wheel-arch-mismatch", {"glibc": "2.17"},  # --glibc leaves the tag's arch
-        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel", "elf-in-windows-wheel"]),
     row("wheel-libc-mismatch", {}, ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
     row("wheel-libc-mismatch", {"glibc": "2.17"},
         ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),

@@ -32,7 +32,9 @@ TABLE: list[Row] = [
     row("wheel-script-entry-point-invalid", {}, ["meta-no-callable-wheel"]),
     # Opt-in: origin-wheel and libpython-wheel carry pkg.libs/, macho-delocated-wheel .dylibs/, and no SBOM;
     # the metasbom wheels carry SBOMs.
-    row("wheel-grafted-libraries-without-sbom", {}, ["origin-wheel", "macho-delocated-wheel", "libpython-wheel"]),
+    # The Windows wheels with DLLs in <name>.libs/ (delvewheel's layout) too.
+    row("wheel-grafted-libraries-without-sbom", {}, ["origin-wheel", "macho-delocated-wheel", "libpython-wheel",
+                                                     "pe-delvewheel-wheel", "pe-deps-unpatched-libs-wheel"]),
     # meta-sbom-wheel's SPDX names the library with its hash, and a source file (src/) the
     # wheel has no folder for; its CycloneDX names packages with hashes of source archives.
     row("wheel-sbom-file-mismatch", {}, ["meta-sbom-mismatch-wheel"]),

@@ -1,0 +1,135 @@
+"""The PE reader (binlint/formats/pe/reader.py) held equal to pefile on the MinGW fixtures and
+on the DLLs of real Windows wheels (pinned in tests/realworld/windows.py), and the facts a user
+reads with `binlint facts`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import pypi
+from binlint.formats.pe.reader import PeFile
+from fixtures import Artifacts, fixture_names, require_module
+from fixtures.toolchain import missing
+from realworld.windows import WINDOWS
+
+
+PEFILE_EXPORTS = 0x2000  # pefile's MAX_SYMBOL_EXPORT_COUNT
+
+
+def pefile_view(data: bytes) -> dict:
+    """What pefile reads of the tables binlint's reader reads."""
+    import pefile
+
+    pe = pefile.PE(data=data, fast_load=True)
+    pe.parse_data_directories(directories=[0, 1, 6, 10, 13])
+
+    def functions(entry) -> list[str]:  # type: ignore[no-untyped-def]
+        # pefile names some ordinal imports from its own table (ws2_32's #21: setsockopt); the file has the number.
+        return [f"#{i.ordinal}" if i.import_by_ordinal or not i.name else i.name.decode("latin-1")
+                for i in entry.imports]
+
+    debug = [d for d in getattr(pe, "DIRECTORY_ENTRY_DEBUG", []) if d.struct.Type == 2 and d.entry is not None]
+    pdb = debug[0].entry.PdbFileName.rstrip(b"\0").decode("latin-1") if debug else None
+    config = getattr(pe, "DIRECTORY_ENTRY_LOAD_CONFIG", None)
+    exports = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    return {
+        "machine": pe.FILE_HEADER.Machine, "characteristics": pe.FILE_HEADER.Characteristics,
+        "dll_characteristics": pe.OPTIONAL_HEADER.DllCharacteristics, "subsystem": pe.OPTIONAL_HEADER.Subsystem,
+        "sections": [(s.Name.rstrip(b"\0").decode("latin-1"), s.Characteristics) for s in pe.sections],
+        "imports": [(e.dll.decode("latin-1"), functions(e)) for e in getattr(pe, "DIRECTORY_ENTRY_IMPORT", [])],
+        "delay": [(e.dll.decode("latin-1"), functions(e)) for e in getattr(pe, "DIRECTORY_ENTRY_DELAY_IMPORT", [])],
+        "exports": [s.name.decode("latin-1") for s in exports.symbols if s.name] if exports else [],
+        "guard_flags": getattr(config.struct, "GuardFlags", 0) if config else 0,
+        "pdb": pdb,
+    }
+
+
+def own_view(data: bytes) -> dict:
+    pe = PeFile(data)
+    return {
+        "machine": pe.machine, "characteristics": pe.characteristics, "dll_characteristics": pe.dll_characteristics,
+        "subsystem": pe.subsystem,
+        # pefile keeps a long name as its string-table reference (`/4`); binlint reads the table.
+        "sections": [(s.name, s.flags) for s in pe.sections],
+        "imports": [tuple(i) for i in pe.imports], "delay": [tuple(i) for i in pe.delay_imports],
+        "exports": pe.exports[1], "guard_flags": pe.load_config.get("guard_flags", 0), "pdb": pe.pdb_path,
+    }
+
+
+def agree(data: bytes) -> None:
+    ours, theirs = own_view(data), pefile_view(data)
+    if len(theirs["exports"]) == PEFILE_EXPORTS:  # pefile stops there; numpy's OpenBLAS exports 9,546 names
+        ours["exports"] = ours["exports"][:PEFILE_EXPORTS]
+    theirs["sections"] = [(o[0] if t[0].startswith("/") else t[0], t[1])
+                          for o, t in zip(ours["sections"], theirs["sections"])]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", fixture_names("pe"))
+def test_reader_agrees_with_pefile_on_the_fixtures(artifacts: Artifacts, name: str) -> None:
+    require_module("pefile", "pefile>=2023.2.7")
+    agree(artifacts.path(name).read_bytes())
+
+
+@pytest.mark.parametrize("wheel", WINDOWS, ids=[w.id for w in WINDOWS])
+def test_reader_agrees_with_pefile_on_real_wheels(wheel) -> None:  # type: ignore[no-untyped-def]
+    require_module("pefile", "pefile>=2023.2.7")
+    problem = pypi.download(pypi.wheel_cache(), wheel.requirement, wheel.platform, wheel.python, wheel.filename,
+                            wheel.sha256)
+    if problem:
+        missing(problem)
+    with zipfile.ZipFile(pypi.wheel_cache() / wheel.filename) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith((".pyd", ".dll", ".exe"))]
+        assert names
+        for name in names:
+            agree(archive.read(name))
+
+
+def facts(path: Path) -> dict[str, dict]:
+    done = subprocess.run([sys.executable, "-m", "binlint", "facts", "--no-config", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    return {a["path"].split("!")[-1]: a["facts"] for a in json.loads(done.stdout)["artifacts"]}
+
+
+def test_facts_of_an_extension_module(artifacts: Artifacts) -> None:
+    found = facts(artifacts.path("pe-wheel"))["pkg/_ext.cp312-win_amd64.pyd"]
+    assert found["file.kind"] == "pe"
+    assert found["pe.machine"] == "amd64" and found["pe.format"] == "PE32+"
+    assert {"DYNAMIC_BASE", "NX_COMPAT", "HIGH_ENTROPY_VA"} <= set(found["pe.dll_characteristics"])
+    assert "DLL" in found["pe.characteristics"]
+    assert found["pe.exports"] == ["PyInit__ext"] and found["pe.python_dll"] == "python312.dll"
+    assert {i["dll"].lower(): i["found"] for i in found["pe.import_resolution"]} == {
+        "python312.dll": "python", "kernel32.dll": "system", "msvcrt.dll": "system"}
+
+
+def test_delvewheel_libs_folder_is_a_dll_directory(artifacts: Artifacts) -> None:
+    resolved = {i["dll"]: i["found"] for i in facts(artifacts.path("pe-delvewheel-wheel"))["pkg/_native.dll"]
+                ["pe.import_resolution"]}
+    assert resolved["libgcc_s_seh-1.dll"] == resolved["libwinpthread-1.dll"] == "dll-directory"
+    unpatched = {i["dll"]: i["found"] for i in facts(artifacts.path("pe-deps-unpatched-libs-wheel"))
+                 ["pkg/_native.dll"]["pe.import_resolution"]}
+    assert unpatched["libgcc_s_seh-1.dll"] == "elsewhere"
+
+
+def test_long_section_names_and_x86(artifacts: Artifacts) -> None:
+    exe = facts(artifacts.path("pe-x64-exe.exe"))
+    assert any(s["name"] == ".debug_info" for s in next(iter(exe.values()))["pe.sections"])
+    x86 = next(iter(facts(artifacts.path("pe-x86-lib.dll")).values()))
+    assert x86["pe.machine"] == "i386" and x86["pe.format"] == "PE32" and x86["pe.compatible_archs"] == ["x86"]
+
+
+def test_mz_without_a_pe_header_is_not_pe(tmp_path: Path) -> None:
+    (tmp_path / "dos.exe").write_bytes(b"MZ" + b"\0" * 200)
+    assert next(iter(facts(tmp_path / "dos.exe").values()))["file.kind"] == "other"
+
+
+def test_delay_loaded_dll_is_resolved_but_not_reported(artifacts: Artifacts) -> None:
+    found = facts(artifacts.path("pe-delay-wheel"))["pkg/_delay.dll"]
+    assert found["pe.delay_imports"] == ["libdelay.dll"]
+    assert {"dll": "libdelay.dll", "function": "#7", "delay": True} in found["pe.imported_functions"]
+    assert {"dll": "libdelay.dll", "found": "missing", "delay": True} in found["pe.import_resolution"]
