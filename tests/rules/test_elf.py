@@ -97,9 +97,13 @@ TABLE: list[Row] = [
     # ones are unreadable as a whole. tests/test_sections.py cuts programs at test time.
     row("elf-sections-unreadable", {}, []),
     # A wheel's platform tags are the target of its members.
-    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+    # x86_64 code in an armeabi_v7a wheel, soft-float code in an armv7l one; quiet: EABI5
+    # soft-float ARMv7 under armeabi_v7a (android-armv7-wheel), hard-float under armv7l.
+    row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel",
+                                    "android-armv7-x86_64-wheel", "armv7l-softfp-wheel"]),
     row("wheel-arch-mismatch", {"glibc": "2.17"},  # --glibc leaves the tag's arch
-        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel"]),
+        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel", "android-armv7-x86_64-wheel",
+         "armv7l-softfp-wheel"]),
     row("wheel-libc-mismatch", {}, ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
     row("wheel-libc-mismatch", {"glibc": "2.17"},
         ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
