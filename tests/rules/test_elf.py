@@ -12,6 +12,7 @@ from binlint.rules import Rule
 from binlint.walk.discover import discover
 from fixtures import HARDENING_FIXTURES, PYI_EXECSTACK_LIB, TARBALLS, Artifacts, fixture_names, require_tool
 from fixture_checks.dwarf import compile_units as readelf_units
+from fixtures.platform_tags import ANDROID_MODULES
 from rules.host import (
     BUNDLES, LIBPYTHON, LIBPYTHON_BUILD_DIR, NON_PIE_BUNDLES, ONEFILE_BUNDLES, bootloaders, bundles_above,
     static_interpreter_above,
@@ -118,6 +119,7 @@ TABLE: list[Row] = [
 # member needs glibc's libc.so.6 (under its own musllinux policy).
 UNCARRIED = ["runpath-lib"]
 ANDROID_BIONIC_WHEELS = ["android-wheel", "android-api-above-wheel", "android-arch-mismatch-wheel",
+                         "android-armv7-wheel", "android-armv7-x86_64-wheel",
                          "android-in-manylinux-wheel"]
 TABLE += [
     row("symbol-version-above-target", {}, []),
@@ -130,7 +132,7 @@ TABLE += [
     # manylinux2014 allows libc.so.6: it is the target for musllinux-wheel too.
     # Android code needs Bionic's libc.so, which no manylinux policy allows.
     row("needed-library-not-on-target", profile("manylinux_2_17"),
-        [*UNCARRIED, "unbundled-wheel", "android-arm64-lib", *ANDROID_BIONIC_WHEELS]),
+        [*UNCARRIED, "unbundled-wheel", *ANDROID_MODULES, *ANDROID_BIONIC_WHEELS]),
     # debian-12 lists no libraries: only the wheels' own policies do.
     row("needed-library-not-on-target", profile("debian-12"),
         ["unbundled-wheel", "musllinux-wheel", "android-in-manylinux-wheel"]),
