@@ -95,3 +95,15 @@ def test_gil_warning_names_the_undeclared_modules(wheel: Wheel, wheel_path, runs
     declared = [m for m, facts in modules.items()
                 if any(i["symbol"] == "PyUnstable_Module_SetGIL" for i in facts["python.capi_imports"])]
     assert not set(declared) & set(flagged)
+
+
+def test_the_extension_modules_define_their_init_and_no_interpreter(runs: Runs) -> None:
+    """What makes python-extension-static-interpreter quiet on the catalogue is read, not
+    absent: the ELF modules named `<name>.cpython-...so` define PyInit_<name>, and no module
+    defines any of the interpreter's own symbols."""
+    modules = [(member, facts) for members in runs.facts.values() for member, facts in members.items()
+               if "elf.arch" in facts and ".cpython-" in member and member.endswith(".so")]
+    assert len(modules) > 200
+    assert [m for m, facts in modules
+            if facts["python.module_init"] != "PyInit_" + m.rsplit("/", 1)[-1].split(".")[0]] == []
+    assert [m for m, facts in modules if facts["python.interpreter_definitions"]] == []
