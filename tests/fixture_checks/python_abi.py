@@ -14,7 +14,7 @@ from fixtures import require_tool
 from fixtures.registry import SPECS
 
 from fixtures.python_abi import (
-    FREE_THREADED_MODULES, FREE_THREADED_WHEELS, LIBPYTHON, LIBPYTHON_MEMBER, LIBPYTHON_MISSING_MEMBER, LIBPYTHON_TAG,
+    FREE_THREADED_MODULES, FREE_THREADED_WHEELS, LIBPYTHON, LIBPYTHON_MEMBER, LIBPYTHON_TAG,
     MODULES as PYEXT_MODULES, WHEELS as PYEXT_WHEELS,
 )
 
@@ -61,7 +61,7 @@ def _check_libpython_wheel(path: Path) -> None:
 @check("libpython-missing-wheel")
 def _check_libpython_missing_wheel(path: Path) -> None:
     with zipfile.ZipFile(path) as wheel:
-        names, module = wheel.namelist(), wheel.read(LIBPYTHON_MISSING_MEMBER)
+        names, module = wheel.namelist(), wheel.read(LIBPYTHON_MEMBER)
     assert not any(name.rsplit("/", 1)[-1].startswith("libpython") for name in names), names
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / "_ext.so").write_bytes(module)
