@@ -8,8 +8,8 @@ and number of findings. Everything not listed there must stay quiet.
 
 The set covers manylinux 2_5 to 2_28 on x86_64 and aarch64 (and i686, armv7l, s390x),
 musllinux 1_1 and 1_2 on both (and i686, armv7l), macOS x86_64, arm64 and universal2, Rust
-(PyO3, maturin), C++ and Fortran, auditwheel-repaired (``*.libs/``) and delocate-repaired
-(``.dylibs/``) wheels, and pure wheels; about 235 MB in all.
+(PyO3, maturin), C++ and Fortran, free-threaded CPython 3.13t and 3.14t, auditwheel-repaired
+(``*.libs/``) and delocate-repaired (``.dylibs/``) wheels, and pure wheels; about 300 MB in all.
 """
 
 from __future__ import annotations
