@@ -144,12 +144,13 @@ INTERPRETER_CORE = ("Py_Initialize", "Py_InitializeEx", "Py_Finalize", "Py_Final
 
 
 def module_init(view: FileView) -> str | None:
-    """PyInit_<name>, when a file named as the extension module `name` defines it (ELF)."""
+    """PyInit_<name>, when a file named as the extension module `name` exports it (ELF): the
+    importer looks it up with dlsym, which sees .dynsym only."""
     match = _MODULE_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1])
     if match is None or view.kind != "elf":
         return None
     init = f"PyInit_{match[1]}"
-    return init if view.elf().defines((init,)) else None
+    return init if view.elf().defines((init,), symtab=False) else None
 
 
 def interpreter_definitions(view: FileView) -> list[str]:
@@ -198,8 +199,8 @@ FACTS = {
         "python.abi3_floor, the version each needs.", above_floor, items=_ITEMS),
     "python.module_init": Fact(
         "str?", "`PyInit_<name>` when the file is named as the extension module `name` (`name.so`, "
-        "`name.cpython-312-x86_64-linux-gnu.so`, `name.abi3.so`) and defines that function, the one CPython's "
-        "importer calls; null otherwise, and for Mach-O (not read).", module_init),
+        "`name.cpython-312-x86_64-linux-gnu.so`, `name.abi3.so`) and exports that function (.dynsym), the one "
+        "CPython's importer looks up and calls; null otherwise, and for Mach-O (not read).", module_init),
     "python.interpreter_definitions": Fact(
         "list[str]", "Which of the interpreter's own symbols the file defines (any binding, in .dynsym or "
         ".symtab): " + ", ".join(f"`{name}`" for name in INTERPRETER_CORE) + ", in that order. libpython and "
@@ -207,6 +208,7 @@ FACTS = {
         "ELF only: empty for Mach-O.", interpreter_definitions),
     "python.free_threaded": Fact(
         "bool", "Built for a free-threaded CPython only: the file name's tag has the `t` flag "
-        "(`cpython-313t-x86_64-linux-gnu`), or a module name without a tag (`_ext.so`) is in a wheel whose CPython ABI tags are all "
-        "free-threaded (`cp313t`, `cp314t`); false for `abi3t` (both builds, PEP 803).", free_threaded),
+        "(`cpython-313t-x86_64-linux-gnu`), or a module name without a tag (`_ext.so`) is in a wheel whose "
+        "CPython ABI tags are all free-threaded (`cp313t`, `cp314t`); false for `abi3t` (both builds, PEP 803).",
+        free_threaded),
 }

@@ -32,7 +32,7 @@ ARM_CPU_ARCHS = {
     17: "v8-M.mainline", 18: "v8.1-A", 19: "v8.2-A", 20: "v8.3-A", 21: "v8.1-M.mainline", 22: "v9",
 }
 TAG_CPU_ARCH, TAG_ABI_VFP_ARGS = 6, 28
-# e_flags: the EABI version in the top byte (5 for every toolchain since 2009, 0 for the old
+# e_flags: the EABI version in the top byte (5 from every current toolchain, 0 for the old
 # GNU ABI); the float ABI bits mean that only in version 5 (older ones used them otherwise).
 EF_ARM_EABIMASK, EF_ARM_EABI_VER5 = 0xFF000000, 5
 EF_ARM_ABI_FLOAT_SOFT, EF_ARM_ABI_FLOAT_HARD = 0x200, 0x400

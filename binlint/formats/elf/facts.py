@@ -105,8 +105,8 @@ FACTS = {
     "elf.arm_cpu_arch": Fact("str?", "32-bit Arm: the Tag_CPU_arch build attribute of the \"aeabi\" file "
                              "attributes (.ARM.attributes), as readelf names it: v5TE, v6KZ, v7, v8, ...; null "
                              "without one or for other machines.", arm_cpu_arch),
-    "elf.arm_eabi": Fact("str?", "32-bit Arm: the ABI version in e_flags (EF_ARM_EABIMASK): `EABI5` for every "
-                         "toolchain since 2009, `EABI1` to `EABI4`, `GNU` (0) for the old ABI; null for other machines.",
+    "elf.arm_eabi": Fact("str?", "32-bit Arm: the ABI version in e_flags (EF_ARM_EABIMASK): `EABI5` from every "
+                         "current toolchain, `EABI1` to `EABI4`, `GNU` (0) for the old ABI; null for other machines.",
                          lambda e: None if (v := arm_eabi(e)) is None else f"EABI{v}" if v else "GNU"),
     "elf.arm_float_abi": Fact("str?", "32-bit Arm: `hard` or `soft`, from the e_flags of EABI5 code "
                               "(EF_ARM_ABI_FLOAT_HARD 0x400, EF_ARM_ABI_FLOAT_SOFT 0x200: what glibc's loader "
