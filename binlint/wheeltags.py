@@ -23,13 +23,10 @@ _IOS = Pattern(r"^ios_(\d+)_(\d+)_(\w+)_(iphoneos|iphonesimulator)$")
 _EMSCRIPTEN = Pattern(r"^(?:pyemscripten_\d+_\d+|emscripten_\d+_\d+_\d+)_(wasm32)$")
 # PEP 730's SDKs -> the LC_BUILD_VERSION platform of code built with them (mach-o/loader.h).
 IOS_SDK_PLATFORMS = {"iphoneos": "ios", "iphonesimulator": "iossimulator"}
-# PEP 738's Android ABI names -> the architectures (elf.arch) whose code Android loads for them.
-# armeabi-v7a code is ARMv7 with the soft-float calling convention (softfp): the NDK's clang marks
-# it soft-float, and older Arm code loads there too.
-ANDROID_ABIS = {
-    "arm64_v8a": ["aarch64"], "x86_64": ["x86_64"], "x86": ["i686"],
-    "armeabi_v7a": ["armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l", "armv7l", "armv8l"],
-}
+# PEP 738's Android ABI names -> the architectures (elf.compatible_archs) whose code Android loads
+# for them. armeabi_v7a is its own: EABI5 code with the soft-float calling convention (softfp,
+# e_flags 0x5000200 from the NDK's clang), of any Arm CPU version; elf.compatible_archs names it.
+ANDROID_ABIS = {"arm64_v8a": ["aarch64"], "x86_64": ["x86_64"], "x86": ["i686"], "armeabi_v7a": ["armeabi_v7a"]}
 # Python's Windows platform tags -> the architecture names pe.compatible_archs gives.
 WINDOWS_ARCHS = {"win32": "x86", "win_amd64": "amd64", "win_arm64": "arm64"}
 _WHEEL_NAME = Pattern(

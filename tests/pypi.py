@@ -32,27 +32,29 @@ def sha256_of(path: Path) -> str:
 
 
 def download(folder: Path, requirement: str, platform: str, python: str, filename: str,
-             sha256: str | None) -> str | None:
+             sha256: str | None, abi: str = "") -> str | None:
     """Put `filename` into `folder` unless it is there (with its digest, when pinned); the
-    reason when it cannot be had."""
+    reason when it cannot be had. `abi`: pip's `--abi`, for a wheel its Python version does
+    not choose by default (`cp313t`, free-threaded)."""
     path = folder / filename
     # Locked: two pytest-xdist workers asking for one wheel download it once.
     with locked(path):
         if path.is_file() and (sha256 is None or sha256_of(path) == sha256):
             return None
-        return _download(path, requirement, platform, python, filename, sha256)
+        return _download(path, requirement, platform, python, filename, sha256, abi)
 
 
 def _download(path: Path, requirement: str, platform: str, python: str, filename: str,
-              sha256: str | None) -> str | None:
+              sha256: str | None, abi: str = "") -> str | None:
     folder = path.parent
     # pip writes into a private folder first, so a half-written file never looks cached.
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as scratch:
         platforms = [] if platform == "any" else ["--platform", platform]
+        abis = ["--abi", abi] if abi else []
         try:
             result = subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                 *platforms, "--python-version", python, "--dest", scratch, requirement],
+                 *platforms, *abis, "--python-version", python, "--dest", scratch, requirement],
                 capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT)
         except subprocess.TimeoutExpired:
             return f"pip download {requirement} took more than {DOWNLOAD_TIMEOUT} s"

@@ -201,7 +201,8 @@ def test_blacklist_reports_a_strong_import_and_not_a_weak_one(elf_facts_fixtures
 
 
 @pytest.mark.parametrize("name, arch, description, compatible", [
-    (ARMV5L, "armv5l", "armv5l (ARMv5TE, soft-float)", ["armv5l", "armv5tel", "armv5tejl"]),
+    # EABI5 soft-float code: the armel machines, and Android's armeabi_v7a (PEP 738).
+    (ARMV5L, "armv5l", "armv5l (ARMv5TE, soft-float)", ["armv5l", "armv5tel", "armv5tejl", "armeabi_v7a"]),
     (ARMV6L, "armv6l", "armv6l (ARMv6KZ, hard-float)", ["armv6l", "armv7l", "armv8l"]),
     (ARMV7L, "armv7l", "armv7l (ARMv7, hard-float)", ["armv7l", "armv8l"]),
     (MIPS64, "mips64el", "mips64el", ["mips64el", "mips64"]),
@@ -231,6 +232,10 @@ def test_code_for_an_older_arm_loads_on_a_newer_one(tmp_path: Path, capsys: pyte
     (ARMV7L, "linux_armv6l", "armv7l (ARMv7, hard-float) code, but the wheel's tags or the target name armv6l"),
     (ARMV7L, "linux_armv5l", "armv7l (ARMv7, hard-float) code, but the wheel's tags or the target name armv5l"),
     (MIPS64, "linux_aarch64", "mips64el code, but the wheel's tags or the target name aarch64"),
+    # Android's 32-bit Arm ABI calls with the soft-float convention: hard-float code is not it.
+    (ARMV7L, "android_21_armeabi_v7a",
+     "armv7l (ARMv7, hard-float) code, but the wheel's tags or the target name armeabi_v7a"),
+    (MIPS64, "android_21_armeabi_v7a", "mips64el code, but the wheel's tags or the target name armeabi_v7a"),
 ])
 def test_code_the_tags_machines_cannot_load(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
                                             platform: str, message: str) -> None:
@@ -239,6 +244,12 @@ def test_code_the_tags_machines_cannot_load(tmp_path: Path, capsys: pytest.Captu
     [finding] = [f for f in found if f["rule"] == "wheel-arch-mismatch"]
     assert code == 1 and finding["path"] == f"{wheel}!{module_of(wheel)[0]}"
     assert finding["message"] == message
+
+
+def test_soft_float_arm_code_fits_android_armeabi_v7a(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # EABI5 soft-float code (e_flags 0x5000200) is what the NDK builds for armeabi-v7a.
+    _, found = findings(capsys, retagged(tmp_path, auditwheel_wheel(ARMV5L), "android_21_armeabi_v7a"))
+    assert "wheel-arch-mismatch" not in {f["rule"] for f in found}
 
 
 def test_a_soft_float_wheel_satisfies_no_armv7l_policy(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from binlint.wheeltags import target_from_platforms
 from fixture_checks.platform_tags import readelf_android_api_level
+from fixture_checks.readelf import inspect
 import pypi
 from fixtures import Artifacts
 from test_elf_facts_real import ANDROID, auditwheel_wheel, facts, findings, module_of, retagged
@@ -64,8 +65,8 @@ def test_android_tags_promise_bionic_an_api_level_and_the_abi_machines() -> None
     assert target_from_platforms(["android_24_arm64_v8a", "android_21_arm64_v8a"]) == {
         "android_api": 21, "arch": ["aarch64"], "libc": "bionic"}
     assert target_from_platforms(["android_24_x86"])["arch"] == ["i686"]
-    # armeabi-v7a code is soft-float ARMv7 (softfp): every 32-bit Arm machine name fits.
-    assert {"armv7l", "armv5tel"} <= set(target_from_platforms(["android_24_armeabi_v7a"])["arch"])
+    # armeabi-v7a code is EABI5 soft-float (softfp): elf.compatible_archs names Android's ABI itself.
+    assert target_from_platforms(["android_24_armeabi_v7a"])["arch"] == ["armeabi_v7a"]
 
 
 # Published Android and iOS wheels (cibuildwheel-built, pinned by version and sha256): quiet
@@ -180,3 +181,22 @@ def test_an_elf_in_an_emscripten_wheel_is_reported(capsys: pytest.CaptureFixture
     code, found = findings(capsys, artifacts.path("emscripten-elf-wheel"))
     assert code == 1 and [(f["rule"], f["message"]) for f in found] == [
         ("wheel-arch-mismatch", "x86_64 code, but the wheel's tags or the target name wasm32")]
+
+
+# (fixture, readelf's Flags, elf.arm_eabi, elf.arm_float_abi, elf.compatible_archs)
+ARM_FACTS = [
+    ("android-armv7-lib", "0x5000200, Version5 EABI, soft-float ABI", "EABI5", "soft", ["armeabi_v7a"]),
+    ("arm-softfp-lib", "0x5000200, Version5 EABI, soft-float ABI", "EABI5", "soft", ["armeabi_v7a"]),
+    ("armhf-lib", "0x5000400, Version5 EABI, hard-float ABI", "EABI5", "hard", ["armv7l", "armv8l"]),
+]
+
+
+@pytest.mark.parametrize("name, flags, eabi, float_abi, compatible", ARM_FACTS, ids=[c[0] for c in ARM_FACTS])
+def test_arm_abi_facts_are_what_readelf_shows(capsys: pytest.CaptureFixture[str], artifacts: Artifacts, name: str,
+                                              flags: str, eabi: str, float_abi: str, compatible: list[str]) -> None:
+    """ARMv7 code: soft-float EABI5 loads on no armhf system, only as Android's armeabi_v7a."""
+    path = artifacts.path(name)
+    assert inspect(path).header["Flags"] == flags
+    [found] = facts(capsys, path).values()
+    assert (found["elf.arm_eabi"], found["elf.arm_float_abi"], found["elf.arm_cpu_arch"], found["elf.compatible_archs"]) \
+        == (eabi, float_abi, "v7", compatible)

@@ -1,11 +1,13 @@
 """The Python ABI facts (binlint/facts/python_abi.py) on real extension modules built here,
-against the tools that know: nm for what a module imports, abi3info (the table abi3audit
-uses) for the Stable ABI list, abi3audit itself for the verdicts on abi3 wheels."""
+against the tools that know: nm for what a module imports and defines (its init function, a
+static interpreter), abi3info (the table abi3audit uses) for the Stable ABI list, abi3audit
+itself for the verdicts on abi3 wheels; and what makes a module free-threaded."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,8 @@ from binlint.facts.documents import documents
 from binlint.formats.members import Limits
 from binlint.walk.discover import discover
 from fixtures import Artifacts, require_module, require_tool
-from fixtures.python_abi import WHEELS
+from fixtures.python_abi import WHEELS, static_libpython
+from fixtures.toolchain import cc, run, src
 
 
 def member_facts(path: Path) -> dict[str, dict]:
@@ -165,3 +168,77 @@ def test_macho_imports_outside_the_stable_abi_are_abi3audits(artifacts: Artifact
     ours = {i["symbol"] for i in facts["python.capi_imports"] if i["stable_abi"] is None}
     assert theirs["non_abi3_symbols"] and ours == set(theirs["non_abi3_symbols"])
     assert len(facts["python.capi_imports"]) > len(ours)  # the Stable ABI ones are read too
+
+
+def _nm_defined(path: Path, *flags: str) -> set[str]:
+    listing = subprocess.run([require_tool("nm"), *flags, "--defined-only", str(path)], capture_output=True,
+                             text=True, check=True).stdout
+    return {line.split()[-1] for line in listing.splitlines() if len(line.split()) == 3}
+
+
+def _file_facts(path: Path) -> dict:
+    [facts] = [a["facts"] for a in documents(discover([str(path)]), Limits())]
+    return facts
+
+
+def test_a_static_interpreter_is_what_nm_lists(artifacts: Artifacts) -> None:
+    """The exported copy (.dynsym; the fixture is stripped): the core symbols nm -D lists."""
+    path = artifacts.path("pyext-static-interpreter-lib")
+    facts = _file_facts(path)
+    core = _nm_defined(path, "-D") & set(python_abi.INTERPRETER_CORE)
+    assert facts["python.interpreter_definitions"] == [s for s in python_abi.INTERPRETER_CORE if s in core]
+    assert {"Py_InitializeEx", "PyEval_EvalCode", "_Py_NoneStruct"} <= core
+    assert facts["python.module_init"] == "PyInit__ext"
+
+
+def test_a_hidden_static_interpreter_is_read_from_symtab(artifacts: Artifacts, tmp_path: Path) -> None:
+    """Linked with -Wl,--exclude-libs,ALL and not stripped: .dynsym holds only PyInit__ext,
+    .symtab the interpreter (what crashes on import); binlint reads both, as nm does."""
+    out = tmp_path / "_ext.so"
+    run([*cc("gcc"), "-shared", "-fPIC", "-Wl,--exclude-libs,ALL", f"-I{sysconfig.get_paths()['include']}",
+         src("pyext.c"), static_libpython(), "-lm", "-o", out], tmp_path)
+    assert _nm_defined(out, "-D") & set(python_abi.INTERPRETER_CORE) == set()
+    facts = _file_facts(out)
+    assert set(facts["python.interpreter_definitions"]) == _nm_defined(out) & set(python_abi.INTERPRETER_CORE)
+    assert {"Py_InitializeEx", "PyEval_EvalCode", "_Py_NoneStruct"} <= set(facts["python.interpreter_definitions"])
+    assert facts["python.module_init"] == "PyInit__ext"
+
+
+@pytest.mark.parametrize("name, init", [
+    ("cpython-tag-wheel", "PyInit__ext"),  # pkg/_ext.cpython-312-x86_64-linux-gnu.so
+    ("abi3-wheel", "PyInit__ext"),  # pkg/_ext.abi3.so
+    ("libpython-wheel", "PyInit__ext"),  # and its stub libpython3.12.so.1.0, no module
+])
+def test_module_init_is_the_one_the_file_name_names(artifacts: Artifacts, name: str, init: str) -> None:
+    facts = member_facts(artifacts.path(name))
+    modules = {member: f["python.module_init"] for member, f in facts.items() if f.get("python.module_init")}
+    assert modules == {WHEELS.get(name, (None, None, "pkg/_ext.cpython-312-x86_64-linux-gnu.so"))[2]: init}
+    assert all(f["python.interpreter_definitions"] == [] for f in facts.values() if "python.module_init" in f)
+
+
+def test_a_module_named_for_another_module_has_no_init(artifacts: Artifacts, tmp_path: Path) -> None:
+    copy = tmp_path / "_other.so"  # defines PyInit__ext, not PyInit__other: CPython would not import it
+    copy.write_bytes(artifacts.path("pyext-full-api-lib").read_bytes())
+    assert _file_facts(copy)["python.module_init"] is None
+    (tmp_path / "_ext.so").write_bytes(copy.read_bytes())
+    assert _file_facts(tmp_path / "_ext.so")["python.module_init"] == "PyInit__ext"
+
+
+# (fixture, member or None for the file itself, python.free_threaded)
+FREE_THREADED_CASES = [
+    ("ft-single-phase-lib", None, True),  # _single.cpython-313t-x86_64-linux-gnu.so
+    ("ft-multi-phase-lib", None, True),  # cpython-314t
+    ("freethreaded-wheel", "pkg/_ext.cpython-313t-x86_64-linux-gnu.so", True),
+    ("freethreaded-mismatch-wheel", "pkg/_ext.cpython-313-x86_64-linux-gnu.so", False),  # the name decides
+    ("ft-plain-name-wheel", "pkg/_single.so", True),  # no tag in the name: the cp313t tag decides
+    ("ft-plain-name-gil-wheel", "pkg/_single.so", False),
+    ("abi3-freethreaded-wheel", "pkg/_ext.abi3.so", False),
+]
+
+
+@pytest.mark.parametrize("name, member, expected", FREE_THREADED_CASES, ids=[c[0] for c in FREE_THREADED_CASES])
+def test_free_threaded_is_what_the_name_or_the_tags_say(artifacts: Artifacts, name: str, member: str | None,
+                                                        expected: bool) -> None:
+    path = artifacts.path(name)
+    facts = _file_facts(path) if member is None else member_facts(path)[member]
+    assert facts["python.free_threaded"] is expected

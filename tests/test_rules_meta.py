@@ -134,6 +134,9 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "abi3-symbol-above-floor": ("undefined symbol:",),
     "python-extension-links-libpython": ("cannot open shared object file: No such file or directory",
                                          "Linking with libpython is forbidden for manylinux/musllinux wheels."),
+    # CPython's faulthandler on the crash; Python/import.c, _PyImport_EnableGILAndWarn.
+    "python-extension-static-interpreter": ("Fatal Python error: Segmentation fault",),
+    "python-free-threaded-gil-enabled": ("has not declared that it can run safely without the GIL",),
     # Bionic's linker (linker/linker.cpp), when a function of a newer API level is missing.
     "android-api-level-above-target": ("cannot locate symbol \"",),
     # dyld (dyld4's error strings) and pip, for the iOS and macOS arm64 tags.

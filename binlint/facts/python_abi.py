@@ -130,6 +130,48 @@ def above_floor(view: FileView) -> list[dict[str, Any]]:
             if item["stable_abi"] is not None and _version(item["stable_abi"]) > _version(floor)]
 
 
+# `name.so`, `name.<tag>.so`: the file names CPython's importer loads on Linux and macOS
+# (EXTENSION_SUFFIXES; PyPy's `.pypy310-pp73-...` tag too); the module is `name`.
+_MODULE_NAME = re.compile(r"^([A-Za-z_]\w*)\.(?:[\w-]+\.)?so$")
+_PLAIN_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*\.so$")
+# The interpreter's own definitions, one or more from each part of libpython an extension
+# module only calls into: start-up and shut-down (Python/pylifecycle.c, Modules/main.c), the
+# evaluation loop (Python/ceval.c), the runtime state (_PyRuntime, 3.7 and later), the
+# singletons and the type machinery (Objects/object.c, typeobject.c), the importer.
+INTERPRETER_CORE = ("Py_Initialize", "Py_InitializeEx", "Py_Finalize", "Py_FinalizeEx", "Py_Main", "Py_BytesMain",
+                    "PyEval_EvalCode", "_PyEval_EvalFrameDefault", "_PyRuntime", "_Py_NoneStruct", "PyType_Ready",
+                    "PyImport_ImportModule")
+
+
+def module_init(view: FileView) -> str | None:
+    """PyInit_<name>, when a file named as the extension module `name` exports it (ELF): the
+    importer looks it up with dlsym, which sees .dynsym only."""
+    match = _MODULE_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1])
+    if match is None or view.kind != "elf":
+        return None
+    init = f"PyInit_{match[1]}"
+    return init if view.elf().defines((init,), symtab=False) else None
+
+
+def interpreter_definitions(view: FileView) -> list[str]:
+    return view.elf().defines(INTERPRETER_CORE) if view.kind == "elf" else []
+
+
+def free_threaded(view: FileView) -> bool:
+    """Built for free-threaded CPython only: `t` in the file name's tag, or for a module
+    name without one (`_ext.so`, not `libfoo.so.1`), in every CPython ABI tag of the wheel
+    holding it."""
+    tag = extension_tag(view)
+    if tag is not None:
+        kind, _, flags = _built_for(tag)
+        return kind == "cpython" and "t" in flags
+    if not _PLAIN_MODULE_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1]):
+        return False
+    tags = view.context.wheel_tags
+    promises = [promise for _, promise in _promises(tags)] if tags else []
+    return bool(promises) and all(kind == "cpython" and "t" in flags for kind, _, flags in promises)
+
+
 _ITEMS = {"symbol": "str", "stable_abi": "str?"}
 FACTS = {
     "python.extension_tag": Fact(
@@ -155,4 +197,18 @@ FACTS = {
     "python.capi_above_abi3_floor": Fact(
         "list[object]", "The items of python.capi_imports that entered the Stable ABI after "
         "python.abi3_floor, the version each needs.", above_floor, items=_ITEMS),
+    "python.module_init": Fact(
+        "str?", "`PyInit_<name>` when the file is named as the extension module `name` (`name.so`, "
+        "`name.cpython-312-x86_64-linux-gnu.so`, `name.abi3.so`) and exports that function (.dynsym), the one "
+        "CPython's importer looks up and calls; null otherwise, and for Mach-O (not read).", module_init),
+    "python.interpreter_definitions": Fact(
+        "list[str]", "Which of the interpreter's own symbols the file defines (any binding, in .dynsym or "
+        ".symtab): " + ", ".join(f"`{name}`" for name in INTERPRETER_CORE) + ", in that order. libpython and "
+        "programs that link the interpreter statically define them; an extension module only imports them. "
+        "ELF only: empty for Mach-O.", interpreter_definitions),
+    "python.free_threaded": Fact(
+        "bool", "Built for a free-threaded CPython only: the file name's tag has the `t` flag "
+        "(`cpython-313t-x86_64-linux-gnu`), or a module name without a tag (`_ext.so`) is in a wheel whose "
+        "CPython ABI tags are all free-threaded (`cp313t`, `cp314t`); false for `abi3t` (both builds, PEP 803).",
+        free_threaded),
 }

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fixture_checks.archives import _ext_wheel
 from fixture_checks.readelf import inspect, readelf
-from fixture_checks.registry import check
-from fixtures.platform_tags import ANDROID_API, ANDROID_WHEELS, WASM_FILES, WASM_WHEELS
+from fixture_checks.registry import Check, check
+from fixtures.platform_tags import ANDROID_MODULES, ANDROID_WHEELS, ARM_LINUX_MODULES, WASM_FILES, WASM_WHEELS
 
 # `readelf -n`: the note's owner, size and type, then its data as hexadecimal bytes.
 _ANDROID_NOTE = re.compile(r"Android\s+0x[0-9a-f]+\s+NT_VERSION.*\n\s+description data: ((?:[0-9a-f]{2} ?)+)")
@@ -20,13 +20,37 @@ def readelf_android_api_level(path: Path) -> int | None:
     return int.from_bytes(bytes.fromhex(match[1].replace(" ", ""))[:4], "little") if match else None
 
 
-@check("android-arm64-lib")
-def _check_android_module(path: Path) -> None:
-    view = inspect(path)
-    assert view.header["Machine"] == "AArch64" and view.header["Type"].startswith("DYN")
-    assert view.dyn_values("NEEDED") == ["libc.so"]
-    assert "NOTE" in view.segment_types()
-    assert readelf_android_api_level(path) == ANDROID_API
+# readelf's Machine and Flags of each module (Flags: the Arm EABI version and float ABI).
+ANDROID_MACHINES = {"android-arm64-lib": ("AArch64", "0x0"),
+                    "android-armv7-lib": ("ARM", "0x5000200, Version5 EABI, soft-float ABI"),
+                    "android-x86_64-lib": ("Advanced Micro Devices X86-64", "0x0")}
+ARM_LINUX_FLAGS = {"armhf-lib": "0x5000400, Version5 EABI, hard-float ABI",
+                   "arm-softfp-lib": "0x5000200, Version5 EABI, soft-float ABI"}
+
+
+def _check_android_module(name: str) -> Check:
+    def check_module(path: Path) -> None:
+        view = inspect(path)
+        assert (view.header["Machine"], view.header["Flags"]) == ANDROID_MACHINES[name]
+        assert view.header["Type"].startswith("DYN") and view.dyn_values("NEEDED") == ["libc.so"]
+        assert "NOTE" in view.segment_types()
+        assert readelf_android_api_level(path) == ANDROID_MODULES[name][3]
+    return check_module
+
+
+def _check_arm_linux_module(name: str) -> Check:
+    def check_module(path: Path) -> None:
+        view = inspect(path)
+        assert (view.header["Machine"], view.header["Flags"]) == ("ARM", ARM_LINUX_FLAGS[name])
+        assert view.dyn_values("NEEDED") == []
+        assert "Tag_CPU_arch: v7" in readelf(path, "-A").stdout
+    return check_module
+
+
+for _name in ANDROID_MODULES:
+    check(_name)(_check_android_module(_name))
+for _name in ARM_LINUX_MODULES:
+    check(_name)(_check_arm_linux_module(_name))
 
 
 for _name, (_dist, _tag, _member, _module, _description) in ANDROID_WHEELS.items():

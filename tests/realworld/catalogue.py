@@ -8,8 +8,8 @@ and number of findings. Everything not listed there must stay quiet.
 
 The set covers manylinux 2_5 to 2_28 on x86_64 and aarch64 (and i686, armv7l, s390x),
 musllinux 1_1 and 1_2 on both (and i686, armv7l), macOS x86_64, arm64 and universal2, Rust
-(PyO3, maturin), C++ and Fortran, auditwheel-repaired (``*.libs/``) and delocate-repaired
-(``.dylibs/``) wheels, and pure wheels; about 235 MB in all.
+(PyO3, maturin), C++ and Fortran, free-threaded CPython 3.13t and 3.14t, auditwheel-repaired
+(``*.libs/``) and delocate-repaired (``.dylibs/``) wheels, and pure wheels; about 300 MB in all.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Wheel:
     # For a wheel committed under tests/data/ (another project's test data): what that
     # project's own tests assert about it, as `auditwheel show --json` spells it.
     asserted: dict[str, object] = field(default_factory=dict)
+    abi: str = ""  # `pip download --abi`, when the Python version's default is not it (cp313t)
 
     @property
     def committed(self) -> bool:
@@ -45,7 +46,7 @@ class Wheel:
         if self.committed:
             return self.filename[:-len(".whl")]
         name, version = self.filename.split("-")[:2]
-        return f"{name.lower()}-{version}-{self.tag_platform.split('.')[0]}"
+        return f"{name.lower()}-{version}-{self.tag_platform.split('.')[0]}" + (f"-{self.abi}" if self.abi else "")
 
     @property
     def tag_platform(self) -> str:
@@ -302,6 +303,49 @@ PYPI: list[Wheel] = [
           "PyYAML-6.0.2-cp313-cp313-manylinux_2_17_s390x.manylinux2014_s390x.whl",
           "17e311b6c678207928d649faa7cb0d7b4c26a0ba73d41e99c4fff6b6c3276484", 763361,
           "C extension (Cython), manylinux2014 s390x (big-endian), CPython 3.13"),
+    # Free-threaded CPython (PEP 703): `pip download --abi cp313t`. What each module declares
+    # about the GIL, read from its imports: single-phase init (PyModule_Create2) with
+    # PyUnstable_Module_SetGIL (numpy's C modules, PyO3's pydantic-core, msgspec), multi-phase
+    # init whose Py_mod_gil slot is not read (Cython's pandas, PyYAML, numpy.random; MarkupSafe),
+    # and single-phase init that never declares it: pandas._libs.json (pandas' vendored ujson,
+    # PyModule_Create alone) and ujson 5.11.0 (ujson issue 684, fixed by its pull request 737).
+    Wheel("numpy==2.2.6", "manylinux_2_17_x86_64", "3.13",
+          "numpy-2.2.6-cp313-cp313t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+          "f447e6acb680fd307f40d3da4852208af94afdfab89cf850986c3ca00562f4fa", 16600122,
+          "free-threaded 3.13: C modules with single-phase init calling PyUnstable_Module_SetGIL, Cython ones",
+          abi="cp313t"),
+    Wheel("pandas==2.3.3", "manylinux_2_28_x86_64", "3.13",
+          "pandas-2.3.3-cp313-cp313t-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+          "900f47d8f20860de523a1ac881c4c36d65efcb2eb850e6948140fa781736e110", 12121912,
+          "free-threaded 3.13, Cython and C; pandas._libs.json never declares that it runs without the GIL",
+          {"python-free-threaded-gil-enabled": 1}, abi="cp313t"),
+    Wheel("pydantic-core==2.33.2", "manylinux_2_17_x86_64", "3.13",
+          "pydantic_core-2.33.2-cp313-cp313t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+          "95237e53bb015f67b63c91af7518a62a8660376a6a0db19b89acc77a4d6199f5", 1981560,
+          "Rust (PyO3, #[pymodule(gil_used = false)]), free-threaded 3.13; maturin's compressed WHEEL Tag line",
+          {"wheel-tag-line-compressed": 1}, abi="cp313t"),
+    Wheel("pydantic-core==2.41.5", "manylinux_2_17_x86_64", "3.14",
+          "pydantic_core-2.41.5-cp314-cp314t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+          "2ff4321e56e879ee8d2a879501c8e469414d948f4aba74a2d4593184eb326660", 2041078,
+          "Rust (PyO3, #[pymodule(gil_used = false)]), free-threaded 3.14; maturin's compressed WHEEL Tag line",
+          {"wheel-tag-line-compressed": 1}, abi="cp314t"),
+    Wheel("msgspec==0.20.0", "manylinux_2_17_x86_64", "3.14",
+          "msgspec-0.20.0-cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+          "17c2b5ca19f19306fc83c96d85e606d2cc107e0caeea85066b5389f664e04846", 229509,
+          "C extension, free-threaded 3.14: single-phase init calling PyUnstable_Module_SetGIL", abi="cp314t"),
+    Wheel("pyyaml==6.0.3", "manylinux_2_17_x86_64", "3.14",
+          "pyyaml-6.0.3-cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+          "00c4bdeba853cc34e7dd471f16b4114f4162dc03e6b7afcc2128711f0eca823c", 839261,
+          "Cython (multi-phase init), free-threaded 3.14", abi="cp314t"),
+    Wheel("markupsafe==3.0.3", "manylinux_2_17_x86_64", "3.14",
+          "markupsafe-3.0.3-cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+          "fed51ac40f757d41b7c48425901843666a6677e3e8eb0abcff09e4ba6e664f50", 23598,
+          "C extension with multi-phase init (a Py_mod_gil slot, not read), free-threaded 3.14", abi="cp314t"),
+    Wheel("ujson==5.11.0", "manylinux_2_28_x86_64", "3.14",
+          "ujson-5.11.0-cp314-cp314t-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+          "10f29e71ecf4ecd93a6610bd8efa8e7b6467454a363c3d6416db65de883eb076", 58035,
+          "C extension, free-threaded 3.14, single-phase init that never declares it runs without the GIL",
+          {"python-free-threaded-gil-enabled": 1}, abi="cp314t"),
     # iOS (PEP 730), built by cibuildwheel: unsigned device code, @rpath/Python.framework/Python,
     # and an arm64 simulator module at 14.0 (the arm64 simulator's first iOS) in an ios_13_0 wheel.
     Wheel("pybase64==1.5.1", "ios_13_0_arm64_iphoneos", "3.13",

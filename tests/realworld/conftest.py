@@ -29,7 +29,8 @@ DOWNLOAD_THREADS = 6  # network-bound: more threads than cores
 
 
 def _download(wheel: Wheel, folder: Path) -> str | None:
-    return pypi.download(folder, wheel.requirement, wheel.platform, wheel.python, wheel.filename, wheel.sha256)
+    return pypi.download(folder, wheel.requirement, wheel.platform, wheel.python, wheel.filename, wheel.sha256,
+                         wheel.abi)
 
 
 @pytest.fixture(scope="session")

@@ -90,3 +90,9 @@ def _libpython_in_build_dir() -> bool:
 
 
 LIBPYTHON_BUILD_DIR = ONEFILE_BUNDLES if _libpython_in_build_dir() else []
+
+
+def static_interpreter_above(glibc: str) -> list[str]:
+    """pyext-static-interpreter-lib when it needs a glibc newer than `glibc`: it holds this
+    interpreter's own code (its libpython3.X.a), which needs what its libpython does."""
+    return ["pyext-static-interpreter-lib"] if glibc_needed(LIBPYTHON) > tuple(map(int, glibc.split("."))) else []

@@ -12,8 +12,10 @@ from binlint.rules import Rule
 from binlint.walk.discover import discover
 from fixtures import HARDENING_FIXTURES, PYI_EXECSTACK_LIB, TARBALLS, Artifacts, fixture_names, require_tool
 from fixture_checks.dwarf import compile_units as readelf_units
+from fixtures.platform_tags import ANDROID_MODULES
 from rules.host import (
     BUNDLES, LIBPYTHON, LIBPYTHON_BUILD_DIR, NON_PIE_BUNDLES, ONEFILE_BUNDLES, bootloaders, bundles_above,
+    static_interpreter_above,
 )
 from rules.table import (
     ALL_TARGETS, Row, known, member_test, message_test, only, profile, quiet_test, row, run, severity_test, table_test,
@@ -72,19 +74,22 @@ TABLE: list[Row] = [
     row("glibc-version-above-target", {}, ["old-tag-wheel"]),
     # An explicit --glibc wins over the tag (musllinux-wheel's glibc-new-lib is then checked too).
     # The onefile bundles carry this machine's libpython, which needs this machine's glibc.
+    # So does the extension module that carries a static copy of this interpreter.
     row("glibc-version-above-target", {"glibc": "2.17"},
-        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.17")]),
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.17"), *static_interpreter_above("2.17")]),
     row("glibc-version-above-target", {"glibc": "2.24"},
-        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.24")]),
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.24"), *static_interpreter_above("2.24")]),
     # Equal is not above; old-tag-wheel is checked against 2.25 too, not its tag's 2.17.
-    row("glibc-version-above-target", {"glibc": "2.25"}, [*GLIBC_234_EXES, *bundles_above("2.25")]),
-    row("glibc-version-above-target", {"glibc": "2.33"}, [*GLIBC_234_EXES, *bundles_above("2.33")]),
-    row("glibc-version-above-target", {"glibc": "2.34"}, bundles_above("2.34")),
-    row("glibc-version-above-target", {"glibc": "2.40"}, bundles_above("2.40")),
+    row("glibc-version-above-target", {"glibc": "2.25"},
+        [*GLIBC_234_EXES, *bundles_above("2.25"), *static_interpreter_above("2.25")]),
+    row("glibc-version-above-target", {"glibc": "2.33"},
+        [*GLIBC_234_EXES, *bundles_above("2.33"), *static_interpreter_above("2.33")]),
+    row("glibc-version-above-target", {"glibc": "2.34"}, [*bundles_above("2.34"), *static_interpreter_above("2.34")]),
+    row("glibc-version-above-target", {"glibc": "2.40"}, [*bundles_above("2.40"), *static_interpreter_above("2.40")]),
     # Versions compare as numbers: 2.14 and 2.25 are above 2.9 (PyInstaller's bootloader
     # needs GLIBC_2.14 for memcpy, so pyi-onedir too).
     row("glibc-version-above-target", {"glibc": "2.9"},
-        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.9")]),
+        ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.9"), *static_interpreter_above("2.9")]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
@@ -94,10 +99,13 @@ TABLE: list[Row] = [
     # ones are unreadable as a whole. tests/test_sections.py cuts programs at test time.
     row("elf-sections-unreadable", {}, []),
     # A wheel's platform tags are the target of its members.
+    # x86_64 code in an armeabi_v7a wheel, soft-float code in an armv7l one; quiet: EABI5
+    # soft-float ARMv7 under armeabi_v7a (android-armv7-wheel), hard-float under armv7l.
     row("wheel-arch-mismatch", {}, ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel",
-                                    "elf-in-windows-wheel"]),
+                                    "android-armv7-x86_64-wheel", "armv7l-softfp-wheel", "elf-in-windows-wheel"]),
     row("wheel-arch-mismatch", {"glibc": "2.17"},  # --glibc leaves the tag's arch
-        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel", "elf-in-windows-wheel"]),
+        ["aarch64-tag-wheel", "android-arch-mismatch-wheel", "emscripten-elf-wheel", "android-armv7-x86_64-wheel",
+         "armv7l-softfp-wheel", "elf-in-windows-wheel"]),
     row("wheel-libc-mismatch", {}, ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
     row("wheel-libc-mismatch", {"glibc": "2.17"},
         ["musllinux-wheel", "android-glibc-wheel", "android-in-manylinux-wheel"]),
@@ -112,6 +120,7 @@ TABLE: list[Row] = [
 # member needs glibc's libc.so.6 (under its own musllinux policy).
 UNCARRIED = ["runpath-lib"]
 ANDROID_BIONIC_WHEELS = ["android-wheel", "android-api-above-wheel", "android-arch-mismatch-wheel",
+                         "android-armv7-wheel", "android-armv7-x86_64-wheel",
                          "android-in-manylinux-wheel"]
 TABLE += [
     row("symbol-version-above-target", {}, []),
@@ -124,15 +133,16 @@ TABLE += [
     # manylinux2014 allows libc.so.6: it is the target for musllinux-wheel too.
     # Android code needs Bionic's libc.so, which no manylinux policy allows.
     row("needed-library-not-on-target", profile("manylinux_2_17"),
-        [*UNCARRIED, "unbundled-wheel", "android-arm64-lib", *ANDROID_BIONIC_WHEELS]),
+        [*UNCARRIED, "unbundled-wheel", *ANDROID_MODULES, *ANDROID_BIONIC_WHEELS]),
     # debian-12 lists no libraries: only the wheels' own policies do.
     row("needed-library-not-on-target", profile("debian-12"),
         ["unbundled-wheel", "musllinux-wheel", "android-in-manylinux-wheel"]),
     # No fixture carries a library out of the loader's reach: tests/test_loader.py builds them.
     row("carried-library-not-on-search-path", {}, []),
     row("carried-library-not-on-search-path", profile("manylinux_2_17"), []),
-    # The module needs libpython3.12.so.1.0 (carried, so needed-library-not-on-target is quiet).
-    row("python-extension-links-libpython", {}, ["libpython-wheel"]),
+    # The module needs libpython3.12.so.1.0, carried or not: needed-library-not-on-target is
+    # quiet on both, this rule says what is wrong with libpython-missing-wheel.
+    row("python-extension-links-libpython", {}, ["libpython-wheel", "libpython-missing-wheel"]),
     # /home/build/lib and /build/ppc64/lib; not /opt/vendor/lib or /usr/local/lib (runpath-multi-lib).
     row("rpath-build-directory", {}, ["rpath-lib", "ppc64-be-lib", *LIBPYTHON_BUILD_DIR]),
     row("rpath-relative-entry", {}, ["relative-rpath-lib"]),

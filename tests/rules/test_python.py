@@ -1,6 +1,6 @@
 """The rules that read a Python extension module's facts (`python.*`: the tag in its file
 name against the wheel's tags, its C API imports against the Stable ABI, libpython in its
-DT_NEEDED). The fixtures are tests/fixtures/python_abi.py's; tests/test_python_abi.py and
+DT_NEEDED or linked into it, how a free-threaded module declares the GIL). The fixtures are tests/fixtures/python_abi.py's; tests/test_python_abi.py and
 tests/realworld/test_python_abi.py hold abi3audit's view. How to add rows: tests/rules/table.py."""
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ TABLE: list[Row] = [
     row("abi3-non-stable-symbol", {}, ["abi3-full-api-wheel", "macho-abi3-wheel"]),
     # PyType_GetName (3.11) under cp37-abi3; abi3-floor-wheel tags the same module cp311-abi3.
     row("abi3-symbol-above-floor", {}, ["abi3-newer-wheel"]),
+    # pyext.c linked with the static libpython3.X.a; every other module (named as one or not)
+    # defines only its PyInit_, and libpython-wheel's stub is no module.
+    row("python-extension-static-interpreter", {}, ["pyext-static-interpreter-lib"]),
+    # Single-phase init without PyUnstable_Module_SetGIL in a free-threaded build: named
+    # cpython-313t, or _single.so in a cp313t wheel. freethreaded-wheel's module (pyext.c,
+    # PyModule_Create) is such a module too. Quiet: the declared and multi-phase modules, and
+    # _single.so in a GIL wheel (ft-plain-name-gil-wheel).
+    row("python-free-threaded-gil-enabled", {}, ["freethreaded-wheel", "ft-single-phase-lib", "ft-plain-name-wheel"]),
 ]
 
 
@@ -44,7 +52,28 @@ MESSAGE_CASES = [
     ("abi3-symbol-above-floor", "abi3-newer-wheel", "pkg/_ext.abi3.so", "warning",
      ["3.7", "PyType_GetName (3.11)"]),
     ("python-extension-links-libpython", "libpython-wheel", LIBPYTHON_MEMBER, "error", [LIBPYTHON]),
+    ("python-extension-links-libpython", "libpython-missing-wheel", LIBPYTHON_MEMBER, "error", [LIBPYTHON]),
+    ("python-free-threaded-gil-enabled", "ft-plain-name-wheel", "pkg/_single.so", "warning",
+     ["imports PyModule_Create2", "PyUnstable_Module_SetGIL"]),
 ]
+
+
+# (rule, standalone fixture, severity, substrings of the message)
+FILE_MESSAGE_CASES = [
+    ("python-extension-static-interpreter", "pyext-static-interpreter-lib", "error",
+     ["Py_InitializeEx", "PyEval_EvalCode", "_Py_NoneStruct", "_PyRuntime"]),
+    ("python-free-threaded-gil-enabled", "ft-single-phase-lib", "warning", ["imports PyModule_Create2"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, name, severity, expected", FILE_MESSAGE_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in FILE_MESSAGE_CASES])
+def test_python_module_finding(artifacts: Artifacts, rule_id: str, name: str, severity: str,
+                               expected: list[str]) -> None:
+    path = artifacts.path(name)
+    finding = only(table_findings(path, {}), rule_id)
+    assert (finding.path, finding.severity) == (str(path), severity)
+    assert {s for s in expected if s not in finding.message} == set(), finding.message
 
 
 @pytest.mark.parametrize("rule_id, name, member, severity, expected", MESSAGE_CASES,

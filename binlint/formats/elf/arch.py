@@ -32,6 +32,9 @@ ARM_CPU_ARCHS = {
     17: "v8-M.mainline", 18: "v8.1-A", 19: "v8.2-A", 20: "v8.3-A", 21: "v8.1-M.mainline", 22: "v9",
 }
 TAG_CPU_ARCH, TAG_ABI_VFP_ARGS = 6, 28
+# e_flags: the EABI version in the top byte (5 from every current toolchain, 0 for the old
+# GNU ABI); the float ABI bits mean that only in version 5 (older ones used them otherwise).
+EF_ARM_EABIMASK, EF_ARM_EABI_VER5 = 0xFF000000, 5
 EF_ARM_ABI_FLOAT_SOFT, EF_ARM_ABI_FLOAT_HARD = 0x200, 0x400
 # The names uname (and so CPython's platform tag) gives 32-bit Arm machines, oldest first:
 # the kernel spells the CPU's architecture and an "l" for little-endian (armv5tel on an
@@ -42,6 +45,10 @@ ARM_MACHINES = ("armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl", "armv6l"
 # ARMv7, and the manylinux and musllinux armv7l policies are hard-float by definition (PEP 599;
 # packaging offers them only to an armhf interpreter, auditwheel refuses soft-float code).
 ARM_SOFT_FLOAT_MACHINES = frozenset({"armv4l", "armv4tl", "armv5l", "armv5tel", "armv5tejl"})
+# PEP 738's name for Android's 32-bit Arm ABI: EABI5 code with the soft-float calling
+# convention (the NDK builds ARMv7 with -mfloat-abi=softfp; hard-float armeabi-v7a-hard went
+# with NDK r12), which Android's loader takes whatever the CPU version.
+ANDROID_ARM_ABI = "armeabi_v7a"
 
 
 def arm_cpu_arch(elf: ElfFile) -> str | None:
@@ -51,15 +58,21 @@ def arm_cpu_arch(elf: ElfFile) -> str | None:
     return ARM_CPU_ARCHS.get(value, str(value)) if isinstance(value, int) else None
 
 
+def arm_eabi(elf: ElfFile) -> int | None:
+    """The ARM EABI version of e_flags (EF_ARM_EABIMASK): 5, or 0 for the old GNU ABI."""
+    return (elf.flags & EF_ARM_EABIMASK) >> 24 if elf.machine == 40 else None
+
+
 def arm_float_abi(elf: ElfFile) -> str | None:
-    """`hard` or `soft`: the EF_ARM_ABI_FLOAT_* flag of e_flags, which glibc's loader checks
-    (an armhf ld.so refuses a soft-float object, an armel one a hard-float object), else
-    Tag_ABI_VFP_args (1: floating-point arguments in VFP registers, 0: in core registers)."""
+    """`hard` or `soft`: in an EABI5 object the EF_ARM_ABI_FLOAT_* flag of e_flags, which
+    glibc's loader checks (an armhf ld.so refuses a soft-float object, an armel one a
+    hard-float object), else Tag_ABI_VFP_args (1: floating-point arguments in VFP registers,
+    0: in core registers)."""
     if elf.machine != 40:
         return None
-    if elf.flags & EF_ARM_ABI_FLOAT_HARD:
+    if arm_eabi(elf) == EF_ARM_EABI_VER5 and elf.flags & EF_ARM_ABI_FLOAT_HARD:
         return "hard"
-    if elf.flags & EF_ARM_ABI_FLOAT_SOFT:
+    if arm_eabi(elf) == EF_ARM_EABI_VER5 and elf.flags & EF_ARM_ABI_FLOAT_SOFT:
         return "soft"
     args = elf.arm_attributes.get(TAG_ABI_VFP_ARGS)
     return "hard" if args == 1 else "soft" if args == 0 else None
@@ -106,13 +119,7 @@ def compatible_archs(elf: ElfFile) -> list[str]:
     """The platform-tag architectures whose systems load this object."""
     name = arch(elf)
     if elf.machine == 40:
-        # Newer Arm CPUs run older code; without a Tag_CPU_arch the code may be for any.
-        cpu = arm_cpu_arch(elf)
-        names = ARM_MACHINES[ARM_MACHINES.index(_arm_machine(cpu)) if cpu is not None else 0:]
-        float_abi = arm_float_abi(elf)
-        if float_abi is None:
-            return list(names)
-        return [n for n in names if (n in ARM_SOFT_FLOAT_MACHINES) == (float_abi == "soft")]
+        return _arm_compatible(elf)
     if name in ("mipsel", "mips64el"):
         # The kernel's uname, and so CPython's platform tag, says mips or mips64 for both
         # byte orders: a linux_mips64 wheel may hold little-endian code.
@@ -120,13 +127,26 @@ def compatible_archs(elf: ElfFile) -> list[str]:
     return [name]
 
 
+def _arm_compatible(elf: ElfFile) -> list[str]:
+    """Newer Arm CPUs run older code; without a Tag_CPU_arch the code may be for any. The
+    hard-float systems take EABI5 code marked hard-float (or unmarked): the hard-float ABI
+    exists only in EABI5, and auditwheel's armv7l policy insists on both. Android's
+    armeabi_v7a takes EABI5 code that is not hard-float."""
+    cpu, float_abi, eabi = arm_cpu_arch(elf), arm_float_abi(elf), arm_eabi(elf)
+    names = ARM_MACHINES[ARM_MACHINES.index(_arm_machine(cpu)) if cpu is not None else 0:]
+    found = [n for n in names if n in ARM_SOFT_FLOAT_MACHINES and float_abi != "hard"
+             or n not in ARM_SOFT_FLOAT_MACHINES and float_abi != "soft" and eabi == EF_ARM_EABI_VER5]
+    return found + ([ANDROID_ARM_ABI] if eabi == EF_ARM_EABI_VER5 and float_abi != "hard" else [])
+
+
 def arch_description(elf: ElfFile) -> str:
     """elf.arch, and for 32-bit Arm the CPU architecture and float ABI it was built for."""
     name = arch(elf)
     if elf.machine != 40:
         return name
-    cpu, float_abi = arm_cpu_arch(elf), arm_float_abi(elf)
-    details = ([f"ARM{cpu}"] if cpu is not None else []) + ([f"{float_abi}-float"] if float_abi else [])
+    cpu, float_abi, eabi = arm_cpu_arch(elf), arm_float_abi(elf), arm_eabi(elf)
+    abi = [] if eabi == EF_ARM_EABI_VER5 else [f"EABI{eabi}" if eabi else "old GNU ABI"]  # 5: every toolchain's
+    details = ([f"ARM{cpu}"] if cpu is not None else []) + abi + ([f"{float_abi}-float"] if float_abi else [])
     return f"{name} ({', '.join(details)})" if details else name
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from binlint.errors import ArtifactError  # at the top, not an import statement run for every ELF file
 from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
-    EXEC_STACK_DEFAULT, NT_ANDROID_IDENT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
+    EXEC_STACK_DEFAULT, NT_ANDROID_IDENT, arch, arch_description, arm_cpu_arch, arm_eabi, arm_float_abi, compatible_archs, libc, machine,
 )
 from binlint.formats.elf.hardening import (
     DF_1_PIE, bind_now, cf_protection, fortifiable, fortified, language, relro, rwx_segments, segment_flags,
@@ -94,17 +94,22 @@ FACTS = {
                      "armv6l (ARMv6*), armv7l (ARMv7 and later, or no attribute).", arch),
     "elf.compatible_archs": Fact(
         "list[str]", "The platform-tag architectures whose systems load it: elf.arch, and for 32-bit Arm every "
-        "newer machine of its float ABI (soft-float: armv4l to armv5tejl, the armel systems; hard-float: "
-        "armv6l, armv7l, armv8l, the armhf ones; both without a float ABI); mips and mips64 (the kernel's "
-        "name for both byte orders) too for little-endian MIPS.", compatible_archs),
+        "newer machine of its float ABI (soft-float: armv4l to armv5tejl, the armel systems; hard-float, EABI5 "
+        "only: armv6l, armv7l, armv8l, the armhf ones; both without a float ABI), and `armeabi_v7a`, Android's "
+        "ABI (PEP 738), for EABI5 code that is not hard-float; mips and mips64 (the kernel's name for both byte "
+        "orders) too for little-endian MIPS.", compatible_archs),
     "elf.arch_description": Fact("str", "The machine's label: elf.arch, and for 32-bit Arm the CPU architecture "
                                  "(elf.arm_cpu_arch) and float ABI (elf.arm_float_abi) it was built for: `x86_64`, "
                                  "`armv5l (ARMv5TE, soft-float)`.", arch_description),
     "elf.arm_cpu_arch": Fact("str?", "32-bit Arm: the Tag_CPU_arch build attribute of the \"aeabi\" file "
                              "attributes (.ARM.attributes), as readelf names it: v5TE, v6KZ, v7, v8, ...; null "
                              "without one or for other machines.", arm_cpu_arch),
-    "elf.arm_float_abi": Fact("str?", "32-bit Arm: `hard` or `soft`, from e_flags (EF_ARM_ABI_FLOAT_HARD 0x400, "
-                              "EF_ARM_ABI_FLOAT_SOFT 0x200: what glibc's loader checks), else from the "
+    "elf.arm_eabi": Fact("str?", "32-bit Arm: the ABI version in e_flags (EF_ARM_EABIMASK): `EABI5` from every "
+                         "current toolchain, `EABI1` to `EABI4`, `GNU` (0) for the old ABI; null for other machines.",
+                         lambda e: None if (v := arm_eabi(e)) is None else f"EABI{v}" if v else "GNU"),
+    "elf.arm_float_abi": Fact("str?", "32-bit Arm: `hard` or `soft`, from the e_flags of EABI5 code "
+                              "(EF_ARM_ABI_FLOAT_HARD 0x400, EF_ARM_ABI_FLOAT_SOFT 0x200: what glibc's loader "
+                              "checks; older EABI versions used those bits otherwise), else from the "
                               "Tag_ABI_VFP_args attribute; null when neither says, or for other machines.",
                               arm_float_abi),
     "elf.libc": Fact("str?", "The C library it is linked against, from its interpreter and DT_NEEDED: `glibc`, "

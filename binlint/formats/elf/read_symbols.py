@@ -93,6 +93,43 @@ class ElfSymbols(ElfDynamic, ElfSections):
         defines them, so they never stop a load."""
         return self._undefined[1]
 
+    def defines(self, names: tuple[str, ...], symtab: bool = True) -> list[str]:
+        """Which of `names` the object defines (a symbol of that name whose st_shndx is not
+        SHN_UNDEF, any binding) in .dynsym, or in .symtab too, in the order given. Each string
+        table is searched for the names first, so only symbols with one of them are decoded: an
+        extension module's few exports or a stripped library's 50,000 cost the same."""
+        wanted = {name.encode() + b"\0": name for name in names}
+        found: set[str] = set()
+        for offset, count, str_start, str_end in self._symbol_tables(symtab):
+            str_end = len(self.data) if str_end is None else str_end
+            if str_start < 0 or str_start > str_end or self._past(str_end):
+                continue
+            at = {}  # offset in the string table -> name; a name may also end a longer one
+            for needle, name in wanted.items():
+                hit = self.data.find(needle, str_start, str_end)
+                while hit >= 0:
+                    at[hit - str_start] = name
+                    hit = self.data.find(needle, hit + 1, str_end)
+            size = self._sym.size * count
+            if not at or offset < 0 or self._past(offset + size):
+                continue
+            found.update(at[st_name] for st_name, _, shndx
+                         in self._sym_name_info_shndx.iter_unpack(self.data[offset:offset + size])
+                         if shndx != 0 and st_name in at)
+        return [name for name in names if name in found]
+
+    def _symbol_tables(self, symtab: bool) -> list[tuple[int, int, int, int | None]]:
+        """(symbols, count, strings start, strings end) of .dynsym, and of .symtab when asked
+        for and present."""
+        dynamic = self._dynamic_symbol_table()
+        tables = [dynamic] if dynamic is not None else []
+        sections = self.readable_sections if symtab else []
+        for table in (s for s in sections if s.type == SHT_SYMTAB and s.link < len(self.sections)):
+            strtab = self.sections[table.link]
+            if strtab.type != SHT_NOBITS:
+                tables.append((table.offset, table.size // self._sym.size, strtab.offset, strtab.offset + strtab.size))
+        return tables
+
     def _dynamic_symbol_table(self) -> tuple[int, int, int, int | None] | None:
         """(symbols, count, strings start, strings end) of the dynamic symbol table: from
         the section headers when present, else from the dynamic section and its hash table."""
