@@ -156,6 +156,13 @@ def _check_static_lib(path: Path) -> None:
         assert member == sibling(path, name[:-2]), name
 
 
+@check("static-lib-modes")
+def _check_static_lib_modes(path: Path) -> None:
+    listing = subprocess.run([require_tool("ar"), "tv", str(path)], capture_output=True, text=True, check=True).stdout
+    modes = {line.split()[-1]: line.split()[0] for line in listing.splitlines()}
+    assert modes == {"world.o": "rw-rw-rw-", "setid.o": "rwsr-xr-x"}, listing
+
+
 @check("unsafe-tar")
 def _check_unsafe_tar(path: Path) -> None:
     members = _tar_members(path)
