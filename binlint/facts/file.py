@@ -62,7 +62,18 @@ FACTS = {
     "file.wheel_platforms": Fact("list[str]", "The platform tags of the nearest wheel holding the file, at any "
                                  "depth (`win_amd64`, `manylinux_2_17_x86_64`); empty outside wheels.",
                                  lambda f: list(f.context.wheel_platforms or ())),
+    "file.wheel_requires": Fact("list[str]", "The distributions the wheel holding the file directly requires "
+                                "whatever extras are chosen (its METADATA's Requires-Dist lines without an "
+                                "`extra` marker), by name as written: they are installed beside it. Empty "
+                                "elsewhere.", lambda f: _wheel_requires(f)),
 }
+
+
+def _wheel_requires(view) -> list[str]:  # type: ignore[no-untyped-def]
+    if not view.context.wheel:
+        return []
+    from binlint.facts.wheel_metadata import requires  # read only for the rules that ask
+    return requires(view.holder)
 
 
 def _has_members(view) -> bool:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from binlint.facts import FileView
+    from binlint.formats.container import Container
     from binlint.formats.members import Member
 
 # The facts that need every member's SHA-256: the walk hashes a wheel's members only for them.
@@ -53,6 +54,32 @@ def read_member(member: Member, limit: int = METADATA_LIMIT) -> bytes | None:
             stream.close()
     except ArtifactError:
         return None
+
+
+_METADATA = re.compile(r"^[^/]+\.dist-info/METADATA$")
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def requires(holder: Container | None) -> list[str]:
+    """The distributions the wheel `holder` requires whatever extras are chosen: the names of
+    its METADATA's Requires-Dist lines without an `extra` marker, as written (read once per
+    wheel; its members ask)."""
+    if holder is None:
+        return []
+    found = getattr(holder, "_requires", None)
+    if found is None:
+        member = next((m for m in holder.members if m.open is not None and _METADATA.match(m.name)), None)
+        text = (read_member(member) or b"") if member is not None else b""
+        found = []
+        for line in text.decode("utf-8", "replace").splitlines():
+            if not line:  # the headers end at the first empty line; the description follows
+                break
+            key, _, value = line.partition(":")
+            name = _REQUIREMENT_NAME.match(value)
+            if key.strip().lower() == "requires-dist" and name and "extra" not in value.partition(";")[2]:
+                found.append(name[1])
+        holder._requires = found  # type: ignore[attr-defined]
+    return found  # type: ignore[no-any-return]
 
 
 # -- WHEEL's tags --------------------------------------------------------------------------

@@ -88,3 +88,11 @@ def _check_delvewheel_wheel(path: Path) -> None:
                                   "pe_delve.libs/libgcc_s_seh-1.dll": "pe-x64-lib.dll"})(path)
     with zipfile.ZipFile(path) as archive:
         assert b"os.add_dll_directory(libs_dir)" in archive.read("pkg/__init__.py")
+
+
+@check("pe-deps-required-wheel")
+def _check_deps_required_wheel(path: Path) -> None:
+    _check_wheel(DELVEWHEEL_TAG, {"pkg/_native.dll": "pe-x64-deps-lib.dll"})(path)
+    with zipfile.ZipFile(path) as archive:
+        metadata = archive.read("pe_deps_required-1.0.dist-info/METADATA").decode()
+    assert metadata.endswith('Requires-Dist: pe-runtime>=1.0\nRequires-Dist: pe-extra; extra == "gpu"\n'), metadata

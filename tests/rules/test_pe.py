@@ -7,13 +7,15 @@ from fixtures.pe import WHEELS
 from rules.table import Row, member_test, message_test, row, table_test
 
 PE_FILES = fixture_names("pe")
-PE_WHEELS = [w for w in [*WHEELS, "pe-delvewheel-wheel"] if w != "elf-in-windows-wheel"]
+PE_WHEELS = [w for w in [*WHEELS, "pe-delvewheel-wheel", "pe-deps-required-wheel"] if w != "elf-in-windows-wheel"]
 
 TABLE: list[Row] = [
     # The DLLs MinGW's runtime puts in the import table: missing, beside the module, in a
     # delvewheel-patched .libs folder; in an unpatched .libs folder the rule stays quiet
     # (a package may preload them with ctypes).
-    row("pe-dll-not-found", {}, ["pe-deps-missing-wheel"]),  # quiet on pe-delay-wheel: a delay-load import
+    # An error where the wheel requires nothing, a warning where a required distribution may
+    # provide the DLLs (pe-deps-required-wheel); quiet on pe-delay-wheel: a delay-load import.
+    row("pe-dll-not-found", {}, ["pe-deps-missing-wheel", "pe-deps-required-wheel"]),
     # A Windows module in a Linux wheel too (an ELF file in a Windows wheel is wheel-arch-mismatch's).
     row("pe-machine-mismatch", {}, ["pe-arm64-wheel", "pe-win32-x64-wheel", "pe-in-manylinux-wheel"]),
     row("pe-abi3-imports-versioned-python", {}, ["pe-abi3-versioned-wheel"]),
@@ -33,6 +35,7 @@ test_rule_table = table_test(TABLE)
 
 test_member_findings = member_test([
     ("pe-dll-not-found", "pe-deps-missing-wheel", ["pkg/_native.dll"], "error"),
+    ("pe-dll-not-found", "pe-deps-required-wheel", ["pkg/_native.dll"], "warning"),
     ("pe-machine-mismatch", "pe-arm64-wheel", ["pkg/_ext.cp312-win_arm64.pyd"], "error"),
 ])
 
