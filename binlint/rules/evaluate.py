@@ -9,10 +9,10 @@ from __future__ import annotations
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
-from binlint.facts.wheel_metadata import HASHED_FACTS
 from binlint.report.finding import Finding, render_item, show
 from binlint.rules import PLACEHOLDER
 from binlint.rules.targets import ABI, abi, combine
+from binlint.walk.digest import HASHED_FACTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
