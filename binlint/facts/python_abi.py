@@ -79,8 +79,11 @@ def _promises(tags: tuple[str, ...]) -> tuple[tuple[str, tuple[str, tuple[int, i
 
 
 def mismatched_tags(view: FileView) -> list[str]:
-    tag, tags = extension_tag(view), view.context.wheel_tags
-    if tag is None or not tags:
+    tags = view.context.wheel_tags  # first: outside wheels (every file of a tree) the name is not looked at
+    if not tags:
+        return []
+    tag = view.get("python.extension_tag")
+    if tag is None:
         return []
     return sorted(pair for pair, promise in _promises(tags) if not fits(tag, promise))
 
