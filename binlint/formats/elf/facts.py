@@ -9,7 +9,6 @@ from binlint.facts.catalogue import Fact
 from binlint.formats.elf.arch import (
     EXEC_STACK_DEFAULT, NT_ANDROID_IDENT, arch, arch_description, arm_cpu_arch, arm_float_abi, compatible_archs, libc, machine,
 )
-from binlint.formats.elf.dwarf import compile_units, dwarf_error
 from binlint.formats.elf.hardening import (
     DF_1_PIE, bind_now, cf_protection, fortifiable, fortified, language, relro, rwx_segments, segment_flags,
     stack_protector, static, textrel,
@@ -195,6 +194,19 @@ FACTS = {
                          "section, Rust runtime symbols such as `rust_eh_personality` or `__rust_alloc`, or "
                          "`rustc version` in .comment), else null.", language),
 }
+
+
+def compile_units(elf: ElfFile) -> list[dict]:
+    # The module imported here: DWARF rules are opt-in, and it (with weakref) cost every run's start-up.
+    from binlint.formats.elf import dwarf
+    return dwarf.compile_units(elf)
+
+
+def dwarf_error(elf: ElfFile) -> str | None:
+    from binlint.formats.elf import dwarf
+    return dwarf.dwarf_error(elf)
+
+
 FACTS.update({
     # DWARF: pyelftools reads it, only when a rule asks and only from files with .debug_info.
     "elf.compile_units": Fact(
