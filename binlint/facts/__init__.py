@@ -44,10 +44,14 @@ def shape(name: str) -> tuple[str, dict[str, str] | None] | None:
     """A fact's type and the fields of its items, None for no such fact. From the catalogue
     when _shapes.py does not know it yet (a fact added before scripts/generate.py ran)."""
     found = SHAPES.get(name)
-    if found is None and name in __getattr__("CATALOGUE"):
-        fact = CATALOGUE[name]
+    if found is None and name in _catalogue():
+        fact = _catalogue()[name]
         found = fact.type, fact.items
     return found
+
+
+def _catalogue() -> dict[str, Fact]:
+    return globals().get("CATALOGUE") or __getattr__("CATALOGUE")  # type: ignore[no-any-return]
 
 
 def __getattr__(name: str) -> Any:
@@ -56,7 +60,7 @@ def __getattr__(name: str) -> Any:
     if name == "CATALOGUE":
         globals()[name] = {n: f for module in FACT_MODULES for n, f in _facts(module).items()}
     elif name == "GROUP":
-        globals()[name] = {n: fact_format(n) for n in __getattr__("CATALOGUE")}
+        globals()[name] = {n: fact_format(n) for n in _catalogue()}
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return globals()[name]
