@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 import re
 
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
+
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")
 # A kernel release as `uname -r` prints it: the version, then what the distribution adds
 # (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
-_KERNEL_RELEASE = re.compile(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")
+_KERNEL_RELEASE = Pattern(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")
 
 
 class Version(tuple):  # type: ignore[type-arg]

@@ -189,6 +189,19 @@ HOME_RPATH = rule(
 )
 
 
+PROGRAM = {"any": [{"fact": "elf.type", "equals": "EXEC"},
+                   {"all": [{"fact": "elf.type", "equals": "DYN"}, {"fact": "elf.interpreter", "exists": True}]}]}
+
+
+def test_a_condition_that_starts_with_any_is_guarded_by_the_leaves_it_needs() -> None:
+    from binlint.rules.conditions import guards, holds
+
+    [(facts, test, tests), needed] = guards({"all": [PROGRAM, {"fact": "elf.needed", "where": {"contains": "libc.so"}}]})
+    assert facts == ("elf.type", "elf.type") and test is None and needed[0] == "elf.needed"
+    assert holds({"elf.type": "EXEC"}.get, facts, tests) and holds({"elf.type": "DYN"}.get, facts, tests)
+    assert not holds({"elf.type": "REL"}.get, facts, tests)
+
+
 class Good(NamedTuple):
     content: dict[str, Any]
     target: dict[str, str]
@@ -223,6 +236,11 @@ GOOD_RULES = [
               when={"fact": "elf.abi_tag", "exists": True},
               message="built for {elf.machine} with an ABI tag"),
          {}, ["clean-exe", "nopie-exe", "static-exe", "i686-exe"], ["clean-lib", "clean-obj"], ("built for",)),
+    # Starts with an `any` of a leaf and an `all` that starts with one: the engine's guard (conditions.guards).
+    Good(rule(id="program-needs-libc", summary="A program that links libc",
+              when={"all": [PROGRAM, {"fact": "elf.needed", "where": {"contains": "libc.so"}}]},
+              message="a program that needs {matches}"),
+         {}, ["clean-exe", "nopie-exe"], ["clean-lib", "clean-obj", "static-exe"], ("libc.so.6",)),
 ]
 GOOD_IDS = [g.content["id"] for g in GOOD_RULES]
 

@@ -11,7 +11,6 @@ from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.output import write
 from binlint.errors import BinlintError
 from binlint.report import TARGET_FORMATS, render_targets
-from binlint.report.targets import POLICY_FAMILIES, TargetReport
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 1 when an artifact satisfies no profile."""
+    from binlint.report.targets import TargetReport  # here: building the parser imports this module
     from binlint.rules import profiles as profile_files
 
     profiles = profile_files.load(args.targets_file)
@@ -68,6 +68,7 @@ def satisfied(paths: list[str], profiles: dict[str, Profile], limits: Limits) ->
     never calls a target satisfied that it did not check."""
     from binlint.walk.discover import discover
     from binlint.engine import Options, check
+    from binlint.report.targets import POLICY_FAMILIES
     from binlint.rules import load_rules
 
     # The rules that compare with what a profile promises, and the portability rules that

@@ -15,6 +15,7 @@ import os
 import re
 
 from binlint.facts.catalogue import Fact
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
 
 # `name.<tag>.so`: the tags CPython's importer puts in extension file names (SOABI on Linux
 # and macOS, the Stable ABI's), after a module name (an identifier: libfoo.1.so is no module).
-_EXTENSION_NAME = re.compile(r"^[A-Za-z_]\w*\.(cpython-(\d)(\d+)([a-z]*)-[\w-]+|abi3t?)\.so$")
-_CPYTHON_ABI = re.compile(r"^cp(\d)(\d+)([a-z]*)$")  # cp312, cp313t, cp37m, cp313d
-_CPYTHON = re.compile(r"^cp(\d)(\d+)$")
+_EXTENSION_NAME = Pattern(r"^[A-Za-z_]\w*\.(cpython-(\d)(\d+)([a-z]*)-[\w-]+|abi3t?)\.so$")
+_CPYTHON_ABI = Pattern(r"^cp(\d)(\d+)([a-z]*)$")  # cp312, cp313t, cp37m, cp313d
+_CPYTHON = Pattern(r"^cp(\d)(\d+)$")
 ABI3T_FIRST = (3, 15)  # PEP 803: the first CPython that imports `.abi3t.so` files
 FREE_THREADED_FIRST = (3, 13)  # PEP 703: the first CPython with a free-threaded build
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "stable_abi.txt")
@@ -79,8 +80,11 @@ def _promises(tags: tuple[str, ...]) -> tuple[tuple[str, tuple[str, tuple[int, i
 
 
 def mismatched_tags(view: FileView) -> list[str]:
-    tag, tags = extension_tag(view), view.context.wheel_tags
-    if tag is None or not tags:
+    tags = view.context.wheel_tags  # first: outside wheels (every file of a tree) the name is not looked at
+    if not tags:
+        return []
+    tag = view.get("python.extension_tag")
+    if tag is None:
         return []
     return sorted(pair for pair, promise in _promises(tags) if not fits(tag, promise))
 

@@ -14,7 +14,7 @@ import stat
 from collections import namedtuple
 
 from binlint.errors import ArtifactError
-from binlint.facts import CATALOGUE, GROUP
+from binlint.facts import fact_format, group_facts
 from binlint.formats import MAPPED, REGISTRY, classify, description, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX, pyc_python
 from binlint.formats.container import Container
@@ -53,8 +53,7 @@ class _Computes(dict):  # type: ignore[type-arg]
     made when a view of the kind first asks: start-up sees few of the 19 kinds."""
 
     def __missing__(self, kind: str) -> dict[str, Any]:
-        groups = REGISTRY[kind].groups
-        found = self[kind] = {n: f.compute for n, f in CATALOGUE.items() if GROUP[n] == "file" or GROUP[n] in groups}
+        found = self[kind] = {n: f.compute for n, f in group_facts(("file", *REGISTRY[kind].groups)).items()}
         return found
 
 
@@ -156,16 +155,15 @@ class FileView:
         # 2% of the instructions of a tree scan of the files, 4% of the static libraries' objects.
         compute = _COMPUTES[self.kind].get(name)
         if compute is None:
-            raise LookupError(f"{self.path} has no {GROUP[name]} facts")
-        if self.error is not None and GROUP[name] != "file":
+            raise LookupError(f"{self.path} has no {fact_format(name)} facts")
+        if self.error is not None and fact_format(name) != "file":
             raise ArtifactError(self.error)
         value = self._values[name] = compute(self)
         return value
 
     def names(self) -> list[str]:
         """Every fact this artifact has."""
-        groups = REGISTRY[self.kind].groups
-        return [n for n in CATALOGUE if GROUP[n] == "file" or GROUP[n] in groups]
+        return list(group_facts(("file", *REGISTRY[self.kind].groups)))
 
     def elf(self) -> ElfFile:
         if self._elf is None:

@@ -4,7 +4,7 @@ binlint.facts.wheel_sboms).
 
 Each fact states what the files say beside what the archive holds; the rules judge. The
 members' SHA-256 come from the walk, which hashes a wheel's members as it reads them when a
-rule reads HASHED_FACTS (binlint.walk.digest)."""
+rule reads binlint.walk.digest.HASHED_FACTS."""
 from __future__ import annotations
 
 import posixpath
@@ -13,6 +13,7 @@ import re
 from binlint.errors import ArtifactError
 from binlint.facts.archive import file_name, wheel_fields
 from binlint.facts.catalogue import Fact
+from binlint.walk.digest import HASHED
 from binlint.wheeltags import expand_tags, tags_from_filename
 
 TYPE_CHECKING = False
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from binlint.formats.container import Container
     from binlint.formats.members import Member
 
-# The facts that need every member's SHA-256: the walk hashes a wheel's members only for them.
-HASHED = "wheel.record_hash_mismatches"
-HASHED_FACTS = frozenset({HASHED})
 METADATA_LIMIT = 16 << 20  # RECORD of the largest wheels is a few MiB
 _WHEEL_FILE = re.compile(r"^([^/]+\.dist-info)/WHEEL$")
 # Signatures of RECORD, which RECORD cannot list (the binary distribution format).

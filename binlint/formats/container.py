@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import Counter
 
 from binlint.formats.members import Limits, Member, SliceStream, link_escapes, unsafe_name
 from binlint.errors import ArtifactError
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 BUNDLE_MEMBERS = frozenset({"b", "x", "Z"})  # binaries, data files, zip files; not Python modules
-_WHEEL_FILE = re.compile(r"^[^/]+\.dist-info/WHEEL$")
+_WHEEL_FILE = Pattern(r"^[^/]+\.dist-info/WHEEL$")
 
 
 class Container:

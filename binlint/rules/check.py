@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from binlint.facts import CATALOGUE, fact_format
+from binlint.facts import fact_format, shape
 from binlint.formats import GROUP_KINDS as FACT_KINDS, KINDS
 from binlint.rules import conditions
 from binlint.inputs import InputFile
@@ -104,7 +104,7 @@ class RuleChecker:
         if op == conditions.QUANTIFIER:
             if not fact_type.startswith("list["):
                 raise self.fail(field, f"'where' needs a list fact; {name or 'the item'} is {fact_type}")
-            item_fields = CATALOGUE[name].items if (fact_type == "list[object]" and items is None) else {"": "str"}
+            item_fields = shape(name)[1] if (fact_type == "list[object]" and items is None) else {"": "str"}  # type: ignore[index]
             self.where_items.append(item_fields)
             inner = self.condition(node["where"], f"{field}.where", item_fields)
             if item_fields == {"": "str"} and list(node["where"]) == ["in"]:
@@ -153,10 +153,11 @@ class RuleChecker:
             if "field" in node or "fact" not in node:
                 raise self.fail(field, "a condition needs 'fact' (or all/any/not); 'field' is only for 'where'")
             name = node["fact"]
-            if name not in CATALOGUE:
+            found = shape(name)
+            if found is None:
                 raise self.fail(f"{field}.fact", f"unknown fact {name!r} (see `binlint facts` and docs/facts.md)")
             self.facts.add(name)
-            return name, CATALOGUE[name].type
+            return name, found[0]
         if "fact" in node:
             raise self.fail(field, "inside 'where' conditions name a 'field' of the item, not a 'fact'")
         name = node.get("field", "")
@@ -177,7 +178,7 @@ class RuleChecker:
             elif name.startswith("target."):
                 if name[7:] not in self.targets:
                     raise self.fail(field, f"{{{name}}} is not a target the condition compares with")
-            elif name not in CATALOGUE:
+            elif shape(name) is None:
                 raise self.fail(field, f"unknown placeholder {{{name}}}")
             else:
                 self.facts.add(name)

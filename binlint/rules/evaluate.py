@@ -9,10 +9,11 @@ from __future__ import annotations
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import plain
 from binlint.facts.loading import NeedsWholeArchive
-from binlint.facts.wheel_metadata import HASHED_FACTS
 from binlint.report.finding import Finding, render_item, show
 from binlint.rules import PLACEHOLDER
+from binlint.rules.conditions import holds
 from binlint.rules.targets import ABI, abi, combine
+from binlint.walk.digest import HASHED_FACTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,8 +61,8 @@ class Evaluation:
                 # run_rule, inlined: a tree scan runs 250,000 rules, most stopped by a guard on
                 # a fact already known (a dictionary lookup, not a call: 6% of a tree scan)
                 for fact, test, operand in rule.guards:
-                    if test is None:  # any of several lists has items (conditions.guards)
-                        if not any(map(get, fact)):
+                    if test is None:  # any of several lists has items, or leaves holds (conditions.guards)
+                        if not holds(get, fact, operand):
                             break
                         continue
                     value = known.get(fact, _UNKNOWN)
@@ -116,7 +117,7 @@ def run_rule(rule: Rule, view: FileView, targets: Targets) -> list[Finding]:
     """The rule's findings on `view`: its leading tests first, then the whole condition."""
     get = view.get
     for fact, test, operand in rule.guards:
-        if not (any(map(get, fact)) if test is None else test(get(fact), operand)):
+        if not (holds(get, fact, operand) if test is None else test(get(fact), operand)):
             return []
     return apply_targets(rule, view, targets)
 

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from binlint.formats.members import Budget, Member
 
 _CHUNK = 1 << 20
+# The facts that need every member's SHA-256 (binlint.facts.wheel_metadata): the walk hashes a
+# wheel's members only for them. Here, not beside them: the engine asks at start-up, and
+# importing the wheel facts then cost every run two modules it rarely needs.
+HASHED = "wheel.record_hash_mismatches"
+HASHED_FACTS = frozenset({HASHED})
 
 
 def member_digest(data: Any, whole: bool, member: Member, stream: BinaryIO, budget: Budget) -> tuple[bytes, int] | None:

@@ -29,7 +29,6 @@ from collections import namedtuple
 
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
-from binlint.formats.elf import dwarf
 from binlint.formats.elf.reader import ElfFile
 
 TYPE_CHECKING = False
@@ -64,6 +63,7 @@ def found(view: FileView) -> Found:
 
 def units(view: FileView) -> tuple[list[dict], str | None]:
     """elf.compile_units and elf.dwarf_error: of the debug file found, else of the object."""
+    from binlint.formats.elf import dwarf  # with weakref: only the opt-in DWARF rules ask
     result = view._values.get("elf.dwarf")
     if result is None:
         real = found(view).real
@@ -73,6 +73,7 @@ def units(view: FileView) -> tuple[list[dict], str | None]:
 
 
 def _look(view: FileView) -> Found:
+    from binlint.formats.elf import dwarf
     elf = view.elf()
     if view.kind != "elf" or dwarf.has_debug_info(elf):  # a debug file is judged by its own DWARF only
         return OWN
@@ -163,6 +164,7 @@ def _refusal(candidate: Candidate, real: str, roots: list[str]) -> str | None:
 def _units_of(path: str) -> tuple[list[dict], str | None]:
     """The compile units of the debug file at `path` and why some could not be read, as the
     object's own would be (a debug link's CRC says nothing of what the file holds)."""
+    from binlint.formats.elf import dwarf
     try:
         with _Opened(path) as data:
             elf = ElfFile(data)

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from binlint.facts.catalogue import LazyItem
 from binlint.formats.elf.reader import VER_FLG_WEAK, ElfFile
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
 # Version nodes without a number that stand for a glibc release.
 NAMED_GLIBC_NODES = {"GLIBC_ABI_DT_RELR": "2.36"}
 # The loader feature such a node stands for, by name and the linker option that asks for it:
 # no symbol is bound to it, so its symbols say nothing.
 NODE_FEATURES = {"GLIBC_ABI_DT_RELR": "packed relative relocations, -z pack-relative-relocs, glibc 2.36 or later"}
-_VERSION_NODE = re.compile(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
+_VERSION_NODE = Pattern(r"^(?P<namespace>.+?)_(?P<release>\d+(?:\.\d+)*)$")
 
 
 def version_needs(elf: ElfFile) -> list[dict]:

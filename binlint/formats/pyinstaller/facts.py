@@ -31,7 +31,7 @@ FACTS = {
     "pyinstaller.error": Fact("str?", "Why the executable, made by PyInstaller (its bootloader's strings or a "
                               "`pydata` section), has no package its bootloader can open: no cookie, or a table of "
                               "contents or entry outside the package; null otherwise.",
-                              lambda v: v.container().bundle_error if v.container() else None),
+                              lambda v: getattr(v.container(), "bundle_error", None)),
     "pyinstaller.python": Fact("str?", "The Python version the bundle carries, e.g. `3.12`.",
                                lambda v: _bundle(v).python_version if _bundle(v) else None),
 }
