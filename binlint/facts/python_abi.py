@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 # `name.<tag>.so`: the tags CPython's importer puts in extension file names (SOABI on Linux
 # and macOS, the Stable ABI's), after a module name (an identifier: libfoo.1.so is no module).
-_EXTENSION_NAME = Pattern(r"^[A-Za-z_]\w*\.(cpython-(\d)(\d+)([a-z]*)-[\w-]+|abi3t?)\.so$")
+# Windows names a module for one CPython `.cp312-win_amd64.pyd` (`cp313t-` free-threaded), and
+# for any (abi3 too) plain `.pyd` (PC/pyconfig.h, Python/dynload_win.c: no `.abi3.pyd`).
+_EXTENSION_NAME = Pattern(r"^[A-Za-z_]\w*\.(?:(cpython-\d+[a-z]*-[\w-]+|abi3t?)\.so|(cp\d+[a-z]*-win\w*)\.pyd)$")
 _CPYTHON_ABI = Pattern(r"^cp(\d)(\d+)([a-z]*)$")  # cp312, cp313t, cp37m, cp313d
 _CPYTHON = Pattern(r"^cp(\d)(\d+)$")
 ABI3T_FIRST = (3, 15)  # PEP 803: the first CPython that imports `.abi3t.so` files
@@ -35,12 +37,12 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "stable_
 
 def extension_tag(view: FileView) -> str | None:
     match = _EXTENSION_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1])
-    return match[1] if match else None
+    return (match[1] or match[2]) if match else None
 
 
 def _built_for(tag: str) -> tuple[str, tuple[int, int], str]:
     """(kind, version, ABI flags) of a file name's tag: ("cpython", (3, 13), "t"), ("abi3", ...)."""
-    match = re.match(r"cpython-(\d)(\d+)([a-z]*)-", tag)
+    match = re.match(r"(?:cpython-|cp)(\d)(\d+)([a-z]*)-", tag)
     if match:
         return "cpython", (int(match[1]), int(match[2])), match[3]
     return tag, (0, 0), ""
@@ -114,6 +116,9 @@ def capi_imports(view: FileView) -> list[dict[str, Any]]:
     missing), module init functions left out: PyInit_x is defined by modules, not Python."""
     if view.kind == "elf":
         names = view.elf().imports
+    elif view.kind == "pe":  # by name from python3X.dll or python3.dll
+        from binlint.formats.pe.facts import PYTHON_DLL
+        names = [item["function"] for item in view.get("pe.imported_functions") if PYTHON_DLL.match(item["dll"].lower())]
     else:  # every slice's, once each (the helper process reads them with the rest of the slice)
         from binlint.formats.macho.facts import slices
         names = list(dict.fromkeys(name for raw in slices(view) for name in raw["python_imports"]))
@@ -179,9 +184,9 @@ def free_threaded(view: FileView) -> bool:
 _ITEMS = {"symbol": "str", "stable_abi": "str?"}
 FACTS = {
     "python.extension_tag": Fact(
-        "str?", "The tag in an extension module's file name, between the module name and `.so`: "
-        "`cpython-313t-x86_64-linux-gnu`, `cpython-312-darwin`, `abi3`, `abi3t`; null for names without one "
-        "(`_ext.so`, `libfoo.so.1`).", extension_tag),
+        "str?", "The tag in an extension module's file name, between the module name and `.so` "
+        "(`cpython-313t-x86_64-linux-gnu`, `cpython-312-darwin`, `abi3`, `abi3t`) or `.pyd` (`cp312-win_amd64`, "
+        "`cp313t-win_arm64`); null for names without one (`_ext.so`, `_ext.pyd`, `libfoo.so.1`).", extension_tag),
     "python.mismatched_tags": Fact(
         "list[str]", "The interpreter-ABI pairs of the tags of the wheel holding the file (`cp312-cp312`, "
         "`cp313-cp313t`, `cp311-abi3`) whose CPython does not import and run a module of this file name: a "

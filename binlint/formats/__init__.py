@@ -91,7 +91,7 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",)),
     Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
            members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
-    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", *_BUNDLE),
+    Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_pe_parse),
     Format("empty", "an empty file", test=lambda head: not head),
     Format("macho", "a Mach-O file", test=magic.is_macho, read="mapped", groups=("macho", "python", *_BUNDLE),

@@ -13,7 +13,9 @@ from rules.table import Row, only, row, table_findings, table_test
 TAG_MISMATCH = ["cpython-tag-mismatch-wheel", "freethreaded-mismatch-wheel", "abi3-freethreaded-wheel",
                 # MarkupSafe's arm64 module keeps the name it was built with for 3.11
                 # (_speedups.cpython-311-darwin.so) in a cp312-cp312 wheel: true of the fixture.
-                "macho-arm64-wheel"]
+                "macho-arm64-wheel",
+                # _ext.cp312-win_amd64.pyd in a cp313-cp313-win_amd64 wheel
+                "pe-name-mismatch-wheel"]
 TABLE: list[Row] = [
     # cpython-tag-wheel, freethreaded-wheel (cpython-313t in cp313t), abi3-wheel and the
     # abi3 floor wheels, and every other wheel: quiet. Plain `_ext.so` names fit every tag.
@@ -46,6 +48,8 @@ MESSAGE_CASES = [
      "error", ["cp313-cp313t"]),
     ("python-extension-tag-mismatch", "abi3-freethreaded-wheel", "pkg/_ext.abi3.so", "error",
      ["abi3", "cp313-cp313t"]),
+    ("python-extension-tag-mismatch", "pe-name-mismatch-wheel", "pkg/_ext.cp312-win_amd64.pyd", "error",
+     ["cp312-win_amd64", "cp313-cp313"]),
     ("abi3-non-stable-symbol", "abi3-full-api-wheel", "pkg/_ext.abi3.so", "error", ["PyObject_Print"]),
     ("abi3-non-stable-symbol", "macho-abi3-wheel", "pkg/_speedups.abi3.so", "error",
      ["PyUnicode_New", "_PyUnicode_Ready"]),
