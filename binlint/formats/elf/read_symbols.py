@@ -96,8 +96,10 @@ class ElfSymbols(ElfDynamic, ElfSections):
     def defines(self, names: tuple[str, ...], symtab: bool = True) -> list[str]:
         """Which of `names` the object defines (a symbol of that name whose st_shndx is not
         SHN_UNDEF, any binding) in .dynsym, or in .symtab too, in the order given. Each string
-        table is searched for the names first, so only symbols with one of them are decoded: an
-        extension module's few exports or a stripped library's 50,000 cost the same."""
+        table is searched for the names first, then the symbol table for the entries that start
+        with their offsets (st_name comes first), so only those are decoded: an extension
+        module's few exports or a library's 50,000 cost the same (decoding every entry of
+        scipy's modules cost 6 ms a wheel)."""
         wanted = {name.encode() + b"\0": name for name in names}
         found: set[str] = set()
         for offset, count, str_start, str_end in self._symbol_tables(symtab):
@@ -110,12 +112,17 @@ class ElfSymbols(ElfDynamic, ElfSections):
                 while hit >= 0:
                     at[hit - str_start] = name
                     hit = self.data.find(needle, hit + 1, str_end)
-            size = self._sym.size * count
-            if not at or offset < 0 or self._past(offset + size):
+            entry = self._sym.size
+            end = offset + entry * count
+            if not at or offset < 0 or self._past(end):
                 continue
-            found.update(at[st_name] for st_name, _, shndx
-                         in self._sym_name_info_shndx.iter_unpack(self.data[offset:offset + size])
-                         if shndx != 0 and st_name in at)
+            for st_name, name in at.items():
+                needle = self._u32.pack(st_name)
+                hit = self.data.find(needle, offset, end)
+                while hit >= 0 and name not in found:
+                    if (hit - offset) % entry == 0 and self._sym_name_info_shndx.unpack_from(self.data, hit)[2] != 0:
+                        found.add(name)
+                    hit = self.data.find(needle, hit + 1, end)
         return [name for name in names if name in found]
 
     def _symbol_tables(self, symtab: bool) -> list[tuple[int, int, int, int | None]]:
