@@ -170,6 +170,8 @@ def free_threaded(view: FileView) -> bool:
     """Built for free-threaded CPython only: `t` in the file name's tag, or for a module
     name without one (`_ext.so`, not `libfoo.so.1`), in every CPython ABI tag of the wheel
     holding it."""
+    if not view.path.endswith(".so"):  # most ELF files and objects: one test, not two patterns
+        return False
     tag = extension_tag(view)
     if tag is not None:
         kind, _, flags = _built_for(tag)
