@@ -79,19 +79,32 @@ def test_stripped_library_has_no_units(artifacts: Artifacts) -> None:
     # gcc with no -O records none: -O0; plain -fcf-protection is =full; -O is -O1
     ("GNU C17 12.2.0 -mtune=generic -march=x86-64 -g -fcf-protection", {"optimization": "0", "cf_protection": "full"}),
     ("GNU C17 12.2.0 -g -O -fno-cf-protection", {"optimization": "1", "cf_protection": "none"}),
-    # Clang's -grecord-command-line keeps -D
-    ("clang version 17.0.6 /usr/bin/clang -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-all -c a.c",
-     {"fortify_source": "3", "stack_protector": "-fstack-protector-all", "optimization": "2"}),
+    # Clang's -grecord-command-line keeps -D, its macro as a word of its own (clang 14 here)
+    ("Debian clang version 14.0.6 /usr/lib/llvm-14/bin/clang -g -grecord-command-line -O2 -D _FORTIFY_SOURCE=2 "
+     "-fstack-protector-strong -c fo.c -o fo.o",
+     {"fortify_source": "2", "stack_protector": "-fstack-protector-strong", "optimization": "2",
+      "defines_recorded": True}),
+    ("clang version 17.0.6 /usr/bin/clang -O2 -D_FORTIFY_SOURCE=3 -U _FORTIFY_SOURCE -c a.c",
+     {"fortify_source": None, "optimization": "2", "defines_recorded": True}),
 ])
 def test_switches_of_real_producers(producer: str, expected: dict) -> None:
     parsed = switches(producer)
     assert parsed["switches_recorded"] and {key: parsed[key] for key in expected} == expected
+    assert parsed["defines_recorded"] == producer.startswith(("clang", "Debian clang"))
 
 
 @pytest.mark.parametrize("producer", ["GNU AS 2.40", "clang version 17.0.6", ""])
 def test_producers_without_switches(producer: str) -> None:
-    assert switches(producer) == {"switches_recorded": False, "stack_protector": None, "fortify_source": None,
-                                  "cf_protection": None, "optimization": None, "pic": None}
+    assert switches(producer) == {"switches_recorded": False, "defines_recorded": False, "stack_protector": None,
+                                  "fortify_source": None, "cf_protection": None, "optimization": None, "pic": None}
+
+
+def test_clang_units_record_fortify_source(artifacts: Artifacts) -> None:
+    units, error = facts(artifacts.path("dwarf-clang-lib"), "elf.compile_units", "elf.dwarf_error")
+    by_name = {unit["name"]: unit for unit in units}
+    assert error is None and {name: (unit["defines_recorded"], unit["fortify_source"], unit["optimization"])
+                              for name, unit in by_name.items()} == {
+        "dwarf_guarded.c": (True, "2", "2"), "dwarf_small.c": (True, None, "2")}
 
 
 def test_unit_cap(artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -233,7 +233,7 @@ def test_the_group_and_its_defaults() -> None:
                                 "no-stack-protector", "non-pie-executable",
                                 "macho-executable-heap", "macho-executable-stack", "macho-non-pie-executable",
                                 "unit-no-cf-protection", "unit-no-stack-protector", "unit-unoptimized",
-                                "debug-file-mismatch",
+                                "debug-file-mismatch", "unit-no-fortify-source",
                                 "pe-no-aslr", "pe-no-high-entropy-va", "pe-no-dep", "pe-no-cfg", "pe-no-safeseh",
                                 "pe-writable-executable-section"])
     default = {r.id for r in select_rules(ALL_RULES, [], [], [])}

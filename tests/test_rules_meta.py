@@ -90,6 +90,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "unit-no-stack-protector": ("DW_AT_producer    : (indirect string, offset: 0x2a): GNU C17 12.2.0",),
     "unit-no-cf-protection": ("missing IBT and SHSTK properties",),
     "unit-unoptimized": ("_FORTIFY_SOURCE requires compiling with optimization",),
+    "unit-no-fortify-source": ("*** buffer overflow detected ***",),
     # Mach-O: dyld's messages (dyld4 as Python shows them), the kernel's kill, delocate, ld64
     # and BinSkim for the hardening rules; nothing prints for an executable stack or heap.
     "macho-macos-version-above-target": ("(which was built for Mac OS X", "load command 0x80000034 is unknown"),

@@ -65,7 +65,7 @@ SHAPES = {
     'elf.fortifiable': ('list[str]', None),
     'elf.cf_protection': ('list[str]', None),
     'elf.language': ('str?', None),
-    'elf.compile_units': ('list[object]', {'name': 'str', 'language': 'str?', 'producer': 'str', 'switches_recorded': 'bool', 'stack_protector': 'str?', 'fortify_source': 'str?', 'cf_protection': 'str?', 'optimization': 'str?', 'pic': 'str?'}),
+    'elf.compile_units': ('list[object]', {'name': 'str', 'language': 'str?', 'producer': 'str', 'switches_recorded': 'bool', 'defines_recorded': 'bool', 'stack_protector': 'str?', 'fortify_source': 'str?', 'cf_protection': 'str?', 'optimization': 'str?', 'pic': 'str?'}),
     'elf.dwarf_error': ('str?', None),
     'elf.debug_file': ('str?', None),
     'elf.debug_files_rejected': ('list[object]', {'path': 'str', 'reason': 'str'}),

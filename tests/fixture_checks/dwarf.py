@@ -114,3 +114,17 @@ def _check_split(path: Path) -> None:
 
 assert set(LIBRARIES) == {"dwarf-mixed-lib", "dwarf-hardened-lib", "dwarf-small-lib", "dwarf-stripped-lib",
                           "dwarf-compressed-lib", "dwarf-debug-file"}
+
+
+@check("dwarf-clang-lib")
+def _check_clang(path: Path) -> None:
+    # Clang's producer is its command line, which names the source: readelf's lines are enough.
+    listing = subprocess.run([require_tool("readelf"), "--debug-dump=info", "--dwarf-depth=1", "--wide", str(path)],
+                             capture_output=True, text=True, check=True).stdout
+    producers = [line for line in listing.splitlines() if "DW_AT_producer" in line]
+    assert len(producers) == 2 and all("clang version" in p and " -grecord-command-line -fPIC -O2 " in p
+                                       for p in producers), producers
+    guarded = [p for p in producers if " dwarf_guarded.c " in p]
+    small = [p for p in producers if " dwarf_small.c " in p]
+    assert len(guarded) == len(small) == 1 and "-D _FORTIFY_SOURCE=2" in guarded[0], producers
+    assert "_FORTIFY_SOURCE" not in small[0]

@@ -201,6 +201,9 @@ TABLE += [
     row("unit-no-stack-protector", {}, DWARF_UNHARDENED + HOST_NO_CANARY),
     row("unit-no-cf-protection", {}, DWARF_UNHARDENED + HOST_NO_CF),
     row("unit-unoptimized", {}, DWARF_UNHARDENED),
+    # Only Clang's record holds -D options: dwarf_small.c of dwarf-clang-lib lacks
+    # -D_FORTIFY_SOURCE; GCC's units (every other DWARF fixture) are not judged.
+    row("unit-no-fortify-source", {}, ["dwarf-clang-lib"]),
     # The debug file beside dwarf-stale-debug-lib is another build's (its CRC-32 differs): refused,
     # and said, where the unit rules stay quiet. tests/test_debug_file.py has the build-ID cases.
     row("debug-file-mismatch", {}, ["dwarf-stale-debug-lib"]),
@@ -257,6 +260,7 @@ test_message_evidence = message_test([
     ("unit-no-stack-protector", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
     ("unit-no-cf-protection", "dwarf-compressed-lib", {}, ["./dwarf_plain.c"]),
     ("unit-unoptimized", "dwarf-mixed-lib", {}, ["./dwarf_plain.c"]),
+    ("unit-no-fortify-source", "dwarf-clang-lib", {}, ["dwarf_small.c"]),
     ("unit-unoptimized", "dwarf-split-lib", {}, ["./dwarf_plain.c"]),
     ("debug-file-mismatch", "dwarf-stale-debug-lib", {}, ["dwarf-stale-debug-lib/libdwarfsplit.so.debug (crc-mismatch)"]),
 ])

@@ -203,7 +203,8 @@ FACTS = {
         "of the object's own .debug_info or, without one, of its separate debug file (elf.debug_file): "
         "its DW_AT_name, language (`C`, `C++`, `Assembler` for GNU as, `Rust`, ... or `DW_LANG_0x..`), "
         "DW_AT_producer, and what that producer records: switches_recorded (it names any option: GCC's "
-        "-grecord-gcc-switches, its default; Clang only with -grecord-command-line), and the last of each "
+        "-grecord-gcc-switches, its default; Clang only with -grecord-command-line), defines_recorded (the "
+        "record holds -D and -U options too: Clang's command line; GCC leaves them out), and the last of each "
         "kind of option: stack_protector (`-fstack-protector-strong`, `-fno-stack-protector`, ...), "
         "fortify_source (the N of -D_FORTIFY_SOURCE=N: GCC never records -D options, so null for GCC), "
         "cf_protection (`full`, `branch`, `return`, `none`), optimization (`0`, `2`, `s`, `fast`, ...; `0` "
@@ -211,7 +212,7 @@ FACTS = {
         "Empty without DWARF.",
         lambda view: units(view)[0],
         items={"name": "str", "language": "str?", "producer": "str", "switches_recorded": "bool",
-               "stack_protector": "str?", "fortify_source": "str?", "cf_protection": "str?",
+               "defines_recorded": "bool", "stack_protector": "str?", "fortify_source": "str?", "cf_protection": "str?",
                "optimization": "str?", "pic": "str?"},
     ),
     "elf.dwarf_error": Fact("str?", "Why elf.compile_units holds fewer units than the DWARF has: more than "

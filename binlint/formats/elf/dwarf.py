@@ -3,8 +3,8 @@
 GCC writes the command-line options that change code generation into each unit's
 DW_AT_producer (`GNU C17 12.2.0 -mtune=generic -march=x86-64 -g -O2 -fstack-protector-strong`;
 -grecord-gcc-switches, its default since GCC 4.8). It leaves out preprocessor options (-D, -U,
--I), so _FORTIFY_SOURCE is never there; Clang records switches only with
--grecord-command-line. Read with pyelftools, imported here and only when a rule asks: the
+-I), so _FORTIFY_SOURCE is never there; Clang records its whole command line, -D options
+included, only with -grecord-command-line. Read with pyelftools, imported here and only when a rule asks: the
 facts are read on the opt-in path only, and only from files that carry .debug_info (an
 object's separate debug file is found by binlint.formats.elf.debug_file).
 """
@@ -91,7 +91,11 @@ def _unit(attributes: dict) -> dict:
 def switches(producer: str) -> dict:
     """The switches that matter for hardening, from a producer string: for each, the last one
     given wins, as on the compiler's command line."""
-    options = [word for word in producer.split() if word.startswith("-")]
+    words = producer.split()
+    # Clang records the whole command line (-grecord-command-line), a -D or -U option's
+    # macro as a word of its own: `-D _FORTIFY_SOURCE=2`.
+    options = [word + words[i + 1] if word in ("-D", "-U") and i + 1 < len(words) else word
+               for i, word in enumerate(words) if word.startswith("-")]
     recorded = bool(options)
     found: dict[str, str | None] = {"stack_protector": None, "fortify_source": None, "cf_protection": None,
                                     "optimization": "0" if recorded else None, "pic": None}
@@ -108,4 +112,6 @@ def switches(producer: str) -> dict:
             found["optimization"] = option[2:] or "1"
         elif option in PIC_OPTIONS:
             found["pic"] = option
-    return {"switches_recorded": recorded, **found}
+    # GCC leaves preprocessor options out of what it records; Clang's record is the command line.
+    defines_recorded = recorded and "clang" in producer.split(" -", 1)[0]
+    return {"switches_recorded": recorded, "defines_recorded": defines_recorded, **found}
