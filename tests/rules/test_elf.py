@@ -228,6 +228,8 @@ test_finding_rule_path_severity = severity_test([
     ("object-executable-stack", "asm-execnote-obj", {}, "error"),
     ("glibc-version-above-target", "glibc-new-lib", {"glibc": "2.17"}, "error"),
     ("glibc-version-above-target", "clean-exe", {"glibc": "2.17"}, "error"),
+    # The opt-in DWARF rules are notes.
+    ("unit-no-fortify-source", "dwarf-clang-lib", {}, "note"),
 ])
 
 # The shared library PyInstaller carries, by its name in the bundle's table of contents.
