@@ -9,6 +9,7 @@ and its audit commands are run on real wheels the way cibuildwheel runs them.
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,8 +22,9 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
+from binlint.rules import load_rules
 from fixtures import Artifacts, require_module, require_tool
-from integration_tools import ROOT, env_with_binlint, git, run, snapshot_repository, tool
+from integration_tools import ROOT, env_with_binlint, env_with_tools, git, run, snapshot_repository, tool
 
 DOC = ROOT / "docs/integrations.md"
 MYLIB_C = "int mylib_answer(void) { return 42; }\n"
@@ -224,6 +226,30 @@ def test_the_repository_requirement_installs_from_a_commit(tmp_path: Path) -> No
                   requirement], tmp_path, timeout=900)
     assert result.returncode == 0, result.stdout
     assert (tmp_path / "site/binlint/rules/builtin/executable-stack.yaml").is_file()
+    # The installed binlint takes its rules from the checked copy the build verified: the same rules.
+    listing = ("import json; from binlint.rules import load_rules; print(json.dumps([[r.id, r.severity, "
+               "sorted(r.facts), sorted(r.targets), sorted(r.formats), [g[0] for g in r.guards], r.source] "
+               "for r in load_rules()]))")
+    shown = run([sys.executable, "-c", listing], tmp_path, env={**env_with_tools(), "PYTHONPATH": str(tmp_path / "site")},
+                check=True)
+    installed = json.loads(shown.stdout.strip().splitlines()[-1])
+    here = [[r.id, r.severity, sorted(r.facts), sorted(r.targets), sorted(r.formats), [g[0] for g in r.guards]]
+            for r in load_rules()]
+    assert json.loads(json.dumps(here)) == [row[:-1] for row in installed]
+    assert {Path(row[-1]).parent for row in installed} == {tmp_path / "site/binlint/rules/builtin"}
+
+
+def test_a_wheel_is_not_built_with_rules_that_builtin_json_does_not_match(tmp_path: Path) -> None:
+    """An installed binlint trusts binlint/rules/builtin.json without reading the rule files:
+    the build hook (hatch_build.py) refuses a copy made before a rule was edited."""
+    source = snapshot_repository(tmp_path / "binlint")
+    rule = source / "rules/executable-stack.yaml"
+    rule.write_text(rule.read_text().replace("severity: error", "severity: warning", 1))
+    result = run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"),
+                  str(source)], tmp_path, timeout=900)
+    assert result.returncode != 0
+    assert "builtin.json does not match rules/executable-stack.yaml: run `python scripts/generate.py`" in result.stdout
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 
 def test_hatch_recipe_options_are_the_hooks() -> None:

@@ -14,7 +14,7 @@ from binlint.version import version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Iterable
 
     from binlint.errors import BinlintError
 
@@ -63,10 +63,9 @@ class RuleChecker:
         if unknown:
             raise self.fail("formats", f"unknown format {sorted(unknown)[0]!r} (known: any, {', '.join(KINDS)})")
         formats = set() if "any" in formats else formats
-        when = self.condition(d["when"], "when")
-        escalate = None
+        self.condition(d["when"], "when")
         if "escalate" in d:
-            escalate = (d["escalate"]["severity"], self.condition(d["escalate"]["when"], "escalate.when"))
+            self.condition(d["escalate"]["when"], "escalate.when")
         self.template(d["message"], "message", in_item=False)
         if "evidence" in d:
             self.template(d["evidence"], "evidence", in_item=True)
@@ -75,26 +74,20 @@ class RuleChecker:
             if fmt != "file" and not (formats and formats <= FACT_KINDS[fmt]):
                 raise self.fail("formats", f"the rule reads {name}, which only "
                                 f"{', '.join(sorted(FACT_KINDS[fmt]))} files have: list only those in formats")
-        return Rule(
-            id=d["id"], group=d["group"], severity=d["severity"], formats=frozenset(formats),
-            summary=d["summary"], when=when, message=d["message"], evidence=d.get("evidence"),
-            help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
-            security_severity=d.get("security-severity"), targets=frozenset(self.targets),
-            facts=frozenset(self.facts), source=self.path, default=d.get("default", True),
-            guards=conditions.guards(d["when"], self.linear),
-        )
+        return make_rule(self.path, d, self.facts, self.targets, self.linear)
 
-    def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> conditions.Compiled:
-        """Compile one condition; `items` are the fields of the list item inside `where`."""
+    def condition(self, node: dict[str, Any], field: str, items: dict[str, str] | None = None) -> None:
+        """Check one condition; `items` are the fields of the list item inside `where`."""
         booleans = [k for k in conditions.BOOLEANS if k in node]
         if booleans:
             if len(node) != 1:
                 raise self.fail(field, f"{booleans[0]!r} cannot be combined with other keys: {sorted(node)}")
             key = booleans[0]
             if key == "not":
-                return conditions.compile_not(self.condition(node["not"], f"{field}.not", items))
-            parts = [self.condition(c, f"{field}.{key}[{i}]", items) for i, c in enumerate(node[key])]
-            return (conditions.compile_all if key == "all" else conditions.compile_any)(parts)
+                return self.condition(node["not"], f"{field}.not", items)
+            for i, part in enumerate(node[key]):
+                self.condition(part, f"{field}.{key}[{i}]", items)
+            return None
         name, fact_type = self.subject(node, field, items)
         ops = [k for k in node if k in conditions.OPERATORS or k == conditions.QUANTIFIER]
         if len(ops) != 1:
@@ -106,10 +99,7 @@ class RuleChecker:
                 raise self.fail(field, f"'where' needs a list fact; {name or 'the item'} is {fact_type}")
             item_fields = shape(name)[1] if (fact_type == "list[object]" and items is None) else {"": "str"}  # type: ignore[index]
             self.where_items.append(item_fields)
-            inner = self.condition(node["where"], f"{field}.where", item_fields)
-            if item_fields == {"": "str"} and list(node["where"]) == ["in"]:
-                return conditions.compile_where_in(name, node["where"]["in"])
-            return conditions.compile_where(name, inner, per_arch="arch" in item_fields)
+            return self.condition(node["where"], f"{field}.where", item_fields)
         allowed = conditions.OPERATORS[op][1]
         if fact_type not in allowed:
             raise self.fail(field, f"{op!r} does not apply to {name or 'the item'} ({fact_type}); "
@@ -133,7 +123,7 @@ class RuleChecker:
                 text = err.args[0].decode(errors="replace") if err.args and isinstance(err.args[0], bytes) else err
                 syntax = " (RE2 syntax: no look-around, no back-references)" if self.linear else ""
                 raise self.fail(f"{field}.matches", f"invalid regular expression{syntax}: {text}") from None
-        return conditions.compile_leaf(name, op, operand, self.linear)
+        return None
 
     def operand(self, op: str, operand: Any, fact_type: str, field: str) -> None:
         """The literal an operator compares with must be of the fact's type, or the rule
@@ -182,3 +172,19 @@ class RuleChecker:
                 raise self.fail(field, f"unknown placeholder {{{name}}}")
             else:
                 self.facts.add(name)
+
+
+def make_rule(path: str, d: dict[str, Any], facts: Iterable[str], targets: Iterable[str], linear: bool = False) -> Rule:
+    """The Rule of a checked rule file's content `d`, which reads `facts` and compares with `targets`."""
+    formats = frozenset() if "any" in d["formats"] else frozenset(d["formats"])
+    escalate = None
+    if "escalate" in d:
+        escalate = (d["escalate"]["severity"], conditions.compile_condition(d["escalate"]["when"], linear))
+    return Rule(
+        id=d["id"], group=d["group"], severity=d["severity"], formats=formats,
+        summary=d["summary"], when=conditions.compile_condition(d["when"], linear), message=d["message"],
+        evidence=d.get("evidence"), help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
+        security_severity=d.get("security-severity"), targets=frozenset(targets),
+        facts=frozenset(facts), source=path, default=d.get("default", True),
+        guards=conditions.guards(d["when"], linear),
+    )

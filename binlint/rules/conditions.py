@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from binlint.facts import shape
 from binlint.patterns import Pattern
 from binlint.rules.targets import PER_ARCH, for_arch
 from binlint.version import is_above
@@ -76,6 +77,28 @@ def pattern_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover
         return (re.error,)
     return (re.error, re2.error)
+
+
+def compile_condition(node: dict[str, Any], linear: bool = False, in_where: bool = False) -> Compiled:
+    """A condition the RuleChecker has checked, as a function; `in_where`: inside a `where`,
+    whose leaves name fields of the list's items; `linear`: a rule a user added (see pattern)."""
+    for key in BOOLEANS:
+        if key in node:
+            if key == "not":
+                return compile_not(compile_condition(node["not"], linear, in_where))
+            parts = [compile_condition(part, linear, in_where) for part in node[key]]
+            return (compile_all if key == "all" else compile_any)(parts)
+    name = node.get("field", "") if in_where else node["fact"]
+    if QUANTIFIER in node:
+        inner = node[QUANTIFIER]
+        fields = None if in_where else shape(name)[1]  # type: ignore[index]
+        if fields:  # items with fields: a Mach-O file's carry their slice's arch
+            return compile_where(name, compile_condition(inner, linear, True), per_arch="arch" in fields)
+        if list(inner) == ["in"]:
+            return compile_where_in(name, inner["in"])
+        return compile_where(name, compile_condition(inner, linear, True))
+    op = next(k for k in node if k in OPERATORS)
+    return compile_leaf(name, op, node[op], linear)
 
 
 def compile_leaf(name: str, op: str, operand: Any, linear: bool = False) -> Compiled:
