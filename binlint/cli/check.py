@@ -3,6 +3,7 @@ and exit by the most severe one."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -87,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
         raise BinlintError(f"{args.config_file}: {err}") from None
     rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, [*args.ignore, off])))
     filters = path_filters(args, loaded)
+    if not gc.isenabled():  # the `binlint` command starts without collections (binlint.cli.entry)
+        gc.freeze()  # what start-up made lives to the exit: no collection need look at it again
+        gc.enable()
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
