@@ -78,7 +78,7 @@ def _libpython_in_build_dir() -> bool:
     from elftools.elf.elffile import ELFFile
 
     pattern = yaml.safe_load((ROOT / "rules" / "rpath-build-directory.yaml").read_text())
-    regex = re.compile(pattern["when"]["any"][0]["where"]["matches"])
+    regex = re.compile(pattern["when"]["all"][1]["any"][0]["where"]["matches"])
     if not LIBPYTHON.is_file():
         return False
     with LIBPYTHON.open("rb") as f:
