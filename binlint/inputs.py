@@ -10,7 +10,6 @@ package, so that reading the configuration does not load the rules and facts (23
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -170,6 +169,8 @@ def _value_at(data: Any, path: KeyPath) -> Any:
 
 
 def _schema(file: str) -> dict[str, Any]:
+    import json  # here: only an invalid input's message reads a schema
+
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", file), encoding="utf-8") as f:
         return json.load(f)  # type: ignore[no-any-return]
 

@@ -77,12 +77,12 @@ def fact_shapes() -> str:
 
 def outputs() -> dict[Path, str]:
     from binlint.rules.docs import facts_page, rules_page
-    from binlint.rules import load_rules, parsed_rules_document
+    from binlint.rules import load_rules, parsed_rules_module
 
     return {
         ROOT / "binlint/rules/_validator.py": validators(),
         ROOT / "binlint/facts/_shapes.py": fact_shapes(),
-        ROOT / "binlint/rules/builtin.json": parsed_rules_document(str(ROOT / "rules")),
+        ROOT / "binlint/rules/_builtin.py": parsed_rules_module(str(ROOT / "rules")),
         ROOT / "docs/rules.md": rules_page(load_rules()),
         ROOT / "docs/facts.md": facts_page(),
     }
@@ -90,7 +90,7 @@ def outputs() -> dict[Path, str]:
 
 def main() -> int:
     check = "--check" in sys.argv[1:]
-    # Parsing the rules for builtin.json uses the validator and the facts' shapes: write them first.
+    # Parsing the rules for _builtin.py uses the validator and the facts' shapes: write them first.
     stale = []
     for first, make in ((ROOT / "binlint/rules/_validator.py", validators), (ROOT / "binlint/facts/_shapes.py", fact_shapes)):
         code = make()

@@ -239,8 +239,8 @@ def test_the_repository_requirement_installs_from_a_commit(tmp_path: Path) -> No
     assert {Path(row[-1]).parent for row in installed} == {tmp_path / "site/binlint/rules/builtin"}
 
 
-def test_a_wheel_is_not_built_with_rules_that_builtin_json_does_not_match(tmp_path: Path) -> None:
-    """An installed binlint trusts binlint/rules/builtin.json without reading the rule files:
+def test_a_wheel_is_not_built_with_rules_the_checked_copy_does_not_match(tmp_path: Path) -> None:
+    """An installed binlint trusts binlint/rules/_builtin.py without reading the rule files:
     the build hook (hatch_build.py) refuses a copy made before a rule was edited."""
     source = snapshot_repository(tmp_path / "binlint")
     rule = source / "rules/executable-stack.yaml"
@@ -248,7 +248,7 @@ def test_a_wheel_is_not_built_with_rules_that_builtin_json_does_not_match(tmp_pa
     result = run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"),
                   str(source)], tmp_path, timeout=900)
     assert result.returncode != 0
-    assert "builtin.json does not match rules/executable-stack.yaml: run `python scripts/generate.py`" in result.stdout
+    assert "_builtin.py does not match rules/executable-stack.yaml: run `python scripts/generate.py`" in result.stdout
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 

@@ -256,7 +256,7 @@ def test_start_up_does_not_read_profiles() -> None:
 
 
 def test_every_target_has_the_abis_tables() -> None:
-    """Loader paths and macOS floors are data every target carries (profiles/abi.json),
+    """Loader paths and macOS floors are data every target carries (abi_tables.py),
     chosen per architecture as symbol versions are."""
     target = complete(Target.of()).plain()
     assert len({tuple(target["interpreters"][machine]) for machine in ARM_MACHINES}) == 1  # the float ABI picks one

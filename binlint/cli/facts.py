@@ -3,7 +3,6 @@ authors)."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from binlint.cli.arguments import add_archive_options, add_config_option, add_debug_dir_option, limits
 from binlint.cli.exitcodes import EXIT_CLEAN
@@ -21,6 +20,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from binlint.facts.documents import documents
     from binlint.walk.discover import discover
 

@@ -1,4 +1,4 @@
-"""Which rule files still match the checked copy in builtin.json. It imports nothing of binlint:
+"""Which rule files still match the checked copy in _builtin.py. It imports nothing of binlint:
 the wheel's build hook (hatch_build.py) loads this file alone, where binlint's dependencies
 are not installed."""
 from __future__ import annotations
@@ -16,13 +16,13 @@ def rule_names(directory: str) -> list[str]:
 
 
 def digest(raw: bytes) -> str:
-    """Length and CRC-32: tells an edited file from the one builtin.json was made from. A cache
+    """Length and CRC-32: tells an edited file from the one _builtin.py was made from. A cache
     key, not a security check; it spares start-up the 4 ms of importing hashlib."""
     return f"{len(raw)}:{zlib.crc32(raw):08x}"
 
 
 def stale(directory: str, parsed: dict[str, Any]) -> list[str]:
-    """The rule files in `directory` that builtin.json's `parsed` rules do not match, and the
+    """The rule files in `directory` that _builtin.py's `parsed` rules do not match, and the
     entries there without a file."""
     found = []
     for name in rule_names(directory):

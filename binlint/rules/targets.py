@@ -8,7 +8,6 @@ the engine completes them (`complete`); a finding names its target by the Target
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections import namedtuple
 from types import MappingProxyType
@@ -44,16 +43,15 @@ TARGETS = {
     "dlopen_refuses_stack": ("list", "PT_GNU_STACK flags that make the target's dlopen() fail: every flag with X "
                              "(glibc >= 2.41, the default), none for a fixed older system"),
     "interpreters": ("list", "the dynamic loader paths the ABI fixes for the object's architecture, glibc's and "
-                     "musl's, e.g. /lib64/ld-linux-x86-64.so.2 (every target: binlint/rules/profiles/abi.json, "
+                     "musl's, e.g. /lib64/ld-linux-x86-64.so.2 (every target: binlint/rules/abi_tables.py, "
                      "unless a profile names its own)"),
     "macos_arch_floor": ("version", "the first macOS that runs a Mach-O slice's architecture: 11.0 for arm64, "
-                         "10.0 for the rest (every target: binlint/rules/profiles/abi.json)"),
+                         "10.0 for the rest (every target: binlint/rules/abi_tables.py)"),
 }
 # The keys of a target that hold values per architecture, resolved for each object.
 PER_ARCH = ("symbol_versions", "interpreters", "macos_arch_floor")
 # What the ABI of each architecture fixes, the same for every target unless a profile gives
 # its own: a rule comparing only with the ABI's own values names no target in its findings.
-ABI_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles", "abi.json")
 ABI = frozenset({"interpreters", "macos_arch_floor"})
 EXECUTABLE_STACKS = ["X", "RX", "WX", "RWX"]
 # For the message about a malformed version.
@@ -169,10 +167,10 @@ def complete(given: Target) -> Target:
 
 @functools.lru_cache(maxsize=None)
 def abi() -> Target:
-    """The ABI's tables every target has (profiles/abi.json), as an unnamed target."""
-    with open(ABI_FILE, encoding="utf-8") as f:
-        data = json.load(f)
-    return Target.of({key: data[key] for key in ABI})
+    """The ABI's tables every target has (abi_tables.py), as an unnamed target."""
+    from binlint.rules.abi_tables import ABI as TABLES
+
+    return Target.of({key: TABLES[key] for key in ABI})
 
 
 def combine(explicit: Target, promised: Target, prefer_promised: bool) -> Target:
