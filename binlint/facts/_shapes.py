@@ -165,7 +165,7 @@ SHAPES = {
     'image.needed_not_found': ('list[object]', {'path': 'str', 'layer': 'str?', 'library': 'str', 'how': 'str'}),
     'image.glibc_versions_missing': ('list[object]', {'path': 'str', 'layer': 'str?', 'version': 'str', 'versions': 'list[str]'}),
     'image.foreign_elf': ('list[object]', {'path': 'str', 'layer': 'str?', 'machine': 'str'}),
-    'image.program_problems': ('list[object]', {'role': 'str', 'program': 'str', 'path': 'str?', 'layer': 'str?', 'problem': 'str', 'interpreter': 'str?'}),
+    'image.program_problems': ('list[object]', {'role': 'str', 'program': 'str', 'path': 'str?', 'layer': 'str?', 'problem': 'str', 'interpreter': 'str?', 'missing': 'str?'}),
 }
 
 # group -> the modules that declare its facts

@@ -162,7 +162,7 @@ FACTS = {
         "`shell`), program (as the config names it), path (the file it resolves to), layer, problem "
         "(`not-in-path`, `not-found`, `not-executable`, `interpreter-not-found`: the PT_INTERP or #! "
         "interpreter is not in the image, `exec-format`: neither ELF nor #!), interpreter (a `\\r` ending "
-        "shown as such).", program_problems,
+        "shown as such), missing (what is not in the image: the program or its interpreter).", program_problems,
         items={"role": "str", "program": "str", "path": "str?", "layer": "str?", "problem": "str",
-               "interpreter": "str?"}),
+               "interpreter": "str?", "missing": "str?"}),
 }

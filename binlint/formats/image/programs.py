@@ -51,7 +51,9 @@ def problems(container: ImageContainer, tree: Tree) -> list[dict[str, Any]]:
             continue
         problem = _check(container, tree, config, argv[0])
         if problem is not None:
-            found.append({"role": role, "program": argv[0], **problem})
+            missing = problem["interpreter"] if problem["problem"] == "interpreter-not-found" else \
+                argv[0] if problem["problem"] in ("not-found", "not-in-path") else None
+            found.append({"role": role, "program": argv[0], **problem, "missing": missing})
     return found
 
 
