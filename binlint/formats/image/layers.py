@@ -174,9 +174,11 @@ class ImageContainer(Container):
     layer's files), and what the image facts read: the image, its layers, its files by path."""
 
     def __init__(self, image: Image, members: list[Member], closer: Any, layers: list[LayerInfo],
-                 files: dict[str, Entry], unsafe: list[dict[str, Any]]) -> None:
+                 files: dict[str, Entry], unsafe: list[dict[str, Any]], elves: dict[tuple[int, int], Any]) -> None:
         super().__init__(members, closer)
         self.image, self.layers, self.files, self.unsafe_entries = image, layers, files, unsafe
+        # (layer, order) -> binlint.formats.image.elves.Elf of each ELF member the walk read whole
+        self.elves = elves
         self.library_dirs: tuple[str, ...] = ()  # the image's own, for the loader model (world.py)
         self.musl_loader: str | None = None
         self.order = {m.name: i for i, m in enumerate(members)}
@@ -186,13 +188,17 @@ class ImageContainer(Container):
         return None if entry is None else layer_name(entry.layer, self.layers[entry.layer].digest)
 
 
-def walk_member(entry: Entry, every_layer: bool, digest: str) -> Member:
+def walk_member(entry: Entry, every_layer: bool, digest: str, elves: dict[tuple[int, int], Any]) -> Member:
     """The Member the walk reads for an entry: named from the root (`/usr/lib/x.so`), its link
-    relative to its folder so that the loader model follows it inside the image."""
+    relative to its folder so that the loader model follows it inside the image. What the
+    image facts need of an ELF file is kept as the walk reads it (`elves`): a compressed
+    layer is then not inflated a third time for them."""
+    from binlint.formats.image.elves import recording
+
     name = f"/{entry.path}" if not every_layer else f"{layer_name(entry.layer, digest)}:/{entry.path}"
     member = entry.member
     if entry.target is None:
-        return member._replace(name=name)  # type: ignore[no-any-return]
+        return member._replace(name=name, open=recording(member, entry, elves))  # type: ignore[no-any-return]
     link = posixpath.relpath(f"/{entry.target}", posixpath.dirname(f"/{entry.path}"))
     return Member(name, member.mode, 0, None, link)
 
@@ -218,5 +224,6 @@ def build(image: Image, source: Any, budget: Budget, every_layer: bool) -> Image
     final = fs.entries()
     files = {e.path: e for e in final}
     shown = every if every_layer else final
-    members = [walk_member(e, every_layer, layers[e.layer].digest) for e in shown]
-    return ImageContainer(image, members, Closers(*reversed(closers)), layers, files, fs.unsafe)
+    elves: dict[tuple[int, int], Any] = {}
+    members = [walk_member(e, every_layer, layers[e.layer].digest, elves) for e in shown]
+    return ImageContainer(image, members, Closers(*reversed(closers)), layers, files, fs.unsafe, elves)
