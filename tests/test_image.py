@@ -194,3 +194,20 @@ def _host_glibc() -> str:
     import os
 
     return os.confstr("CS_GNU_LIBC_VERSION").split()[1]
+
+
+def test_a_layout_folder_in_a_tree_is_one_artifact(images: dict[str, Path], tmp_path: Path) -> None:
+    """`binlint check DIR` finds an OCI layout inside DIR as one image, not as its blobs."""
+    tree = tmp_path / "tree"
+    shutil.copytree(images["oci-glibc-noexec"], tree / "dist" / "image")
+    document = check_json(["tree"], tmp_path, expect=1)
+    [finding] = findings_of(document, "image-entrypoint-not-executable")
+    assert finding["path"] == "tree/dist/image"
+    assert not any("blobs" in f["path"] for f in document["findings"])
+
+
+def test_a_zstd_layer_is_named(tmp_path: Path) -> None:
+    """A zstd layer this binlint cannot inflate: a diagnostic naming the layer."""
+    image = docker_tar(tmp_path / "zstd.tar", [], {}, layer_data=[b"\x28\xb5\x2f\xfd" + bytes(600)])
+    [finding] = findings_of(report(image, expect=1), "unreadable-artifact")
+    assert finding["path"] == "zstd.tar" and "layer 1 (sha256:0) is zstd-compressed" in finding["message"]

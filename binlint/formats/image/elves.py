@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 ELF_MAGIC = b"\x7fELF"
 ET_EXEC, ET_DYN = 2, 3
+# The largest ELF member whose bytes are kept while the walk reads it: a copy of a larger one
+# would double the peak memory (libLLVM is 117 MB); those few are read again for the facts.
+RECORD_LIMIT = 16 << 20
 # What one loadable ELF file (a program or a library) of the image is. glibc_needs: (library,
 # version node, release) of each GLIBC_ version it needs that is not weak.
 Elf = namedtuple("Elf", "path dynamic machine bits little glibc_needs interpreter")
@@ -90,7 +93,7 @@ class Recorder:
 
     def __init__(self, stream: Any, size: int, entry: Any, kept: dict[tuple[int, int], Elf | None]) -> None:
         self.stream, self.size, self.entry, self.kept = stream, size, entry, kept
-        self.chunks: list[bytes] | None = []
+        self.chunks: list[bytes] | None = [] if size <= RECORD_LIMIT else None
         self.read_bytes = 0
         self.metered = getattr(stream, "metered", False)
 
