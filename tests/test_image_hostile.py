@@ -77,3 +77,34 @@ def test_links_to_etc_and_up_stay_in_the_image(tmp_path: Path) -> None:
     [finding] = findings_of(document, "image-entrypoint-not-found")
     assert "entrypoint /app/run: no /app/run in the image" in finding["message"]  # /etc/shadow is not in it
     assert findings_of(document, "unreadable-artifact") == []
+
+
+def test_memory_stays_flat_in_layer_size(tmp_path: Path) -> None:
+    """A gzip layer of 192 MiB of data files: the layer is never held, nor its members (only
+    their first bytes are read: none is ELF or an archive), so the peak stays near that of
+    checking a small image."""
+    import hashlib
+    import io
+    import os
+
+    from test_archives import _peak_rss_kib
+
+    def layer(files: int) -> bytes:
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as zipped:
+            with tarfile.open(fileobj=zipped, mode="w") as tar:  # type: ignore[call-overload]
+                seed = hashlib.sha256(b"x").digest()
+                for index in range(files):
+                    data = seed * ((1 << 20) // 32)  # 1 MiB of a repeated hash: compressible, not a bomb
+                    data = os.urandom(1 << 16) + data[1 << 16:]
+                    info = tarfile.TarInfo(f"data/{index}.bin")
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    small = docker_tar(tmp_path / "small.tar", [], {}, layer_data=[layer(2)])
+    large = docker_tar(tmp_path / "large.tar", [], {}, layer_data=[layer(192)])
+    _, baseline = _peak_rss_kib(["check", "-o", "small.txt", small.name], tmp_path)
+    code, peak = _peak_rss_kib(["check", "-o", "large.txt", large.name], tmp_path)
+    assert code == 0, (tmp_path / "large.txt").read_text()
+    assert peak - baseline < 24 << 10, (baseline, peak)  # KiB: 192 MiB inflated, under 24 MiB more held

@@ -74,9 +74,12 @@ def _docker(source: DirSource | TarSource) -> Image:
             not all(isinstance(layer, str) for layer in layers):
         raise ArtifactError("manifest.json: an image without a Config or Layers list")
     tags = entry.get("RepoTags") or []
-    config = read_json(source, normal(config_path) or "", "config")
+    config = _config(read_json(source, normal(config_path) or "", "config"))
+    # The layers' own digests (of the uncompressed tar) where the file names are not digests:
+    # `<layer id>/layer.tar` names Docker's v1 layer id, which appears nowhere else.
+    diff_ids = (config.get("rootfs") or {}).get("diff_ids") if isinstance(config.get("rootfs"), dict) else None
     named = []
-    for layer in _bounded(layers):
+    for index, layer in enumerate(_bounded(layers)):
         path = normal(layer)
         if path is None:
             raise ArtifactError(f"manifest.json names a layer outside the image: {layer[:80]!r}")
@@ -85,8 +88,10 @@ def _docker(source: DirSource | TarSource) -> Image:
         else:  # `<digest>.tar` (skopeo) or `<layer id>/layer.tar` (Docker before 25)
             base = posixpath.basename(path)
             digest = posixpath.dirname(path) if base == "layer.tar" else base.removesuffix(".tar")
+            if isinstance(diff_ids, list) and len(diff_ids) == len(layers) and isinstance(diff_ids[index], str):
+                digest = diff_ids[index]
         named.append((path, digest if ":" in digest else f"sha256:{digest}"))
-    return Image("docker-archive", tags[0] if tags and isinstance(tags[0], str) else None, _config(config), named)
+    return Image("docker-archive", tags[0] if tags and isinstance(tags[0], str) else None, config, named)
 
 
 def _oci(source: DirSource | TarSource) -> Image:
