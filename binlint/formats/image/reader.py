@@ -153,6 +153,6 @@ def _lists_image(stream: Any) -> bool:
             seen.add(normal(info.name))
             if "manifest.json" in seen or {"oci-layout", "index.json"} <= seen:
                 return True
-    except (tarfile.TarError, OSError, EOFError, ValueError, OverflowError, MemoryError):
-        return False
+    except (tarfile.TarError, OSError, EOFError, ValueError, OverflowError, MemoryError, RecursionError):
+        return False  # not an image: the tar reader says what is wrong with it
     return False

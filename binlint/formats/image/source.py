@@ -90,7 +90,7 @@ class TarSource:
                     self.links[path] = posixpath.normpath(posixpath.join(posixpath.dirname(path), info.linkname))
                 elif info.islnk():
                     self.links[path] = normal(info.linkname) or ""
-        except (tarfile.TarError, OSError, EOFError, ValueError, OverflowError, MemoryError) as err:
+        except (tarfile.TarError, OSError, EOFError, ValueError, OverflowError, MemoryError, RecursionError) as err:
             raise ArtifactError(f"corrupt image tar: {err}") from None
 
     def names(self) -> set[str]:
