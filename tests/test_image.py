@@ -211,3 +211,55 @@ def test_a_zstd_layer_is_named(tmp_path: Path) -> None:
     image = docker_tar(tmp_path / "zstd.tar", [], {}, layer_data=[b"\x28\xb5\x2f\xfd" + bytes(600)])
     [finding] = findings_of(report(image, expect=1), "unreadable-artifact")
     assert finding["path"] == "zstd.tar" and "layer 1 (sha256:0) is zstd-compressed" in finding["message"]
+
+
+def _built(tmp_path: Path, compiler: str) -> tuple[bytes, bytes]:
+    """(a program, the library libpath.so.1 it needs), built with `compiler`."""
+    import subprocess
+
+    from fixtures.toolchain import require_tool
+
+    (tmp_path / "lib.c").write_text("int from_lib(void) { return 7; }\n")
+    (tmp_path / "main.c").write_text("int from_lib(void);\nint main(void) { return from_lib() - 7; }\n")
+    cc = require_tool(compiler)
+    subprocess.run([cc, "-shared", "-fPIC", "-Wl,-soname,libpath.so.1", "-o", str(tmp_path / "libpath.so.1"),
+                    str(tmp_path / "lib.c")], check=True)
+    subprocess.run([cc, "-o", str(tmp_path / "main"), str(tmp_path / "main.c"), str(tmp_path / "libpath.so.1")],
+                   check=True)
+    return (tmp_path / "main").read_bytes(), (tmp_path / "libpath.so.1").read_bytes()
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_musl_path_file_names_the_folders(tmp_path: Path, configured: bool) -> None:
+    """musl's loader searches the folders /etc/ld-musl-ARCH.path names, in place of its
+    default path: the library in /opt/lib is found only when the path file names it."""
+    from fixtures.image import MUSL_LOADER
+
+    program, library = _built(tmp_path, "musl-gcc")
+    files = {MUSL_LOADER.lstrip("/"): Path(MUSL_LOADER).read_bytes(), "opt/lib/libpath.so.1": library,
+             "app/main": program}
+    if configured:
+        files["etc/ld-musl-x86_64.path"] = b"/opt/lib\n/lib:/usr/lib\n"
+    image = docker_tar(tmp_path / "musl-path.tar", [files], {"Entrypoint": ["/app/main"]})
+    found = findings_of(report(image), "image-library-not-found")
+    assert found == [] if configured else "libpath.so.1 for /app/main (layer 1" in found[0]["message"]
+    expected = ["/opt/lib", "/lib", "/usr/lib"] if configured else ["/lib", "/usr/local/lib", "/usr/lib"]
+    assert _facts(image)["image.library_dirs"] == expected
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_ld_so_conf_d_names_the_folders(tmp_path: Path, configured: bool) -> None:
+    """glibc's: a library in /usr/local/mylib is found when a file that /etc/ld.so.conf
+    includes names the folder, and only then."""
+    from fixtures.image import LIBC, LOADER
+
+    program, library = _built(tmp_path, "gcc")
+    files = {LIBC.lstrip("/"): Path(LIBC).read_bytes(), LOADER.lstrip("/"): Path(LOADER).read_bytes(),
+             "lib64/ld-linux-x86-64.so.2": (tarfile.SYMTYPE, LOADER), "usr/local/mylib/libpath.so.1": library,
+             "app/main": program, "etc/ld.so.conf": b"include /etc/ld.so.conf.d/*.conf\n"}
+    if configured:
+        files["etc/ld.so.conf.d/mylib.conf"] = b"# mine\n/usr/local/mylib\n"
+    image = docker_tar(tmp_path / "conf.tar", [files], {"Entrypoint": ["/app/main"]})
+    found = findings_of(report(image), "image-library-not-found")
+    assert found == [] if configured else "libpath.so.1 for /app/main (layer 1" in found[0]["message"]
+    assert ("/usr/local/mylib" in _facts(image)["image.library_dirs"]) == configured
