@@ -263,3 +263,30 @@ def test_ld_so_conf_d_names_the_folders(tmp_path: Path, configured: bool) -> Non
     found = findings_of(report(image), "image-library-not-found")
     assert found == [] if configured else "libpath.so.1 for /app/main (layer 1" in found[0]["message"]
     assert ("/usr/local/mylib" in _facts(image)["image.library_dirs"]) == configured
+
+
+@pytest.mark.parametrize("name", ["oci-glibc-crlf", "oci-musl-glibc-program"])
+def test_members_are_what_umoci_unpacks(images: dict[str, Path], name: str, tmp_path: Path) -> None:
+    """The real tool as oracle: the files umoci extracts, whiteouts applied, are the image's
+    members that have content (binlint reads the same layers without extracting anything;
+    links are members without content, which the walk does not list)."""
+    import os
+    import subprocess
+
+    from fixtures.toolchain import require_tool
+
+    layout = images[name]
+    tag = name.removeprefix("oci-")
+    rootless = [] if os.geteuid() == 0 else ["--rootless"]
+    subprocess.run([require_tool("umoci"), "unpack", *rootless, "--image", f"{layout}:{tag}", str(tmp_path / "b")],
+                   check=True, capture_output=True)
+    root = tmp_path / "b" / "rootfs"
+    unpacked = sorted("/" + str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    assert _member_names(layout) == unpacked
+
+
+def test_image_layers_from_the_configuration(images: dict[str, Path], tmp_path: Path) -> None:
+    shutil.copyfile(images["glibc-crlf"], tmp_path / "img.tar")
+    (tmp_path / "binlint.toml").write_text("image-layers = true\n")
+    paths = {f["path"] for f in check_json(["img.tar"], tmp_path, expect=1)["findings"]}
+    assert any(p.startswith("img.tar!layer 2 (sha256:") and p.endswith(":/app/main.pyc") for p in paths), paths
