@@ -142,12 +142,15 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644, kind: 
 
 
 def layer_bytes(files: dict[str, bytes | tuple[bytes, str]]) -> bytes:
-    """A layer tar: name -> content, or (tarfile type, link target) for links."""
+    """A layer tar: name -> content (mode 0755, or 0644 for a name ending in `:644`), or
+    (tarfile type, link target) for links."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, value in files.items():
             if isinstance(value, tuple):
                 _add(tar, name, b"", kind=value[0], link=value[1])
+            elif name.endswith(":644"):
+                _add(tar, name[:-4], value, 0o644)
             else:
                 _add(tar, name, value, 0o755)
     return buffer.getvalue()
@@ -290,3 +293,14 @@ def test_image_layers_from_the_configuration(images: dict[str, Path], tmp_path: 
     (tmp_path / "binlint.toml").write_text("image-layers = true\n")
     paths = {f["path"] for f in check_json(["img.tar"], tmp_path, expect=1)["findings"]}
     assert any(p.startswith("img.tar!layer 2 (sha256:") and p.endswith(":/app/main.pyc") for p in paths), paths
+
+
+def test_elf_data_files_are_not_programs(tmp_path: Path) -> None:
+    """An AArch64 program kept as test data (mode 0644, no library name), as in Go's sources,
+    is no program of an amd64 image; the same file executable is."""
+    program, _ = _built(tmp_path, "aarch64-linux-gnu-gcc")
+    data = docker_tar(tmp_path / "data.tar", [{"usr/local/go/src/debug/elf/testdata/gcc-arm64-exec:644": program}], {})
+    assert image_findings(report(data, expect=None)) == {}
+    run = docker_tar(tmp_path / "run.tar", [{"usr/local/bin/tool": program}], {})
+    [finding] = findings_of(report(run, expect=1), "image-elf-arch-mismatch")
+    assert "/usr/local/bin/tool is aarch64 64-bit (layer 1 (sha256:0))" in finding["message"]

@@ -2,6 +2,7 @@
 reads of each (binlint.facts.loader.Dynamic), its machine, and its GLIBC version needs."""
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 from binlint.errors import ArtifactError
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
 
 ELF_MAGIC = b"\x7fELF"
 ET_EXEC, ET_DYN = 2, 3
+# What may run or load: a file with an execute bit, or a library by its name (dlopen() and
+# Python's import need no execute bit). Other ELF files are data: the test files of Go's and
+# binutils' sources (`src/debug/elf/testdata/gcc-386-freebsd-exec`, 0644) run nowhere.
+_LIBRARY_NAME = re.compile(r"\.so(\.[0-9]+)*$")
 # The largest ELF member whose bytes are kept while the walk reads it: a copy of a larger one
 # would double the peak memory (libLLVM is 117 MB); those few are read again for the facts.
 RECORD_LIMIT = 16 << 20
@@ -33,6 +38,8 @@ def scan(view: Any, container: ImageContainer) -> dict[str, Elf]:
     found: dict[str, Elf] = {}
     for entry in sorted(container.files.values(), key=lambda e: (e.layer, e.order)):
         if entry.target is not None or (kinds and kinds.get(f"/{entry.path}") not in ("elf", None)):
+            continue
+        if not (entry.member.mode or 0) & 0o111 and not _LIBRARY_NAME.search(entry.path):
             continue
         kept = container.elves.get((entry.layer, entry.order), _UNREAD)
         if kept is not _UNREAD:

@@ -144,7 +144,8 @@ FACTS = {
                                  "a whiteout of `..`): layer and name, as the layer's tar spells it.",
                                  lambda v: list(_image(v).unsafe_entries), items={"layer": "str", "name": "str"}),
     "image.needed_not_found": Fact(
-        "list[object]", "The DT_NEEDED libraries of the image's ELF programs and libraries that its own loader "
+        "list[object]", "The DT_NEEDED libraries of the image's ELF programs and libraries (files with an execute "
+        "bit, or named `*.so*`: the rest is data, such as test files) that its own loader "
         "does not find in the image (the loader model over the image's file system: RPATH, RUNPATH, $ORIGIN, "
         "then image.library_dirs; each program and library loaded as a root): path, layer (" + _LAYER + "), "
         "library, how (as in elf.needed_search).", needed_not_found,
