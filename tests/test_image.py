@@ -304,3 +304,16 @@ def test_elf_data_files_are_not_programs(tmp_path: Path) -> None:
     run = docker_tar(tmp_path / "run.tar", [{"usr/local/bin/tool": program}], {})
     [finding] = findings_of(report(run, expect=1), "image-elf-arch-mismatch")
     assert "/usr/local/bin/tool is aarch64 64-bit (layer 1 (sha256:0))" in finding["message"]
+
+
+def test_shell_and_working_dir(tmp_path: Path) -> None:
+    """SHELL names a program too; a relative program runs from WorkingDir, a bare name from
+    the image's PATH (its Env), and a link to the program counts as the program."""
+    files = {"srv/app/run": b"#!/bin/sh\n", "bin/sh": (tarfile.SYMTYPE, "/srv/app/run"),
+             "opt/tools/tool": b"#!/bin/sh\n"}
+    config = {"Entrypoint": ["./run"], "WorkingDir": "/srv/app", "Shell": ["/bin/bash", "-c"],
+              "Env": ["PATH=/opt/tools"], "Cmd": ["tool"]}
+    image = docker_tar(tmp_path / "shell.tar", [files], config)
+    [finding] = findings_of(report(image, expect=1), "image-entrypoint-not-found")
+    assert "the container cannot start: shell /bin/bash: no /bin/bash in the image" == finding["message"]
+    assert _facts(image)["image.entrypoint"] == ["./run", "tool"]
