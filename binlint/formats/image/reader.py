@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 # The most bytes of a JSON document (manifest, index, config) read: real ones are a few KiB,
 # a config with a long history some hundreds; a 1 GiB "manifest" is an attack on the reader.
 MAX_JSON = 8 << 20
-# More layers than any runtime mounts (overlayfs stacks at most 128 lower layers on Docker).
-MAX_LAYERS = 1000
+# More layers than any runtime mounts (Docker refuses images of more than 125 layers; an OCI
+# layout folder holds one file open per layer while it is read).
+MAX_LAYERS = 256
 _INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 
 # layout: `docker-archive` (manifest.json) or `oci` (index.json); name: the tag or reference it
