@@ -33,6 +33,13 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "executable-stack": ("cannot enable executable stack as shared object requires",),
     "glibc-private-symbol": ("version `GLIBC_PRIVATE' not found (required by", "undefined symbol:"),
     "glibc-version-above-target": ("' not found (required by",),
+    "image-library-not-found": ("cannot open shared object file: No such file or directory",),
+    "image-glibc-too-new": ("' not found (required by",),
+    "image-elf-arch-mismatch": ("exec format error", "Exec format error"),
+    "image-entrypoint-not-found": ("no such file or directory", "executable file not found in $PATH"),
+    "image-entrypoint-not-executable": ("permission denied",),
+    "image-entrypoint-exec-format": ("exec format error",),
+    "image-unsafe-layer-entry": ("is outside of",),
     "missing-gnu-stack": ("cannot enable executable stack as shared object requires",),
     "non-elf-executable": ("Exec format error",),
     "object-executable-stack": ("missing .note.GNU-stack section implies executable stack",),
@@ -384,6 +391,10 @@ def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> No
     assert_rendered(rules["glibc-private-symbol"], finding.message)
 
 
+IMAGE_RULES = ("image-library-not-found", "image-glibc-too-new", "image-elf-arch-mismatch", "image-entrypoint-not-found",
+               "image-entrypoint-not-executable", "image-entrypoint-exec-format", "image-unsafe-layer-entry")
+
+
 def test_every_rule_has_a_firing_case() -> None:
     # The rules no fixture makes fire, each with the test that does: glibc-private-symbol
     # tests/rules/test_elf.py (test_glibc_private_symbol), python-fpe-symbol test_elf_facts_real
@@ -392,10 +403,11 @@ def test_every_rule_has_a_firing_case() -> None:
     # wheel-not-a-zip and zstd-not-checked tests/test_archives.py, pyinstaller-archive-damaged
     # tests/test_pyinstaller.py (damaged copies of a bundle, run to see the bootloader fail),
     # carried-library-not-on-search-path tests/test_loader.py (wheels built with each search path).
+    # The image-* rules tests/test_image.py and tests/test_image_hostile.py (umoci and skopeo images).
     assert rule_ids_on_disk() - {rule_id for rule_id, _, _ in FIRING} - {
         "glibc-private-symbol", "python-fpe-symbol", "broken-symbolic-link", "elf-sections-unreadable",
         "wheel-not-a-zip", "zstd-not-checked", "pyinstaller-archive-damaged",
-        "carried-library-not-on-search-path"} == set()
+        "carried-library-not-on-search-path", *IMAGE_RULES} == set()
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)

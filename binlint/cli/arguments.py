@@ -76,6 +76,9 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
                         help="read at most MIB mebibytes of one archive member (1024); larger ones are "
                              "reported, not read (of an ELF file, what the loader reads, within the limit), "
                              "so a zip bomb cannot exhaust memory")
+    parser.add_argument("--image-layers", action="store_true",
+                        help="lint every layer of a container image, the files later layers delete included, "
+                             "not only its final file system")
 
 
 def add_debug_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +95,8 @@ def limits(args: argparse.Namespace, debug_dirs: list[str] | None = None) -> Lim
         if not os.path.isdir(directory):
             raise BinlintError(f"--debug-dir {directory}: not a directory")
     member = args.max_member_size << 20
-    return Limits(args.max_depth, member, max(member, Limits().total_bytes), tuple(debug_dirs or ()))
+    return Limits(args.max_depth, member, max(member, Limits().total_bytes), tuple(debug_dirs or ()),
+                  getattr(args, "image_layers", False))
 
 
 def add_targets_file_option(parser: argparse.ArgumentParser, checks: bool = False) -> None:

@@ -152,6 +152,20 @@ SHAPES = {
     'pe.import_resolution': ('list[object]', {'dll': 'str', 'found': 'str', 'delay': 'bool'}),
     'pe.python_dll': ('str?', None),
     'pe.python_dll_mismatched_tags': ('list[str]', None),
+    'image.layout': ('str', None),
+    'image.reference': ('str?', None),
+    'image.architecture': ('str?', None),
+    'image.os': ('str?', None),
+    'image.layers': ('list[object]', {'layer': 'str', 'digest': 'str', 'compression': 'str', 'files': 'int', 'whiteouts': 'int'}),
+    'image.libc': ('list[str]', None),
+    'image.glibc_version': ('str?', None),
+    'image.library_dirs': ('list[str]', None),
+    'image.entrypoint': ('list[str]', None),
+    'image.unsafe_entries': ('list[object]', {'layer': 'str', 'name': 'str'}),
+    'image.needed_not_found': ('list[object]', {'path': 'str', 'layer': 'str?', 'library': 'str', 'how': 'str'}),
+    'image.glibc_versions_missing': ('list[object]', {'path': 'str', 'layer': 'str?', 'version': 'str', 'versions': 'list[str]'}),
+    'image.foreign_elf': ('list[object]', {'path': 'str', 'layer': 'str?', 'machine': 'str'}),
+    'image.program_problems': ('list[object]', {'role': 'str', 'program': 'str', 'path': 'str?', 'layer': 'str?', 'problem': 'str', 'interpreter': 'str?', 'missing': 'str?'}),
 }
 
 # group -> the modules that declare its facts
@@ -166,4 +180,5 @@ MODULES = {
     'python': ('binlint.facts.python_abi',),
     'wasm': ('binlint.formats.wasm',),
     'pe': ('binlint.formats.pe.facts',),
+    'image': ('binlint.formats.image.facts',),
 }

@@ -87,7 +87,10 @@ class _Members:
                 links[path] = rooted if near not in files and near not in folders and rooted in files else near
         from binlint.facts.loader import Tree
 
-        self.tree = Tree(files, links, self.read)
+        # A container image is a whole system: its own library directories and musl loader
+        # (binlint.formats.image.world); other containers have none.
+        self.tree = Tree(files, links, self.read, getattr(container, "library_dirs", ()),
+                         getattr(container, "musl_loader", None))
         self.wheel = wheel
         self.graph: Graph | None = None
         self.extensions: dict[str, list[str]] | None = None  # folder -> its extension modules

@@ -15,7 +15,7 @@ from collections import namedtuple
 
 from binlint.errors import ArtifactError
 from binlint.facts import fact_format, group_facts
-from binlint.formats import MAPPED, REGISTRY, classify, description, hook
+from binlint.formats import FOLDER_KIND, MAPPED, REGISTRY, classify, description, hook
 from binlint.formats.classify import HEAD_SIZE, SCRIPT_LINE_MAX, pyc_python
 from binlint.formats.container import Container
 from binlint.formats.elf.reader import ElfFile
@@ -111,6 +111,9 @@ class FileView:
         try:
             st = os.fstat(fd)
             view.mode, view.size = stat.S_IMODE(st.st_mode), st.st_size
+            if stat.S_ISDIR(st.st_mode):  # found as one artifact by discover: an image layout
+                view.kind = FOLDER_KIND
+                return view
             view.budget = Budget(limits, st.st_size)  # what a bomb of this size may inflate to
             view.head = os.read(fd, HEAD_SIZE)
             view.kind = classify(view.head)

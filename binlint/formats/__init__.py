@@ -63,6 +63,11 @@ def _pe_parse(view):  # type: ignore[no-untyped-def]
     return pe.parse(view)
 
 
+def _tar_parse(view):  # type: ignore[no-untyped-def]
+    from binlint.formats.image import opener
+    return opener.parse(view)
+
+
 def _pyc_description(view):  # type: ignore[no-untyped-def]
     return f"Python {view.pyc_python()} bytecode"
 
@@ -99,7 +104,11 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     Format("java-class", "a Java class file", test=magic.is_java_class),
     Format("wasm", "a WebAssembly module", (b"\0asm",), read="mapped", groups=("wasm",), parse=_wasm_parse),
     Format("tar", "a tar archive", test=magic.is_tar, read="streamed", groups=_ARCHIVE,
-           members="binlint.formats.tars:open_members"),
+           members="binlint.formats.tars:open_members", parse=_tar_parse),
+    # Told from "tar" by its listing when opened (manifest.json, or an OCI layout's index.json);
+    # an OCI layout directory is one too (binlint.walk.discover).
+    Format("image", "a container image", read="streamed", groups=("image",),
+           members="binlint.formats.image.opener:open_members"),
     Format("pyc", _pyc_description, test=magic.pyc_python),
     Format("text", "text without a #! line", test=magic.is_text),
     Format("other", "data of no known format"),  # what no magic or test recognises
@@ -114,8 +123,10 @@ FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.form
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
-                "binlint.formats.wasm", "binlint.formats.pe.facts")
+                "binlint.formats.wasm", "binlint.formats.pe.facts", "binlint.formats.image.facts")
 
+# The one kind of folder read as one artifact: an OCI image layout (binlint.walk.discover).
+FOLDER_KIND = "image"
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.
 GROUP_KINDS: dict[str, frozenset[str]] = {

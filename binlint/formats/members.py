@@ -23,8 +23,10 @@ _PREALLOCATE = 16 << 20  # the most allocated ahead of the bytes actually read
 # member; total_bytes: the most read from one file on disk, all members together;
 # debug_dirs: the directories (--debug-dir) where the separate debug files of ELF objects may
 # be read, the only files binlint reads besides the artifacts and their own folders'.
-Limits = namedtuple("Limits", "max_depth member_bytes total_bytes debug_dirs",
-                    defaults=(4, 1 << 30, 8 << 30, ()))
+# image_layers: the members of a container image are every layer's files, those later layers
+# delete included (--image-layers), not its final file system.
+Limits = namedtuple("Limits", "max_depth member_bytes total_bytes debug_dirs image_layers",
+                    defaults=(4, 1 << 30, 8 << 30, (), False))
 
 
 # A file on disk may inflate to BOMB_RATIO times its size, within total_bytes, and at least

@@ -7,6 +7,7 @@ import stat
 from collections import namedtuple
 
 from binlint.errors import BinlintError
+from binlint.formats.image import is_layout_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ def discover(paths: Iterable[str]) -> list[Artifact]:
             raise BinlintError(f"{what}: {printable_path(path)}") from None
         except OSError as err:
             raise BinlintError(f"cannot read {printable_path(path)}: {err.strerror or type(err).__name__}") from None
-        if stat.S_ISDIR(st.st_mode):
+        if stat.S_ISDIR(st.st_mode) and is_layout_dir(path):  # an OCI image layout: one artifact
+            walked = iter([(Artifact(printable_path(path), path), (st.st_dev, st.st_ino))])
+        elif stat.S_ISDIR(st.st_mode):
             walked = _walk(path, st)
         elif stat.S_ISREG(st.st_mode):
             walked = iter([(Artifact(printable_path(path), path), (st.st_dev, st.st_ino))])
@@ -129,7 +132,10 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
                     yield Artifact(printable_path(path), path, None, *problem), (device, entry.inode())
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
-            if is_dir and entry.name not in VCS_FOLDERS:
+            if is_dir and is_layout_dir(_join(directory, entry.name)):
+                yield Artifact(printable_path(_join(directory, entry.name)), _join(directory, entry.name)), \
+                    (device, entry.inode())
+            elif is_dir and entry.name not in VCS_FOLDERS:
                 yield entry.name
             elif not is_dir and entry.is_file(follow_symlinks=False):
                 path = _join(directory, entry.name)

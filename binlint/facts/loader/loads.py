@@ -57,11 +57,11 @@ class Load:
     def _request(self, path: str, dyn: Dynamic, name: str) -> Step:
         tree = self.tree
         if "/" in name:
-            target = slash_path(name, origin_of(path), dyn) if not self.musl else None
+            target = slash_path(name, origin_of(path), dyn, tree.rooted, self.musl)
             return self._map(path, name, target, Step(name, None, "path")) if target and tree.real(target) else \
                 Step(name, None, "outside-artifact")
         if self.musl and MUSL_SELF.match(name):
-            return Step(name, None, "musl-itself")
+            return Step(name, tree.musl_self, "musl-itself")
         if name in self.known:
             found = self.known[name]
             return Step(name, found, "already-loaded" if found else "system")
@@ -104,9 +104,10 @@ class Load:
         if self.musl:
             chain: str | None = path
             while chain is not None:
-                for directory, tag in own_dirs(chain, self.tree.dynamic(chain), True):  # type: ignore[arg-type]
+                for directory, tag in own_dirs(chain, self.tree.dynamic(chain), True, self.tree.rooted):  # type: ignore[arg-type]
                     yield directory, tag, chain
                 chain = self.loader[chain]
+            yield from ((d, "system", path) for d in self.tree.system)
             return
         if dyn.runpath is None:
             chain = path
@@ -114,11 +115,12 @@ class Load:
                 up = self.tree.dynamic(chain)
                 assert up is not None
                 if up.runpath is None:
-                    for directory in glibc_dirs(up.rpath, origin_of(chain), up):
+                    for directory in glibc_dirs(up.rpath, origin_of(chain), up, self.tree.rooted):
                         yield directory, "DT_RPATH", chain
                 chain = self.loader[chain]
-        for directory in glibc_dirs(dyn.runpath, origin_of(path), dyn):
+        for directory in glibc_dirs(dyn.runpath, origin_of(path), dyn, self.tree.rooted):
             yield directory, "DT_RUNPATH", path
+        yield from ((d, "system", path) for d in self.tree.system)
 
 
 class Graph:

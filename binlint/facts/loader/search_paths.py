@@ -39,10 +39,14 @@ def _outside(path: str) -> bool:
     return path == ".." or path.startswith("../")
 
 
-def glibc_dirs(value: str | None, origin: str, dyn: Dynamic) -> list[str]:
-    """The tree directories a DT_RPATH or DT_RUNPATH value names, in order."""
+def glibc_dirs(value: str | None, origin: str, dyn: Dynamic, rooted: bool = False) -> list[str]:
+    """The tree directories a DT_RPATH or DT_RUNPATH value names, in order (absolute ones
+    only in a `rooted` tree, a whole system)."""
     found = []
     for entry in (value or "").split(":"):
+        if rooted and entry.startswith("/"):
+            found += [d.lstrip("/") or "." for d in _expand(posixpath.normpath(entry), dyn)]
+            continue
         first = _GLIBC_TOKEN.match(entry)
         if not first or (first[1] or first[2]) != "ORIGIN":
             continue  # empty or relative: the working directory; absolute: the target's
@@ -61,13 +65,16 @@ def _expand(text: str, dyn: Dynamic) -> list[str]:
     return [d for v in values for d in _expand(text[:token.start()] + v + text[token.end():], dyn)]
 
 
-def musl_dirs(value: str | None, origin: str) -> list[str]:
+def musl_dirs(value: str | None, origin: str, rooted: bool = False) -> list[str]:
     if not value:
         return []
     if any(not _MUSL_ORIGIN.match(value[i:]) for i in range(len(value)) if value[i] == "$"):
         return []  # fixup_rpath gives up on the whole list
     found = []
     for entry in re.split("[:\n]", value):
+        if rooted and entry.startswith("/"):
+            found.append(posixpath.normpath(entry).lstrip("/") or ".")
+            continue
         first = _MUSL_ORIGIN.match(entry)
         if first:
             path = posixpath.normpath(origin + _MUSL_ORIGIN.sub(lambda m: origin, entry[first.end():]))
@@ -80,19 +87,24 @@ def origin_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 
 
-def own_dirs(path: str, dyn: Dynamic, musl: bool) -> list[tuple[str, str]]:
+def own_dirs(path: str, dyn: Dynamic, musl: bool, rooted: bool = False) -> list[tuple[str, str]]:
     """(directory, which entry) the object's own search paths reach, in the order searched."""
     origin = origin_of(path)
     if musl:
         tag = "DT_RUNPATH" if dyn.runpath is not None else "DT_RPATH"
-        return [(d, tag) for d in musl_dirs(dyn.runpath if dyn.runpath is not None else dyn.rpath, origin)]
-    rpath = [] if dyn.runpath is not None else [(d, "DT_RPATH") for d in glibc_dirs(dyn.rpath, origin, dyn)]
-    return rpath + [(d, "DT_RUNPATH") for d in glibc_dirs(dyn.runpath, origin, dyn)]
+        return [(d, tag) for d in musl_dirs(dyn.runpath if dyn.runpath is not None else dyn.rpath, origin, rooted)]
+    rpath = [] if dyn.runpath is not None else [(d, "DT_RPATH") for d in glibc_dirs(dyn.rpath, origin, dyn, rooted)]
+    return rpath + [(d, "DT_RUNPATH") for d in glibc_dirs(dyn.runpath, origin, dyn, rooted)]
 
 
-def slash_path(name: str, origin: str, dyn: Dynamic) -> str | None:
+def slash_path(name: str, origin: str, dyn: Dynamic, rooted: bool = False, musl: bool = False) -> str | None:
     """The tree path a DT_NEEDED name with a `/` opens under glibc, which expands $ORIGIN
-    (musl opens the name as it is: relative to the working directory)."""
+    (musl opens the name as it is: relative to the working directory, or in a `rooted` tree
+    an absolute path as it is)."""
+    if rooted and name.startswith("/"):
+        return posixpath.normpath(name).lstrip("/")
+    if musl:
+        return None
     first = _GLIBC_TOKEN.match(name)
     if not first or (first[1] or first[2]) != "ORIGIN":
         return None
@@ -108,15 +120,15 @@ def own_search(tree: Tree, path: str, dyn: Dynamic) -> tuple[list[Step], bool]:
     one of another ELF class), and a name no file of the tree is called is left to the
     system (an object loaded under another name that has it as DT_SONAME is not looked for)."""
     steps, whole = [], True
-    dirs = own_dirs(path, dyn, dyn.musl)
+    dirs = own_dirs(path, dyn, dyn.musl, tree.rooted) + [(d, "system") for d in tree.system]
     for name in dyn.needed:
         if "/" in name:
-            found = None if dyn.musl else slash_path(name, origin_of(path), dyn)
+            found = slash_path(name, origin_of(path), dyn, tree.rooted, dyn.musl)
             found = found if found and tree.real(found) else None
             steps.append(Step(name, found, "path" if found else "outside-artifact"))
             continue
         if dyn.musl and MUSL_SELF.match(name):
-            steps.append(Step(name, None, "musl-itself"))
+            steps.append(Step(name, tree.musl_self, "musl-itself"))
             continue
         hit = next(((d, tag) for d, tag in dirs if tree.find(d, name)), None)
         if hit is not None:

@@ -17,7 +17,8 @@ Dynamic = namedtuple("Dynamic", "needed rpath runpath soname bits machine little
 # that no search reached, or the file found that the loader cannot use; `through`, `via`: the
 # search path that found it (DT_RPATH or DT_RUNPATH) and the object whose it is.
 Step = namedtuple("Step", "name path how carried through via", defaults=((), None, None))
-# How: found through a search path, as a path (a name with `/`), already loaded, in a
+# How: found through a search path (`through` DT_RPATH, DT_RUNPATH, or `system`: the default
+# directories of a tree that is a whole system), as a path (a name with `/`), already loaded, in a
 # PyInstaller bundle; or not: a path outside the artifact, musl's own loader, already left to
 # the system, a file found that is not a loadable ELF file or is for another architecture,
 # carried where no search path reaches, not in the artifact.
@@ -31,10 +32,16 @@ class Tree:
     """The files of one artifact as the loader sees them once installed: `files` maps each
     path (relative to the artifact's root, normalised) to the name shown in evidence; `links`
     maps link paths to what they point to; `read(path)` gives a file's Dynamic, or None when
-    it is not a readable ELF file."""
+    it is not a readable ELF file. A tree that is a whole system (a container image) also
+    gives the loader's default directories (`system`, searched after each object's own paths,
+    as ld.so.cache and the built-in path are), and its absolute paths are its own (`rooted`:
+    an RPATH of /opt/app/lib names the tree's opt/app/lib); `musl_self`, the path of musl's
+    loader that the names of musl itself (libc.so) stand for."""
 
-    def __init__(self, files: dict[str, str], links: dict[str, str], read: Callable[[str], Dynamic | None]) -> None:
+    def __init__(self, files: dict[str, str], links: dict[str, str], read: Callable[[str], Dynamic | None],
+                 system: tuple[str, ...] = (), musl_self: str | None = None) -> None:
         self.files, self.links, self._read = files, links, read
+        self.system, self.musl_self, self.rooted = system, musl_self, bool(system)
         self._dynamic: dict[str, Dynamic | None] = {}
         self._named: dict[str, list[str]] | None = None
 
