@@ -152,6 +152,17 @@ SHAPES = {
     'pe.import_resolution': ('list[object]', {'dll': 'str', 'found': 'str', 'delay': 'bool'}),
     'pe.python_dll': ('str?', None),
     'pe.python_dll_mismatched_tags': ('list[str]', None),
+    'deb.package': ('str?', None),
+    'deb.version': ('str?', None),
+    'deb.architecture': ('str?', None),
+    'deb.depends': ('list[str]', None),
+    'deb.pre_depends': ('list[str]', None),
+    'deb.libc_floor': ('str?', None),
+    'rpm.name': ('str?', None),
+    'rpm.version': ('str?', None),
+    'rpm.arch': ('str?', None),
+    'rpm.requires': ('list[str]', None),
+    'rpm.glibc_floor': ('str?', None),
 }
 
 # group -> the modules that declare its facts
@@ -166,4 +177,6 @@ MODULES = {
     'python': ('binlint.facts.python_abi',),
     'wasm': ('binlint.formats.wasm',),
     'pe': ('binlint.formats.pe.facts',),
+    'deb': ('binlint.formats.deb',),
+    'rpm': ('binlint.formats.rpm',),
 }

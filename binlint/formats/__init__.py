@@ -90,8 +90,13 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
            members="binlint.formats.compressed:open_members"),
     Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",), read="streamed", groups=_ARCHIVE,
            members="binlint.formats.compressed:open_members"),
+    # Distribution packages, before the formats whose magic theirs starts with.
+    Format("deb", "a Debian package", (b"!<arch>\ndebian-binary",), read="mapped", groups=(*_ARCHIVE, "deb"),
+           members="binlint.formats.deb:open_members", context="binlint.formats.deb:context"),
+    Format("rpm", "an RPM package", (b"\xed\xab\xee\xdb",), read="mapped", groups=(*_ARCHIVE, "rpm"),
+           members="binlint.formats.rpm:open_members", context="binlint.formats.rpm:context"),
     Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
-           members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
+           members="binlint.formats.ar:open_members"),
     Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_pe_parse),
     Format("empty", "an empty file", test=lambda head: not head),
@@ -115,7 +120,7 @@ FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.form
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
-                "binlint.formats.wasm", "binlint.formats.pe.facts")
+                "binlint.formats.wasm", "binlint.formats.pe.facts", "binlint.formats.deb", "binlint.formats.rpm")
 
 KINDS = tuple(k for k in REGISTRY if k != "unreadable")  # what a rule's `formats` may name
 # Each group of facts -> the kinds of file that have it.

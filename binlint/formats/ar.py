@@ -60,7 +60,3 @@ def _decimal(text: str) -> bool:
 def open_members(view: Any) -> Container:
     return Container(read_ar(view.data))
 
-
-def context(view: Any, container: Container) -> dict[str, Any]:
-    """A Debian package is an ar archive that starts with `debian-binary`."""
-    return {"held_in": "deb"} if container.members and container.members[0].name == "debian-binary" else {}
