@@ -163,6 +163,12 @@ SHAPES = {
     'rpm.arch': ('str?', None),
     'rpm.requires': ('list[str]', None),
     'rpm.glibc_floor': ('str?', None),
+    'conda.is_package': ('bool', None),
+    'conda.name': ('str?', None),
+    'conda.subdir': ('str?', None),
+    'conda.depends': ('list[str]', None),
+    'conda.glibc_floor': ('str?', None),
+    'conda.paths_mismatches': ('list[object]', {'path': 'str', 'field': 'str', 'declared': 'str', 'actual': 'str'}),
 }
 
 # group -> the modules that declare its facts
@@ -179,4 +185,5 @@ MODULES = {
     'pe': ('binlint.formats.pe.facts',),
     'deb': ('binlint.formats.deb',),
     'rpm': ('binlint.formats.rpm',),
+    'conda': ('binlint.formats.conda',),
 }

@@ -36,7 +36,11 @@ def open_members(view: Any) -> Container | None:
         raise
     from binlint.formats import tars  # tarfile (9 ms) only for what holds a tar file
 
-    return tars.open_stream(view, stream)
+    container = tars.open_stream(view, stream)
+    if container is not None and view.kind == "bzip2" and "info/index.json" in container.names():
+        from binlint.formats import conda  # a .tar.bz2 conda package
+        return conda.from_tar(container, view.budget)
+    return container
 
 
 def zstd_module() -> Any:

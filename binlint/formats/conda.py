@@ -1,0 +1,177 @@
+"""conda packages: `.conda` (a zip of `metadata.json`, `info-*.tar.zst` and `pkg-*.tar.zst`)
+and `.tar.bz2` (one tar of `info/` and the files), as conda-package-handling writes them.
+
+The members are the files as installed under the environment's prefix (`pkg.conda!lib/x.so`)
+and the `info/` files. `info/index.json` (subdir, depends) is the members' target: the
+glibc its `__glibc` dependency accepts, else the sysroot conda-forge builds against;
+`info/paths.json` lists each file's sha256 and size, which are checked against the members.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+
+from binlint.errors import ArtifactError
+from binlint.facts.catalogue import Fact
+from binlint.formats.container import Closers
+from binlint.formats.package import PackageContainer, highest, in_memory, payload, promises
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from binlint.formats.container import Container
+
+INDEX, PATHS = "info/index.json", "info/paths.json"
+# conda-forge (and Anaconda's defaults) build Linux packages against a glibc 2.17 sysroot
+# unless a recipe raises c_stdlib_version, which then adds `__glibc >=X` to the depends.
+DEFAULT_SYSROOT = "2.17"
+_GLIBC = re.compile(r"^__glibc\s+>=?\s*(\d+(?:\.\d+)+)")
+_CHUNK = 1 << 20
+
+
+def open_members(view: Any) -> PackageContainer:
+    """A `.conda` file: its info and pkg tars, zstd-compressed, inside a stored zip."""
+    from binlint.formats import zips
+
+    parts, archive = zips.read_zip(view.data)
+    info = next((m for m in parts if m.name.startswith("info-") and ".tar" in m.name), None)
+    files = next((m for m in parts if m.name.startswith("pkg-") and ".tar" in m.name), None)
+    if info is None or files is None:
+        archive.close()
+        raise ArtifactError(f"a .conda package without {'info-*.tar.zst' if info is None else 'pkg-*.tar.zst'}: "
+                            f"it holds {', '.join(m.name for m in parts) or 'nothing'}")
+    try:
+        found, closer = payload(_whole(info, view.budget), view.budget, info.name)
+        try:
+            metadata, contents = in_memory(found, view.budget, lambda name: name)
+        finally:
+            closer.close()
+        members, closer = payload(_whole(files, view.budget), view.budget, files.name)
+    finally:
+        archive.close()
+    container = PackageContainer([*metadata, *members], Closers(closer))
+    container.cut_off = closer.cut_off
+    container.index, container.paths = _json(contents.get(INDEX)), _json(contents.get(PATHS))
+    return container
+
+
+def _whole(member: Any, budget: Any) -> io.BytesIO:
+    stream = member.open()
+    try:
+        return io.BytesIO(bytes(budget.read(member, stream)))
+    finally:
+        stream.close()
+
+
+def from_tar(container: Container, budget: Any) -> Container:
+    """A `.tar.bz2` conda package (a tar holding info/index.json): its `info/` files read now,
+    for the members' target."""
+    wanted = [m for m in container.members if m.name in (INDEX, PATHS)]
+    _, contents = in_memory(wanted, budget, lambda name: name)
+    container.index, container.paths = _json(contents.get(INDEX)), _json(contents.get(PATHS))
+    return container
+
+
+def _json(data: bytes | None) -> Any:
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ArtifactError(f"corrupt conda metadata: {err}") from None
+
+
+def _index(view: Any) -> dict[str, Any]:
+    container = view.container()
+    index = getattr(container, "index", None) if container is not None else None
+    return index if isinstance(index, dict) else {}
+
+
+def depends(index: dict[str, Any]) -> list[str]:
+    found = index.get("depends")
+    return [d for d in found if isinstance(d, str)] if isinstance(found, list) else []
+
+
+def glibc_floor(index: dict[str, Any]) -> tuple[str, str] | None:
+    """What `__glibc >=X` in the depends accepts; for a Linux package without one, the
+    default sysroot's glibc; None for noarch and other platforms."""
+    found = [(m[1], d) for d in depends(index) if (m := _GLIBC.match(d))]
+    if found:
+        return highest(found)
+    subdir = index.get("subdir")
+    return (DEFAULT_SYSROOT, "the default sysroot") if isinstance(subdir, str) and subdir.startswith("linux-") else None
+
+
+def context(view: Any, container: Container) -> dict[str, Any]:
+    index = getattr(container, "index", None)
+    if not isinstance(index, dict):
+        return {}
+    subdir = index.get("subdir")
+    return promises(glibc_floor(index), subdir if isinstance(subdir, str) else None)
+
+
+def paths_mismatches(view: Any) -> list[dict[str, Any]]:
+    """The files of info/paths.json whose member is missing or whose sha256 or size differ."""
+    container = view.container()
+    paths = getattr(container, "paths", None) if container is not None else None
+    if not isinstance(paths, dict) or not isinstance(paths.get("paths"), list):
+        return []
+    members = {m.name: m for m in container.members}  # type: ignore[union-attr]
+    found = []
+    for entry in paths["paths"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("_path"), str):
+            continue
+        name = entry["_path"]
+        member = members.get(name)
+        if member is None:
+            found.append({"path": name, "field": "missing", "declared": "listed", "actual": "absent"})
+            continue
+        if member.open is None or entry.get("path_type") not in (None, "hardlink"):
+            continue  # links and directories have no content of their own
+        size, digest = _measure(member, view.limits.member_bytes)
+        if isinstance(entry.get("size_in_bytes"), int) and entry["size_in_bytes"] != size:
+            found.append({"path": name, "field": "size", "declared": str(entry["size_in_bytes"]), "actual": str(size)})
+        if isinstance(entry.get("sha256"), str) and entry["sha256"].lower() != digest:
+            found.append({"path": name, "field": "sha256", "declared": entry["sha256"], "actual": digest})
+    return found
+
+
+def _measure(member: Any, limit: int) -> tuple[int, str]:
+    """The size and SHA-256 of a member, read again in chunks, at most `limit` bytes."""
+    digest, size = hashlib.sha256(), 0
+    stream = member.open()
+    try:
+        while size <= limit:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        stream.close()
+    return size, digest.hexdigest()
+
+
+def _is_conda(view: Any) -> bool:
+    container = view.container()
+    return container is not None and isinstance(getattr(container, "index", None), dict)
+
+
+FACTS = {
+    "conda.is_package": Fact("bool", "A conda package: a `.conda` file, or a tar holding `info/index.json`.",
+                             _is_conda),
+    "conda.name": Fact("str?", "`info/index.json`'s name.", lambda v: _index(v).get("name")),
+    "conda.subdir": Fact("str?", "`info/index.json`'s subdir (`linux-64`, `noarch`).", lambda v: _index(v).get("subdir")),
+    "conda.depends": Fact("list[str]", "`info/index.json`'s depends, as written (`__glibc >=2.28,<3.0.a0`).",
+                          lambda v: depends(_index(v))),
+    "conda.glibc_floor": Fact("str?", "The oldest glibc the package accepts: its `__glibc >=X` dependency, or "
+                              f"for a `linux-*` package without one the default sysroot's {DEFAULT_SYSROOT}; null "
+                              "for other subdirs.", lambda v: (glibc_floor(_index(v)) or (None,))[0]),
+    "conda.paths_mismatches": Fact(
+        "list[object]", "Files of `info/paths.json` whose member is missing (`field` missing, `declared` listed, `actual` absent) or whose `sha256` "
+        "or `size` (`size_in_bytes`) differ from the member's: objects with `path`, `field`, `declared`, `actual`.",
+        paths_mismatches, {"path": "str", "field": "str", "declared": "str", "actual": "str"}),
+}
