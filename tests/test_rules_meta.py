@@ -145,6 +145,11 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-macos-arm64-tag-before-11": ("is not a supported wheel on this platform",),
     # Emscripten's dynamic loader (src/lib/libdylink.js).
     "wasm-module-not-side-module": ("need dylink section",),
+    # The distribution packages: glibc's loader, the loader on another architecture, conda's
+    # SafetyError (conda/core/path_actions.py).
+    "package-glibc-above-dependencies": ("version `GLIBC_2.34' not found (required by",),
+    "package-arch-mismatch": ("cannot execute binary file: Exec format error",),
+    "conda-paths-mismatch": ("appears to be corrupted. The path", "has a sha256 mismatch."),
     # CPython's ImportError around FormatMessage's text for the Windows error (3.8 and later).
     "pe-dll-not-found": ("DLL load failed while importing _ext: The specified module could not be found.",),
     "pe-abi3-imports-versioned-python": ("DLL load failed while importing _ext: The specified module could not be found.",),

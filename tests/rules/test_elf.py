@@ -31,6 +31,10 @@ GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe
 GLIBC_234_EXES += ["nix-interp-exe", "new-kernel-exe"]
 # Wheels holding glibc-new-lib (GLIBC_2.25).
 GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
+# Distribution packages holding it (tests/fixtures/packages.py).
+GLIBC_NEW_PACKAGES = ["deb-package", "deb-glibc-low", "rpm-package", "rpm-glibc-low", "conda-package",
+                      "conda-default-sysroot"]
+GLIBC_NEW_WHEELS += GLIBC_NEW_PACKAGES
 
 # Archives holding execstack-lib where binlint reads it: in a wheel, in that wheel in an
 # sdist, in a tarball of each compression, as the second of two same-named zip members, and
@@ -90,6 +94,13 @@ TABLE: list[Row] = [
     # needs GLIBC_2.14 for memcpy, so pyi-onedir too).
     row("glibc-version-above-target", {"glibc": "2.9"},
         ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.9"), *static_interpreter_above("2.9")]),
+    # A package's members against what its dependencies accept (libc6 (>= 2.17), rpm's
+    # Requires: glibc >= 2.17 without AutoReq, a conda package without __glibc: 2.17), with
+    # or without --glibc; deb-package, rpm-package and conda-package promise 2.25 or more.
+    row("package-glibc-above-dependencies", {}, ["deb-glibc-low", "rpm-glibc-low", "conda-default-sysroot"]),
+    row("package-glibc-above-dependencies", {"glibc": "2.17"}, ["deb-glibc-low", "rpm-glibc-low", "conda-default-sysroot"]),
+    # An arm64 .deb holding x86-64 code; the amd64 and x86_64 packages stay quiet.
+    row("package-arch-mismatch", {}, ["deb-arch-mismatch"]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
