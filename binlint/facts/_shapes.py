@@ -168,7 +168,9 @@ SHAPES = {
     'conda.subdir': ('str?', None),
     'conda.depends': ('list[str]', None),
     'conda.glibc_floor': ('str?', None),
-    'conda.paths_mismatches': ('list[object]', {'path': 'str', 'field': 'str', 'declared': 'str', 'actual': 'str'}),
+    'conda.paths_missing': ('list[str]', None),
+    'conda.paths_size_mismatches': ('list[str]', None),
+    'conda.paths_hash_mismatches': ('list[str]', None),
 }
 
 # group -> the modules that declare its facts

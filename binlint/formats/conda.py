@@ -113,29 +113,36 @@ def context(view: Any, container: Container) -> dict[str, Any]:
     return promises(glibc_floor(index), subdir if isinstance(subdir, str) else None)
 
 
-def paths_mismatches(view: Any) -> list[dict[str, Any]]:
-    """The files of info/paths.json whose member is missing or whose sha256 or size differ."""
+def paths_mismatches(view: Any) -> dict[str, list[str]]:
+    """The files of info/paths.json whose member is missing, or whose size or sha256 differ,
+    by what differs (computed once for the three facts)."""
+    if "conda.paths" not in view._values:
+        view._values["conda.paths"] = _mismatches(view)
+    return view._values["conda.paths"]  # type: ignore[no-any-return]
+
+
+def _mismatches(view: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"missing": [], "size": [], "sha256": []}
     container = view.container()
     paths = getattr(container, "paths", None) if container is not None else None
     if not isinstance(paths, dict) or not isinstance(paths.get("paths"), list):
-        return []
+        return found
     members = {m.name: m for m in container.members}  # type: ignore[union-attr]
-    found = []
     for entry in paths["paths"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("_path"), str):
             continue
         name = entry["_path"]
         member = members.get(name)
         if member is None:
-            found.append({"path": name, "field": "missing", "declared": "listed", "actual": "absent"})
+            found["missing"].append(name)
             continue
         if member.open is None or entry.get("path_type") not in (None, "hardlink"):
             continue  # links and directories have no content of their own
         size, digest = _measure(member, view.limits.member_bytes)
         if isinstance(entry.get("size_in_bytes"), int) and entry["size_in_bytes"] != size:
-            found.append({"path": name, "field": "size", "declared": str(entry["size_in_bytes"]), "actual": str(size)})
+            found["size"].append(name)
         if isinstance(entry.get("sha256"), str) and entry["sha256"].lower() != digest:
-            found.append({"path": name, "field": "sha256", "declared": entry["sha256"], "actual": digest})
+            found["sha256"].append(name)
     return found
 
 
@@ -170,8 +177,10 @@ FACTS = {
     "conda.glibc_floor": Fact("str?", "The oldest glibc the package accepts: its `__glibc >=X` dependency, or "
                               f"for a `linux-*` package without one the default sysroot's {DEFAULT_SYSROOT}; null "
                               "for other subdirs.", lambda v: (glibc_floor(_index(v)) or (None,))[0]),
-    "conda.paths_mismatches": Fact(
-        "list[object]", "Files of `info/paths.json` whose member is missing (`field` missing, `declared` listed, `actual` absent) or whose `sha256` "
-        "or `size` (`size_in_bytes`) differ from the member's: objects with `path`, `field`, `declared`, `actual`.",
-        paths_mismatches, {"path": "str", "field": "str", "declared": "str", "actual": "str"}),
+    "conda.paths_missing": Fact("list[str]", "Files `info/paths.json` lists that the package does not hold.",
+                                lambda v: paths_mismatches(v)["missing"]),
+    "conda.paths_size_mismatches": Fact("list[str]", "Files whose size differs from their `size_in_bytes` in "
+                                        "`info/paths.json`.", lambda v: paths_mismatches(v)["size"]),
+    "conda.paths_hash_mismatches": Fact("list[str]", "Files whose SHA-256 differs from their `sha256` in "
+                                        "`info/paths.json`.", lambda v: paths_mismatches(v)["sha256"]),
 }

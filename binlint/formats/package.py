@@ -91,17 +91,15 @@ def _opener(data: bytes) -> Any:
     return lambda: SliceStream(data)
 
 
-def promises(glibc: tuple[str, str] | None, arch: str | None, libraries: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The context a package gives its members: the glibc its dependencies accept (the version
-    and the dependency as declared), the architectures its own names, the libraries its
-    dependencies provide; each left out when the package says nothing of it."""
+def promises(glibc: tuple[str, str] | None, arch: str | None) -> dict[str, Any]:
+    """The context a package gives its members: the glibc its dependencies accept (the version,
+    and the dependency as declared), the architectures its own names; each left out when the
+    package says nothing of it."""
     values: list[tuple[str, Any]] = []
     if glibc is not None and version(glibc[0]) is not None:
         values.append(("package_glibc", glibc[0]))
     if arch in ARCHS:
         values.append(("package_arch", ARCHS[arch]))
-    if libraries is not None:
-        values.append(("package_libraries", libraries))
     return {"promises": tuple(values)} if values else {}
 
 

@@ -165,6 +165,11 @@ class _Slice:
         self.position = max(self.position, end)
         return chunk
 
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
     def seek(self, offset: int, whence: int = 0) -> int:
         self.position = self.start + offset if whence == 0 else self.position + offset
         return self.position - self.start

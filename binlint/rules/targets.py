@@ -53,8 +53,6 @@ TARGETS = {
                       "(a .deb's libc6 (>= X), an .rpm's libc.so.6(GLIBC_X), a conda package's __glibc >=X)"),
     "package_arch": ("list", "the architectures of the package holding the artifact (its Architecture, arch "
                      "or subdir), as platform tags name them"),
-    "package_libraries": ("list", "the sonames the declared dependencies of the conda package holding the "
-                          "artifact plausibly provide, and the system's own (glibc's)"),
 }
 # The keys of a target that hold values per architecture, resolved for each object.
 PER_ARCH = ("symbol_versions", "interpreters", "macos_arch_floor")
