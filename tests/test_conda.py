@@ -132,3 +132,34 @@ def test_a_conda_zip_without_its_tars_is_one_diagnostic(tmp_path: Path) -> None:
         archive.writestr("other.txt", "x")
     [finding] = findings_of(check_json(["bad-1.0-0.conda"], tmp_path, expect=1), "unreadable-artifact")
     assert finding["message"].endswith("a .conda package without info-*.tar.zst: it holds metadata.json, other.txt")
+
+
+# -- libraries and dependencies ------------------------------------------------------------
+
+def program_needing(tmp_path: Path, library: str) -> tuple[bytes, bytes]:
+    """A gcc-built library `libNAME.so.1` and a program needing it through $ORIGIN/../lib."""
+    gcc = require_tool("gcc")
+    name = library.removeprefix("lib").split(".so")[0]
+    (tmp_path / "lib.c").write_text("int answer(void) { return 42; }\n")
+    (tmp_path / "main.c").write_text("int answer(void);\nint main(void) { return answer() != 42; }\n")
+    subprocess.run([gcc, "-shared", "-fPIC", f"-Wl,-soname,{library}", str(tmp_path / "lib.c"), "-o",
+                    str(tmp_path / library)], check=True)
+    (tmp_path / f"lib{name}.so").symlink_to(library)
+    subprocess.run([gcc, str(tmp_path / "main.c"), f"-L{tmp_path}", f"-l{name}", "-Wl,-rpath,$ORIGIN/../lib",
+                    "-o", str(tmp_path / "app")], check=True)
+    return (tmp_path / "app").read_bytes(), (tmp_path / library).read_bytes()
+
+
+@pytest.mark.parametrize("depends, carried, fires", [
+    ([], False, True), (["libgcc >=13", "python >=3.11"], False, True),
+    (["libfoo >=1.2"], False, False), (["foo-ng"], False, False), (["libfoo1 1.*"], False, False),
+    ([], True, False),
+])
+def test_libraries_come_from_the_package_or_its_dependencies(tmp_path: Path, depends: list[str], carried: bool,
+                                                             fires: bool) -> None:
+    app, library = program_needing(tmp_path / "build", "libfoo.so.1") if (tmp_path / "build").mkdir() is None else ()
+    files = {"bin/app": app, **({"lib/libfoo.so.1": library} if carried else {})}
+    package = conda_package(tmp_path, files, {"subdir": "linux-64", "depends": depends})
+    found = findings_of(check_json([package.name], tmp_path), "conda-library-not-in-dependencies")
+    assert [(f["path"], f["evidence"]) for f in found] == \
+        ([(f"{package.name}!bin/app", [{"name": "libfoo.so.1", "packages": ["foo"]}])] if fires else [])

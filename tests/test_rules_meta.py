@@ -150,6 +150,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "package-glibc-above-dependencies": ("version `GLIBC_2.34' not found (required by",),
     "package-arch-mismatch": ("cannot execute binary file: Exec format error",),
     "conda-paths-mismatch": ("appears to be corrupted. The path", "has a sha256 mismatch."),
+    "conda-library-not-in-dependencies": ("cannot open shared object file: No such file or directory",),
     # CPython's ImportError around FormatMessage's text for the Windows error (3.8 and later).
     "pe-dll-not-found": ("DLL load failed while importing _ext: The specified module could not be found.",),
     "pe-abi3-imports-versioned-python": ("DLL load failed while importing _ext: The specified module could not be found.",),

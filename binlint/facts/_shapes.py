@@ -163,6 +163,7 @@ SHAPES = {
     'rpm.arch': ('str?', None),
     'rpm.requires': ('list[str]', None),
     'rpm.glibc_floor': ('str?', None),
+    'elf.needed_package_names': ('list[object]', {'name': 'str', 'packages': 'list[str]'}),
     'conda.is_package': ('bool', None),
     'conda.name': ('str?', None),
     'conda.subdir': ('str?', None),
@@ -176,7 +177,7 @@ SHAPES = {
 # group -> the modules that declare its facts
 MODULES = {
     'file': ('binlint.facts.file',),
-    'elf': ('binlint.formats.elf.facts', 'binlint.formats.elf.debug_file', 'binlint.facts.loading'),
+    'elf': ('binlint.formats.elf.facts', 'binlint.formats.elf.debug_file', 'binlint.facts.loading', 'binlint.formats.conda'),
     'archive': ('binlint.facts.archive',),
     'wheel': ('binlint.facts.archive', 'binlint.facts.wheel_metadata', 'binlint.facts.wheel_sboms'),
     'pyinstaller': ('binlint.formats.pyinstaller.facts',),

@@ -30,6 +30,18 @@ INDEX, PATHS = "info/index.json", "info/paths.json"
 DEFAULT_SYSROOT = "2.17"
 _GLIBC = re.compile(r"^__glibc\s+>=?\s*(\d+(?:\.\d+)+)")
 _CHUNK = 1 << 20
+# A package or library name as conda-forge's naming relates the two: lower case, without
+# `lib` or `xorg-lib` before it, `-ng` or `-devel` after it, or its version (`libgfortran5`,
+# `libpython3.12.so.1.0`, `xorg-libx11` -> gfortran, python, x11).
+_NAME = re.compile(r"^(?:xorg-)?(?:lib)?(?P<stem>.+?)(?:-ng|-devel)?[\d._-]*$")
+# The libraries whose package is named otherwise (by the stems of both): the GCC runtime
+# packages, and the few whose project is not named like its library.
+ALIASES = {"z": ("zlib",), "ssl": ("openssl",), "crypto": ("openssl",), "lzma": ("xz",), "bz2": ("bzip2",),
+           "stdc++": ("stdcxx", "gcc"), "gcc_s": ("gcc",), "gomp": ("gcc", "_openmp_mutex"),
+           "quadmath": ("gfortran", "gcc"), "atomic": ("gcc",), "tinfo": ("ncurses",), "ncursesw": ("ncurses",),
+           "crypt": ("xcrypt",), "icuuc": ("icu",), "icui18n": ("icu",), "icudata": ("icu",),
+           "png16": ("png",), "jpeg": ("jpeg-turbo",), "turbojpeg": ("jpeg-turbo",), "sqlite3": ("sqlite",),
+           "openblas": ("blas",), "cblas": ("blas",), "lapack": ("blas",)}
 
 
 def open_members(view: Any) -> PackageContainer:
@@ -105,12 +117,33 @@ def glibc_floor(index: dict[str, Any]) -> tuple[str, str] | None:
     return (DEFAULT_SYSROOT, "the default sysroot") if isinstance(subdir, str) and subdir.startswith("linux-") else None
 
 
+def stem(name: str) -> str:
+    """A package's or a library's name as both are compared (_NAME)."""
+    match = _NAME.match(name.lower().split(".so", 1)[0])
+    return match["stem"] if match else name.lower()
+
+
 def context(view: Any, container: Container) -> dict[str, Any]:
     index = getattr(container, "index", None)
     if not isinstance(index, dict):
         return {}
     subdir = index.get("subdir")
-    return promises(glibc_floor(index), subdir if isinstance(subdir, str) else None)
+    told = promises(glibc_floor(index), subdir if isinstance(subdir, str) else None)
+    names = tuple(sorted({stem(d.split()[0]) for d in depends(index) if d.split() and not d.startswith("__")}))
+    return {"promises": (*told.get("promises", ()), ("package_dependencies", names))}
+
+
+def needed_packages(view: Any) -> list[dict[str, Any]]:
+    """Each DT_NEEDED library the artifact does not carry at all, with the names (as stem()
+    gives them) of the packages that would ship a library of its name."""
+    from binlint.facts.loading import needed_not_found
+
+    found = []
+    for item in needed_not_found(view):
+        if item["carried_at"] is None:
+            own = stem(item["name"])
+            found.append({"name": item["name"], "packages": sorted({own, *ALIASES.get(own, ())})})
+    return found
 
 
 def paths_mismatches(view: Any) -> dict[str, list[str]]:
@@ -168,6 +201,12 @@ def _is_conda(view: Any) -> bool:
 
 
 FACTS = {
+    "elf.needed_package_names": Fact(
+        "list[object]", "The libraries of elf.needed_not_found the artifact carries nowhere, each with the names "
+        "of the packages that would ship it by conda-forge's naming (packages): the library's and the package's "
+        "names compared without `lib`, `xorg-lib`, `-ng` and versions (`libgfortran.so.5` -> gfortran, "
+        "`libpython3.12.so.1.0` -> python), and a few others (`libz.so.1` -> z, zlib; `libssl.so.3` -> ssl, "
+        "openssl).", needed_packages, {"name": "str", "packages": "list[str]"}),
     "conda.is_package": Fact("bool", "A conda package: a `.conda` file, or a tar holding `info/index.json`.",
                              _is_conda),
     "conda.name": Fact("str?", "`info/index.json`'s name.", lambda v: _index(v).get("name")),

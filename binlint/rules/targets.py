@@ -51,6 +51,8 @@ TARGETS = {
     # What a distribution package (.deb, .rpm, conda) promises its members, from its own metadata.
     "package_glibc": ("version", "the oldest glibc the dependencies of the package holding the artifact accept "
                       "(a .deb's libc6 (>= X), an .rpm's libc.so.6(GLIBC_X), a conda package's __glibc >=X)"),
+    "package_dependencies": ("list", "the packages the conda package holding the artifact depends on, by name "
+                             "without `lib`, `-ng` and versions (as elf.needed_package_names names them)"),
     "package_arch": ("list", "the architectures of the package holding the artifact (its Architecture, arch "
                      "or subdir), as platform tags name them"),
 }

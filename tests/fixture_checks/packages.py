@@ -7,11 +7,13 @@ import io
 import json
 import subprocess
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
 from fixture_checks.registry import check, sibling
 from fixtures import require_tool
+from fixtures.elf import DEP_SONAME
 from fixtures.packages import MULTIARCH_LIB
 
 
@@ -67,7 +69,13 @@ def _rpm_glibc_low(path: Path) -> None:
 
 
 def _conda_info(path: Path) -> tuple[dict, dict, set[str]]:
-    """index.json, paths.json and the file names, read with zipfile, tarfile and `zstd -dc`."""
+    """index.json, paths.json and the file names."""
+    read = _conda_files(path)
+    return json.loads(read["info/index.json"]), json.loads(read["info/paths.json"]), set(read)
+
+
+def _conda_files(path: Path) -> dict[str, bytes]:
+    """The files of a conda package, read with zipfile, tarfile and `zstd -dc`."""
     if path.suffix == ".bz2":
         with tarfile.open(path) as archive:
             read = {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}  # type: ignore[union-attr]
@@ -80,7 +88,7 @@ def _conda_info(path: Path) -> tuple[dict, dict, set[str]]:
                 data = subprocess.run([zstd, "-dc"], input=outer.read(name), capture_output=True, check=True).stdout
                 with tarfile.open(fileobj=io.BytesIO(data)) as archive:
                     read.update({m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()})  # type: ignore[union-attr]
-    return json.loads(read["info/index.json"]), json.loads(read["info/paths.json"]), set(read)
+    return read
 
 
 def _conda(path: Path, depends: list[str], member: str, fixture: str, sha_right: bool = True) -> None:
@@ -105,3 +113,13 @@ def _conda_default_sysroot(path: Path) -> None:
 @check("conda-paths-mismatch")
 def _conda_paths_mismatch(path: Path) -> None:
     _conda(path, [], "lib/libclean.so", "clean-lib", sha_right=False)
+
+
+@check("conda-undeclared-library")
+def _conda_undeclared_library(path: Path) -> None:
+    index, paths, names = _conda_info(path)
+    assert index["depends"] == ["libgcc >=13"] and names == {"lib/libuses.so", "info/index.json", "info/paths.json"}
+    with tempfile.TemporaryDirectory() as scratch:
+        library = Path(scratch) / "libuses.so"
+        library.write_bytes(_conda_files(path)["lib/libuses.so"])
+        assert f"(NEEDED)             Shared library: [{DEP_SONAME}]" in _run("readelf", "-d", library)

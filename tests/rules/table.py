@@ -95,7 +95,8 @@ ALL_TARGETS: Target = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]),
                        "kernel": "5.4", "shebang_limit": 255, "android_api": 24,
                        "ios": "13.0", "apple_platforms": ["ios"],
                        "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"],
-                       "package_glibc": "2.17", "package_arch": ["x86_64"], **abi().plain()}
+                       "package_glibc": "2.17", "package_arch": ["x86_64"], "package_dependencies": ["gcc"],
+                       **abi().plain()}
 
 
 # --------------------------------------------------------------------------

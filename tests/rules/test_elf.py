@@ -101,6 +101,9 @@ TABLE: list[Row] = [
     row("package-glibc-above-dependencies", {"glibc": "2.17"}, ["deb-glibc-low", "rpm-glibc-low", "conda-default-sysroot"]),
     # An arm64 .deb holding x86-64 code; the amd64 and x86_64 packages stay quiet.
     row("package-arch-mismatch", {}, ["deb-arch-mismatch"]),
+    # A conda package's library needs libdep, which it does not carry and no dependency
+    # (libgcc) is named to ship; glibc's libraries are the system's.
+    row("conda-library-not-in-dependencies", {}, ["conda-undeclared-library"]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
