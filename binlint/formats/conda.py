@@ -41,7 +41,10 @@ ALIASES = {"z": ("zlib",), "ssl": ("openssl",), "crypto": ("openssl",), "lzma": 
            "quadmath": ("gfortran", "gcc"), "atomic": ("gcc",), "tinfo": ("ncurses",), "ncursesw": ("ncurses",),
            "crypt": ("xcrypt",), "icuuc": ("icu",), "icui18n": ("icu",), "icudata": ("icu",),
            "png16": ("png",), "jpeg": ("jpeg-turbo",), "turbojpeg": ("jpeg-turbo",), "sqlite3": ("sqlite",),
-           "openblas": ("blas",), "cblas": ("blas",), "lapack": ("blas",)}
+           "openblas": ("blas",), "cblas": ("blas",), "lapack": ("blas",), "absl": ("abseil",),
+           "gobject": ("glib",), "gio": ("glib",), "gmodule": ("glib",), "gthread": ("glib",),
+           "sasl": ("cyrus-sasl",), "ldap": ("openldap",), "lber": ("openldap",), "omp": ("llvm-openmp",),
+           "gssapi_krb": ("krb",), "k5crypto": ("krb",), "com_err": ("krb",)}
 
 
 def open_members(view: Any) -> PackageContainer:
@@ -123,14 +126,22 @@ def stem(name: str) -> str:
     return match["stem"] if match else name.lower()
 
 
+def names(name: str) -> set[str]:
+    """The names a package or library goes by: its stem, the stem's first part (`grpc++`,
+    `arrow_python`, `hdf5_hl` -> grpc, arrow, hdf) and last part (`cuda-cudart` -> cudart)."""
+    own = stem(name)
+    parts = [part for part in re.split(r"[^a-z0-9]+", own) if part]
+    return {own, *(stem(p) for p in parts[:1] + parts[-1:])}
+
+
 def context(view: Any, container: Container) -> dict[str, Any]:
     index = getattr(container, "index", None)
     if not isinstance(index, dict):
         return {}
     subdir = index.get("subdir")
     told = promises(glibc_floor(index), subdir if isinstance(subdir, str) else None)
-    names = tuple(sorted({stem(d.split()[0]) for d in depends(index) if d.split() and not d.startswith("__")}))
-    return {"promises": (*told.get("promises", ()), ("package_dependencies", names))}
+    given = tuple(sorted({n for d in depends(index) if d.split() and not d.startswith("__") for n in names(d.split()[0])}))
+    return {"promises": (*told.get("promises", ()), ("package_dependencies", given))}
 
 
 def needed_packages(view: Any) -> list[dict[str, Any]]:
@@ -141,8 +152,8 @@ def needed_packages(view: Any) -> list[dict[str, Any]]:
     found = []
     for item in needed_not_found(view):
         if item["carried_at"] is None:
-            own = stem(item["name"])
-            found.append({"name": item["name"], "packages": sorted({own, *ALIASES.get(own, ())})})
+            own = names(item["name"])
+            found.append({"name": item["name"], "packages": sorted({*own, *(a for n in own for a in ALIASES.get(n, ()))})})
     return found
 
 

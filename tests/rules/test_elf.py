@@ -132,7 +132,7 @@ TABLE: list[Row] = [
 # Fixtures whose DT_NEEDED the artifact does not carry and manylinux2014 does not allow:
 # runpath-lib needs libclean.so.1 from $ORIGIN/../lib, which is not there; musllinux-wheel's
 # member needs glibc's libc.so.6 (under its own musllinux policy).
-UNCARRIED = ["runpath-lib"]
+UNCARRIED = ["runpath-lib", "conda-undeclared-library"]  # the conda package's library needs libdep
 ANDROID_BIONIC_WHEELS = ["android-wheel", "android-api-above-wheel", "android-arch-mismatch-wheel",
                          "android-armv7-wheel", "android-armv7-x86_64-wheel",
                          "android-in-manylinux-wheel"]
