@@ -1,9 +1,11 @@
 """RPM packages: a lead, a signature header, the main header and a cpio payload (gzip, xz,
 zstd, bzip2 or plain), as rpm's file format documentation lays them out.
 
-A reader of its own, not `rpmfile`: the headers are a few fixed structures (70 lines here),
-rpmfile reads the whole payload into memory to list it and has no bound on what a
-hostile header claims, while the walk needs the payload streamed within the file's budget
+A reader of its own, not `rpmfile` 2.2.1: the headers are a few fixed structures, and
+rpmfile decompresses the whole payload into memory (an rpm of 400 programs, 87 MiB
+unpacked: the same 0.55 s to read every file, but 191 MiB peak against 39 MiB here), bounds
+no header count a hostile file claims, and reads zstd with `zstandard`, a second zstd
+library; the walk needs the payload streamed within the file's budget
 (binlint.formats.tars.Metered). The members are the payload's files named as installed
 (`pkg.rpm!/usr/lib64/x.so`); the header's Requires and arch are the members' target.
 """
