@@ -59,6 +59,17 @@ def test_standard_lint_applies_to_every_file(artifacts: Artifacts, tmp_path: Pat
     assert [f["path"] for f in findings_of(document, "shebang-env-arguments")] == [f"{package}!/usr/bin/run"]
 
 
+# (rpmbuild itself refuses ELF files in a noarch package: "Arch dependent binaries in noarch package".)
+@pytest.mark.parametrize("target, fires", [("aarch64", True), ("x86_64", False)])
+def test_the_header_arch_is_the_architecture(artifacts: Artifacts, tmp_path: Path, target: str, fires: bool) -> None:
+    package = rpm_package(tmp_path, {"usr/lib64/libclean.so": artifacts.path("clean-lib").read_bytes()},
+                          autoreq=False, target=target)
+    assert facts(package, tmp_path)[str(package)]["rpm.arch"] == target
+    found = findings_of(check_json([str(package)], tmp_path), "package-arch-mismatch")
+    assert [(f["path"], f["message"]) for f in found] == \
+        ([(f"{package}!/usr/lib64/libclean.so", "x86_64 code, but its package is for aarch64")] if fires else [])
+
+
 # -- hostile input -------------------------------------------------------------------------
 
 def unreadable(document: dict) -> list[tuple[str, str]]:
