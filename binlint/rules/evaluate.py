@@ -50,7 +50,7 @@ class Evaluation:
                 promise = _promises(list(platforms))
                 targets = tuple(combine(t, promise, self.options.prefer_tags) for t in targets)
             if package:  # a package's members, where its dependencies say (keys of their own: no flag overrides them)
-                promised = {key: list(value) if isinstance(value, tuple) else value for key, value in package}
+                promised = {name: list(value) if isinstance(value, tuple) else value for name, value in package}
                 targets = tuple(t.with_values(promised) for t in targets)
             self._targets[key] = targets, frozenset(k for t in targets for k in t.values)
         return self._targets[key]
