@@ -163,3 +163,18 @@ def test_libraries_come_from_the_package_or_its_dependencies(tmp_path: Path, dep
     found = findings_of(check_json([package.name], tmp_path), "conda-library-not-in-dependencies")
     assert [(f["path"], f["evidence"]) for f in found] == \
         ([(f"{package.name}!bin/app", [{"name": "libfoo.so.1", "packages": ["foo"]}])] if fires else [])
+
+
+@pytest.mark.parametrize("suffix", [".conda", ".tar.bz2"])
+def test_a_corrupt_index_json_is_one_diagnostic(artifacts: Artifacts, tmp_path: Path, suffix: str) -> None:
+    package = conda_package(tmp_path, {"lib/libclean.so": artifacts.path("clean-lib").read_bytes()},
+                            {"subdir": "linux-64"}, suffix)
+    # Rebuilt with an index.json that is no JSON, by conda-package-handling as before.
+    (tmp_path / "prefix/info/index.json").write_text("{not json")
+    package.unlink()
+    script = ("import sys; from conda_package_handling import api; "
+              "api.create(sys.argv[1], sys.argv[4:], sys.argv[2], out_folder=sys.argv[3])")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "prefix"), package.name, str(tmp_path),
+                    "lib/libclean.so", "info/index.json", "info/paths.json"], check=True, capture_output=True)
+    [finding] = findings_of(check_json([package.name], tmp_path, expect=1), "unreadable-artifact")
+    assert finding["path"] == package.name and "corrupt conda metadata: Expecting property name" in finding["message"]
