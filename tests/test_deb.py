@@ -85,6 +85,17 @@ def test_the_architecture_is_the_packages(artifacts: Artifacts, tmp_path: Path, 
     assert [f["path"] for f in found] == ([f"{package.name}!/usr/lib/libclean.so"] if fires else [])
 
 
+def test_relocatable_objects_are_data_to_the_package(tmp_path: Path) -> None:
+    # systemd and bcc ship eBPF programs (ELF, machine BPF) in their amd64 packages.
+    (tmp_path / "prog.c").write_text("int prog(void *ctx) { return 0; }\n")
+    subprocess.run([require_tool("clang"), "-O2", "-target", "bpf", "-c", str(tmp_path / "prog.c"), "-o",
+                    str(tmp_path / "prog.o")], check=True)
+    package = deb_package(tmp_path, {"usr/lib/bpf/prog.o": (tmp_path / "prog.o").read_bytes()}, {"Architecture": "amd64"})
+    document = check_json([package.name], tmp_path)
+    assert document["findings"] == []
+    assert facts(package, tmp_path)[f"{package}!/usr/lib/bpf/prog.o"]["elf.type"] == "REL"
+
+
 def test_standard_lint_applies_to_every_file(artifacts: Artifacts, tmp_path: Path) -> None:
     package = deb_package(tmp_path, {"usr/lib/libexec.so": artifacts.path("execstack-lib").read_bytes()},
                           {"Architecture": "amd64"}, scripts={"postinst": b"#!/bin/sh\r\nexit 0\r\n"})
