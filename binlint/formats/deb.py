@@ -14,7 +14,7 @@ from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.formats.ar import read_ar
 from binlint.formats.container import Closers
-from binlint.formats.package import (PackageContainer, highest, in_memory, installed_name, payload, promises,
+from binlint.formats.package import (MappedSlice, PackageContainer, highest, in_memory, installed_name, payload, promises,
                                      upstream_version)
 from binlint.version import version
 
@@ -30,7 +30,7 @@ _RELATION = re.compile(r"^\s*(?P<name>[a-z0-9][a-z0-9+.-]*)(?::[a-z0-9-]+)?\s*"
 
 
 def open_members(view: Any) -> PackageContainer:
-    parts = {m.name: m for m in read_ar(view.data)}
+    parts = {m.name: m for m in read_ar(view.data, _streamed)}
     control = next((m for name, m in parts.items() if name.startswith("control.tar")), None)
     data = next((m for name, m in parts.items() if name.startswith("data.tar")), None)
     if control is None or data is None:
@@ -48,6 +48,11 @@ def open_members(view: Any) -> PackageContainer:
     container.cut_off = closer.cut_off and (installed_name(closer.cut_off[0]), closer.cut_off[1])
     container.fields = fields(contents.get("./control", contents.get("control", b"")))
     return container
+
+
+def _streamed(data: Any, start: int, length: int) -> Any:
+    """data.tar is read from the mapped file as it inflates, never copied whole."""
+    return lambda: MappedSlice(data, start, start + length)
 
 
 def _link(member: Any) -> str:

@@ -19,7 +19,7 @@ from binlint.facts.catalogue import Fact
 from binlint.formats import classify
 from binlint.formats.container import Closers
 from binlint.formats.members import Member
-from binlint.formats.package import PackageContainer, highest, installed_name, promises
+from binlint.formats.package import MappedSlice, PackageContainer, highest, installed_name, promises
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def open_members(view: Any) -> PackageContainer:
     tags, start = read_headers(view.data)
     if tags.get(PAYLOADFORMAT, "cpio") != "cpio":
         raise ArtifactError(f"an rpm payload in the {tags[PAYLOADFORMAT]!r} format, which binlint does not read")
-    raw = _Slice(view.data, start)
+    raw = MappedSlice(view.data, start, len(view.data))
     kind = classify(bytes(view.data[start:start + 512]))
     if kind not in tars.COMPRESSED and not bytes(view.data[start:start + 5]) == b"07070":
         raise ArtifactError(f"an rpm payload compressed with {tags.get(1125, 'an unknown method')!r}, "
@@ -150,40 +150,6 @@ class _Bounded:
         data = self.stream.read(size)
         self.left -= len(data)
         return data  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        pass
-
-
-class _Slice:
-    """The payload of a mapped file, read without copying it whole (read, seek, tell)."""
-
-    def __init__(self, data: Any, start: int) -> None:
-        self.data, self.start, self.position = data, start, start
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size is None or size < 0 else min(len(self.data), self.position + size)
-        chunk = bytes(self.data[self.position:end])
-        self.position = max(self.position, end)
-        return chunk
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self.read(len(buffer))
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.position = self.start + offset if whence == 0 else self.position + offset
-        return self.position - self.start
-
-    def tell(self) -> int:
-        return self.position - self.start
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
 
     def close(self) -> None:
         pass
