@@ -129,9 +129,18 @@ def test_a_frame_that_needs_a_dictionary_is_one_diagnostic(tmp_path: Path) -> No
 def test_a_conda_zip_without_its_tars_is_one_diagnostic(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "bad-1.0-0.conda", "w") as archive:
         archive.writestr("metadata.json", '{"conda_pkg_format_version": 2}')
-        archive.writestr("other.txt", "x")
+        archive.writestr("info-bad-1.0-0.tar.zst", zstd(tar_of({"info/index.json": b"{}"})))
     [finding] = findings_of(check_json(["bad-1.0-0.conda"], tmp_path, expect=1), "unreadable-artifact")
-    assert finding["message"].endswith("a .conda package without info-*.tar.zst: it holds metadata.json, other.txt")
+    assert finding["message"].endswith("a .conda package without pkg-*.tar.zst: it holds metadata.json, "
+                                       "info-bad-1.0-0.tar.zst")
+
+
+def test_another_zip_that_starts_with_metadata_json_is_a_zip(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "data.zip", "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("other.txt", "x")
+    assert facts(tmp_path / "data.zip", tmp_path)[str(tmp_path / "data.zip")]["file.kind"] == "zip"
+    assert check_json(["data.zip"], tmp_path, expect=0)["findings"] == []
 
 
 # -- libraries and dependencies ------------------------------------------------------------

@@ -65,9 +65,14 @@ def _pe_parse(view):  # type: ignore[no-untyped-def]
 
 
 def _is_conda(head: bytes) -> bool:
-    """A zip whose first member is `metadata.json` (its name 13 bytes long), as every
-    `.conda` writer puts it."""
-    return head[26:28] == b"\x0d\x00" and head[30:43] == b"metadata.json"
+    """A zip whose first member is `metadata.json`, as every `.conda` writer puts it, and
+    whose second is one of its `pkg-` or `info-` tars: another zip may start with a
+    metadata.json too."""
+    if head[26:28] != b"\x0d\x00" or head[30:43] != b"metadata.json":
+        return False
+    following = 43 + int.from_bytes(head[28:30], "little") + int.from_bytes(head[18:22], "little")
+    name = head[following + 30:following + 35]
+    return head[following:following + 4] == b"PK\x03\x04" and name.startswith((b"pkg-", b"info-"))
 
 
 def _pyc_description(view):  # type: ignore[no-untyped-def]
