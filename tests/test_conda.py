@@ -174,10 +174,9 @@ def test_libraries_come_from_the_package_or_its_dependencies(tmp_path: Path, dep
         ([(f"{package.name}!bin/app", [{"name": "libfoo.so.1", "packages": ["foo"]}])] if fires else [])
 
 
-@pytest.mark.parametrize("suffix", [".conda", ".tar.bz2"])
-def test_a_corrupt_index_json_is_one_diagnostic(artifacts: Artifacts, tmp_path: Path, suffix: str) -> None:
+def test_a_corrupt_index_json_is_one_diagnostic(artifacts: Artifacts, tmp_path: Path) -> None:
     package = conda_package(tmp_path, {"lib/libclean.so": artifacts.path("clean-lib").read_bytes()},
-                            {"subdir": "linux-64"}, suffix)
+                            {"subdir": "linux-64"})
     # Rebuilt with an index.json that is no JSON, by conda-package-handling as before.
     (tmp_path / "prefix/info/index.json").write_text("{not json")
     package.unlink()
@@ -187,3 +186,15 @@ def test_a_corrupt_index_json_is_one_diagnostic(artifacts: Artifacts, tmp_path: 
                     "lib/libclean.so", "info/index.json", "info/paths.json"], check=True, capture_output=True)
     [finding] = findings_of(check_json([package.name], tmp_path, expect=1), "unreadable-artifact")
     assert finding["path"] == package.name and "corrupt conda metadata: Expecting property name" in finding["message"]
+
+
+def test_a_tarball_with_another_info_index_json_is_a_tarball(artifacts: Artifacts, tmp_path: Path) -> None:
+    import bz2
+    for name, index in (("notjson.tar.bz2", b"{not json"), ("other.tar.bz2", b'{"pages": []}')):
+        (tmp_path / name).write_bytes(bz2.compress(tar_of({"info/index.json": index,
+                                                           "lib/x.so": artifacts.path("glibc-new-lib").read_bytes()})))
+        own = facts(tmp_path / name, tmp_path)[str(tmp_path / name)]
+        assert (own["file.kind"], own["conda.is_package"]) == ("bzip2", False)
+    document = check_json(["notjson.tar.bz2", "other.tar.bz2"], tmp_path)
+    # (tar_of's members are 0755: only non-elf-executable on index.json)
+    assert {(f["rule"], f["path"].split("!")[1]) for f in document["findings"]} == {("non-elf-executable", "info/index.json")}

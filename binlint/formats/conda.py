@@ -83,10 +83,16 @@ def _whole(member: Any, budget: Any) -> io.BytesIO:
 
 def from_tar(container: Container, budget: Any) -> Container:
     """A `.tar.bz2` conda package (a tar holding info/index.json): its `info/` files read now,
-    for the members' target."""
+    for the members' target. A tarball whose info/index.json is not a conda package's (no
+    JSON object with a name and a subdir) is only a tarball."""
     wanted = [m for m in container.members if m.name in (INDEX, PATHS)]
     _, contents = in_memory(wanted, budget, lambda name: name)
-    container.index, container.paths = _json(contents.get(INDEX)), _json(contents.get(PATHS))
+    try:
+        index = _json(contents.get(INDEX))
+    except ArtifactError:
+        return container
+    if isinstance(index, dict) and "name" in index and "subdir" in index:
+        container.index, container.paths = index, _json(contents.get(PATHS))
     return container
 
 
