@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import Artifacts, require_module, require_tool
-from fixtures.packages import conda_package
+from fixtures.packages import conda_package, cph_create
 from test_archives import binlint, check_json, findings_of, tar_of
 
 LIB = "lib/libnew.so.1"
@@ -180,10 +180,7 @@ def test_a_corrupt_index_json_is_one_diagnostic(artifacts: Artifacts, tmp_path: 
     # Rebuilt with an index.json that is no JSON, by conda-package-handling as before.
     (tmp_path / "prefix/info/index.json").write_text("{not json")
     package.unlink()
-    script = ("import sys; from conda_package_handling import api; "
-              "api.create(sys.argv[1], sys.argv[4:], sys.argv[2], out_folder=sys.argv[3])")
-    subprocess.run([sys.executable, "-c", script, str(tmp_path / "prefix"), package.name, str(tmp_path),
-                    "lib/libclean.so", "info/index.json", "info/paths.json"], check=True, capture_output=True)
+    cph_create(tmp_path / "prefix", package.name, tmp_path, ["lib/libclean.so", "info/index.json", "info/paths.json"])
     [finding] = findings_of(check_json([package.name], tmp_path, expect=1), "unreadable-artifact")
     assert finding["path"] == package.name and "corrupt conda metadata: Expecting property name" in finding["message"]
 
@@ -198,3 +195,14 @@ def test_a_tarball_with_another_info_index_json_is_a_tarball(artifacts: Artifact
     document = check_json(["notjson.tar.bz2", "other.tar.bz2"], tmp_path)
     # (tar_of's members are 0755: only non-elf-executable on index.json)
     assert {(f["rule"], f["path"].split("!")[1]) for f in document["findings"]} == {("non-elf-executable", "info/index.json")}
+
+
+def test_a_bomb_in_a_conda_package_is_one_diagnostic(tmp_path: Path) -> None:
+    # 256 MiB of zeros (a sparse file) packed by cph, and listed in paths.json.
+    conda_package(tmp_path, {"small": b"x"}, {"subdir": "linux-64"})  # the prefix, info/ written
+    os.truncate(tmp_path / "prefix/small", 256 << 20)
+    cph_create(tmp_path / "prefix", "bomb-1.0-0.conda", tmp_path, ["small", "info/index.json", "info/paths.json"])
+    document = check_json(["bomb-1.0-0.conda"], tmp_path, expect=1)
+    assert [(f["rule"], f["path"]) for f in document["findings"]] == \
+        [("unreadable-artifact", "bomb-1.0-0.conda!info/index.json")]
+    assert document["findings"][0]["message"].endswith("a zstd bomb?")

@@ -184,7 +184,8 @@ def _mismatches(view: Any) -> dict[str, list[str]]:
         name = entry["_path"]
         member = members.get(name)
         if member is None:
-            found["missing"].append(name)
+            if container.cut_off is None:  # a listing cut short (a bomb) lists no more: not missing
+                found["missing"].append(name)
             continue
         if member.open is None or entry.get("path_type") not in (None, "hardlink"):
             continue  # links and directories have no content of their own
