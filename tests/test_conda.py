@@ -169,7 +169,8 @@ def test_libraries_come_from_the_package_or_its_dependencies(tmp_path: Path, dep
     app, library = program_needing(tmp_path / "build", "libfoo.so.1") if (tmp_path / "build").mkdir() is None else ()
     files = {"bin/app": app, **({"lib/libfoo.so.1": library} if carried else {})}
     package = conda_package(tmp_path, files, {"subdir": "linux-64", "depends": depends})
-    found = findings_of(check_json([package.name], tmp_path), "conda-library-not-in-dependencies")
+    rule = "conda-library-not-in-dependencies"  # opt-in
+    found = findings_of(check_json(["--extend-select", rule, package.name], tmp_path), rule)
     assert [(f["path"], f["evidence"]) for f in found] == \
         ([(f"{package.name}!bin/app", [{"name": "libfoo.so.1", "packages": ["foo"]}])] if fires else [])
 
