@@ -789,7 +789,7 @@ def test_real_manylinux_wheel_facts(tmp_path: Path, markupsafe: str) -> None:
 
 
 # --------------------------------------------------------------------------
-# Inputs that were skipped in silence: a .whl that is no zip, zstd data (.conda)
+# Inputs that were skipped in silence: a .whl that is no zip; zstd data, now read
 # --------------------------------------------------------------------------
 
 
@@ -830,22 +830,11 @@ def test_zstd_frames_are_valid(artifacts: Artifacts, tmp_path: Path) -> None:
     assert out == data
 
 
-def test_a_conda_package_says_what_was_not_checked(artifacts: Artifacts, tmp_path: Path) -> None:
-    # A .conda package: a zip of metadata.json and two zstd-compressed tarballs.
-    package = tmp_path / "app-1.0-h1234_0.conda"
-    payload = tar_of({"bin/app": artifacts.path("execstack-exe").read_bytes()})
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("metadata.json", '{"conda_pkg_format_version": 2}')
-        archive.writestr("info-app-1.0-h1234_0.tar.zst", zstd_frame(tar_of({"info/index.json": b"{}"})))
-        archive.writestr("pkg-app-1.0-h1234_0.tar.zst", zstd_frame(payload))
-    (tmp_path / "loose.tar.zst").write_bytes(zstd_frame(payload))
-    document = check_json([package.name, "loose.tar.zst"], tmp_path, expect=0)
-    assert [(f["path"], f["severity"], f["message"]) for f in findings_of(document, "zstd-not-checked")] == [
-        (f"{package.name}!{name}", "warning",
-         "a zstd-compressed file: binlint does not read zstd yet, so nothing it holds was checked")
-        for name in ("info-app-1.0-h1234_0.tar.zst", "pkg-app-1.0-h1234_0.tar.zst")] + [
-        ("loose.tar.zst", "warning",
-         "a zstd-compressed file: binlint does not read zstd yet, so nothing it holds was checked")]
+def test_zstd_tars_are_walked(artifacts: Artifacts, tmp_path: Path) -> None:
+    # A .tar.zst is a tar like the others: what it holds is linted.
+    (tmp_path / "loose.tar.zst").write_bytes(zstd_frame(tar_of({"bin/app": artifacts.path("execstack-exe").read_bytes()})))
+    document = check_json(["loose.tar.zst"], tmp_path, expect=0)
+    assert [f["path"] for f in findings_of(document, "executable-stack")] == ["loose.tar.zst!bin/app"]
 
 
 @pytest.mark.parametrize("content, described", [

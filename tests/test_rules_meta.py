@@ -117,7 +117,6 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     # The loader never reads section headers; binutils and file(1) do.
     "elf-sections-unreadable": ("extends past end of file for section headers", "file format not recognized"),
     "wheel-not-a-zip": ("located at", "is invalid."),  # pip's InvalidWheel
-    "zstd-not-checked": ("(no error of its own",),
     "pyinstaller-archive-damaged": ("Could not load PyInstaller's embedded PKG archive from the executable",
                                     "Cannot open PyInstaller archive from executable"),
     # The wheel metadata rules: PyPI's upload refusals and mail (warehouse forklift/legacy.py,
@@ -153,6 +152,12 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "wheel-macos-arm64-tag-before-11": ("is not a supported wheel on this platform",),
     # Emscripten's dynamic loader (src/lib/libdylink.js).
     "wasm-module-not-side-module": ("need dylink section",),
+    # The distribution packages: glibc's loader, the loader on another architecture, conda's
+    # SafetyError (conda/core/path_actions.py).
+    "package-glibc-above-dependencies": ("version `GLIBC_2.34' not found (required by",),
+    "package-arch-mismatch": ("cannot execute binary file: Exec format error",),
+    "conda-paths-mismatch": ("appears to be corrupted. The path", "has a sha256 mismatch."),
+    "conda-library-not-in-dependencies": ("cannot open shared object file: No such file or directory",),
     # CPython's ImportError around FormatMessage's text for the Windows error (3.8 and later).
     "pe-dll-not-found": ("DLL load failed while importing _ext: The specified module could not be found.",),
     "pe-abi3-imports-versioned-python": ("DLL load failed while importing _ext: The specified module could not be found.",),
@@ -400,13 +405,13 @@ def test_every_rule_has_a_firing_case() -> None:
     # tests/rules/test_elf.py (test_glibc_private_symbol), python-fpe-symbol test_elf_facts_real
     # (a gcc-built library and auditwheel's fpewheel), broken-symbolic-link tests/test_walk.py,
     # elf-sections-unreadable tests/test_sections.py (on programs cut at test time),
-    # wheel-not-a-zip and zstd-not-checked tests/test_archives.py, pyinstaller-archive-damaged
+    # wheel-not-a-zip tests/test_archives.py, pyinstaller-archive-damaged
     # tests/test_pyinstaller.py (damaged copies of a bundle, run to see the bootloader fail),
     # carried-library-not-on-search-path tests/test_loader.py (wheels built with each search path).
     # The image-* rules tests/test_image.py and tests/test_image_hostile.py (umoci and skopeo images).
     assert rule_ids_on_disk() - {rule_id for rule_id, _, _ in FIRING} - {
         "glibc-private-symbol", "python-fpe-symbol", "broken-symbolic-link", "elf-sections-unreadable",
-        "wheel-not-a-zip", "zstd-not-checked", "pyinstaller-archive-damaged",
+        "wheel-not-a-zip", "pyinstaller-archive-damaged",
         "carried-library-not-on-search-path", *IMAGE_RULES} == set()
 
 

@@ -13,7 +13,7 @@ _JAR_MAGIC = 0xCAFE  # the extra field `jar` writes on a jar's first entry
 
 FACTS = {
     "file.kind": Fact("str", "What the bytes say the file is: elf, macho, script, pyc, zip, tar, gzip, "
-                      "bzip2, xz, zstd, ar, pe, java-class, text, empty, other (or unreadable).",
+                      "bzip2, xz, zstd, ar, deb, rpm, conda, pe, java-class, text, empty, other (or unreadable).",
                       lambda f: f.kind),
     "file.mode": Fact("str", "Permission bits in octal, e.g. `0755`.", lambda f: f"{f.mode:04o}"),
     "file.executable": Fact("bool", "Any execute bit (user, group or other) is set.",
@@ -44,9 +44,9 @@ FACTS = {
                         "for text without `#!` and empty files (a shell runs them itself); null for the rest.",
                         lambda f: binfmt(f)),
     "file.held_in": Fact("str?", "What holds an archive member: the kind of the archive or bundle it was read "
-                         "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...), "
-                         "or `deb` for the members of a Debian package (an ar archive that starts with "
-                         "`debian-binary`); null for a file on disk.", lambda f: f.context.held_in),
+                         "from (`zip` for wheels and jars, `tar`, `gzip`, `ar`, `elf` for a PyInstaller bundle, ...; "
+                         "`deb`, `rpm` and `conda` for a package's files, `bzip2` for a .tar.bz2 conda package's); "
+                         "null for a file on disk.", lambda f: f.context.held_in),
     "file.broken_link": Fact("str?", "Why a symbolic link found inside a scanned folder leads nowhere: `loop` "
                              "(following it never reaches a file) or `dangling` (its target does not exist); null "
                              "for everything else (links that lead somewhere are not followed).",

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 # members install into site-packages); wheel_platforms: the platform tags of the nearest wheel
 # holding it, at any depth, None outside wheels; wheel_tags: the tags of the wheel that holds it
 # directly (`cp312-cp312-manylinux_2_17_x86_64`), None elsewhere: only its own members are imported.
-Context = namedtuple("Context", "held_in wheel wheel_platforms wheel_tags", defaults=(None, False, None, None))
+# promises: the target values a distribution package's declared dependencies and architecture
+# promise its own members (binlint.formats.package), as (key, value) pairs; () elsewhere.
+Context = namedtuple("Context", "held_in wheel wheel_platforms wheel_tags promises",
+                     defaults=(None, False, None, None, ()))
 ON_DISK = Context()
 
 # What the walk returned of a container's members: kinds, each member's kind by its first

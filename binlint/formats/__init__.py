@@ -14,7 +14,8 @@ from binlint.formats import classify as magic
 
 # kind: the name rules and `file.kind` use. description: in words, for messages (a function of
 # the view when it depends on the bytes). magic: prefixes at offset 0. test: for formats without
-# a fixed prefix, a test of the first bytes, tried in registry order after every prefix.
+# a fixed prefix, a test of the first bytes, tried in registry order after every prefix; with
+# magic, what the first bytes must also pass (a .conda file is a zip that starts so).
 # read: "head" (rules need only the first bytes), "mapped" (on disk a memory map, as a member
 # read whole), "streamed" (on disk read from the file as it goes, as a member read whole).
 # groups: the fact groups it offers (file.* facts every kind has). members: for containers,
@@ -68,6 +69,17 @@ def _tar_parse(view):  # type: ignore[no-untyped-def]
     return opener.parse(view)
 
 
+def _is_conda(head: bytes) -> bool:
+    """A zip whose first member is `metadata.json`, as every `.conda` writer puts it, and
+    whose second is one of its `pkg-` or `info-` tars: another zip may start with a
+    metadata.json too."""
+    if head[26:28] != b"\x0d\x00" or head[30:43] != b"metadata.json":
+        return False
+    following = 43 + int.from_bytes(head[28:30], "little") + int.from_bytes(head[18:22], "little")
+    name = head[following + 30:following + 35]
+    return head[following:following + 4] == b"PK\x03\x04" and name.startswith((b"pkg-", b"info-"))
+
+
 def _pyc_description(view):  # type: ignore[no-untyped-def]
     return f"Python {view.pyc_python()} bytecode"
 
@@ -84,18 +96,28 @@ REGISTRY: dict[str, Format] = {f.kind: f for f in (
     # The kernel does not run a script that starts with a byte order mark (it looks for `#!` at
     # byte 0); it is a script to its author, and the script rules say why it fails.
     Format("script", "a #! script", (b"#!", magic.UTF8_BOM + b"#!"), groups=("script",)),
+    Format("conda", "a conda package", (b"PK\x03\x04",), test=_is_conda, read="mapped",
+           groups=(*_ARCHIVE, "conda"), members="binlint.formats.conda:open_members",
+           context="binlint.formats.conda:context"),
     Format("zip", "a zip archive", (b"PK\x03\x04", b"PK\x05\x06"),  # an empty zip has only the end record
            read="mapped", groups=(*_ARCHIVE, "wheel"), members=_CONTAINER + "open_zip",
            context=_CONTAINER + "wheel_context"),
     Format("gzip", "a gzip-compressed file", (b"\x1f\x8b",), read="streamed", groups=_ARCHIVE,
            members="binlint.formats.compressed:open_members"),
-    Format("bzip2", "a bzip2-compressed file", (b"BZh",), read="streamed", groups=_ARCHIVE,
-           members="binlint.formats.compressed:open_members"),
+    # A .tar.bz2 conda package is told by its tar's info/index.json.
+    Format("bzip2", "a bzip2-compressed file", (b"BZh",), read="streamed", groups=(*_ARCHIVE, "conda"),
+           members="binlint.formats.compressed:open_members", context="binlint.formats.conda:context"),
     Format("xz", "an xz-compressed file", (b"\xfd7zXZ\x00",), read="streamed", groups=_ARCHIVE,
            members="binlint.formats.compressed:open_members"),
-    Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",)),
+    Format("zstd", "a zstd-compressed file", (b"\x28\xb5\x2f\xfd",), read="streamed", groups=_ARCHIVE,
+           members="binlint.formats.compressed:open_members"),
+    # Distribution packages, before the formats whose magic theirs starts with.
+    Format("deb", "a Debian package", (b"!<arch>\ndebian-binary",), read="mapped", groups=(*_ARCHIVE, "deb"),
+           members="binlint.formats.deb:open_members", context="binlint.formats.deb:context"),
+    Format("rpm", "an RPM package", (b"\xed\xab\xee\xdb",), read="mapped", groups=(*_ARCHIVE, "rpm"),
+           members="binlint.formats.rpm:open_members", context="binlint.formats.rpm:context"),
     Format("ar", "an ar archive", (b"!<arch>\n",), read="mapped", groups=_ARCHIVE,
-           members="binlint.formats.ar:open_members", context="binlint.formats.ar:context"),
+           members="binlint.formats.ar:open_members"),
     Format("pe", "a Windows PE file", (b"MZ",), read="mapped", groups=("pe", "python", *_BUNDLE),
            members=_CONTAINER + "open_bundle", parse=_pe_parse),
     Format("empty", "an empty file", test=lambda head: not head),
@@ -123,7 +145,8 @@ FACT_MODULES = ("binlint.facts.file", "binlint.formats.elf.facts", "binlint.form
                 "binlint.formats.pyinstaller.facts", "binlint.formats.script", "binlint.formats.macho.facts",
                 "binlint.formats.macho.signing",
                 "binlint.facts.wheel_metadata", "binlint.facts.wheel_sboms", "binlint.facts.python_abi",
-                "binlint.formats.wasm", "binlint.formats.pe.facts", "binlint.formats.image.facts")
+                "binlint.formats.wasm", "binlint.formats.pe.facts", "binlint.formats.image.facts",
+                "binlint.formats.deb", "binlint.formats.rpm", "binlint.formats.conda")
 
 # The one kind of folder read as one artifact: an OCI image layout (binlint.walk.discover).
 FOLDER_KIND = "image"
@@ -135,14 +158,14 @@ GROUP_KINDS: dict[str, frozenset[str]] = {
 READ_WHOLE_MEMBER = frozenset(k for k, f in REGISTRY.items() if f.read != "head")  # members beyond their first bytes
 MAPPED = frozenset(k for k, f in REGISTRY.items() if f.read == "mapped")  # on disk: a memory map
 
-_PREFIXES = tuple((prefix, f.kind) for f in REGISTRY.values() for prefix in f.magic)
-_TESTS = tuple((f.test, f.kind) for f in REGISTRY.values() if f.test is not None)
+_PREFIXES = tuple((prefix, f.test, f.kind) for f in REGISTRY.values() for prefix in f.magic)
+_TESTS = tuple((f.test, f.kind) for f in REGISTRY.values() if f.test is not None and not f.magic)
 
 
 def classify(head: bytes) -> str:
     """The kind of file whose first bytes are `head`, never from its name."""
-    for prefix, kind in _PREFIXES:
-        if head.startswith(prefix):
+    for prefix, test, kind in _PREFIXES:
+        if head.startswith(prefix) and (test is None or test(head)):
             return kind
     for test, kind in _TESTS:
         if test(head):

@@ -9,13 +9,15 @@ from binlint.formats.members import Member, open_slice
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, BinaryIO, Callable
 
 MAGIC = b"!<arch>\n"
 _HEADER = struct.Struct("16s12s6s6s8s10s2s")
 
 
-def read_ar(data: bytes) -> list[Member]:
+def read_ar(data: bytes, opener: Callable[[Any, int, int], Callable[[], BinaryIO]] = open_slice) -> list[Member]:
+    """The members; `opener(data, start, length)` makes each one's opener (by default a copy
+    of its bytes, made when opened)."""
     members = []
     long_names = b""
     offset = len(MAGIC)
@@ -38,7 +40,7 @@ def read_ar(data: bytes) -> list[Member]:
             name_length = min(int(label[3:]) if _decimal(label[3:]) else 0, length)
             label = data[start:start + name_length].rstrip(b"\0").decode("utf-8", "backslashreplace")
             members.append(Member(label, bits, length - name_length,
-                                  open_slice(data, start + name_length, length - name_length)))
+                                  opener(data, start + name_length, length - name_length)))
         elif label not in ("/", "/SYM64/", "__.SYMDEF", "__.SYMDEF SORTED"):  # symbol tables
             if label.startswith("/") and _decimal(label[1:]):
                 index = int(label[1:])
@@ -47,7 +49,7 @@ def read_ar(data: bytes) -> list[Member]:
                                         f"({len(long_names)} bytes)")
                 end = long_names.find(b"/\n", index)
                 label = long_names[index:end if end >= 0 else None].decode("utf-8", "backslashreplace")
-            members.append(Member(label.rstrip("/"), bits, length, open_slice(data, start, length)))
+            members.append(Member(label.rstrip("/"), bits, length, opener(data, start, length)))
         offset = start + length + (length & 1)  # members are 2-byte aligned
     return members
 
@@ -60,7 +62,3 @@ def _decimal(text: str) -> bool:
 def open_members(view: Any) -> Container:
     return Container(read_ar(view.data))
 
-
-def context(view: Any, container: Container) -> dict[str, Any]:
-    """A Debian package is an ar archive that starts with `debian-binary`."""
-    return {"held_in": "deb"} if container.members and container.members[0].name == "debian-binary" else {}

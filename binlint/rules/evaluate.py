@@ -37,19 +37,23 @@ class Evaluation:
         self.rules, self.options = rules, options
         # The walk hashes a wheel's members only for a rule that reads their hashes.
         self.hashes_wheel_members = any(HASHED_FACTS & set(r.facts) for r in rules)
-        self._targets: dict[tuple[str, ...] | None, tuple[Targets, frozenset[str]]] = {}
+        self._targets: dict[tuple[Any, Any], tuple[Targets, frozenset[str]]] = {}
 
     def targets(self, view: FileView) -> tuple[Targets, frozenset[str]]:
         """The view's targets and every value they name (memoised: a wheel's thousands of
         members share them)."""
-        platforms = view.context.wheel_platforms
-        if platforms not in self._targets:
+        platforms, package = view.context.wheel_platforms, view.context.promises
+        key = (platforms, package)
+        if key not in self._targets:
             targets = self.options.targets
             if platforms is not None:  # members run where the wheel's tags say
                 promise = _promises(list(platforms))
                 targets = tuple(combine(t, promise, self.options.prefer_tags) for t in targets)
-            self._targets[platforms] = targets, frozenset(k for t in targets for k in t.values)
-        return self._targets[platforms]
+            if package:  # a package's members, where its dependencies say (keys of their own: no flag overrides them)
+                promised = {name: list(value) if isinstance(value, tuple) else value for name, value in package}
+                targets = tuple(t.with_values(promised) for t in targets)
+            self._targets[key] = targets, frozenset(k for t in targets for k in t.values)
+        return self._targets[key]
 
     def visit(self, view: FileView, found: list[Finding]) -> list[str] | None:
         targets, keys = self.targets(view)

@@ -47,6 +47,13 @@ TARGETS = {
                      "unless a profile names its own)"),
     "macos_arch_floor": ("version", "the first macOS that runs a Mach-O slice's architecture: 11.0 for arm64, "
                          "10.0 for the rest (every target: binlint/rules/abi_tables.py)"),
+    # What a distribution package (.deb, .rpm, conda) promises its members, from its own metadata.
+    "package_glibc": ("version", "the oldest glibc the dependencies of the package holding the artifact accept "
+                      "(a .deb's libc6 (>= X), an .rpm's libc.so.6(GLIBC_X), a conda package's __glibc >=X)"),
+    "package_dependencies": ("list", "the packages the conda package holding the artifact depends on, by name "
+                             "without `lib`, `-ng` and versions (as elf.needed_package_names names them)"),
+    "package_arch": ("list", "the architectures of the package holding the artifact (its Architecture, arch "
+                     "or subdir), as platform tags name them"),
 }
 # The keys of a target that hold values per architecture, resolved for each object.
 PER_ARCH = ("symbol_versions", "interpreters", "macos_arch_floor")

@@ -94,7 +94,9 @@ ALL_TARGETS: Target = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]),
                        "glibc": "2.17", "musl": "1.2", "macos": "11.0", "arch": ["x86_64"], "libc": "glibc",
                        "kernel": "5.4", "shebang_limit": 255, "android_api": 24,
                        "ios": "13.0", "apple_platforms": ["ios"],
-                       "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"], **abi().plain()}
+                       "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"],
+                       "package_glibc": "2.17", "package_arch": ["x86_64"], "package_dependencies": ["gcc"],
+                       **abi().plain()}
 
 
 # --------------------------------------------------------------------------

@@ -31,6 +31,10 @@ GLIBC_234_EXES += ["hardened-exe", "nocanary-exe", "nofortify-exe", "norelro-exe
 GLIBC_234_EXES += ["nix-interp-exe", "new-kernel-exe"]
 # Wheels holding glibc-new-lib (GLIBC_2.25).
 GLIBC_NEW_WHEELS = ["old-tag-wheel", "musllinux-wheel"]
+# Distribution packages holding it (tests/fixtures/packages.py).
+GLIBC_NEW_PACKAGES = ["deb-package", "deb-glibc-low", "rpm-package", "rpm-glibc-low", "conda-package",
+                      "conda-default-sysroot"]
+GLIBC_NEW_WHEELS += GLIBC_NEW_PACKAGES
 
 # Archives holding execstack-lib where binlint reads it: in a wheel, in that wheel in an
 # sdist, in a tarball of each compression, as the second of two same-named zip members, and
@@ -90,6 +94,16 @@ TABLE: list[Row] = [
     # needs GLIBC_2.14 for memcpy, so pyi-onedir too).
     row("glibc-version-above-target", {"glibc": "2.9"},
         ["glibc-new-lib", *GLIBC_234_EXES, *GLIBC_NEW_WHEELS, *bundles_above("2.9"), *static_interpreter_above("2.9")]),
+    # A package's members against what its dependencies accept (libc6 (>= 2.17), rpm's
+    # Requires: glibc >= 2.17 without AutoReq, a conda package without __glibc: 2.17), with
+    # or without --glibc; deb-package, rpm-package and conda-package promise 2.25 or more.
+    row("package-glibc-above-dependencies", {}, ["deb-glibc-low", "rpm-glibc-low", "conda-default-sysroot"]),
+    row("package-glibc-above-dependencies", {"glibc": "2.17"}, ["deb-glibc-low", "rpm-glibc-low", "conda-default-sysroot"]),
+    # An arm64 .deb holding x86-64 code; the amd64 and x86_64 packages stay quiet.
+    row("package-arch-mismatch", {}, ["deb-arch-mismatch"]),
+    # A conda package's library needs libdep, which it does not carry and no dependency
+    # (libgcc) is named to ship; glibc's libraries are the system's.
+    row("conda-library-not-in-dependencies", {}, ["conda-undeclared-library"]),
     # Only where the architecture's default is an executable stack (not aarch64).
     row("missing-gnu-stack", {}, ["nostack-exe", "nostack-lib"]),
     # No note on x86-64, or a note with SHF_EXECINSTR; aarch64 defaults to a non-exec stack.
@@ -118,7 +132,7 @@ TABLE: list[Row] = [
 # Fixtures whose DT_NEEDED the artifact does not carry and manylinux2014 does not allow:
 # runpath-lib needs libclean.so.1 from $ORIGIN/../lib, which is not there; musllinux-wheel's
 # member needs glibc's libc.so.6 (under its own musllinux policy).
-UNCARRIED = ["runpath-lib"]
+UNCARRIED = ["runpath-lib", "conda-undeclared-library"]  # the conda package's library needs libdep
 ANDROID_BIONIC_WHEELS = ["android-wheel", "android-api-above-wheel", "android-arch-mismatch-wheel",
                          "android-armv7-wheel", "android-armv7-x86_64-wheel",
                          "android-in-manylinux-wheel"]

@@ -32,9 +32,8 @@ TABLE: list[Row] = [
     row("non-elf-executable", {}, ["pyc-exec", "text-exec", "pe-exec", "jar-exec", "pyc-exec-wheel", "perms-tar"]),
     row("unreadable-artifact", {}, UNREADABLE),
     row("unreadable-artifact", {"glibc": "2.17"}, UNREADABLE),
-    # No fixture is named .whl without being a zip, or is zstd: tests/test_archives.py makes them.
+    # No fixture is named .whl without being a zip: tests/test_archives.py makes one.
     row("wheel-not-a-zip", {}, []),
-    row("zstd-not-checked", {}, []),
     # A diagnostic note: deep-nesting.zip's nested-5.zip sits at the default --max-depth of 4.
     row("archive-too-deep", {}, ["deep-nesting"]),
     # Exec bits: set-user-ID and world-writable files.
