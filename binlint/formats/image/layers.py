@@ -74,8 +74,7 @@ def open_layer(source: Any, path: str, index: int, digest: str, budget: Budget) 
             return [], None, "tar"
         kind = classify(head)
         if kind != "tar" and REGISTRY[kind].members != _COMPRESSED_TAR:
-            raise ArtifactError(f"{where} is {REGISTRY[kind].description if kind != 'zstd' else 'zstd-compressed'}, "
-                                "not a tar this binlint reads")
+            raise ArtifactError(f"{where} is {REGISTRY[kind].description}, not a tar this binlint reads")
         found = tars.read_tar(stream, kind, budget)
         if found is None:
             raise ArtifactError(f"{where} is {kind}-compressed data that holds no tar")
