@@ -103,12 +103,12 @@ def import_resolution(view: FileView) -> list[dict[str, Any]]:
     from binlint.formats.pe import resolve
 
     file = pe(view)
-    return [{"dll": entry.dll, "found": resolve.where(view, entry.dll), "delay": delay}
-            for delay, table in ((False, file.imports), (True, file.delay_imports)) for entry in table]
+    return [{"dll": dll, "found": resolve.where(view, dll), "delay": delay}
+            for delay, table in ((False, file.import_dlls), (True, file.delay_import_dlls)) for dll in table]
 
 
 def python_dll(view: FileView) -> str | None:
-    return next((i.dll for i in pe(view).imports if PYTHON_DLL.match(i.dll)), None)
+    return next((dll for dll in pe(view).import_dlls if PYTHON_DLL.match(dll)), None)
 
 
 def _fits(dll: str, python: str, abi: str) -> bool:
@@ -133,7 +133,7 @@ def python_dll_mismatched_tags(view: FileView) -> list[str]:
 
 
 def _imports(table: str) -> Callable[[FileView], list[str]]:
-    return _table(lambda f: [i.dll for i in getattr(f, table)])
+    return _table(lambda f: list(getattr(f, table)))
 
 
 FACTS = {
@@ -162,9 +162,9 @@ FACTS = {
     "pe.writable_executable_sections": Fact(
         "list[str]", "The names of the sections mapped both writable and executable (MEM_WRITE and MEM_EXECUTE).",
         lambda v: [s.name for s in pe(v).sections if s.flags & 0xA0000000 == 0xA0000000]),
-    "pe.imports": Fact("list[str]", "The DLLs the import directory names, as written, in order.", _imports("imports")),
+    "pe.imports": Fact("list[str]", "The DLLs the import directory names, as written, in order.", _imports("import_dlls")),
     "pe.delay_imports": Fact("list[str]", "The DLLs the delay-load import directory names (loaded at the first "
-                             "call into them).", _imports("delay_imports")),
+                             "call into them).", _imports("delay_import_dlls")),
     "pe.imported_functions": Fact(
         "list[object]", "Every imported function: dll, function (`#N` for an import by ordinal), delay.",
         _table(lambda f: [{"dll": i.dll, "function": name, "delay": delay}

@@ -69,6 +69,10 @@ class PeFile:
         table = optional + optional_size
         self._bytes(table, 40 * count)  # the whole section table lies in the file
         self.sections = [self._section(table + 40 * i) for i in range(count)]
+        # offset() runs for every name the tables point at: the sections' spans, worked out once.
+        self._ranges = [(s.virtual_address, s.virtual_address + max(s.virtual_size, s.raw_size), s.raw_offset,
+                         s.raw_size) for s in self.sections]
+        self._first_section = min((s.virtual_address for s in self.sections), default=0)
         for index in (EXPORT, IMPORT, DEBUG, LOAD_CONFIG, DELAY_IMPORT):  # the tables facts read lie in the file
             rva, _ = self.directory(index)
             if rva:
@@ -111,14 +115,14 @@ class PeFile:
 
     def offset(self, rva: int) -> int:
         """The file offset of a relative virtual address; PeError when no bytes of the file hold it."""
-        for s in self.sections:
-            if s.virtual_address <= rva < s.virtual_address + max(s.virtual_size, s.raw_size):
-                delta = rva - s.virtual_address
-                if delta >= s.raw_size or s.raw_offset + delta >= self.size:
+        for start, end, raw_offset, raw_size in self._ranges:
+            if start <= rva < end:
+                delta = rva - start
+                if delta >= raw_size or raw_offset + delta >= self.size:
                     break
-                return s.raw_offset + delta
+                return raw_offset + delta
         else:
-            if self.sections and rva < min(s.virtual_address for s in self.sections) and rva < self.size:
+            if rva < self._first_section and rva < self.size:
                 return rva  # in the headers, which are mapped as they are in the file
         raise PeError(f"address {rva:#x} lies in no part of the file")
 
@@ -160,20 +164,37 @@ class PeFile:
             raise PeError("the import directory has no end")
         return found
 
-    @functools.cached_property
-    def imports(self) -> list[Import]:
-        return [Import(self._string(self.offset(name)), self._thunks(lookup or address))
+    def _import_table(self) -> list[tuple[str, int]]:
+        """(DLL name, name table RVA) of each import descriptor."""
+        return [(self._string(self.offset(name)), lookup or address)
                 for lookup, _, _, name, address in self._descriptors(IMPORT, 20, "<IIIII")]
 
-    @functools.cached_property
-    def delay_imports(self) -> list[Import]:
+    def _delay_import_table(self) -> list[tuple[str, int]]:
         found = []
         # The loader never reads this directory (each call's helper has its own descriptor), so
         # GNU ld leaves it empty and the table need not end in zeros: its size bounds it.
         for attributes, name, _, address, lookup, *_ in self._descriptors(DELAY_IMPORT, 32, "<8I", bounded=True):
             base = 0 if attributes & 1 else self.image_base  # Visual C++ 6 wrote addresses, not RVAs
-            found.append(Import(self._string(self.offset(name - base)), self._thunks((lookup or address) - base)))
+            found.append((self._string(self.offset(name - base)), (lookup or address) - base))
         return found
+
+    # The DLL names alone: most facts need no more, and the function names of a large DLL's
+    # tables (scipy's 115 PE files: 51,000) cost most of the file's reading.
+    @functools.cached_property
+    def import_dlls(self) -> list[str]:
+        return [dll for dll, _ in self._import_table()]
+
+    @functools.cached_property
+    def delay_import_dlls(self) -> list[str]:
+        return [dll for dll, _ in self._delay_import_table()]
+
+    @functools.cached_property
+    def imports(self) -> list[Import]:
+        return [Import(dll, self._thunks(table)) for dll, table in self._import_table()]
+
+    @functools.cached_property
+    def delay_imports(self) -> list[Import]:
+        return [Import(dll, self._thunks(table)) for dll, table in self._delay_import_table()]
 
     @functools.cached_property
     def exports(self) -> tuple[str | None, list[str]]:
