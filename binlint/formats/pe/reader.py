@@ -19,8 +19,8 @@ import struct
 from collections import namedtuple
 
 PE32, PE32_PLUS = 0x10B, 0x20B
-EXPORT, IMPORT, SECURITY, DEBUG, LOAD_CONFIG, DELAY_IMPORT = 0, 1, 4, 6, 10, 13
-DEBUG_CODEVIEW = 2
+EXPORT, IMPORT, RESOURCE, SECURITY, DEBUG, LOAD_CONFIG, DELAY_IMPORT = 0, 1, 2, 4, 6, 10, 13
+DEBUG_CODEVIEW, DEBUG_EX_DLLCHARACTERISTICS = 2, 20  # IMAGE_DEBUG_TYPE_*
 MAX_IMPORTS = 1 << 16  # descriptors, or functions of one DLL: far beyond any linker's output
 # Functions of all the import tables together: descriptors that share one long table would
 # otherwise cost 65,536 x 65,536 reads.
@@ -59,6 +59,8 @@ class PeFile:
             raise PeError(f"unknown optional header magic {self.magic:#x}")
         self.pe32_plus = self.magic == PE32_PLUS
         self.image_base = self._u64(optional + 24) if self.pe32_plus else self._u32(optional + 28)
+        self.checksum_offset = optional + 64  # CheckSum: left out of the checksum and the Authenticode digest
+        self.checksum = self._u32(self.checksum_offset)
         self.subsystem = self._u16(optional + 68)
         self.dll_characteristics = self._u16(optional + 70)
         directories = optional + (112 if self.pe32_plus else 96)
@@ -66,6 +68,7 @@ class PeFile:
         if directories + 8 * dir_count > optional + optional_size:
             raise PeError("the data directories run past the optional header")
         self.directories = [struct.unpack_from("<II", self._bytes(directories + 8 * i, 8)) for i in range(dir_count)]
+        self.security_entry = directories + 8 * SECURITY  # likewise left out of the digest
         table = optional + optional_size
         self._bytes(table, 40 * count)  # the whole section table lies in the file
         self.sections = [self._section(table + 40 * i) for i in range(count)]
@@ -212,20 +215,33 @@ class PeFile:
                 [self._string(self.offset(self._u32(table + 4 * i))) for i in range(count)])
 
     @functools.cached_property
-    def pdb_path(self) -> str | None:
-        """The PDB path of the first CodeView (RSDS or NB10) debug entry."""
+    def debug_entries(self) -> list[tuple[int, int, int]]:
+        """(type, size, file offset) of each entry of the debug directory."""
         rva, size = self.directory(DEBUG)
         if not rva:
-            return None
+            return []
         offset = self.offset(rva)
         self._bytes(offset, size)
-        for entry in range(offset, offset + size - 27, 28):
-            kind, length, _, pointer = struct.unpack_from("<IIII", self.data, entry + 12)
+        return [(kind, length, pointer) for kind, length, _, pointer in
+                (struct.unpack_from("<IIII", self.data, entry + 12) for entry in range(offset, offset + size - 27, 28))]
+
+    @functools.cached_property
+    def pdb_path(self) -> str | None:
+        """The PDB path of the first CodeView (RSDS or NB10) debug entry."""
+        for kind, length, pointer in self.debug_entries:
             if kind == DEBUG_CODEVIEW and length >= 24:
                 signature = self._bytes(pointer, 4)
                 if signature in (b"RSDS", b"NB10"):
                     return self._string(pointer + (24 if signature == b"RSDS" else 16))
         return None
+
+    @functools.cached_property
+    def ex_dll_characteristics(self) -> int:
+        """The extended DLL characteristics (MSVC's /CETCOMPAT writes them in a debug entry); 0 without."""
+        for kind, length, pointer in self.debug_entries:
+            if kind == DEBUG_EX_DLLCHARACTERISTICS and length >= 4:
+                return self._u32(pointer)
+        return 0
 
     @functools.cached_property
     def load_config(self) -> dict[str, int]:
@@ -235,7 +251,9 @@ class PeFile:
             return {}
         offset = self.offset(rva)
         size = self._u32(offset)
-        fields = {"guard_flags": (144, 4), "se_handler_count": (104, 8)} if self.pe32_plus else \
+        # CHPEMetadataPointer: the hybrid (ARM64EC, ARM64X) metadata's address, 0 in other images.
+        fields = {"guard_flags": (144, 4), "se_handler_count": (104, 8), "chpe_metadata": (200, 8)} \
+            if self.pe32_plus else \
             {"guard_flags": (88, 4), "se_handler_table": (64, 4), "se_handler_count": (68, 4)}
         return {name: int.from_bytes(self._bytes(offset + at, width), "little")
                 for name, (at, width) in fields.items() if at + width <= size}
