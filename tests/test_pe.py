@@ -196,3 +196,25 @@ def test_arm64_msvcp140_is_arm64x() -> None:
     """Microsoft builds its Arm64 C++ runtime as ARM64X: its load config points at hybrid metadata."""
     pe = PeFile(msvcp140("numpy-2.3.5-win_arm64"))
     assert pe.machine == 0xAA64 and pe.load_config["chpe_metadata"]
+
+
+def _resource_root(data: bytes) -> int:
+    """The file offset of the resource directory of a MinGW DLL (its .rsrc section)."""
+    pe = PeFile(data)
+    return pe.offset(pe.directory(2)[0])
+
+
+@pytest.mark.parametrize("patch, finding", [
+    # The root claims 65,535 entries: more than any file has.
+    (lambda data, root: data[:root + 14] + b"\\xff\\xff" + data[root + 16:], "unreadable-artifact"),
+    # The manifest type's subdirectory is the root itself: a loop, walked once.
+    (lambda data, root: data[:root + 20] + (0x80000000).to_bytes(4, "little") + data[root + 24:], None),
+], ids=["huge-count", "loop"])
+def test_hostile_resource_tree(artifacts: Artifacts, tmp_path: Path, patch, finding) -> None:  # type: ignore[no-untyped-def]
+    data = artifacts.path("pe-x64-manifest-lib.dll").read_bytes()
+    (tmp_path / "bad.dll").write_bytes(patch(data, _resource_root(data)))
+    done = subprocess.run([sys.executable, "-m", "binlint", "check", "--no-config", "--format", "json",
+                           str(tmp_path / "bad.dll")], capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
+    rules = {f["rule"] for f in json.loads(done.stdout)["findings"]}
+    assert (finding in rules) if finding else not rules & {"unreadable-artifact", "pe-manifest-crt-assembly"}
