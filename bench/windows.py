@@ -27,11 +27,8 @@ PINS = {
 
 
 def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()  # Python 3.11
 
 
 def wheel(case: str, offline: bool = False) -> str | None:
