@@ -218,3 +218,14 @@ def test_hostile_resource_tree(artifacts: Artifacts, tmp_path: Path, patch, find
     assert "Traceback" not in done.stderr
     rules = {f["rule"] for f in json.loads(done.stdout)["findings"]}
     assert (finding in rules) if finding else not rules & {"unreadable-artifact", "pe-manifest-crt-assembly"}
+
+
+@pytest.mark.parametrize("blob", [b"\x30\x84\xff\xff\xff\xff", b"\x30\x80", b"\x30\x02\x06\x00", b"\x00" * 16,
+                                  b"\x30\x03\x30\x01\x30"], ids=["huge-length", "indefinite", "short", "zeros", "nested-cut"])
+def test_hostile_certificate_table_is_unreadable(artifacts: Artifacts, blob: bytes) -> None:
+    from fixtures.pe_metadata import sign
+
+    data = bytearray(sign(artifacts.path("pe-x64-lib.dll").read_bytes()))
+    offset, size = PeFile(bytes(data)).directory(4)
+    data[offset + 8:offset + 8 + len(blob)] = blob
+    assert signature.authenticode(PeFile(bytes(data))) == "unreadable"

@@ -101,15 +101,18 @@ def _flags(value: int, names: dict[int, str]) -> list[str]:
     return [name for bit, name in names.items() if value & bit]
 
 
-def _machine(file: PeFile) -> str:
-    number = file.machine
-    if number in HYBRID and file.load_config.get("chpe_metadata"):
-        return HYBRID[number]
-    return MACHINES.get(number, f"{number:#06x}")
-
-
 def machine(view: FileView) -> str:
-    return _table(_machine)(view)  # type: ignore[no-any-return]
+    from binlint.formats.pe.reader import PeError
+
+    file = pe(view)
+    number = file.machine
+    if number in HYBRID:
+        try:
+            if file.load_config.get("chpe_metadata"):
+                return HYBRID[number]
+        except PeError:
+            pass  # a load config cut short: the hardening facts that read it say so
+    return MACHINES.get(number, f"{number:#06x}")
 
 
 def _manifest(view: FileView) -> dict[str, Any]:
