@@ -46,7 +46,7 @@ class PeFile:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.size = len(data)
-        self.imported = 0  # import table entries read so far (MAX_IMPORTED)
+        self.imported = 0  # import table entries counted so far (MAX_IMPORTED)
         lfanew = int.from_bytes(data[0x3C:0x40], "little") if self.size >= 0x40 else self.size
         if data[lfanew:lfanew + 4] != b"PE\0\0":
             raise NotPe(f"no PE signature at offset {lfanew:#x}")
@@ -142,11 +142,8 @@ class PeFile:
             entry = int.from_bytes(self._bytes(offset, width), "little")
             if not entry:
                 return found
-            if len(found) >= MAX_IMPORTS:
+            if len(found) >= MAX_IMPORTS:  # _check_thunks found its end: not reached
                 raise PeError(f"an import name table at {rva:#x} has no end")
-            self.imported += 1
-            if self.imported > MAX_IMPORTED:
-                raise PeError(f"the import tables name more than {MAX_IMPORTED} functions")
             found.append(f"#{entry & 0xFFFF}" if entry & flag else self._string(self.offset(entry & 0x7FFFFFFF) + 2))
             offset += width
 
@@ -167,37 +164,58 @@ class PeFile:
             raise PeError("the import directory has no end")
         return found
 
+    def _check_thunks(self, rva: int) -> int:
+        """The rva, once its import name table is found to lie in the file and end within
+        MAX_IMPORTS entries (and all tables within MAX_IMPORTED): what _thunks checks, without
+        decoding a name."""
+        width = 8 if self.pe32_plus else 4
+        start = at = self.offset(rva)
+        limit, zero = min(self.size, start + width * (MAX_IMPORTS + 1)), bytes(width)
+        while True:
+            at = self.data.find(zero, at, limit)
+            if at < 0:
+                raise PeError(f"an import name table at {rva:#x} has no end")
+            if not (at - start) % width:
+                break
+            at = start + -(-(at - start) // width) * width  # a run of zeros across two entries
+        self.imported += (at - start) // width
+        if self.imported > MAX_IMPORTED:
+            raise PeError(f"the import tables name more than {MAX_IMPORTED} functions")
+        return rva
+
+    @functools.cached_property
     def _import_table(self) -> list[tuple[str, int]]:
         """(DLL name, name table RVA) of each import descriptor."""
-        return [(self._string(self.offset(name)), lookup or address)
+        return [(self._string(self.offset(name)), self._check_thunks(lookup or address))
                 for lookup, _, _, name, address in self._descriptors(IMPORT, 20, "<IIIII")]
 
+    @functools.cached_property
     def _delay_import_table(self) -> list[tuple[str, int]]:
         found = []
         # The loader never reads this directory (each call's helper has its own descriptor), so
         # GNU ld leaves it empty and the table need not end in zeros: its size bounds it.
         for attributes, name, _, address, lookup, *_ in self._descriptors(DELAY_IMPORT, 32, "<8I", bounded=True):
             base = 0 if attributes & 1 else self.image_base  # Visual C++ 6 wrote addresses, not RVAs
-            found.append((self._string(self.offset(name - base)), (lookup or address) - base))
+            found.append((self._string(self.offset(name - base)), self._check_thunks((lookup or address) - base)))
         return found
 
     # The DLL names alone: most facts need no more, and the function names of a large DLL's
     # tables (scipy's 115 PE files: 51,000) cost most of the file's reading.
     @functools.cached_property
     def import_dlls(self) -> list[str]:
-        return [dll for dll, _ in self._import_table()]
+        return [dll for dll, _ in self._import_table]
 
     @functools.cached_property
     def delay_import_dlls(self) -> list[str]:
-        return [dll for dll, _ in self._delay_import_table()]
+        return [dll for dll, _ in self._delay_import_table]
 
     @functools.cached_property
     def imports(self) -> list[Import]:
-        return [Import(dll, self._thunks(table)) for dll, table in self._import_table()]
+        return [Import(dll, self._thunks(table)) for dll, table in self._import_table]
 
     @functools.cached_property
     def delay_imports(self) -> list[Import]:
-        return [Import(dll, self._thunks(table)) for dll, table in self._delay_import_table()]
+        return [Import(dll, self._thunks(table)) for dll, table in self._delay_import_table]
 
     @functools.cached_property
     def exports(self) -> tuple[str | None, list[str]]:
