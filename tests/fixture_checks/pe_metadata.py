@@ -1,28 +1,27 @@
-"""Checks of the PE metadata fixtures (fixtures/pe_metadata.py), read with llvm-readobj and
-zipfile, never binlint: the manifest resource, the debug entries, the load config's hybrid
-metadata pointer and the COFF machine, the certificate table."""
+"""Checks of the PE metadata fixtures (fixtures/pe_metadata.py), read with MinGW's objdump,
+struct and zipfile, never binlint: the manifest resource, the debug entries, the load config's
+hybrid metadata pointer and the COFF machine (objdump reads no ARM64 file), the certificate
+table."""
 from __future__ import annotations
 
 import re
 import struct
-import subprocess
 from pathlib import Path
 
-from fixture_checks.pe import _check_wheel
+from fixture_checks.pe import _check_wheel, objdump
 from fixture_checks.registry import check, sibling
-from fixtures.pe_metadata import MANIFESTS, PDB_BUILD_PATH, WHEELS
-from fixtures.toolchain import require_tool
+from fixtures.pe_metadata import MANIFESTS, PDB_BUILD_PATH, WHEELS, X64
 
 
-def readobj(path: Path, *options: str) -> str:
-    return subprocess.run([require_tool("llvm-readobj"), *options, str(path)], capture_output=True, text=True,
-                          check=True).stdout
+def readobj(path: Path) -> str:
+    return objdump(path, X64)
 
 
 def _check_manifest(name: str):  # noqa: ANN202 - a Check
     def check_manifest(path: Path) -> None:
-        text = readobj(path, "--coff-resources")
-        assert "Type: MANIFEST (ID 24)" in text and "Name: (ID 2)" in text, text
+        text = readobj(path).split("Resource Directory section", 1)[1]
+        # RT_MANIFEST (24), then ISOLATIONAWARE_MANIFEST_RESOURCE_ID (2)
+        assert re.search(r"Entry: ID: 0x000018,.*\n.*\n.*Entry: ID: 0x000002,", text), text
         wanted = b"Microsoft.VC90.CRT" if "vc90" in name else b"Microsoft.Windows.Common-Controls"
         assert wanted in path.read_bytes()
     return check_manifest
@@ -34,31 +33,48 @@ for _name in MANIFESTS:
 
 @check("pe-x64-pdb-lib.dll")
 def _check_pdb(path: Path) -> None:
-    assert "PDBFileName: _native.pdb" in readobj(path, "--coff-debug-directory")
+    assert "age 1 pdb _native.pdb)" in readobj(path)
 
 
 @check("pe-x64-pdb-build-path-lib.dll")
 def _check_pdb_build_path(path: Path) -> None:
-    assert f"PDBFileName: {PDB_BUILD_PATH}" in readobj(path, "--coff-debug-directory")
+    assert f"age 1 pdb {PDB_BUILD_PATH})" in readobj(path)
 
 
 @check("pe-x64-cetcompat-lib.dll")
 def _check_cetcompat(path: Path) -> None:
-    text = readobj(path, "--coff-debug-directory")
-    assert "Type: ExtendedDLLCharacteristics (0x14)" in text and "IMAGE_DLL_CHARACTERISTICS_EX_CET_COMPAT" in text
+    entry = re.search(r"^\s*20\s+Unknown\s+00000004\s+[0-9a-f]+\s+([0-9a-f]+)$", readobj(path), re.M)
+    assert entry, readobj(path)  # IMAGE_DEBUG_TYPE_EX_DLLCHARACTERISTICS, 4 bytes
+    assert struct.unpack_from("<I", path.read_bytes(), int(entry[1], 16))[0] == 0x1  # CET_COMPAT
 
 
-def _check_hybrid(machine: str):  # noqa: ANN202 - a Check
-    def check_hybrid(path: Path) -> None:
-        text = readobj(path, "--file-headers", "--coff-load-config")
-        assert f"Machine: {machine}" in text, text
-        pointer = re.search(r"CHPEMetadataPointer: (0x[0-9A-F]+)", text)
-        assert pointer and int(pointer[1], 16), text
-    return check_hybrid
+def chpe_pointer(data: bytes) -> int:
+    """CHPEMetadataPointer (offset 200 of a PE32+ load config), read with struct."""
+    coff = struct.unpack_from("<I", data, 0x3C)[0] + 4
+    count, optional_size = struct.unpack_from("<H", data, coff + 2)[0], struct.unpack_from("<H", data, coff + 16)[0]
+    rva, size = struct.unpack_from("<II", data, coff + 20 + 112 + 8 * 10)
+    assert size >= 208, size
+    for at in range(coff + 20 + optional_size, coff + 20 + optional_size + 40 * count, 40):
+        address, raw = struct.unpack_from("<I", data, at + 12)[0], struct.unpack_from("<I", data, at + 20)[0]
+        if address <= rva < address + struct.unpack_from("<I", data, at + 8)[0]:
+            return struct.unpack_from("<Q", data, raw + rva - address + 200)[0]  # type: ignore[no-any-return]
+    raise AssertionError("the load config lies in no section")
 
 
-check("pe-arm64ec-lib.dll")(_check_hybrid("IMAGE_FILE_MACHINE_AMD64 (0x8664)"))
-check("pe-arm64x-lib.dll")(_check_hybrid("IMAGE_FILE_MACHINE_ARM64 (0xAA64)"))
+@check("pe-arm64ec-lib.dll")
+def _check_arm64ec(path: Path) -> None:
+    """An x64 DLL (objdump reads it) whose load config holds a CHPEMetadataPointer."""
+    assert re.search(r"^Entry a [0-9a-f]*[1-9a-f][0-9a-f]* [0-9a-f]+ Load Configuration Directory", readobj(path), re.M)
+    assert chpe_pointer(path.read_bytes())
+
+
+@check("pe-arm64x-lib.dll")
+def _check_arm64x(path: Path) -> None:
+    """The same with the COFF header's machine ARM64 (0xAA64)."""
+    data = path.read_bytes()
+    assert struct.unpack_from("<H", data, struct.unpack_from("<I", data, 0x3C)[0] + 4)[0] == 0xAA64
+    assert chpe_pointer(data)
+
 
 for _name, (_dist, _tag, _members, _description) in WHEELS.items():
     check(_name)(_check_wheel(_tag, {member: fixture for member, fixture, _ in _members}))
