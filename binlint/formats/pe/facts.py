@@ -125,6 +125,8 @@ def _manifest(view: FileView) -> dict[str, Any]:
 
 def _signature(check: str) -> Callable[[FileView], str]:
     def compute(view: FileView) -> str:
+        if check == "authenticode" and not pe(view).directory(4)[1]:
+            return "unsigned"  # most files: no security directory, nothing to import
         from binlint.formats.pe import signature
         return _table(getattr(signature, check))(view)  # type: ignore[no-any-return]
     return compute
