@@ -235,7 +235,7 @@ def test_the_group_and_its_defaults() -> None:
                                 "unit-no-cf-protection", "unit-no-stack-protector", "unit-unoptimized",
                                 "debug-file-mismatch", "unit-no-fortify-source",
                                 "pe-no-aslr", "pe-no-high-entropy-va", "pe-no-dep", "pe-no-cfg", "pe-no-safeseh",
-                                "pe-writable-executable-section"])
+                                "pe-writable-executable-section", "pe-no-cetcompat", "pe-pdb-build-path"])
     default = {r.id for r in select_rules(ALL_RULES, [], [], [])}
     assert default & set(HARDENING) == set(DEFAULT_ON)
     assert {r.id for r in select_rules(ALL_RULES, [], ["hardening"], [])} >= set(HARDENING)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pypi
+from binlint.formats.pe import manifest, signature
 from binlint.formats.pe.reader import PeFile
 from fixtures import Artifacts, fixture_names, require_module
 from fixtures.toolchain import missing
@@ -26,7 +27,7 @@ def pefile_view(data: bytes) -> dict:
     import pefile
 
     pe = pefile.PE(data=data, fast_load=True)
-    pe.parse_data_directories(directories=[0, 1, 6, 10, 13])
+    pe.parse_data_directories(directories=[0, 1, 2, 6, 10, 13])
 
     def functions(entry) -> list[str]:  # type: ignore[no-untyped-def]
         # pefile names some ordinal imports from its own table (ws2_32's #21: setsockopt); the file has the number.
@@ -37,6 +38,11 @@ def pefile_view(data: bytes) -> dict:
     pdb = debug[0].entry.PdbFileName.rstrip(b"\0").decode("latin-1") if debug else None
     config = getattr(pe, "DIRECTORY_ENTRY_LOAD_CONFIG", None)
     exports = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    ex_dll = [int.from_bytes(data[d.struct.PointerToRawData:d.struct.PointerToRawData + 4], "little")
+              for d in getattr(pe, "DIRECTORY_ENTRY_DEBUG", []) if d.struct.Type == 20]
+    manifests = [(name.id, pe.get_data(language.data.struct.OffsetToData, language.data.struct.Size))
+                 for kind in getattr(getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None), "entries", [])
+                 if kind.id == 24 for name in kind.directory.entries for language in name.directory.entries]
     return {
         "machine": pe.FILE_HEADER.Machine, "characteristics": pe.FILE_HEADER.Characteristics,
         "dll_characteristics": pe.OPTIONAL_HEADER.DllCharacteristics, "subsystem": pe.OPTIONAL_HEADER.Subsystem,
@@ -46,6 +52,11 @@ def pefile_view(data: bytes) -> dict:
         "exports": [s.name.decode("latin-1") for s in exports.symbols if s.name] if exports else [],
         "guard_flags": getattr(config.struct, "GuardFlags", 0) if config else 0,
         "pdb": pdb,
+        "chpe": getattr(config.struct, "CHPEMetadataPointer", 0) if config and pe.PE_TYPE == 0x20B else 0,
+        "ex_dll": ex_dll[0] if ex_dll else 0,
+        "checksum": "unset" if not pe.OPTIONAL_HEADER.CheckSum else
+                    "matches" if pe.OPTIONAL_HEADER.CheckSum == pe.generate_checksum() else "differs",
+        "manifests": manifests,
     }
 
 
@@ -58,6 +69,8 @@ def own_view(data: bytes) -> dict:
         "sections": [(s.name, s.flags) for s in pe.sections],
         "imports": [tuple(i) for i in pe.imports], "delay": [tuple(i) for i in pe.delay_imports],
         "exports": pe.exports[1], "guard_flags": pe.load_config.get("guard_flags", 0), "pdb": pe.pdb_path,
+        "chpe": pe.load_config.get("chpe_metadata", 0), "ex_dll": pe.ex_dll_characteristics,
+        "checksum": signature.checksum(pe), "manifests": manifest.manifests(pe),
     }
 
 
@@ -133,3 +146,86 @@ def test_delay_loaded_dll_is_resolved_but_not_reported(artifacts: Artifacts) -> 
     assert found["pe.delay_imports"] == ["libdelay.dll"]
     assert {"dll": "libdelay.dll", "function": "#7", "delay": True} in found["pe.imported_functions"]
     assert {"dll": "libdelay.dll", "found": "missing", "delay": True} in found["pe.import_resolution"]
+
+
+def test_manifest_facts(artifacts: Artifacts) -> None:
+    found = next(iter(facts(artifacts.path("pe-x64-manifest-lib.dll")).values()))
+    assert found["pe.manifest_dependencies"] == [
+        {"name": "Microsoft.Windows.Common-Controls", "version": "6.0.0.0", "architecture": "*"}]
+    assert found["pe.manifest_execution_level"] == "asInvoker"
+    assert found["pe.manifest_long_path_aware"] is True and found["pe.manifest_active_code_page"] == "UTF-8"
+    assert found["pe.manifest_problem"] is None
+
+
+def test_hybrid_machines(artifacts: Artifacts) -> None:
+    arm64x = next(iter(facts(artifacts.path("pe-arm64x-lib.dll")).values()))
+    assert arm64x["pe.machine"] == "arm64x" and arm64x["pe.compatible_archs"] == ["amd64", "arm64"]
+    arm64ec = next(iter(facts(artifacts.path("pe-arm64ec-lib.dll")).values()))
+    assert arm64ec["pe.machine"] == "arm64ec" and arm64ec["pe.compatible_archs"] == ["amd64"]
+
+
+def msvcp140(wheel_id: str) -> bytes:
+    """The Microsoft-signed msvcp140.dll that delvewheel copied into a pinned numpy wheel."""
+    wheel = next(w for w in WINDOWS if w.id == wheel_id)
+    problem = pypi.download(pypi.wheel_cache(), wheel.requirement, wheel.platform, wheel.python, wheel.filename,
+                            wheel.sha256)
+    if problem:
+        missing(problem)
+    with zipfile.ZipFile(pypi.wheel_cache() / wheel.filename) as archive:
+        return archive.read(next(n for n in archive.namelist() if "/msvcp140" in n))
+
+
+def test_authenticode_digest_of_a_microsoft_signed_dll() -> None:
+    """Microsoft's signature matches; one byte changed in the code, it differs; a certificate
+    table cut short is unreadable, never a traceback."""
+    data = msvcp140("numpy-2.2.6-win_amd64")
+    pe = PeFile(data)
+    assert signature.authenticode(pe) == "matches" and signature.checksum(pe) == "matches"
+    text = next(s for s in pe.sections if s.name == ".text")
+    changed = bytearray(data)
+    changed[text.raw_offset + 100] ^= 0xFF
+    assert signature.authenticode(PeFile(bytes(changed))) == "differs"
+    assert signature.checksum(PeFile(bytes(changed))) == "differs"
+    offset, _ = pe.directory(4)
+    cut = bytearray(data)
+    cut[offset + 8:offset + 40] = bytes(32)  # the PKCS#7 blob's first bytes
+    assert signature.authenticode(PeFile(bytes(cut))) == "unreadable"
+
+
+def test_arm64_msvcp140_is_arm64x() -> None:
+    """Microsoft builds its Arm64 C++ runtime as ARM64X: its load config points at hybrid metadata."""
+    pe = PeFile(msvcp140("numpy-2.3.5-win_arm64"))
+    assert pe.machine == 0xAA64 and pe.load_config["chpe_metadata"]
+
+
+def _resource_root(data: bytes) -> int:
+    """The file offset of the resource directory of a MinGW DLL (its .rsrc section)."""
+    pe = PeFile(data)
+    return pe.offset(pe.directory(2)[0])
+
+
+@pytest.mark.parametrize("patch, finding", [
+    # The root claims 65,535 entries: more than any file has.
+    (lambda data, root: data[:root + 14] + b"\\xff\\xff" + data[root + 16:], "unreadable-artifact"),
+    # The manifest type's subdirectory is the root itself: a loop, walked once.
+    (lambda data, root: data[:root + 20] + (0x80000000).to_bytes(4, "little") + data[root + 24:], None),
+], ids=["huge-count", "loop"])
+def test_hostile_resource_tree(artifacts: Artifacts, tmp_path: Path, patch, finding) -> None:  # type: ignore[no-untyped-def]
+    data = artifacts.path("pe-x64-manifest-lib.dll").read_bytes()
+    (tmp_path / "bad.dll").write_bytes(patch(data, _resource_root(data)))
+    done = subprocess.run([sys.executable, "-m", "binlint", "check", "--no-config", "--format", "json",
+                           str(tmp_path / "bad.dll")], capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
+    rules = {f["rule"] for f in json.loads(done.stdout)["findings"]}
+    assert (finding in rules) if finding else not rules & {"unreadable-artifact", "pe-manifest-crt-assembly"}
+
+
+@pytest.mark.parametrize("blob", [b"\x30\x84\xff\xff\xff\xff", b"\x30\x80", b"\x30\x02\x06\x00", b"\x00" * 16,
+                                  b"\x30\x03\x30\x01\x30"], ids=["huge-length", "indefinite", "short", "zeros", "nested-cut"])
+def test_hostile_certificate_table_is_unreadable(artifacts: Artifacts, blob: bytes) -> None:
+    from fixtures.pe_metadata import sign
+
+    data = bytearray(sign(artifacts.path("pe-x64-lib.dll").read_bytes()))
+    offset, size = PeFile(bytes(data)).directory(4)
+    data[offset + 8:offset + 8 + len(blob)] = blob
+    assert signature.authenticode(PeFile(bytes(data))) == "unreadable"

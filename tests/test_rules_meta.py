@@ -170,6 +170,14 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "pe-no-cfg": ("does not enable the control flow guard (CFG) mitigation.",),
     "pe-no-safeseh": ("indicating that it does not enable the SafeSEH mitigation.",),
     "pe-writable-executable-section": ("that are both writable and executable.",),
+    "pe-no-cetcompat": ("does not enable the Control-flow Enforcement Technology (CET) Shadow Stack mitigation.",),
+    # ERROR_SXS_CANT_GEN_ACTCTX (14001) and ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION (4551), as
+    # Python's ImportError shows them.
+    "pe-manifest-crt-assembly": ("The application has failed to start because its side-by-side configuration is "
+                                 "incorrect.",),
+    "pe-signature-mismatch": ("An Application Control policy has blocked this file.",),
+    # llvm-readobj --coff-debug-directory, run on the fixture pe-x64-pdb-build-path-lib.dll.
+    "pe-pdb-build-path": ("PDBFileName: C:\\Users\\",),
 }
 
 

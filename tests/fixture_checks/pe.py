@@ -96,3 +96,7 @@ def _check_deps_required_wheel(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         metadata = archive.read("pe_deps_required-1.0.dist-info/METADATA").decode()
     assert metadata.endswith('Requires-Dist: pe-runtime>=1.0\nRequires-Dist: pe-extra; extra == "gpu"\n'), metadata
+
+
+# The manifest, debug entry, hybrid metadata and signature fixtures' checks.
+import fixture_checks.pe_metadata  # noqa: E402,F401

@@ -22,9 +22,9 @@ from conftest import _missing, require_module
 from realworld.conftest import binlint_json
 from realworld.windows import WINDOWS, Wheel
 
-# Real faults of the published files, by rule: numpy 2.2.6's win_amd64 wheel holds an empty
-# file named numpy-2.2.6-cp311-cp311-win_amd64.whl at its root (`unzip -l` shows it, size 0).
-EXPECTED_ERRORS = {"numpy-2.2.6-win_amd64": {"wheel-not-a-zip": 1}}
+# Real faults of the published files, by rule: numpy 2.2.6's and scipy 1.16.3's win_amd64 wheels
+# hold an empty file named like the wheel itself at their root (`unzip -l` shows it, size 0).
+EXPECTED_ERRORS = {"numpy-2.2.6-win_amd64": {"wheel-not-a-zip": 1}, "scipy-1.16.3-win_amd64": {"wheel-not-a-zip": 1}}
 PROVIDED = ("system", "python")
 
 

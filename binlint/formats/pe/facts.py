@@ -18,9 +18,16 @@ if TYPE_CHECKING:
 MACHINES = {0x14C: "i386", 0x8664: "amd64", 0xAA64: "arm64", 0xA641: "arm64ec", 0x1C4: "armnt", 0x200: "ia64",
             0x1C0: "arm", 0xEBC: "ebc"}
 # The architectures of Python's Windows platform tags (win32 -> x86, win_amd64 -> amd64, win_arm64
-# -> arm64) whose processes load a file of each machine. ARM64EC code runs in x64 processes on Arm
-# machines and ARM64X files (arm64 headers) in both: both tags, so that no such file is called wrong.
-TAG_ARCHS = {"i386": ["x86"], "amd64": ["amd64"], "arm64": ["arm64"], "arm64ec": ["amd64", "arm64"]}
+# -> arm64) whose processes load a file of each machine. An ARM64X file (arm64 header, hybrid
+# metadata) holds code for both Arm64 and x64/ARM64EC processes, and loads in both; an ARM64EC
+# image (amd64 header, hybrid metadata) loads only in x64 and ARM64EC processes: Microsoft's
+# "Arm64 processes only load Arm64 modules" (learn.microsoft.com/windows/arm/arm64ec).
+TAG_ARCHS = {"i386": ["x86"], "amd64": ["amd64"], "arm64": ["arm64"], "arm64x": ["amd64", "arm64"],
+             "arm64ec": ["amd64"]}
+HYBRID = {0xAA64: "arm64x", 0x8664: "arm64ec"}  # header machine of an image with hybrid metadata
+EX_DLL_CHARACTERISTICS = {0x1: "CET_COMPAT", 0x2: "CET_COMPAT_STRICT_MODE", 0x4: "CET_SET_CONTEXT_IP_VALIDATION_RELAXED",
+                          0x8: "CET_DYNAMIC_APIS_ALLOW_IN_PROC", 0x40: "FORWARD_CFI_COMPAT",
+                          0x80: "HOTPATCH_COMPATIBLE"}
 CHARACTERISTICS = {0x1: "RELOCS_STRIPPED", 0x2: "EXECUTABLE_IMAGE", 0x20: "LARGE_ADDRESS_AWARE",
                    0x100: "32BIT_MACHINE", 0x200: "DEBUG_STRIPPED", 0x1000: "SYSTEM", 0x2000: "DLL"}
 DLL_CHARACTERISTICS = {0x20: "HIGH_ENTROPY_VA", 0x40: "DYNAMIC_BASE", 0x80: "FORCE_INTEGRITY", 0x100: "NX_COMPAT",
@@ -95,20 +102,46 @@ def _flags(value: int, names: dict[int, str]) -> list[str]:
 
 
 def machine(view: FileView) -> str:
-    number = pe(view).machine
+    from binlint.formats.pe.reader import PeError
+
+    file = pe(view)
+    number = file.machine
+    if number in HYBRID:
+        try:
+            if file.load_config.get("chpe_metadata"):
+                return HYBRID[number]
+        except PeError:
+            pass  # a load config cut short: the hardening facts that read it say so
     return MACHINES.get(number, f"{number:#06x}")
+
+
+def _manifest(view: FileView) -> dict[str, Any]:
+    found = view._values.get("pe.manifest")
+    if found is None:
+        from binlint.formats.pe.manifest import declared
+        found = view._values["pe.manifest"] = _table(declared)(view)
+    return found  # type: ignore[no-any-return]
+
+
+def _signature(check: str) -> Callable[[FileView], str]:
+    def compute(view: FileView) -> str:
+        if check == "authenticode" and not pe(view).directory(4)[1]:
+            return "unsigned"  # most files: no security directory, nothing to import
+        from binlint.formats.pe import signature
+        return _table(getattr(signature, check))(view)  # type: ignore[no-any-return]
+    return compute
 
 
 def import_resolution(view: FileView) -> list[dict[str, Any]]:
     from binlint.formats.pe import resolve
 
     file = pe(view)
-    return [{"dll": entry.dll, "found": resolve.where(view, entry.dll), "delay": delay}
-            for delay, table in ((False, file.imports), (True, file.delay_imports)) for entry in table]
+    return [{"dll": dll, "found": resolve.where(view, dll), "delay": delay}
+            for delay, table in ((False, file.import_dlls), (True, file.delay_import_dlls)) for dll in table]
 
 
 def python_dll(view: FileView) -> str | None:
-    return next((i.dll for i in pe(view).imports if PYTHON_DLL.match(i.dll)), None)
+    return next((dll for dll in pe(view).import_dlls if PYTHON_DLL.match(dll)), None)
 
 
 def _fits(dll: str, python: str, abi: str) -> bool:
@@ -133,16 +166,17 @@ def python_dll_mismatched_tags(view: FileView) -> list[str]:
 
 
 def _imports(table: str) -> Callable[[FileView], list[str]]:
-    return _table(lambda f: [i.dll for i in getattr(f, table)])
+    return _table(lambda f: list(getattr(f, table)))
 
 
 FACTS = {
-    "pe.machine": Fact("str", "The COFF header's machine: `i386`, `amd64`, `arm64`, `arm64ec`, `armnt`, `ia64` "
-                       "(ARM64X files say `arm64`), or the number in hex.", machine),
+    "pe.machine": Fact("str", "The machine: `i386`, `amd64`, `arm64`, `armnt`, `ia64`, ..., or the COFF header's "
+                       "number in hex; `arm64x` for an arm64 image and `arm64ec` for an amd64 one whose load "
+                       "config points at hybrid (CHPE) metadata.", machine),
     "pe.compatible_archs": Fact(
         "list[str]", "The architectures of Python's Windows platform tags whose processes load the file: `x86` "
-        "(win32) for i386, `amd64` (win_amd64), `arm64` (win_arm64); both of the last for ARM64EC.",
-        lambda v: TAG_ARCHS.get(machine(v), [])),
+        "(win32) for i386, `amd64` (win_amd64) for amd64 and ARM64EC, `arm64` (win_arm64); both of the last "
+        "for ARM64X.", lambda v: TAG_ARCHS.get(machine(v), [])),
     "pe.format": Fact("str", "`PE32` (32-bit) or `PE32+` (64-bit), from the optional header's magic.",
                       lambda v: "PE32+" if pe(v).pe32_plus else "PE32"),
     "pe.characteristics": Fact("list[str]", "The COFF header's characteristics flags: `EXECUTABLE_IMAGE`, `DLL`, "
@@ -162,9 +196,9 @@ FACTS = {
     "pe.writable_executable_sections": Fact(
         "list[str]", "The names of the sections mapped both writable and executable (MEM_WRITE and MEM_EXECUTE).",
         lambda v: [s.name for s in pe(v).sections if s.flags & 0xA0000000 == 0xA0000000]),
-    "pe.imports": Fact("list[str]", "The DLLs the import directory names, as written, in order.", _imports("imports")),
+    "pe.imports": Fact("list[str]", "The DLLs the import directory names, as written, in order.", _imports("import_dlls")),
     "pe.delay_imports": Fact("list[str]", "The DLLs the delay-load import directory names (loaded at the first "
-                             "call into them).", _imports("delay_imports")),
+                             "call into them).", _imports("delay_import_dlls")),
     "pe.imported_functions": Fact(
         "list[object]", "Every imported function: dll, function (`#N` for an import by ordinal), delay.",
         _table(lambda f: [{"dll": i.dll, "function": name, "delay": delay}
@@ -184,8 +218,31 @@ FACTS = {
                                        if f.load_config.get("se_handler_table") else 0)),
     "pe.pdb_path": Fact("str?", "The PDB path of the CodeView debug entry, as the linker wrote it; null without one.",
                         _table(lambda f: f.pdb_path)),
-    "pe.signed": Fact("bool", "An Authenticode signature (the security directory) is present; not verified.",
-                      lambda v: pe(v).signed),
+    "pe.ex_dll_characteristics": Fact(
+        "list[str]", "The extended DLL characteristics of the debug directory's EX_DLLCHARACTERISTICS entry: "
+        "`CET_COMPAT` (MSVC's /CETCOMPAT: CET shadow stacks), `CET_COMPAT_STRICT_MODE`, `HOTPATCH_COMPATIBLE`, ...",
+        _table(lambda f: _flags(f.ex_dll_characteristics, EX_DLL_CHARACTERISTICS))),
+    "pe.signed": Fact("bool", "An Authenticode signature (the security directory) is present; pe.signature "
+                      "compares its digest with the file.", lambda v: pe(v).signed),
+    "pe.signature": Fact(
+        "str", "`unsigned`; `matches` when the digest the first signature signs (SpcIndirectDataContent) is the "
+        "file's Authenticode hash; `differs` when the file changed after signing; `unreadable`. The signature "
+        "itself, the certificates and their chain are not verified.", _signature("authenticode")),
+    "pe.checksum": Fact("str", "The optional header's CheckSum: `unset` (0), `matches` the file, or `differs`.",
+                        _signature("checksum")),
+    "pe.manifest_dependencies": Fact(
+        "list[object]", "The side-by-side assemblies the RT_MANIFEST resources depend on (dependentAssembly): "
+        "name (`Microsoft.VC90.CRT`, `Microsoft.Windows.Common-Controls`), version, architecture.",
+        lambda v: _manifest(v)["dependencies"], items={"name": "str", "version": "str", "architecture": "str"}),
+    "pe.manifest_execution_level": Fact(
+        "str?", "The manifest's requestedExecutionLevel: `asInvoker`, `highestAvailable`, `requireAdministrator`; "
+        "null without one.", lambda v: _manifest(v)["execution_level"]),
+    "pe.manifest_long_path_aware": Fact("bool", "The manifest declares longPathAware true.",
+                                        lambda v: _manifest(v)["long_path_aware"]),
+    "pe.manifest_active_code_page": Fact("str?", "The manifest's activeCodePage (`UTF-8`); null without one.",
+                                         lambda v: _manifest(v)["active_code_page"]),
+    "pe.manifest_problem": Fact("str?", "Why a manifest resource could not be read (not well-formed XML); null "
+                                "when every one could.", lambda v: _manifest(v)["problem"]),
     "pe.import_resolution": Fact(
         "list[object]", "Where the loader finds each imported DLL (normal, then delay-load) when Python loads the "
         "file from its wheel: `system` (Windows' own: binlint/facts/data/windows_system_dlls.txt, API sets), "

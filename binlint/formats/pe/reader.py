@@ -19,8 +19,8 @@ import struct
 from collections import namedtuple
 
 PE32, PE32_PLUS = 0x10B, 0x20B
-EXPORT, IMPORT, SECURITY, DEBUG, LOAD_CONFIG, DELAY_IMPORT = 0, 1, 4, 6, 10, 13
-DEBUG_CODEVIEW = 2
+EXPORT, IMPORT, RESOURCE, SECURITY, DEBUG, LOAD_CONFIG, DELAY_IMPORT = 0, 1, 2, 4, 6, 10, 13
+DEBUG_CODEVIEW, DEBUG_EX_DLLCHARACTERISTICS = 2, 20  # IMAGE_DEBUG_TYPE_*
 MAX_IMPORTS = 1 << 16  # descriptors, or functions of one DLL: far beyond any linker's output
 # Functions of all the import tables together: descriptors that share one long table would
 # otherwise cost 65,536 x 65,536 reads.
@@ -46,7 +46,7 @@ class PeFile:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.size = len(data)
-        self.imported = 0  # import table entries read so far (MAX_IMPORTED)
+        self.imported = 0  # import table entries counted so far (MAX_IMPORTED)
         lfanew = int.from_bytes(data[0x3C:0x40], "little") if self.size >= 0x40 else self.size
         if data[lfanew:lfanew + 4] != b"PE\0\0":
             raise NotPe(f"no PE signature at offset {lfanew:#x}")
@@ -59,6 +59,8 @@ class PeFile:
             raise PeError(f"unknown optional header magic {self.magic:#x}")
         self.pe32_plus = self.magic == PE32_PLUS
         self.image_base = self._u64(optional + 24) if self.pe32_plus else self._u32(optional + 28)
+        self.checksum_offset = optional + 64  # CheckSum: left out of the checksum and the Authenticode digest
+        self.checksum = self._u32(self.checksum_offset)
         self.subsystem = self._u16(optional + 68)
         self.dll_characteristics = self._u16(optional + 70)
         directories = optional + (112 if self.pe32_plus else 96)
@@ -66,9 +68,14 @@ class PeFile:
         if directories + 8 * dir_count > optional + optional_size:
             raise PeError("the data directories run past the optional header")
         self.directories = [struct.unpack_from("<II", self._bytes(directories + 8 * i, 8)) for i in range(dir_count)]
+        self.security_entry = directories + 8 * SECURITY  # likewise left out of the digest
         table = optional + optional_size
         self._bytes(table, 40 * count)  # the whole section table lies in the file
         self.sections = [self._section(table + 40 * i) for i in range(count)]
+        # offset() runs for every name the tables point at: the sections' spans, worked out once.
+        self._ranges = [(s.virtual_address, s.virtual_address + max(s.virtual_size, s.raw_size), s.raw_offset,
+                         s.raw_size) for s in self.sections]
+        self._first_section = min((s.virtual_address for s in self.sections), default=0)
         for index in (EXPORT, IMPORT, DEBUG, LOAD_CONFIG, DELAY_IMPORT):  # the tables facts read lie in the file
             rva, _ = self.directory(index)
             if rva:
@@ -111,14 +118,14 @@ class PeFile:
 
     def offset(self, rva: int) -> int:
         """The file offset of a relative virtual address; PeError when no bytes of the file hold it."""
-        for s in self.sections:
-            if s.virtual_address <= rva < s.virtual_address + max(s.virtual_size, s.raw_size):
-                delta = rva - s.virtual_address
-                if delta >= s.raw_size or s.raw_offset + delta >= self.size:
+        for start, end, raw_offset, raw_size in self._ranges:
+            if start <= rva < end:
+                delta = rva - start
+                if delta >= raw_size or raw_offset + delta >= self.size:
                     break
-                return s.raw_offset + delta
+                return raw_offset + delta
         else:
-            if self.sections and rva < min(s.virtual_address for s in self.sections) and rva < self.size:
+            if rva < self._first_section and rva < self.size:
                 return rva  # in the headers, which are mapped as they are in the file
         raise PeError(f"address {rva:#x} lies in no part of the file")
 
@@ -135,11 +142,8 @@ class PeFile:
             entry = int.from_bytes(self._bytes(offset, width), "little")
             if not entry:
                 return found
-            if len(found) >= MAX_IMPORTS:
+            if len(found) >= MAX_IMPORTS:  # _check_thunks found its end: not reached
                 raise PeError(f"an import name table at {rva:#x} has no end")
-            self.imported += 1
-            if self.imported > MAX_IMPORTED:
-                raise PeError(f"the import tables name more than {MAX_IMPORTED} functions")
             found.append(f"#{entry & 0xFFFF}" if entry & flag else self._string(self.offset(entry & 0x7FFFFFFF) + 2))
             offset += width
 
@@ -160,20 +164,58 @@ class PeFile:
             raise PeError("the import directory has no end")
         return found
 
+    def _check_thunks(self, rva: int) -> int:
+        """The rva, once its import name table is found to lie in the file and end within
+        MAX_IMPORTS entries (and all tables within MAX_IMPORTED): what _thunks checks, without
+        decoding a name."""
+        width = 8 if self.pe32_plus else 4
+        start = at = self.offset(rva)
+        limit, zero = min(self.size, start + width * (MAX_IMPORTS + 1)), bytes(width)
+        while True:
+            at = self.data.find(zero, at, limit)
+            if at < 0:
+                raise PeError(f"an import name table at {rva:#x} has no end")
+            if not (at - start) % width:
+                break
+            at = start + -(-(at - start) // width) * width  # a run of zeros across two entries
+        self.imported += (at - start) // width
+        if self.imported > MAX_IMPORTED:
+            raise PeError(f"the import tables name more than {MAX_IMPORTED} functions")
+        return rva
+
     @functools.cached_property
-    def imports(self) -> list[Import]:
-        return [Import(self._string(self.offset(name)), self._thunks(lookup or address))
+    def _import_table(self) -> list[tuple[str, int]]:
+        """(DLL name, name table RVA) of each import descriptor."""
+        return [(self._string(self.offset(name)), self._check_thunks(lookup or address))
                 for lookup, _, _, name, address in self._descriptors(IMPORT, 20, "<IIIII")]
 
     @functools.cached_property
-    def delay_imports(self) -> list[Import]:
+    def _delay_import_table(self) -> list[tuple[str, int]]:
         found = []
         # The loader never reads this directory (each call's helper has its own descriptor), so
         # GNU ld leaves it empty and the table need not end in zeros: its size bounds it.
         for attributes, name, _, address, lookup, *_ in self._descriptors(DELAY_IMPORT, 32, "<8I", bounded=True):
             base = 0 if attributes & 1 else self.image_base  # Visual C++ 6 wrote addresses, not RVAs
-            found.append(Import(self._string(self.offset(name - base)), self._thunks((lookup or address) - base)))
+            found.append((self._string(self.offset(name - base)), self._check_thunks((lookup or address) - base)))
         return found
+
+    # The DLL names alone: most facts need no more, and the function names of a large DLL's
+    # tables (scipy's 115 PE files: 51,000) cost most of the file's reading.
+    @functools.cached_property
+    def import_dlls(self) -> list[str]:
+        return [dll for dll, _ in self._import_table]
+
+    @functools.cached_property
+    def delay_import_dlls(self) -> list[str]:
+        return [dll for dll, _ in self._delay_import_table]
+
+    @functools.cached_property
+    def imports(self) -> list[Import]:
+        return [Import(dll, self._thunks(table)) for dll, table in self._import_table]
+
+    @functools.cached_property
+    def delay_imports(self) -> list[Import]:
+        return [Import(dll, self._thunks(table)) for dll, table in self._delay_import_table]
 
     @functools.cached_property
     def exports(self) -> tuple[str | None, list[str]]:
@@ -191,20 +233,33 @@ class PeFile:
                 [self._string(self.offset(self._u32(table + 4 * i))) for i in range(count)])
 
     @functools.cached_property
-    def pdb_path(self) -> str | None:
-        """The PDB path of the first CodeView (RSDS or NB10) debug entry."""
+    def debug_entries(self) -> list[tuple[int, int, int]]:
+        """(type, size, file offset) of each entry of the debug directory."""
         rva, size = self.directory(DEBUG)
         if not rva:
-            return None
+            return []
         offset = self.offset(rva)
         self._bytes(offset, size)
-        for entry in range(offset, offset + size - 27, 28):
-            kind, length, _, pointer = struct.unpack_from("<IIII", self.data, entry + 12)
+        return [(kind, length, pointer) for kind, length, _, pointer in
+                (struct.unpack_from("<IIII", self.data, entry + 12) for entry in range(offset, offset + size - 27, 28))]
+
+    @functools.cached_property
+    def pdb_path(self) -> str | None:
+        """The PDB path of the first CodeView (RSDS or NB10) debug entry."""
+        for kind, length, pointer in self.debug_entries:
             if kind == DEBUG_CODEVIEW and length >= 24:
                 signature = self._bytes(pointer, 4)
                 if signature in (b"RSDS", b"NB10"):
                     return self._string(pointer + (24 if signature == b"RSDS" else 16))
         return None
+
+    @functools.cached_property
+    def ex_dll_characteristics(self) -> int:
+        """The extended DLL characteristics (MSVC's /CETCOMPAT writes them in a debug entry); 0 without."""
+        for kind, length, pointer in self.debug_entries:
+            if kind == DEBUG_EX_DLLCHARACTERISTICS and length >= 4:
+                return self._u32(pointer)
+        return 0
 
     @functools.cached_property
     def load_config(self) -> dict[str, int]:
@@ -214,7 +269,9 @@ class PeFile:
             return {}
         offset = self.offset(rva)
         size = self._u32(offset)
-        fields = {"guard_flags": (144, 4), "se_handler_count": (104, 8)} if self.pe32_plus else \
+        # CHPEMetadataPointer: the hybrid (ARM64EC, ARM64X) metadata's address, 0 in other images.
+        fields = {"guard_flags": (144, 4), "se_handler_count": (104, 8), "chpe_metadata": (200, 8)} \
+            if self.pe32_plus else \
             {"guard_flags": (88, 4), "se_handler_table": (64, 4), "se_handler_count": (68, 4)}
         return {name: int.from_bytes(self._bytes(offset + at, width), "little")
                 for name, (at, width) in fields.items() if at + width <= size}
