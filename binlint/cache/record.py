@@ -16,7 +16,7 @@ import marshal
 from collections import namedtuple
 
 from binlint.errors import ArtifactError
-from binlint.facts.catalogue import LazyItem, plain
+from binlint.facts.catalogue import LazyItem
 from binlint.facts.loading import NeedsWholeArchive
 from binlint.facts.view import _COMPUTES
 from binlint.walk.digest import HASHED_FACTS
@@ -128,6 +128,9 @@ class Recorder:
         record: dict[str, Any] = {
             "p": (view.kind, view.mode, view.size, view.error, view.broken_link, view.link_target, head),
             "c": tuple(view.context), "f": values, "r": raised, "w": any(r[0] == WAITS for r in raised.values())}
+        lazy = [name for name, value in values.items() if type(value) in (list, tuple) and has_lazy(value)]
+        if lazy:
+            record["l"] = lazy
         if broke:
             record["b"] = 1
         return record
@@ -145,22 +148,50 @@ class Recorder:
                 continue
             try:
                 value = view.get(name)
-                values[name] = _plain(value)
             except NeedsWholeArchive:
                 raised[name] = (WAITS, "")
             except ArtifactError as err:
                 raised[name] = (ARTIFACT, str(err))
             except Exception as err:  # noqa: BLE001 - the walk turns it into an unreadable view; so does replay
                 raised[name] = (INTERNAL, internal(err))
+            else:
+                try:
+                    values[name] = _plain(value)
+                except Exception:  # noqa: BLE001,S110 - a field of an item that cannot be read: a rule reading the fact misses
+                    pass
         return values, raised
 
 
+# A LazyItem as stored: its own fields and its deferred ones apart (replay makes a LazyItem of
+# them again): the order of an item's keys, which evidence shows, is the order rules read them.
+LAZY = "binlint.cache:LazyItem"
+
+
 def _plain(value: Any) -> Any:
-    """The value with its LazyItems completed (catalogue.plain), without copying the lists that
-    hold none (most: a list fact's items are plain dicts or strings)."""
-    if type(value) is list and any(type(v) is not str and type(v) is not dict for v in value):
-        return plain(value)
-    return plain(value) if isinstance(value, LazyItem) else value
+    """The value as marshal writes it: lists rebuilt only when they hold a LazyItem or a list."""
+    if type(value) is list:
+        if all(type(v) is str or type(v) is dict for v in value):
+            return value
+        return [_plain(v) for v in value]
+    if isinstance(value, LazyItem):
+        deferred = value._deferred
+        return (LAZY, {k: v for k, v in dict.items(value) if k not in deferred}, {k: value[k] for k in deferred})
+    return value
+
+
+def has_lazy(value: Any) -> bool:
+    if type(value) is list:
+        return any(has_lazy(v) for v in value)
+    return type(value) is tuple and len(value) == 3 and value[0] == LAZY
+
+
+def revive(value: Any) -> Any:
+    """A stored value with its LazyItems made again, as fresh as the fact's own."""
+    if type(value) is list:
+        return [revive(v) for v in value]
+    if type(value) is tuple and len(value) == 3 and value[0] == LAZY:
+        return LazyItem(value[1], {k: (lambda v=v: v) for k, v in value[2].items()})
+    return value
 
 
 def storable(record: dict[str, Any]) -> dict[str, Any]:

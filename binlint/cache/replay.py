@@ -16,7 +16,7 @@ from binlint.facts.file import FACTS as FILE_FACTS
 from binlint.facts.view import Context, FileView
 from binlint.walk.discover import printable_path
 
-from binlint.cache.record import ARTIFACT, DERIVED, WAITS, Recorded
+from binlint.cache.record import ARTIFACT, DERIVED, WAITS, Recorded, revive
 
 # Once unreadable (FileView.fail), file.too_deep is computed too (no container: False), and the
 # requirements of the wheel holding the view stay what they were: they are the holder's.
@@ -56,6 +56,8 @@ class StoredView(FileView):
         self.kind, self.mode, self.size, self.error, self.broken_link, self.link_target, self.head = record["p"]
         self._container = None  # none to open: file.too_deep is stored, and False once failed (as FileView's)
         self._values = dict(record["f"])
+        for name in record.get("l", ()):
+            self._values[name] = revive(self._values[name])
         self._raised = record["r"]
         self._derived = DERIVED
 
