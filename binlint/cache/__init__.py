@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-# What engine.Options.cache holds: store, a binlint.cache.store.Store; facts, the facts every
-# loaded rule reads (selected or not), which a record keeps beside those the run computed.
-Cache = namedtuple("Cache", "store facts")
+# What engine.Options.cache holds: store, a binlint.cache.store.Store; rules, every rule loaded
+# (selected or not): a record keeps the facts they read of each view they apply to, beside those
+# the run computed.
+Cache = namedtuple("Cache", "store rules")

@@ -73,15 +73,16 @@ EVALUATION_FACTS = frozenset({"elf.compatible_archs", "elf.section_error"})
 
 
 class Recorder:
-    """The walk's visitor on a miss: `visitor` judges, the recorder keeps every fact that
-    `wanted` names (those of every rule loaded, selected or not) and every fact the run
-    computed. Another fact is a miss when a later run's rule reads it (binlint.cache.replay)."""
+    """The walk's visitor on a miss: `visitor` judges, the recorder keeps every fact that a
+    rule of `rules` (every rule loaded, selected or not) reads of a view it applies to, and
+    every fact the run computed. Another fact is a miss when a later run's rule reads it
+    (binlint.cache.replay)."""
 
-    def __init__(self, visitor: Any, wanted: frozenset[str]) -> None:
+    def __init__(self, visitor: Any, rules: list[Any]) -> None:
         self.visitor = visitor
         self.hashes_wheel_members = getattr(visitor, "hashes_wheel_members", True)
         skip = DERIVED if self.hashes_wheel_members else DERIVED | HASHED_FACTS
-        self._wanted = (wanted | EVALUATION_FACTS) - skip - COSTLY
+        self._rules = rules
         self._skip = skip
         self._names: dict[str, list[str]] = {}  # kind -> the wanted facts it has
         self._raised: dict[int, dict] = {}  # id(view) -> its record, for a visit that raised
@@ -123,25 +124,27 @@ class Recorder:
     def snapshot(self, view: FileView, broke: bool = False) -> dict[str, Any]:
         """What replay needs of the view: what file facts are computed from, every other
         wanted fact's value, and what raised instead of a value."""
-        values, raised = self._facts(view)
+        values, raised, lazy = self._facts(view)
         head = view.head if view.kind in HEAD_KINDS else b""
         record: dict[str, Any] = {
             "p": (view.kind, view.mode, view.size, view.error, view.broken_link, view.link_target, head),
             "c": tuple(view.context), "f": values, "r": raised, "w": any(r[0] == WAITS for r in raised.values())}
-        lazy = [name for name, value in values.items() if type(value) in (list, tuple) and has_lazy(value)]
         if lazy:
             record["l"] = lazy
         if broke:
             record["b"] = 1
         return record
 
-    def _facts(self, view: FileView) -> tuple[dict[str, Any], dict[str, tuple]]:
+    def _facts(self, view: FileView) -> tuple[dict[str, Any], dict[str, tuple], list[str]]:
         names = self._names.get(view.kind)
         if names is None:
-            names = self._names[view.kind] = [n for n in _COMPUTES[view.kind] if n in self._wanted]
+            wanted = EVALUATION_FACTS.union(*(r.facts for r in self._rules if r.applies_to(view.kind)))
+            names = self._names[view.kind] = [n for n in _COMPUTES[view.kind]
+                                              if n in wanted and n not in self._skip and n not in COSTLY]
         computed = _COMPUTES[view.kind]
         values: dict[str, Any] = {}
         raised: dict[str, tuple] = {}
+        lazy: list[str] = []
         # What the run read first (whatever its cost), then the rest of what is wanted.
         for name in [*(n for n in view._values if n in computed and n not in self._skip), *names]:
             if name in values:
@@ -156,21 +159,25 @@ class Recorder:
                 raised[name] = (INTERNAL, internal(err))
             else:
                 try:
-                    values[name] = _plain(value)
-                except Exception:  # noqa: BLE001,S110 - a field of an item that cannot be read: a rule reading the fact misses
-                    pass
-        return values, raised
+                    stored = _plain(value)
+                except Exception:  # noqa: BLE001,S112 - a field of an item that cannot be read: a rule reading the fact misses
+                    continue
+                values[name] = stored
+                if stored is not value and has_lazy(stored):
+                    lazy.append(name)
+        return values, raised, lazy
 
 
 # A LazyItem as stored: its own fields and its deferred ones apart (replay makes a LazyItem of
 # them again): the order of an item's keys, which evidence shows, is the order rules read them.
 LAZY = "binlint.cache:LazyItem"
+_PLAIN_ITEMS = {str, dict, int, bool, type(None)}
 
 
 def _plain(value: Any) -> Any:
     """The value as marshal writes it: lists rebuilt only when they hold a LazyItem or a list."""
     if type(value) is list:
-        if all(type(v) is str or type(v) is dict for v in value):
+        if {type(v) for v in value} <= _PLAIN_ITEMS:
             return value
         return [_plain(v) for v in value]
     if isinstance(value, LazyItem):

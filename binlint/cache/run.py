@@ -53,7 +53,7 @@ def cached_walk(artifacts: list[Artifact], evaluation: Any, options: Any, jobs: 
     if plain:
         found += walk(plain, evaluation, options.limits, min(jobs, len(plain)), options.jobs)
     if missed:
-        results = walk([a for a, _, _ in missed], Recorder(evaluation, cache.facts), options.limits,
+        results = walk([a for a, _, _ in missed], Recorder(evaluation, cache.rules), options.limits,
                        min(jobs, len(missed)), options.jobs)
         records: dict[str, list[Recorded]] = defaultdict(list)
         by_path: dict[str, list[Finding]] = defaultdict(list)

@@ -40,7 +40,7 @@ def cache_of(args: argparse.Namespace, loaded: list[Rule]) -> Cache | None:
         return None
     from binlint.cache import Cache
 
-    return Cache(_store(args), frozenset().union(*(rule.facts for rule in loaded)))
+    return Cache(_store(args), loaded)
 
 
 def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
