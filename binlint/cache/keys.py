@@ -15,7 +15,6 @@ can hold.
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import stat
@@ -42,6 +41,8 @@ _PARSERS = ("lief", "elftools")  # their versions change what Mach-O and DWARF f
 
 
 def _digest(*parts: Any) -> str:
+    import hashlib  # in each function: a run that meets no archive spares importing it (3 ms)
+
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -66,6 +67,8 @@ def code(store: Store) -> str:
     memo = _digest(stats)
     found = store.get("code", memo)
     if found is None:
+        import hashlib
+
         digest = hashlib.sha256()
         for path in files:
             digest.update(os.path.relpath(path, _PACKAGE).encode() + b"\0")
@@ -96,11 +99,13 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def artifact_key(artifact: Artifact, environment: str) -> str | None:
-    """The facts key of an archive on disk, None for anything else (or what cannot be read:
-    the walk says why)."""
+def content(artifact: Artifact) -> tuple[str, str, int] | None:
+    """What an archive on disk adds to its facts key: the SHA-256 of its bytes, its name and
+    mode; None for anything else (or what cannot be read: the walk says why)."""
     if artifact.link is not None or artifact.error is not None:
         return None
+    import hashlib
+
     try:
         fd = os.open(artifact.fs_path, os.O_RDONLY)
     except OSError:
@@ -110,17 +115,22 @@ def artifact_key(artifact: Artifact, environment: str) -> str | None:
         if not stat.S_ISREG(st.st_mode) or classify(os.pread(fd, HEAD_SIZE, 0)) not in CACHED_KINDS:
             return None
         with os.fdopen(os.dup(fd), "rb") as stream:
-            content = hashlib.file_digest(stream, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
+            digest = hashlib.file_digest(stream, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
                 else _sha256(stream)
     except OSError:
         return None
     finally:
         os.close(fd)
-    name = os.path.basename(artifact.path)
-    return _digest(environment, content, name, stat.S_IMODE(st.st_mode))
+    return digest, os.path.basename(artifact.path), stat.S_IMODE(st.st_mode)
+
+
+def facts_key(environment: str, content: tuple[str, str, int]) -> str:
+    return _digest(environment, *content)
 
 
 def _sha256(stream: Any) -> str:  # Python < 3.11
+    import hashlib
+
     digest = hashlib.sha256()
     for chunk in iter(lambda: stream.read(1 << 20), b""):
         digest.update(chunk)
@@ -130,6 +140,8 @@ def _sha256(stream: Any) -> str:  # Python < 3.11
 def evaluation(rules: list[Rule], options: Any) -> str:
     """What the findings of a facts record depend on: every rule as loaded (with its file's
     bytes: a condition's operands are in no other field) and the targets."""
+    import hashlib
+
     sources = {}
     for rule in rules:
         if rule.source not in sources:

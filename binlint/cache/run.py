@@ -7,8 +7,6 @@ import sys
 from collections import defaultdict
 
 from binlint.cache import keys
-from binlint.cache.record import Recorded, Recorder, storable
-from binlint.cache.replay import Miss, replay, tree
 from binlint.report.finding import Finding
 from binlint.walk import walk
 
@@ -23,17 +21,21 @@ if TYPE_CHECKING:
 def cached_walk(artifacts: list[Artifact], evaluation: Any, options: Any, jobs: int, cache: Cache) -> list[Finding]:
     """The findings of engine.check's walk (unsorted), the same as without a cache."""
     store = cache.store
-    environment = keys.environment(options.limits, store)
-    judged = keys.evaluation(evaluation.rules, options)
+    environment = judged = ""  # made at the first archive: a run of bare files never needs them
     found: list[Finding] = []
     plain: list[Artifact] = []  # not archives: never cached
     missed: list[tuple[Artifact, str, str]] = []
     verdicts: list[tuple[str, list[Finding]]] = []
     for artifact in artifacts:
-        key = keys.artifact_key(artifact, environment)
-        if key is None:
+        content = keys.content(artifact)
+        if content is None:
             plain.append(artifact)
             continue
+        if not environment:
+            environment, judged = keys.environment(options.limits, store), keys.evaluation(evaluation.rules, options)
+            from binlint.cache.record import Recorded, Recorder, storable
+            from binlint.cache.replay import Miss, replay, tree
+        key = keys.facts_key(environment, content)
         verdict_key = keys.verdict_key(key, judged, artifact.path)
         stored = store.get("verdicts", verdict_key)
         if stored is not None:
