@@ -18,7 +18,7 @@ DEFAULT_MAX_MIB = 2048
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", action=argparse.BooleanOptionalAction, default=None,
                         help="keep the facts of archives in a cache keyed by their bytes, and use them again "
-                             "(default: on, except in CI without --cache-dir; see docs/cache.md)")
+                             "(default: only when --cache-dir names its folder; see docs/cache.md)")
     _add_directory_options(parser)
 
 
@@ -30,12 +30,9 @@ def _add_directory_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cache_of(args: argparse.Namespace, loaded: list[Rule]) -> Cache | None:
-    """The cache `binlint check` uses, None for none. On by default, but not in CI (the CI
-    variable) unless a folder is named: a fresh CI machine starts with an empty cache, and
-    filling one that is thrown away costs the run (docs/cache.md)."""
-    wanted = args.cache
-    if wanted is None:
-        wanted = args.cache_dir is not None or not os.environ.get("CI")
+    """The cache `binlint check` uses, None for none: asked for (--cache, or a folder named),
+    as filling it costs a run that finds new bytes a third more (docs/cache.md)."""
+    wanted = args.cache if args.cache is not None else args.cache_dir is not None
     if not wanted:
         return None
     from binlint.cache import Cache
