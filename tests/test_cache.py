@@ -300,3 +300,22 @@ def test_cache_info_and_clear(fixture_tree: Path, tmp_path: Path, capsys: pytest
     assert main(["cache", "clear", "--no-config", "--cache-dir", str(cache)]) == 0
     assert capsys.readouterr().out.startswith(f"binlint: removed 5 cache entries from {cache}")
     assert not list((cache / "v1").glob("*/*/*"))
+
+
+def test_records_come_back_from_worker_processes(fixture_tree: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Artifacts split between processes (as a scan of 512 files or more is): what the workers
+    record travels back with their findings, and the warm runs report the same bytes."""
+    import binlint.engine
+
+    monkeypatch.setattr(binlint.engine, "PARALLEL_MIN", 2)
+    walks = Walks(monkeypatch)
+    archives = sorted(fixture_tree.glob("*.whl")) + sorted(fixture_tree.glob("*.tar*"))
+    cache = ["--cache-dir", str(tmp_path / "cache"), "--jobs", "2"]
+    expected = check(archives, "--no-cache", "--jobs", "2", out=tmp_path / "cold.json")
+    assert check(archives, *cache, out=tmp_path / "first.json") == expected
+    assert len(walks.take()) == len(archives)
+    assert len(facts_entries(tmp_path / "cache")) == len(archives)
+    assert check(archives, *cache, *TARGETS, out=tmp_path / "t.json") == \
+        check(archives, "--no-cache", *TARGETS, out=tmp_path / "tc.json")
+    assert walks.take() == []
