@@ -80,8 +80,12 @@ class Store:
             return False
         temporary = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(temporary, "wb") as stream:
+            try:
+                stream = open(temporary, "wb")
+            except FileNotFoundError:  # the entry's folder, made once: a mkdir per entry cost more than the write
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                stream = open(temporary, "wb")
+            with stream:
                 stream.write(data)
             os.replace(temporary, path)
             self.written += len(data)
