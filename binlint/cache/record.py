@@ -1,9 +1,9 @@
-"""What the cache keeps of one artifact: the walk's structure and every fact of every view.
+"""What the cache keeps of one artifact: the walk's structure and the facts of every view.
 
 The Recorder wraps the walk's visitor on a cache miss. After the real visitor judged a view,
-it computes every fact the view's kind has (not only those the loaded rules read), so that
-another rule set, a user rule directory or another target can be evaluated later from the
-record alone. What a fact raised is kept as well: with other rules, the same raise makes the
+it computes every fact that a loaded rule (selected or not) reads of a view of its kind, not
+only those the selected rules happened to read, so that another selection, a user rule
+directory or another target can be evaluated later from the record alone. What a fact raised is kept as well: with other rules, the same raise makes the
 view unreadable, or defers a rule to the second look, exactly as it would on a fresh read.
 
 Records travel with the findings (a `Recorded` item in the walk's result lists), so a view

@@ -45,7 +45,7 @@ def cached_walk(artifacts: list[Artifact], evaluation: Any, options: Any, jobs: 
         if record is not None:
             try:
                 some = replay(record, artifact.path, evaluation, options.limits)
-            except Miss:
+            except (Miss, Exception):  # noqa: BLE001 - whatever the record cannot answer, the bytes do
                 pass
             else:
                 found += some
