@@ -3,8 +3,8 @@
 Why files and not SQLite (docs/cache.md has the figures): a rename is atomic on every local
 and network file system, so two processes, or two Dask workers on a shared file system,
 never read a torn entry and never wait for a lock (SQLite's locks are unreliable on NFS);
-a read-only cache directory needs no special case; and the store is a few system calls per
-artifact, which measured no slower than SQLite for the tens of lookups of a run.
+a read-only cache directory needs no special case; and a warm run's reads, a few system calls
+per artifact, measured 3x faster than SQLite's (0.019 s against 0.060 s for 159 entries).
 
 An entry is MAGIC, a BLAKE2b digest of the rest, then the marshalled (key, value). Whatever
 fails to open, to match its digest, to unmarshal or to name the key asked for is a miss, and
