@@ -129,12 +129,8 @@ def real_wheels() -> list[Path]:
 
     folder = wheel_cache()
     found = sorted({folder / w.filename for w in WHEELS if not w.committed and (folder / w.filename).is_file()})
-    bench = Path(__file__).resolve().parent.parent / "bench" / "cache" / "wheels"
-    for candidate in (bench, Path("/work/main/bench/cache/wheels")):
-        if candidate.is_dir():
-            found += sorted(candidate.glob("*.whl"))
-            break
-    return found
+    bench = Path(__file__).resolve().parent.parent / "bench" / "cache" / "wheels"  # bench/wheels.py fetches them
+    return found + sorted(bench.glob("*.whl"))
 
 
 def test_warm_runs_report_what_cold_runs_do_on_real_wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
