@@ -137,7 +137,7 @@ class ConfigFile(InputFile):
             return str(kernel_version(value))
         if key in ("rules", "targets-file", "debug-dir"):
             return [self.path(v) for v in value]
-        if key == "baseline":
+        if key in ("baseline", "cache-dir"):
             return self.path(value)
         if key == "suppress":
             for number, entry in enumerate(value):

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 # targets: what the artifacts must run on, each a binlint.rules.targets.Target checked on its
 # own: the one unnamed target the flags give, or the named profiles (binlint.rules.targets.chosen);
 # prefer_tags: let a wheel's tags override them; limits: archives; jobs: the most processes
-# a check uses (--jobs; None: one per CPU, up to 8, where it pays).
-Options = namedtuple("Options", "targets prefer_tags limits jobs", defaults=((Target.of(),), False, Limits(), None))
+# a check uses (--jobs; None: one per CPU, up to 8, where it pays); cache: a binlint.cache.store.Store
+# of facts and findings by content (docs/cache.md), or None.
+Options = namedtuple("Options", "targets prefer_tags limits jobs cache",
+                     defaults=((Target.of(),), False, Limits(), None, None))
 
 PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
 
@@ -37,5 +39,9 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options = O
     if jobs is None:
         jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
     jobs = min(jobs, len(artifacts))
-    findings = walk(artifacts, Evaluation(rules, options), options.limits, jobs, options.jobs)
+    if options.cache is not None and not options.limits.debug_dirs:  # debug files are not the artifact's bytes
+        from binlint.cache.run import cached_walk
+        findings = cached_walk(artifacts, Evaluation(rules, options), options, jobs, options.cache)
+    else:
+        findings = walk(artifacts, Evaluation(rules, options), options.limits, jobs, options.jobs)
     return sorted(findings, key=finding_order)

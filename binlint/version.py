@@ -98,3 +98,12 @@ def is_above(value: object, bound: object) -> bool:
     """`value` is a later version than `bound`; False when either is no version."""
     mine, theirs = version(value), version(bound)
     return mine is not None and theirs is not None and mine > theirs
+
+
+# The version of what facts state, part of every cache key (binlint.cache.keys). Bump it when a
+# fact's value for the same bytes changes: a fact added, removed or renamed, a computation that
+# gives another value, a new format or kind, a change to what the walk hands a view (Context,
+# Walked), or to the limits' meaning. A change to rules, targets or reports needs no bump: cached
+# facts are judged again by the rules of each run. (A checkout's own files are part of the key
+# too, so forgetting the bump only costs installed releases; do not rely on that.)
+FACT_MODEL = 1

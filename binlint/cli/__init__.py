@@ -12,7 +12,7 @@ import os
 import sys
 
 from binlint import __version__, config
-from binlint.cli import check, facts, rules, targets
+from binlint.cli import cache, check, facts, rules, targets
 from binlint.cli.arguments import Parser
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from binlint.errors import BinlintError
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parsers(commands)
     targets.add_parser(commands)
     facts.add_parser(commands)
+    cache.add_parser(commands)
     return parser
 
 

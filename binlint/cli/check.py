@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 
+from binlint.cli.cache import add_cache_options, cache_of
 from binlint.cli.arguments import (Replace, add_archive_options, add_config_option, add_debug_dir_option,
                                    add_rules_option, add_targets_file_option, comma_list, jobs, limits)
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
@@ -64,6 +65,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                             "that produced nothing must not pass)")
     check.add_argument("--no-progress", dest="progress", action="store_false",
                        help="no progress line (it is only ever shown on a terminal, not in CI, for long scans)")
+    add_cache_options(check)
     add_config_option(check)
     # Settings only the configuration gives (docs/configuration.md).
     check.set_defaults(run=run, severity={}, per_path_ignores={}, suppress=[], exclude=[])
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
         raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
-    options = Options(targets, args.prefer_wheel_tags, limits(args, args.debug_dir), args.jobs)
+    options = Options(targets, args.prefer_wheel_tags, limits(args, args.debug_dir), args.jobs, cache_of(args, loaded))
     findings = scan(artifacts, rules, options, args.progress)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
