@@ -102,6 +102,16 @@ def test_every_layer_is_linted_on_request(images: dict[str, Path]) -> None:
     assert "/app/old-lib/libgone.so.1" not in _member_names(image)
 
 
+def test_the_cache_keeps_every_layer_apart(images: dict[str, Path], tmp_path: Path) -> None:
+    """`--image-layers` changes what is read: a cached image gives its members for each."""
+    image = images["glibc-crlf"]
+    cache = ["--cache", "--cache-dir", str(tmp_path / "cache")]
+    final, every = report(image, expect=1), report(image, "--image-layers", expect=1)
+    for _ in range(2):  # filling the cache, then from it
+        assert report(image, *cache, expect=1)["findings"] == final["findings"]
+        assert report(image, *cache, "--image-layers", expect=1)["findings"] == every["findings"]
+
+
 def test_docker_25_layout_reads_the_same_image(images: dict[str, Path], tmp_path: Path) -> None:
     """Docker 25+ writes an OCI layout with a manifest.json beside index.json, its Layers
     naming blobs; the image read is the same."""

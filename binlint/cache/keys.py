@@ -48,8 +48,10 @@ def _digest(*parts: Any) -> str:
 
 def environment(limits: Limits, store: Store) -> str:
     """The part of every facts key that is not the artifact's: what shapes reading."""
+    # Every limit (a new one too: --image-layers lists deleted files), but the debug folders,
+    # with which the cache is off.
     return _digest(FACT_MODEL, __version__, code(store), sys.version_info[:2], marshal.version,
-                   limits.max_depth, limits.member_bytes, limits.total_bytes)
+                   tuple(limits._replace(debug_dirs=())))
 
 
 def code(store: Store) -> str:
