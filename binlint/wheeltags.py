@@ -59,7 +59,9 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
     ios: list[Version] = []
     apple_platforms: set[str] = set()
     libcs: set[str] = set()
+    formats: set[str] = set()  # the kinds of file the tags' systems load: Linux ELF, Apple Mach-O, ...
     for tag in platforms:
+        formats.add(_loaded_format(tag))
         if match := _MANYLINUX.match(tag):
             glibc.append(tag_version(match[1], match[2]))
             archs.append(match[3])
@@ -100,7 +102,23 @@ def target_from_platforms(platforms: list[str]) -> dict[str, object]:
         target["arch"] = sorted(set(archs))
     if len(libcs) == 1:
         target["libc"] = libcs.pop()
+    if formats - {None}:
+        target["loadable_formats"] = sorted(formats - {None})
     return target
+
+
+def _loaded_format(tag: str) -> str | None:
+    """The kind of compiled file the system of a platform tag loads; None for `any` and tags
+    binlint does not know."""
+    if tag.startswith(("manylinux", "musllinux", "linux_", "android_")):
+        return "elf"
+    if tag.startswith(("macosx_", "ios_")):
+        return "macho"
+    if tag in WINDOWS_ARCHS:
+        return "pe"
+    if _EMSCRIPTEN.match(tag):
+        return "wasm"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)  # a file with findings names its path once for each

@@ -45,6 +45,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "object-executable-stack": ("missing .note.GNU-stack section implies executable stack",),
     "unreadable-artifact": ("file too short", "invalid ELF header", "Exec format error"),
     "wheel-arch-mismatch": ("wrong ELF class", "Exec format error"),
+    "wheel-binary-format-mismatch": ("is not a valid Win32 application", "invalid ELF header", "not a mach-o file"),
     "wheel-libc-mismatch": ("Error loading shared library", "symbol not found"),
     "wheel-linux-platform-tag": ("has an unsupported platform tag",),
     "pure-wheel-with-native-code": ("invalid ELF header", "not a mach-o file"),

@@ -26,6 +26,8 @@ TARGETS = {
     "musl": ("version", "the oldest musl the artifact must load with (musllinux tags)"),
     "macos": ("version", "the oldest macOS the artifact must load on, e.g. 10.13 (--macos, macosx tags)"),
     "arch": ("list", "the architectures the artifact is for, as platform tags name them (wheel tags)"),
+    "loadable_formats": ("list", "the kinds of compiled file the artifact's systems load: elf (Linux, Android), "
+                         "macho (macOS, iOS), pe (Windows), wasm (Emscripten) (wheel tags)"),
     "libc": ("str", "the C library the artifact is for: glibc, musl or bionic (manylinux, musllinux or android tags)"),
     "ios": ("version", "the oldest iOS the artifact must load on, e.g. 13.0 (ios tags)"),
     "apple_platforms": ("list", "the LC_BUILD_VERSION platforms the artifact is for: ios, iossimulator (ios tags)"),

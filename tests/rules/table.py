@@ -96,6 +96,7 @@ ALL_TARGETS: Target = {**for_arch(dict(profile("manylinux_2_17")), ["x86_64"]),
                        "ios": "13.0", "apple_platforms": ["ios"],
                        "dlopen_refuses_stack": ["X", "RX", "WX", "RWX"],
                        "package_glibc": "2.17", "package_arch": ["x86_64"], "package_dependencies": ["gcc"],
+                       "loadable_formats": ["elf", "macho", "pe", "wasm"],
                        **abi().plain()}
 
 

@@ -25,6 +25,8 @@ UNREADABLE_ARCHIVES = ["encrypted-zip", "truncated-zip", "corrupt-tar-gz"]
 UNREADABLE = [*BAD, *UNREADABLE_ARCHIVES, *macho_fixtures.MALFORMED]
 
 TABLE: list[Row] = [
+    # The format against the systems of the wheel's tags (file.kind against loadable_formats);
+    row("wheel-binary-format-mismatch", {}, ["pe-in-manylinux-wheel", "elf-in-windows-wheel", "emscripten-elf-wheel"]),
     # A link is no fixture file: tests/test_walk.py makes loops and dangling links in a folder.
     row("broken-symbolic-link", {}, []),
     # The mode of a member is its zip's external attributes: pkg/hello.pyc is 0755.
