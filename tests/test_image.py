@@ -17,7 +17,8 @@ from test_archives import check_json, findings_of
 
 IMAGE_RULES = ("image-library-not-found", "image-glibc-too-new", "image-elf-arch-mismatch",
                "image-entrypoint-not-found", "image-entrypoint-not-executable", "image-entrypoint-exec-format",
-               "image-unsafe-layer-entry")
+               "image-unsafe-layer-entry",
+               "image-other-images-not-checked")
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +218,29 @@ def test_a_layout_folder_in_a_tree_is_one_artifact(images: dict[str, Path], tmp_
     [finding] = findings_of(document, "image-entrypoint-not-executable")
     assert finding["path"] == "tree/dist/image"
     assert not any("blobs" in f["path"] for f in document["findings"])
+
+
+def test_the_images_not_checked_are_named(images: dict[str, Path], tmp_path: Path) -> None:
+    """binlint reads one image of a file: the others of a `docker save` of several tags, or
+    of a multi-platform OCI index, are named in a warning rather than passed in silence."""
+    two = docker_tar(tmp_path / "two.tar", [{"app/run": b"#!/bin/sh\n"}], {"Entrypoint": ["/bin/sh"]},
+                     extra={"manifest.json": json.dumps([
+                         {"Config": "config.json", "RepoTags": ["app:1"], "Layers": ["0/layer.tar"]},
+                         {"Config": "config.json", "RepoTags": ["app:2"], "Layers": ["0/layer.tar"]}]).encode()})
+    [finding] = findings_of(report(two), "image-other-images-not-checked")
+    assert finding["path"] == "two.tar" and finding["severity"] == "warning"
+    assert finding["message"].endswith("not the others it holds: app:2")
+
+    layout = tmp_path / "multi"
+    shutil.copytree(images["oci-glibc-good"], layout)
+    index = json.loads((layout / "index.json").read_text())
+    arm = {**index["manifests"][0], "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}}
+    arm.pop("annotations", None)
+    index["manifests"].append(arm)
+    (layout / "index.json").write_text(json.dumps(index))
+    [finding] = findings_of(check_json(["multi"], tmp_path, expect=0), "image-other-images-not-checked")
+    assert finding["message"].endswith("not the others it holds: linux/arm64/v8")
+    assert not findings_of(report(images["oci-glibc-good"], expect=0), "image-other-images-not-checked")
 
 
 def test_a_zstd_layer_is_read(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "object-executable-stack": ("missing .note.GNU-stack section implies executable stack",),
     "unreadable-artifact": ("file too short", "invalid ELF header", "Exec format error"),
     "wheel-arch-mismatch": ("wrong ELF class", "Exec format error"),
+    "image-other-images-not-checked": ("exec format error",),
     "wheel-binary-format-mismatch": ("is not a valid Win32 application", "invalid ELF header", "not a mach-o file"),
     "wheel-libc-mismatch": ("Error loading shared library", "symbol not found"),
     "wheel-linux-platform-tag": ("has an unsupported platform tag",),
@@ -406,7 +407,8 @@ def test_glibc_private_symbol_message_placeholders_resolve(tmp_path: Path) -> No
 
 
 IMAGE_RULES = ("image-library-not-found", "image-glibc-too-new", "image-elf-arch-mismatch", "image-entrypoint-not-found",
-               "image-entrypoint-not-executable", "image-entrypoint-exec-format", "image-unsafe-layer-entry")
+               "image-entrypoint-not-executable", "image-entrypoint-exec-format", "image-unsafe-layer-entry",
+               "image-other-images-not-checked")
 
 
 def test_every_rule_has_a_firing_case() -> None:

@@ -162,6 +162,7 @@ SHAPES = {
     'pe.python_dll_mismatched_tags': ('list[str]', None),
     'image.layout': ('str', None),
     'image.reference': ('str?', None),
+    'image.other_images': ('list[str]', None),
     'image.architecture': ('str?', None),
     'image.os': ('str?', None),
     'image.layers': ('list[object]', {'layer': 'str', 'digest': 'str', 'compression': 'str', 'files': 'int', 'whiteouts': 'int'}),

@@ -14,6 +14,7 @@ TABLE: list[Row] = [
     row("image-entrypoint-not-executable", {}, []),
     row("image-entrypoint-exec-format", {}, []),
     row("image-unsafe-layer-entry", {}, []),
+    row("image-other-images-not-checked", {}, []),
 ]
 
 test_rule_table = table_test(TABLE)

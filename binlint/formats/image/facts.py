@@ -122,6 +122,10 @@ FACTS = {
                          lambda v: _image(v).image.layout),
     "image.reference": Fact("str?", "The tag or reference name the image is stored under, if any.",
                             lambda v: _image(v).image.name),
+    "image.other_images": Fact("list[str]", "The other images the file holds, which binlint does not read: the "
+                               "later entries of a `docker save` of several images (by tag), the other manifests "
+                               "of an OCI index (by reference name and platform, `linux/arm64/v8`, or digest).",
+                               lambda v: list(_image(v).image.others)),
     "image.architecture": Fact("str?", "The architecture its config names, as Go spells it: amd64, arm64, ...",
                                lambda v: _config(v, "architecture")),
     "image.os": Fact("str?", "The operating system its config names: linux, windows.", lambda v: _config(v, "os")),

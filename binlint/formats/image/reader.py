@@ -26,7 +26,8 @@ _INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.dock
 
 # layout: `docker-archive` (manifest.json) or `oci` (index.json); name: the tag or reference it
 # names, if any; config: the image config (a dict); layers: (blob path, digest) in order.
-Image = namedtuple("Image", "layout name config layers")
+# others: how the file names the images it holds besides this one (binlint checks one).
+Image = namedtuple("Image", "layout name config layers others", defaults=((),))
 
 
 def read_json(source: DirSource | TarSource, path: str, what: str) -> Any:
@@ -92,17 +93,24 @@ def _docker(source: DirSource | TarSource) -> Image:
             if isinstance(diff_ids, list) and len(diff_ids) == len(layers) and isinstance(diff_ids[index], str):
                 digest = diff_ids[index]
         named.append((path, digest if ":" in digest else f"sha256:{digest}"))
-    return Image("docker-archive", tags[0] if tags and isinstance(tags[0], str) else None, config, named)
+    others = tuple(_docker_name(other, index) for index, other in enumerate(manifest[1:], 2))
+    return Image("docker-archive", tags[0] if tags and isinstance(tags[0], str) else None, config, named, others)
+
+
+def _docker_name(entry: Any, index: int) -> str:
+    tags = entry.get("RepoTags") if isinstance(entry, dict) else None
+    return tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else f"image {index} of manifest.json"
 
 
 def _oci(source: DirSource | TarSource) -> Image:
     index = read_json(source, "index.json", "index")
-    name = None
+    name, others = None, []
     for _ in range(4):  # an index of indexes (multi-platform), a few deep at most
         manifests = index.get("manifests") if isinstance(index, dict) else None
         if not isinstance(manifests, list) or not manifests or not all(isinstance(m, dict) for m in manifests):
             raise ArtifactError("index.json lists no manifest")
         chosen = next((m for m in manifests if (m.get("platform") or {}).get("os", "linux") == "linux"), manifests[0])
+        others += [_oci_name(m) for m in manifests if m is not chosen]
         name = name or (chosen.get("annotations") or {}).get("org.opencontainers.image.ref.name")
         document = read_json(source, _blob(chosen.get("digest")), "manifest")
         if chosen.get("mediaType") in _INDEX_TYPES or (isinstance(document, dict) and "manifests" in document):
@@ -116,7 +124,17 @@ def _oci(source: DirSource | TarSource) -> Image:
         raise ArtifactError("the image manifest has no config or layers")
     config = read_json(source, _blob(document["config"].get("digest")), "config")
     layers = [(_blob(d.get("digest") if isinstance(d, dict) else None), d["digest"]) for d in _bounded(document["layers"])]
-    return Image("oci", name if isinstance(name, str) else None, _config(config), layers)
+    return Image("oci", name if isinstance(name, str) else None, _config(config), layers, tuple(others))
+
+
+def _oci_name(descriptor: dict[str, Any]) -> str:
+    """A manifest of an index by its reference name, else its platform, else its digest."""
+    name = (descriptor.get("annotations") or {}).get("org.opencontainers.image.ref.name")
+    platform = descriptor.get("platform") or {}
+    if isinstance(platform, dict) and platform.get("os"):
+        where = "/".join(str(platform[k]) for k in ("os", "architecture", "variant") if platform.get(k))
+        name = f"{name} ({where})" if isinstance(name, str) else where
+    return name if isinstance(name, str) else str(descriptor.get("digest"))[:80]
 
 
 def _bounded(layers: list[Any]) -> list[Any]:
