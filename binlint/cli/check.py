@@ -12,6 +12,7 @@ from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
 from binlint.errors import BinlintError
+from binlint.remote import discover_paths
 from binlint.report import FORMATS, REPORTERS, STATISTICS_FORMATS
 
 
@@ -69,7 +70,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from binlint.walk.discover import discover
     from binlint.engine import Options
     from binlint.report import render
     from binlint.report.finding import Run
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, [*args.ignore, off])))
     filters = path_filters(args, loaded)
     root = args.config_root or os.getcwd()
-    artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
+    artifacts = excluded(discover_paths(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
         raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
     options = Options(targets, args.prefer_wheel_tags, limits(args, args.debug_dir), args.jobs)
