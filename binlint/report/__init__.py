@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 # module: binlint/report/<module>.py, imported when the format is chosen; its
 # render(document, **options) makes the report, and render_statistics(run) the
 # --statistics table when `statistics` is set. help: how `binlint check --help` describes
-# the format, None where its name says it all.
-Reporter = namedtuple("Reporter", "module options statistics help", defaults=({}, False, None))
+# the format, None where its name says it all. folder: the format is a folder of partitions
+# (--output DIR), written by the module's write(run, directory) instead of render().
+Reporter = namedtuple("Reporter", "module options statistics help folder", defaults=({}, False, None, False))
 
 # The findings of `binlint check` (a Run, binlint/report/finding.py).
 REPORTERS = {
@@ -26,6 +27,9 @@ REPORTERS = {
     "github": Reporter("github", help="github writes workflow commands that annotate a GitHub Actions run"),
     "gitlab": Reporter("gitlab", help="gitlab GitLab's Code Quality report"),
     "junit": Reporter("junit", help="junit JUnit XML for any CI's test results"),
+    "jsonl": Reporter("jsonl", help="jsonl and parquet write a folder of partitions (--output DIR), one row a finding",
+                      folder=True),
+    "parquet": Reporter("parquet", folder=True),
 }
 FORMATS = tuple(REPORTERS)
 STATISTICS_FORMATS = tuple(name for name, reporter in REPORTERS.items() if reporter.statistics)
@@ -38,6 +42,12 @@ TARGET_FORMATS = tuple(TARGET_REPORTERS)
 def render(fmt: str, run: Run, statistics: bool = False) -> str:
     """`run`'s findings in the format `fmt`, or their --statistics table."""
     return _render(REPORTERS[fmt], run, statistics)
+
+
+def write_folder(fmt: str, run: Run, directory: str) -> int:
+    """`run`'s findings as the partitions of the folder format `fmt` in `directory`; how many."""
+    module = importlib.import_module(f"binlint.report.{REPORTERS[fmt].module}")
+    return module.write(run, directory)  # type: ignore[no-any-return]
 
 
 def render_targets(fmt: str, report: TargetReport) -> str:
