@@ -102,7 +102,7 @@ def connect(scheduler: str | None, workers: int | None) -> Any:
         raise BinlintError("--dask and --scheduler need dask.distributed: pip install 'binlint[dask]'") from None
     if scheduler is not None:
         try:
-            return Client(scheduler, timeout="10s")
+            return Client(scheduler, timeout="5s")
         except (OSError, TimeoutError) as err:
             raise BinlintError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
     import os
