@@ -8,6 +8,7 @@ import functools
 import os
 from collections import namedtuple
 
+from binlint.remote import is_url
 from binlint.rules import PLACEHOLDER, SEVERITIES
 from binlint.wheeltags import stable_path
 
@@ -77,7 +78,10 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
 
 
 def stable_location(location: str, root: str) -> str:
-    """The file on disk relative to `root`, with / separators and without release versions."""
+    """The file on disk relative to `root`, with / separators and without release versions;
+    a remote file's URL (binlint/remote) as it is, without release versions."""
+    if is_url(location):
+        return stable_path(location)
     return _stable_relative(os.path.abspath(location), root)
 
 
@@ -87,7 +91,10 @@ def _stable_relative(path: str, root: str) -> str:
 
 
 def relative_location(path: str) -> str:
-    """The path relative to the working directory (SARIF's %SRCROOT%), with / separators."""
+    """The path relative to the working directory (SARIF's %SRCROOT%), with / separators; a
+    remote file's URL as it is."""
+    if is_url(path):
+        return path
     return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
 
 
