@@ -13,13 +13,13 @@ from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
 from binlint.errors import BinlintError
 from binlint.remote import discover_paths, is_url
-from binlint.report import FORMATS, REPORTERS, STATISTICS_FORMATS
+from binlint.report import FOLDER_FORMATS, FORMATS, REPORTERS, STATISTICS_FORMATS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="lint files and directories")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (searched recursively)")
-    check.add_argument("--format", choices=FORMATS, default="text",
+    check.add_argument("--format", choices=(*FORMATS, *FOLDER_FORMATS), default="text",
                        help="report format (text): " + ", ".join(r.help for r in REPORTERS.values() if r.help))
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout (- is stdout)")
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",

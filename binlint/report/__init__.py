@@ -31,7 +31,8 @@ REPORTERS = {
                       folder=True),
     "parquet": Reporter("parquet", folder=True),
 }
-FORMATS = tuple(REPORTERS)
+FORMATS = tuple(name for name, reporter in REPORTERS.items() if not reporter.folder)  # rendered as one text
+FOLDER_FORMATS = tuple(name for name, reporter in REPORTERS.items() if reporter.folder)
 STATISTICS_FORMATS = tuple(name for name, reporter in REPORTERS.items() if reporter.statistics)
 
 # The target profiles, and which ones artifacts satisfy: `binlint targets` (a TargetReport).
