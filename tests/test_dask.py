@@ -65,15 +65,14 @@ def test_two_workers_give_the_findings_of_one_process(folder: Path, tmp_path: Pa
 
 
 def test_a_worker_killed_mid_run_loses_nothing(folder: Path) -> None:
-    from binlint.distributed import scan
+    from binlint.distributed import close, connect, scan
     from binlint.engine import Options, check
     from binlint.rules import load_rules
     from binlint.walk.discover import discover
 
     artifacts, rules = discover([str(folder)]), load_rules([])
     expected = check(artifacts, rules, Options(), jobs=1)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    client = distributed.Client(cluster)
+    client = connect(None, 2)  # as --dask starts it: workers forked, and forked again when restarted
     try:
         pids = sorted(client.run(os.getpid).values())
         seen: list[tuple[int, int]] = []
@@ -86,8 +85,7 @@ def test_a_worker_killed_mid_run_loses_nothing(folder: Path) -> None:
         found = scan(client, artifacts, rules, Options(), kill_one_worker)
         assert pids[0] not in client.run(os.getpid).values()  # it was killed, and the nanny started another
     finally:
-        client.close()
-        cluster.close()
+        close(client)
     assert seen[0][0] < len(artifacts)  # killed with work left
     assert seen[-1] == (len(artifacts), len(expected))  # each artifact done once, each finding once
     assert found == expected
