@@ -91,9 +91,11 @@ def scan(client: Any, artifacts: list[Artifact], rules: list, options: Any,
     return sorted((f for found in results for f in found), key=finding_order)
 
 
-def connect(scheduler: str | None, workers: int | None) -> Any:
+def connect(scheduler: str | None, workers: int | None, fork: bool = True) -> Any:
     """A client of the cluster at `scheduler`, or of a new local cluster of `workers`
-    processes (one thread each: the walk holds the GIL); closing it closes that cluster."""
+    processes (one thread each: the walk holds the GIL); closing it closes that cluster.
+    `fork`: start the workers by forking this process, which must then hold no thread of
+    its own (fsspec's event loop: a forked child of fsspec 2024.2 waits on it forever)."""
     try:
         import logging
 
@@ -113,7 +115,7 @@ def connect(scheduler: str | None, workers: int | None) -> Any:
     # Workers forked from this process start with distributed and binlint imported: 0.9 s
     # of spawning two fresh interpreters becomes 0.1 s (bench/dask_scale.py). A worker the
     # nanny restarts is forked the same way.
-    if "fork" in multiprocessing.get_all_start_methods():
+    if fork and "fork" in multiprocessing.get_all_start_methods():
         dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
     import binlint.rules.evaluate  # noqa: F401  (what every worker runs, imported once before the fork)
 
@@ -147,7 +149,9 @@ def check_on_cluster(artifacts: list[Artifact], rules: list, options: Any, sched
             line.update(done, f", {findings} finding{'s' if findings != 1 else ''}, "
                               f"{done / max(seconds, 1e-3):.1f} files/s")
 
-    client = connect(scheduler, options.jobs)
+    from binlint.remote import is_url
+
+    client = connect(scheduler, options.jobs, fork=not any(is_url(a.fs_path) for a in artifacts))
     try:
         return scan(client, artifacts, rules, options, on_batch)
     finally:
