@@ -115,6 +115,8 @@ def connect(scheduler: str | None, workers: int | None, fork: bool = True) -> An
     # Workers forked from this process start with distributed and binlint imported: 0.9 s
     # of spawning two fresh interpreters becomes 0.1 s (bench/dask_scale.py). A worker the
     # nanny restarts is forked the same way.
+    # The workers' sampling profiler (for the dashboard, which is off) takes the GIL every 10 ms.
+    dask.config.set({"distributed.worker.profile.enabled": False})
     if fork and "fork" in multiprocessing.get_all_start_methods():
         dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
     import binlint.rules.evaluate  # noqa: F401  (what every worker runs, imported once before the fork)
