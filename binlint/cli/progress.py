@@ -38,7 +38,8 @@ class Progress:
         if now - self.start < self.delay or (self.drawn and now - self.last < INTERVAL):
             return
         self.last = now
-        self.stream.write(f"\r\033[Kbinlint: checked {done}/{self.total} files ({100 * done // max(self.total, 1)}%){detail}")
+        share = 100 * done // max(self.total, 1)
+        self.stream.write(f"\r\033[Kbinlint: checked {done}/{self.total} files ({share}%){detail}")
         self.stream.flush()
         self.drawn = True
 
