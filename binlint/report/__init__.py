@@ -4,6 +4,7 @@ here; adding a format is a module and an entry."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections import namedtuple
 
 TYPE_CHECKING = False
@@ -45,10 +46,37 @@ def render(fmt: str, run: Run, statistics: bool = False) -> str:
     return _render(REPORTERS[fmt], run, statistics)
 
 
+PARTITION_ROWS = 100_000  # findings per partition of a folder format
+
+
 def write_folder(fmt: str, run: Run, directory: str) -> int:
-    """`run`'s findings as the partitions of the folder format `fmt` in `directory`; how many."""
+    """`run`'s findings in `directory` as the partitions of the folder format `fmt`,
+    `part-00000{suffix}` on, in report order, each written whole (a temporary file renamed);
+    an earlier run's partitions there are removed first. One partition, empty, for no
+    findings (a reader finds the schema and no rows). Returns how many."""
+    import os
+
+    from binlint.errors import BinlintError
+
     module = importlib.import_module(f"binlint.report.{REPORTERS[fmt].module}")
-    return module.write(run, directory)  # type: ignore[no-any-return]
+    needs, extra = getattr(module, "REQUIRES", (None, None))
+    if needs is not None and importlib.util.find_spec(needs) is None:
+        raise BinlintError(f"--format {fmt} needs {needs}: pip install 'binlint[{extra}]'")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.startswith("part-") and name.endswith(module.SUFFIX):
+                os.unlink(os.path.join(directory, name))
+        count = 0
+        for start in range(0, max(len(run.findings), 1), PARTITION_ROWS):
+            name = f"part-{count:05d}{module.SUFFIX}"
+            temporary = os.path.join(directory, f".{name}.tmp")
+            module.write_part(temporary, run.findings[start:start + PARTITION_ROWS])
+            os.replace(temporary, os.path.join(directory, name))
+            count += 1
+    except OSError as err:
+        raise BinlintError(f"cannot write {directory}: {err.strerror or err}") from None
+    return count
 
 
 def render_targets(fmt: str, report: TargetReport) -> str:

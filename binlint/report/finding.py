@@ -77,6 +77,14 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
     return f"{digest[:16]}:1"
 
 
+def plain(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON report, JSON Lines and Parquet show it."""
+    f = finding
+    return {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
+            "members": list(f.members), "message": f.message, "evidence": f.evidence, "target": f.target,
+            "fingerprint": fingerprint(f)}
+
+
 def stable_location(location: str, root: str) -> str:
     """The file on disk relative to `root`, with / separators and without release versions;
     a remote file's URL (binlint/remote) as it is, without release versions."""
