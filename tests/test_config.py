@@ -245,7 +245,7 @@ def test_rule_directories_are_relative_to_the_file(artifacts: Artifacts, tmp_pat
     ("binlint.toml", 'fail-on = "warnings"\n',
      "binlint.toml: 'fail-on' must be one of error, warning, note, not a string ('warnings')"),
     ("binlint.toml", 'format = "xml"\n', "binlint.toml: 'format' must be one of text, full, json, sarif, github, "
-                                         "gitlab, junit, not 'xml'"),
+                                         "gitlab, junit, jsonl, parquet, not 'xml'"),
     ("binlint.toml", 'select = "executable-stack"\n',
      "binlint.toml: 'select' must be a list of non-empty strings, not a string ('executable-stack')"),
     ("binlint.toml", "max-depth = -1\n", "binlint.toml: 'max-depth' must be a whole number of at least 0, "

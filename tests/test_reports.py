@@ -533,5 +533,5 @@ def test_the_registries_are_the_cli_format_choices() -> None:
         assert tuple(option.choices) == tuple(registry), command
     for name, reporter in REPORTERS.items():
         module = __import__(f"binlint.report.{reporter.module}", fromlist=["render"])
-        assert callable(module.render), name
+        assert callable(module.write_part if reporter.folder else module.render), name  # folders: partitions
         assert hasattr(module, "render_statistics") == (name in STATISTICS_FORMATS), name

@@ -14,13 +14,14 @@ from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
 from binlint.errors import BinlintError
-from binlint.report import FORMATS, REPORTERS, STATISTICS_FORMATS
+from binlint.remote import discover_paths, is_url
+from binlint.report import FOLDER_FORMATS, FORMATS, REPORTERS, STATISTICS_FORMATS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="lint files and directories")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (searched recursively)")
-    check.add_argument("--format", choices=FORMATS, default="text",
+    check.add_argument("--format", choices=(*FORMATS, *FOLDER_FORMATS), default="text",
                        help="report format (text): " + ", ".join(r.help for r in REPORTERS.values() if r.help))
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout (- is stdout)")
     check.add_argument("--fail-on", choices=("error", "warning", "note"), default="error",
@@ -60,6 +61,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--jobs", "-j", type=jobs, default=None, metavar="N",
                        help="use at most N processes (default: one per CPU, up to 8 within one archive, where "
                             "it pays); the report is the same for any N")
+    check.add_argument("--dask", action="store_true",
+                       help="spread the check over a local Dask cluster of --jobs worker processes (default one per "
+                            "CPU; pip install 'binlint[dask]'); the report is the same")
+    check.add_argument("--scheduler", metavar="ADDRESS",
+                       help="spread the check over the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                            "its workers read the artifacts by the same paths or URLs")
     check.add_argument("--allow-empty", action="store_true",
                        help="exit 0 when the paths hold no file to check (by default that is an error: a build "
                             "that produced nothing must not pass)")
@@ -72,7 +79,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from binlint.walk.discover import discover
     from binlint.engine import Options
     from binlint.report import render
     from binlint.report.finding import Run
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise BinlintError(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}")
+    if REPORTERS[args.format].folder and args.output in (None, "-"):
+        raise BinlintError(f"--format {args.format} writes a folder of partitions: give it with --output DIR")
     given = from_flags(glibc=args.glibc, macos=args.macos, kernel=args.kernel)
     targets = chosen(given, args.target, args.targets_file)
     loaded = load_rules(args.rules)
@@ -94,11 +102,20 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()  # what start-up made lives to the exit: no collection need look at it again
         gc.enable()
     root = args.config_root or os.getcwd()
-    artifacts = excluded(discover(args.paths), args.paths, args.exclude, root)
+    artifacts = excluded(discover_paths(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:
         raise BinlintError(nothing_to_check(args.paths, bool(args.exclude)))
     options = Options(targets, args.prefer_wheel_tags, limits(args, args.debug_dir), args.jobs, cache_of(args, loaded))
-    findings = scan(artifacts, rules, options, args.progress)
+    if args.dask or args.scheduler:
+        from binlint.distributed import check_on_cluster
+
+        findings = check_on_cluster(artifacts, rules, options, args.scheduler, args.progress)
+    else:
+        findings = scan(artifacts, rules, options, args.progress)
+    if any(is_url(a.fs_path) for a in artifacts):
+        from binlint.remote.ranged import TRANSFERS
+
+        print(f"binlint: {TRANSFERS.summary()}", file=sys.stderr)
     findings, suppressed = filtered(findings, loaded, filters, root)
     if args.write_baseline:
         from binlint.report import baseline  # here and below: a run without a baseline spares the import
@@ -120,7 +137,14 @@ def run(args: argparse.Namespace) -> int:
         args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     names = tuple(sorted(t.name for t in targets if t.name is not None))
     checked = Run(findings, rules, len(artifacts), given, color, suppressed, baselined, names)
-    write(render(args.format, checked, args.statistics), args.output)
+    if REPORTERS[args.format].folder:
+        from binlint.report import write_folder
+
+        parts = write_folder(args.format, checked, args.output)
+        print(f"binlint: {len(findings)} finding{'s' if len(findings) != 1 else ''} in {parts} "
+              f"partition{'s' if parts != 1 else ''} in {args.output}", file=sys.stderr)
+    else:
+        write(render(args.format, checked, args.statistics), args.output)
     threshold = SEVERITIES.index(args.fail_on)
     failed = any(SEVERITIES.index(f.severity) <= threshold for f in findings)
     return EXIT_FINDINGS if failed and not args.exit_zero else EXIT_CLEAN

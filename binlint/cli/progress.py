@@ -32,12 +32,14 @@ class Progress:
         self.last = 0.0
         self.drawn = False
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, detail: str = "") -> None:
+        """`detail` follows the count (a distributed check adds findings and throughput)."""
         now = time.monotonic()
         if now - self.start < self.delay or (self.drawn and now - self.last < INTERVAL):
             return
         self.last = now
-        self.stream.write(f"\r\033[Kbinlint: checked {done}/{self.total} files ({100 * done // max(self.total, 1)}%)")
+        share = 100 * done // max(self.total, 1)
+        self.stream.write(f"\r\033[Kbinlint: checked {done}/{self.total} files ({share}%){detail}")
         self.stream.flush()
         self.drawn = True
 

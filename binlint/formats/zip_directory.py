@@ -19,6 +19,8 @@ _END64 = struct.Struct("<4sQ2H2L4Q")  # signature, ..., entries, size, offset
 _ENTRY = struct.Struct("<4s4B4HL2L5H2L")
 _ZIP64_EXTRA = 0x0001
 _MAX_EXTRACT_VERSION = 63  # what zipfile reads: a later format is refused
+# The end record is in the last 64 KiB (its comment) and 22 bytes; the zip64 locator and record before it.
+_TAIL = (1 << 16) + _END.size + _END64_LOCATOR.size + _END64.size
 
 # The fields of a central directory entry that binlint uses, named as zipfile's ZipInfo
 # names them; header_offset is where the local header is in the buffer.
@@ -64,33 +66,37 @@ def central_directory(data: Any) -> list[ZipEntry]:
 
 
 def _end_record(data: Any) -> tuple[int, int, int] | None:
-    """(where the end record is, the directory's size, its offset) or None."""
+    """(where the end record is, the directory's size, its offset) or None. Read from the
+    file's last bytes, sliced once: `data` may be a map, bytes, or a remote file fetched by
+    range (binlint/remote), which has slices but no buffer for struct to unpack."""
     length = len(data)
-    at = length - _END.size
+    base = max(length - _TAIL, 0)
+    tail = bytes(data[base:length])
+    at = len(tail) - _END.size
     if at < 0:
         return None
-    if data[at:at + 4] != b"PK\x05\x06" or data[length - 2:length] != b"\0\0":  # not without a comment
-        low = max(length - (1 << 16) - _END.size, 0)
-        at = data.rfind(b"PK\x05\x06", low)
-        if at < 0 or at + _END.size > length:
+    if tail[at:at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":  # not without a comment
+        low = max(len(tail) - (1 << 16) - _END.size, 0)
+        at = tail.rfind(b"PK\x05\x06", low)
+        if at < 0 or at + _END.size > len(tail):
             return None
-    _, _, _, _, _, size, offset, _ = _END.unpack_from(data, at)
+    _, _, _, _, _, size, offset, _ = _END.unpack_from(tail, at)
     locator = at - _END64_LOCATOR.size
     if locator < 0:
-        return at, size, offset
-    signature, disk, _, disks = _END64_LOCATOR.unpack_from(data, locator)
+        return base + at, size, offset
+    signature, disk, _, disks = _END64_LOCATOR.unpack_from(tail, locator)
     if signature != b"PK\x06\x07":
-        return at, size, offset
+        return base + at, size, offset
     if disk != 0 or disks > 1:
         raise ArtifactError("corrupt zip: zipfiles that span multiple disks are not supported")
     record = locator - _END64.size
     if record < 0:
-        return at, size, offset
-    fields = _END64.unpack_from(data, record)
+        return base + at, size, offset
+    fields = _END64.unpack_from(tail, record)
     if fields[0] != b"PK\x06\x06":
-        return at, size, offset
+        return base + at, size, offset
     # zipfile takes the zip64 record to end where the locator starts.
-    return at - _END64_LOCATOR.size - _END64.size, fields[8], fields[9]
+    return base + at - _END64_LOCATOR.size - _END64.size, fields[8], fields[9]
 
 
 def _zip64_sizes(extra: bytes, file_size: int, compressed: int, header: int) -> tuple[int, int, int]:

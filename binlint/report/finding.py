@@ -8,6 +8,7 @@ import functools
 import os
 from collections import namedtuple
 
+from binlint.remote import is_url
 from binlint.rules import PLACEHOLDER, SEVERITIES
 from binlint.wheeltags import stable_path
 
@@ -76,8 +77,19 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
     return f"{digest[:16]}:1"
 
 
+def plain(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON report, JSON Lines and Parquet show it."""
+    f = finding
+    return {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
+            "members": list(f.members), "message": f.message, "evidence": f.evidence, "target": f.target,
+            "fingerprint": fingerprint(f)}
+
+
 def stable_location(location: str, root: str) -> str:
-    """The file on disk relative to `root`, with / separators and without release versions."""
+    """The file on disk relative to `root`, with / separators and without release versions;
+    a remote file's URL (binlint/remote) as it is, without release versions."""
+    if is_url(location):
+        return stable_path(location)
     return _stable_relative(os.path.abspath(location), root)
 
 
@@ -87,7 +99,10 @@ def _stable_relative(path: str, root: str) -> str:
 
 
 def relative_location(path: str) -> str:
-    """The path relative to the working directory (SARIF's %SRCROOT%), with / separators."""
+    """The path relative to the working directory (SARIF's %SRCROOT%), with / separators; a
+    remote file's URL as it is."""
+    if is_url(path):
+        return path
     return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
 
 

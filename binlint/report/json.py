@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from binlint import __version__
-from binlint.report.finding import Run, fingerprint, statistics
+from binlint.report.finding import Run, plain, statistics
 from binlint.rules import SEVERITIES
 
 
@@ -22,12 +22,7 @@ def render(run: Run) -> str:
             "suppressed": run.suppressed,
             "baselined": run.baselined,
         },
-        "findings": [
-            {"rule": f.rule, "severity": f.severity, "path": f.path, "location": f.location,
-             "members": list(f.members), "message": f.message, "evidence": f.evidence,
-             "target": f.target, "fingerprint": fingerprint(f)}
-            for f in run.findings
-        ],
+        "findings": [plain(f) for f in run.findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -15,6 +15,7 @@ facts document (`binlint facts`), the search for ELF code (`binlint targets`).
 from __future__ import annotations
 
 from binlint.facts.view import Context, FileView, Walked
+from binlint.remote import is_url
 from binlint.walk.members import walk_view
 from binlint.walk.split import can_fork, map_slices
 
@@ -59,4 +60,8 @@ def walk(artifacts: list[Artifact], visitor: Visitor, limits: Limits, jobs: int 
 
 
 def walk_file(artifact: Artifact, visitor: Visitor, limits: Limits, member_jobs: int | None = None) -> list[Any]:
+    if is_url(artifact.fs_path):  # s3://, https://...: read by range (binlint/remote)
+        from binlint.remote.view import open_remote
+
+        return walk_view(open_remote(artifact, limits), visitor, member_jobs)[0]
     return walk_view(FileView.of_file(artifact, limits), visitor, member_jobs)[0]

@@ -1,0 +1,162 @@
+"""`binlint check --dask` and `--scheduler tcp://HOST:8786`: the check spread over a Dask
+cluster (`pip install 'binlint[dask]'`), with the same findings as one process.
+
+The artifacts are cut into batches of consecutive artifacts (walk_file, the unit the walk
+already splits work by), submitted with the futures API and gathered as they finish
+(as_completed): the progress line moves with them, and a worker's memory holds one batch's
+findings at a time. Measured against a dask.bag of the same batches (bench/dask_scale.py),
+futures cost the same per artifact and stream without a graph to build first.
+
+The rules travel once, as the result of a task that unpickles them (cloudpickle: compiled
+conditions are closures): a worker that dies takes no irreplaceable data with it, the
+scheduler runs its batches again elsewhere, and each batch is gathered once, so nothing is
+lost or reported twice. The findings are sorted as engine.check sorts them.
+"""
+from __future__ import annotations
+
+import time
+
+from binlint.errors import BinlintError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from binlint.report.finding import Finding
+    from binlint.walk.discover import Artifact
+
+BATCH_MAX = 32  # artifacts per task at most: a lost worker costs little to redo
+BATCHES_PER_WORKER = 8  # enough tasks that the last ones finish together
+
+
+def batches(artifacts: list[Artifact], workers: int) -> list[list[Artifact]]:
+    """Consecutive slices of `artifacts`, about BATCHES_PER_WORKER per worker."""
+    size = max(1, min(BATCH_MAX, len(artifacts) // (max(workers, 1) * BATCHES_PER_WORKER)))
+    return [artifacts[start:start + size] for start in range(0, len(artifacts), size)]
+
+
+def unpickle(blob: bytes) -> Any:
+    import pickle
+
+    return pickle.loads(blob)
+
+
+def check_batch(artifacts: list[Artifact], evaluation: Any, limits: Any) -> tuple[list[Finding], tuple]:
+    """On a worker: the findings of `artifacts`, and what reading remote ones fetched. A
+    large archive is not split between processes again inside a worker (member_jobs 1)."""
+    from binlint.remote.ranged import TRANSFERS
+    from binlint.walk import walk_file
+
+    before = TRANSFERS.snapshot()
+    found = [finding for artifact in artifacts for finding in walk_file(artifact, evaluation, limits, 1)]
+    return found, TRANSFERS.since(before)
+
+
+def scan(client: Any, artifacts: list[Artifact], rules: list, options: Any,
+         on_batch: Callable[[int, int, float], None] | None = None) -> list[Finding]:
+    """engine.check's findings for `artifacts`, computed on `client`'s cluster. `on_batch`
+    is told (artifacts done, findings so far, seconds since the start) as batches finish."""
+    import cloudpickle
+    from dask.distributed import as_completed
+
+    from binlint.remote.ranged import TRANSFERS
+    from binlint.report.finding import finding_order
+    from binlint.rules.evaluate import Evaluation
+    from binlint.rules.targets import complete
+
+    start = time.monotonic()
+    options = options._replace(targets=tuple(map(complete, options.targets)))
+    evaluation = client.submit(unpickle, cloudpickle.dumps(Evaluation(rules, options)), pure=False)
+    parts = batches(artifacts, len(client.scheduler_info().get("workers", {})))
+    futures = {client.submit(check_batch, part, evaluation, options.limits, pure=False): index
+               for index, part in enumerate(parts)}
+    results: list[list[Finding]] = [[] for _ in parts]
+    done = findings = 0
+    try:
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                results[index], transfers = future.result()
+            except Exception as err:  # a batch whose workers kept dying (KilledWorker), a lost scheduler
+                raise BinlintError(f"the Dask cluster failed to check {parts[index][0].path}: "
+                                   f"{type(err).__name__}: {err}") from None
+            TRANSFERS.add(transfers)
+            future.release()
+            done += len(parts[index])
+            findings += len(results[index])
+            if on_batch is not None:
+                on_batch(done, findings, time.monotonic() - start)
+    finally:
+        evaluation.release()
+    return sorted((f for found in results for f in found), key=finding_order)
+
+
+def connect(scheduler: str | None, workers: int | None, fork: bool = True) -> Any:
+    """A client of the cluster at `scheduler`, or of a new local cluster of `workers`
+    processes (one thread each: the walk holds the GIL); closing it closes that cluster.
+    `fork`: start the workers by forking this process, which must then hold no thread of
+    its own (fsspec's event loop: a forked child of fsspec 2024.2 waits on it forever)."""
+    try:
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise BinlintError("--dask and --scheduler need dask.distributed: pip install 'binlint[dask]'") from None
+    if scheduler is not None:
+        try:
+            return Client(scheduler, timeout="5s")
+        except (OSError, TimeoutError) as err:
+            raise BinlintError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+    import multiprocessing
+    import os
+
+    import dask
+
+    # Workers forked from this process start with distributed and binlint imported: 0.9 s
+    # of spawning two fresh interpreters becomes 0.1 s (bench/dask_scale.py). A worker the
+    # nanny restarts is forked the same way.
+    # The workers' sampling profiler (for the dashboard, which is off) takes the GIL every 10 ms.
+    dask.config.set({"distributed.worker.profile.enabled": False})
+    if fork and "fork" in multiprocessing.get_all_start_methods():
+        dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
+    import binlint.rules.evaluate  # noqa: F401  (what every worker runs, imported once before the fork)
+
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    client.close_cluster = cluster  # type: ignore[attr-defined]
+    return client
+
+
+def close(client: Any) -> None:
+    cluster = getattr(client, "close_cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def check_on_cluster(artifacts: list[Artifact], rules: list, options: Any, scheduler: str | None,
+                     show_progress: bool) -> list[Finding]:
+    """`binlint check --dask|--scheduler`: scan() on the cluster asked for (a local one of
+    --jobs workers), with a progress line of artifacts done, findings and throughput."""
+    line = None
+    if show_progress and len(artifacts) > 1:
+        from binlint.cli import progress
+
+        if progress.wanted():
+            line = progress.Progress(len(artifacts))
+
+    def on_batch(done: int, findings: int, seconds: float) -> None:
+        if line is not None:
+            line.update(done, f", {findings} finding{'s' if findings != 1 else ''}, "
+                              f"{done / max(seconds, 1e-3):.1f} files/s")
+
+    from binlint.remote import is_url
+
+    client = connect(scheduler, options.jobs, fork=not any(is_url(a.fs_path) for a in artifacts))
+    try:
+        return scan(client, artifacts, rules, options, on_batch)
+    finally:
+        if line is not None:
+            line.close()
+        close(client)
