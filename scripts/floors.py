@@ -1,4 +1,5 @@
-"""Print a pip constraints file that pins every runtime dependency to its declared floor.
+"""Print a pip constraints file that pins every runtime dependency, and every dependency of the
+extras users install (`binlint[s3]`, `binlint[dask]`, ...), to its declared floor.
 
     python3 scripts/floors.py > floors.txt
     pip install -c floors.txt '.[test]'
@@ -43,7 +44,10 @@ def main() -> int:
         import tomli as tomllib  # type: ignore[no-redef]
     with open(PYPROJECT, "rb") as f:
         project = tomllib.load(f)["project"]
-    sys.stdout.write("".join(line + "\n" for line in floors(project["dependencies"])))
+    extras = [r for name, requirements in project["optional-dependencies"].items() if name != "test"
+              for r in requirements]
+    pinned = dict.fromkeys(floors(project["dependencies"] + extras))  # an extra may repeat another's
+    sys.stdout.write("".join(line + "\n" for line in pinned))
     return 0
 
 

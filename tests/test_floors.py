@@ -1,6 +1,7 @@
 """The lowest versions pyproject.toml allows are the ones CI tests (scripts/floors.py).
 
-.ci/run installs every runtime dependency at exactly its floor, with BINLINT_FLOORS=1, and
+.ci/run installs every runtime dependency, and those of the extras users install
+(`binlint[s3]`, `binlint[dask]`, ...), at exactly its floor, with BINLINT_FLOORS=1, and
 runs the tests that exercise them; the second test here proves that it did (a constraint
 pip ignored would otherwise test the newest versions twice).
 """
@@ -26,12 +27,14 @@ def constraints() -> list[str]:
     return result.stdout.splitlines()
 
 
-def test_every_runtime_dependency_is_pinned_at_its_floor() -> None:
+def test_every_runtime_and_extra_dependency_is_pinned_at_its_floor() -> None:
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
-    declared = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = [r for name, requirements in project["optional-dependencies"].items() if name != "test" for r in requirements]
+    declared = [Requirement(r) for r in dict.fromkeys(project["dependencies"] + extras)]
     pinned = [Requirement(line) for line in constraints()]
     assert [r.name for r in pinned] == [r.name for r in declared]
     for floor, requirement in zip(pinned, declared):

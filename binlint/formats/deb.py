@@ -14,7 +14,8 @@ from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.formats.ar import read_ar
 from binlint.formats.container import Closers
-from binlint.formats.package import (MappedSlice, PackageContainer, highest, in_memory, installed_name, payload, promises,
+from binlint.formats.members import buffer_window
+from binlint.formats.package import (PackageContainer, highest, in_memory, installed_name, payload, promises,
                                      upstream_version)
 from binlint.version import version
 
@@ -52,7 +53,7 @@ def open_members(view: Any) -> PackageContainer:
 
 def _streamed(data: Any, start: int, length: int) -> Any:
     """data.tar is read from the mapped file as it inflates, never copied whole."""
-    return lambda: MappedSlice(data, start, start + length)
+    return lambda: buffer_window(data, start, length)
 
 
 def _link(member: Any) -> str:

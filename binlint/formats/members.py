@@ -207,3 +207,48 @@ class CheckedStream:
 
     def close(self) -> None:
         self.stream.close()
+
+
+class Window:
+    """The bytes [start, start + size) of a file or buffer, as a seekable read-only stream:
+    what tarfile needs to list a layer's headers without reading its contents, and what a
+    package's compressed payload is read through without being copied whole."""
+
+    def __init__(self, read_at: Callable[[int, int], bytes], start: int, size: int) -> None:
+        self.read_at, self.start, self.size, self.position = read_at, start, size, 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.size - self.position
+        size = left if size is None or size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        data = self.read_at(self.start + self.position, size)
+        self.position += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def buffer_window(data: Any, start: int, size: int) -> Window:
+    """A Window on bytes or a memory map."""
+    return Window(lambda at, n: bytes(data[at:at + n]), start, size)

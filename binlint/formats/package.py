@@ -45,42 +45,6 @@ class PackageContainer(Container):
         return []
 
 
-class MappedSlice:
-    """Bytes `start` to `end` of a mapped file as a stream (read, readinto, seek, tell), read
-    as it goes: a package's compressed payload is never copied whole."""
-
-    def __init__(self, data: Any, start: int, end: int) -> None:
-        self.data, self.start, self.end, self.position = data, start, end, start
-
-    def read(self, size: int = -1) -> bytes:
-        end = self.end if size is None or size < 0 else min(self.end, self.position + size)
-        chunk = bytes(self.data[self.position:end])
-        self.position = max(self.position, end)
-        return chunk
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self.read(len(buffer))
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.position = self.start + offset if whence == 0 else \
-            self.position + offset if whence == 1 else self.end + offset
-        return self.position - self.start
-
-    def tell(self) -> int:
-        return self.position - self.start
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-
 def installed_name(name: str) -> str:
     """A payload's member name as the file installed: `./usr/bin/x` -> `/usr/bin/x`."""
     return "/" + (name[2:] if name.startswith("./") else name.lstrip("/"))

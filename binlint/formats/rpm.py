@@ -18,8 +18,8 @@ from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.formats import classify
 from binlint.formats.container import Closers
-from binlint.formats.members import Member
-from binlint.formats.package import MappedSlice, PackageContainer, highest, installed_name, promises
+from binlint.formats.members import Member, buffer_window
+from binlint.formats.package import PackageContainer, highest, installed_name, promises
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def open_members(view: Any) -> PackageContainer:
     tags, start = read_headers(view.data)
     if tags.get(PAYLOADFORMAT, "cpio") != "cpio":
         raise ArtifactError(f"an rpm payload in the {tags[PAYLOADFORMAT]!r} format, which binlint does not read")
-    raw = MappedSlice(view.data, start, len(view.data))
+    raw = buffer_window(view.data, start, len(view.data) - start)
     kind = classify(bytes(view.data[start:start + 512]))
     if kind not in tars.COMPRESSED and not bytes(view.data[start:start + 5]) == b"07070":
         raise ArtifactError(f"an rpm payload compressed with {tags.get(1125, 'an unknown method')!r}, "

@@ -8,7 +8,8 @@ import tarfile
 from collections import namedtuple
 
 from binlint.errors import ArtifactError
-from binlint.formats.image.source import Window, normal
+from binlint.formats.image.source import normal
+from binlint.formats.members import buffer_window
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def is_image_tar(view: Any) -> bool:
     and index.json, at its root. Only the headers are read (a tar on disk is seeked through)."""
     if view.data is not None:
         data = memoryview(view.data)
-        stream = Window(lambda at, n: bytes(data[at:at + n]), 0, len(data))
+        stream = buffer_window(data, 0, len(data))
         return _lists_image(stream)
     with open(view.fs_path, "rb") as f:
         return _lists_image(f)
