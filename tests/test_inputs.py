@@ -82,7 +82,8 @@ def test_platform_tag_versions() -> None:
     target = target_from_platforms(["manylinux_2_28_x86_64", "manylinux_2_5_x86_64", "manylinux2014_x86_64"])
     assert target["glibc"] == "2.5"
     assert target_from_platforms(["macosx_10_9_x86_64", "macosx_10_13_x86_64", "macosx_11_0_arm64"])["macos"] == "10.9"
-    assert target_from_platforms(["musllinux_1_2_aarch64"]) == {"musl": "1.2", "arch": ["aarch64"], "libc": "musl"}
+    assert target_from_platforms(["musllinux_1_2_aarch64"]) == {"musl": "1.2", "arch": ["aarch64"], "libc": "musl",
+                                                                "loadable_formats": ["elf"]}
 
 
 # --------------------------------------------------------------------------

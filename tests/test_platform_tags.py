@@ -63,7 +63,7 @@ def test_the_ndk_module_at_or_above_its_level_is_quiet(capsys: pytest.CaptureFix
 
 def test_android_tags_promise_bionic_an_api_level_and_the_abi_machines() -> None:
     assert target_from_platforms(["android_24_arm64_v8a", "android_21_arm64_v8a"]) == {
-        "android_api": 21, "arch": ["aarch64"], "libc": "bionic"}
+        "android_api": 21, "arch": ["aarch64"], "libc": "bionic", "loadable_formats": ["elf"]}
     assert target_from_platforms(["android_24_x86"])["arch"] == ["i686"]
     # armeabi-v7a code is EABI5 soft-float (softfp): elf.compatible_archs names Android's ABI itself.
     assert target_from_platforms(["android_24_armeabi_v7a"])["arch"] == ["armeabi_v7a"]
@@ -180,7 +180,9 @@ def test_well_formed_wasm_is_not_unreadable(capsys: pytest.CaptureFixture[str], 
 def test_an_elf_in_an_emscripten_wheel_is_reported(capsys: pytest.CaptureFixture[str], artifacts: Artifacts) -> None:
     code, found = findings(capsys, artifacts.path("emscripten-elf-wheel"))
     assert code == 1 and [(f["rule"], f["message"]) for f in found] == [
-        ("wheel-arch-mismatch", "x86_64 code, but the wheel's tags or the target name wasm32")]
+        ("wheel-arch-mismatch", "x86_64 code, but the wheel's tags or the target name wasm32"),
+        ("wheel-binary-format-mismatch",
+         "an ELF file in a wheel for systems that load wasm files: no loader there reads it")]
 
 
 # (fixture, readelf's Flags, elf.arm_eabi, elf.arm_float_abi, elf.compatible_archs)
