@@ -8,9 +8,7 @@ glibc its `__glibc` dependency accepts, else the sysroot conda-forge builds agai
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import re
 
 from binlint.errors import ArtifactError
@@ -97,6 +95,8 @@ def from_tar(container: Container, budget: Any) -> Container:
 
 
 def _json(data: bytes | None) -> Any:
+    import json  # here, and hashlib below: ELF files import this module (elf.needed_package_names)
+
     if data is None:
         return None
     try:
@@ -202,6 +202,8 @@ def _mismatches(view: Any) -> dict[str, list[str]]:
 
 def _measure(member: Any, limit: int) -> tuple[int, str]:
     """The size and SHA-256 of a member, read again in chunks, at most `limit` bytes."""
+    import hashlib
+
     digest, size = hashlib.sha256(), 0
     stream = member.open()
     try:

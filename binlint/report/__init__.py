@@ -4,7 +4,6 @@ here; adding a format is a module and an entry."""
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections import namedtuple
 
 TYPE_CHECKING = False
@@ -54,6 +53,7 @@ def write_folder(fmt: str, run: Run, directory: str) -> int:
     `part-00000{suffix}` on, in report order, each written whole (a temporary file renamed);
     an earlier run's partitions there are removed first. One partition, empty, for no
     findings (a reader finds the schema and no rows). Returns how many."""
+    import importlib.util
     import os
 
     from binlint.errors import BinlintError
