@@ -243,6 +243,20 @@ def test_the_images_not_checked_are_named(images: dict[str, Path], tmp_path: Pat
     assert not findings_of(report(images["oci-glibc-good"], expect=0), "image-other-images-not-checked")
 
 
+def test_a_compressed_image_tarball_is_named(images: dict[str, Path], tmp_path: Path) -> None:
+    """`docker save | gzip`: the members are walked, and a warning says the image as a whole was not read."""
+    import gzip
+
+    packed = tmp_path / "app.tar.gz"
+    packed.write_bytes(gzip.compress(images["glibc-crlf"].read_bytes(), mtime=0))
+    document = report(packed)
+    [finding] = findings_of(document, "image-compressed-not-read")
+    assert finding["path"] == "app.tar.gz" and "(docker-archive)" in finding["message"]
+    assert not image_findings(document)  # the image rules need the image read whole: none ran
+    # ... and the same image uncompressed draws them (its CRLF entrypoint).
+    assert image_findings(report(images["glibc-crlf"], expect=1))
+
+
 def test_a_zstd_layer_is_read(tmp_path: Path) -> None:
     """Layers compressed with zstd (`docker buildx --output compression=zstd`) are read like
     gzip ones: the bytecode made executable in it is found where the image has it."""

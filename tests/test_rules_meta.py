@@ -46,6 +46,7 @@ REAL_MESSAGES: dict[str, tuple[str, ...]] = {
     "unreadable-artifact": ("file too short", "invalid ELF header", "Exec format error"),
     "wheel-arch-mismatch": ("wrong ELF class", "Exec format error"),
     "image-other-images-not-checked": ("exec format error",),
+    "image-compressed-not-read": ("no such file or directory",),
     "wheel-binary-format-mismatch": ("is not a valid Win32 application", "invalid ELF header", "not a mach-o file"),
     "wheel-libc-mismatch": ("Error loading shared library", "symbol not found"),
     "wheel-linux-platform-tag": ("has an unsupported platform tag",),

@@ -76,6 +76,7 @@ SHAPES = {
     'archive.unsafe_members': ('list[str]', None),
     'archive.escaping_links': ('list[str]', None),
     'archive.duplicate_members': ('list[str]', None),
+    'archive.image_layout': ('str?', None),
     'wheel.is_wheel': ('bool', None),
     'wheel.tags': ('list[str]', None),
     'wheel.platforms': ('list[str]', None),

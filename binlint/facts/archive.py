@@ -21,6 +21,14 @@ def _names(view: FileView) -> list[str]:
     return container.names() if container else []
 
 
+def image_layout(view: FileView) -> str | None:
+    container = view.container()
+    names = container.name_set() if container else frozenset()
+    if "manifest.json" in names:
+        return "docker-archive"
+    return "oci" if {"oci-layout", "index.json"} <= names else None
+
+
 def wheel_fields(view: FileView) -> dict[str, list[str]] | None:
     if "wheel" not in view._values:
         container = view.container()
@@ -100,6 +108,9 @@ FACTS = {
         "or `..` past its top.", lambda v: v.container().escaping_links() if v.container() else []),
     "archive.duplicate_members": Fact("list[str]", "Names stored more than once.",
                                       lambda v: v.container().duplicates() if v.container() else []),
+    "archive.image_layout": Fact("str?", "The container image layout the members make at their root: "
+                                 "`docker-archive` (a `manifest.json`, as `docker save` writes) or `oci` "
+                                 "(`oci-layout` and `index.json`); null for other archives.", image_layout),
     "wheel.is_wheel": Fact("bool", "A zip with a `*.dist-info/WHEEL` file.", lambda v: wheel_fields(v) is not None),
     "wheel.tags": Fact("list[str]", "The wheel's compatibility tags (`cp311-cp311-manylinux_2_17_x86_64`), from "
                        "WHEEL's `Tag` lines, else from the file name.", wheel_tags),

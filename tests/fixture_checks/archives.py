@@ -217,6 +217,14 @@ def _check_corrupt_tar_gz(path: Path) -> None:
         gzip.decompress(path.read_bytes())
 
 
+@check("gzip-docker-image")
+def _check_gzip_docker_image(path: Path) -> None:
+    with tarfile.open(path, "r:gz") as archive:
+        assert archive.getnames() == ["config.json", "0/layer.tar", "manifest.json"]
+        layer = tarfile.open(fileobj=archive.extractfile("0/layer.tar"))
+        assert layer.getnames() == ["usr/lib/libx.so"]
+
+
 @check("deep-nesting")
 def _check_deep_nesting(path: Path) -> None:
     data = path.read_bytes()

@@ -40,7 +40,8 @@ GLIBC_NEW_WHEELS += GLIBC_NEW_PACKAGES
 # sdist, in a tarball of each compression, as the second of two same-named zip members, and
 # in a PyInstaller bundle (pyi-onefile-bad-binary!libbinlint_execstack.so).
 # Not deep-nesting: its copy is 6 archives deep, past the default --max-depth of 4.
-EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary"]
+EXECSTACK_ARCHIVES = ["execstack-wheel", "sdist-with-wheel", *TARBALLS, "duplicate-zip", "pyi-onefile-bad-binary",
+                      "gzip-docker-image"]
 EXECSTACK = ["execstack-exe", "execstack-lib", "asm-nonote-lib", "i686-execstack-lib", *EXECSTACK_ARCHIVES]
 
 # The -g libraries with a unit built -O0 -fno-stack-protector -fcf-protection=none (dwarf-split-lib:
