@@ -72,7 +72,7 @@ def test_a_worker_killed_mid_run_loses_nothing(folder: Path) -> None:
 
     artifacts, rules = discover([str(folder)]), load_rules([])
     expected = check(artifacts, rules, Options(), jobs=1)
-    client = connect(None, 2)  # as --dask starts it: workers forked, and forked again when restarted
+    client = connect(None, 2)  # as --dask starts it; the nanny starts a killed worker again
     try:
         pids = sorted(client.run(os.getpid).values())
         seen: list[tuple[int, int]] = []
