@@ -53,7 +53,7 @@ def entry() -> None:
 
     Start-up runs without the cyclic garbage collector: its objects (modules, classes, the
     rules) live to the exit, and collecting among them cost a one-file check 4% of its
-    instructions. `binlint check` enables it once the rules are loaded (check.run)."""
+    instructions. Each command enables it before it walks (arguments.start_collecting)."""
     gc.disable()
     code = main()
     try:

@@ -3,6 +3,7 @@ than one command takes."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -86,6 +87,15 @@ def add_debug_dir_option(parser: argparse.ArgumentParser) -> None:
                         help="also look in DIR for the separate debug files of ELF objects without DWARF, as GDB "
                              "does: DIR/.build-id/xx/yyyy.debug by build ID, then the file .gnu_debuglink names "
                              "(repeatable; e.g. /usr/lib/debug; read only for the opt-in DWARF rules)")
+
+
+def start_collecting() -> None:
+    """The `binlint` command starts without collections (binlint.cli.entry); a command calls
+    this once its start-up (imports, rules) is done and before it walks: what start-up made
+    lives to the exit and is frozen out of every later collection."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def limits(args: argparse.Namespace, debug_dirs: list[str] | None = None) -> Limits:

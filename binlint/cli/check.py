@@ -3,13 +3,13 @@ and exit by the most severe one."""
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 
 from binlint.cli.cache import add_cache_options, cache_of
 from binlint.cli.arguments import (Replace, add_archive_options, add_config_option, add_debug_dir_option,
-                                   add_rules_option, add_targets_file_option, comma_list, jobs, limits)
+                                   add_rules_option, add_targets_file_option, comma_list, jobs, limits,
+                                   start_collecting)
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.filters import excluded, filtered, path_filters
 from binlint.cli.output import write
@@ -98,9 +98,7 @@ def run(args: argparse.Namespace) -> int:
         raise BinlintError(f"{args.config_file}: {err}") from None
     rules = select_rules(loaded, *(sum(lists, []) for lists in (args.select, args.extend_select, [*args.ignore, off])))
     filters = path_filters(args, loaded)
-    if not gc.isenabled():  # the `binlint` command starts without collections (binlint.cli.entry)
-        gc.freeze()  # what start-up made lives to the exit: no collection need look at it again
-        gc.enable()
+    start_collecting()
     root = args.config_root or os.getcwd()
     artifacts = excluded(discover_paths(args.paths), args.paths, args.exclude, root)
     if not artifacts and not args.allow_empty:

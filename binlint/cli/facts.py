@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from binlint.cli.arguments import add_archive_options, add_config_option, add_debug_dir_option, limits
+from binlint.cli.arguments import add_archive_options, add_config_option, add_debug_dir_option, limits, start_collecting
 from binlint.cli.exitcodes import EXIT_CLEAN
 from binlint.cli.output import write
 
@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from binlint.facts.documents import documents
     from binlint.walk.discover import discover
 
+    start_collecting()
     found = documents(discover(args.paths), limits(args, args.debug_dir))
     write(json.dumps({"version": 1, "artifacts": found}, indent=2, ensure_ascii=False) + "\n", args.output)
     return EXIT_CLEAN

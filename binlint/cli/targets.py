@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from binlint.cli.arguments import add_archive_options, add_targets_file_option, limits
+from binlint.cli.arguments import add_archive_options, add_targets_file_option, limits, start_collecting
 from binlint.cli.exitcodes import EXIT_CLEAN, EXIT_FINDINGS
 from binlint.cli.output import write
 from binlint.errors import BinlintError
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from binlint.rules import profiles as profile_files
 
     profiles = profile_files.load(args.targets_file)
+    start_collecting()
     report = TargetReport(_unique(profiles))
     if args.items:
         named = [n for n in args.items if not os.path.exists(n)]
