@@ -24,9 +24,10 @@ def digest(raw: bytes) -> str:
 def stale(directory: str, parsed: dict[str, Any]) -> list[str]:
     """The rule files in `directory` that _builtin.py's `parsed` rules do not match, and the
     entries there without a file."""
-    found = []
-    for name in rule_names(directory):
+    names = rule_names(directory)
+    found = set(parsed) - set(names)
+    for name in names:
         with open(os.path.join(directory, name), "rb") as f:
             if parsed.get(name, {}).get("digest") != digest(f.read()):
-                found.append(name)
-    return sorted({*found, *(set(parsed) - set(rule_names(directory)))})
+                found.add(name)
+    return sorted(found)
