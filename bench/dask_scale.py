@@ -39,23 +39,27 @@ def load() -> str:
 CPU_SECONDS: dict[str, float] = {}  # command -> median CPU seconds of it and its processes
 
 
-def timed(command: list[str], runs: int) -> float:
-    """The median wall time of `command` over `runs` runs, after one to warm the caches; its
-    CPU time (with its workers') goes into CPU_SECONDS: on a shared machine, the part of a
-    figure that other users' load does not change."""
-    times, cpu = [], []
+def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """The median wall time of each command over `runs` rounds, the commands alternated within
+    each round (so a change in the machine's load falls on all of them), after a round that
+    warms the caches; their CPU time (with the workers') goes into CPU_SECONDS: on a shared
+    machine, the part of a figure that other users' load does not change."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for index in range(runs + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-        if result.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if index:
-            times.append(time.perf_counter() - start)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    CPU_SECONDS[" ".join(command[3:])] = round(statistics.median(cpu), 2)
-    return statistics.median(times)
+        for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+            if result.returncode not in (0, 1):
+                raise SystemExit(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if index:
+                times[name].append(time.perf_counter() - start)
+                cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    for name in commands:
+        CPU_SECONDS[name] = round(statistics.median(cpu[name]), 2)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def binlint(*args: str) -> list[str]:
@@ -78,23 +82,27 @@ def futures_against_bag(folder: Path, runs: int) -> dict[str, float]:
     """In one process, on one 2-worker cluster already started: scan() (futures, as_completed)
     against a dask.bag of the same batches."""
     import dask.bag as db
-    from dask.distributed import Client, LocalCluster
-
-    from binlint.distributed import batches, check_batch, scan
+    from binlint.distributed import batches, check_batch, close, connect, scan
+    from binlint.distributed.plugin import InstallRules
     from binlint.engine import Options
     from binlint.rules import load_rules, select_rules
     from binlint.rules.evaluate import Evaluation
     from binlint.walk.discover import discover
 
     artifacts, rules = discover([str(folder)]), select_rules(load_rules([]), [], [], [])  # the default rules
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+    client = connect(None, 2)  # as --dask starts it
+    try:
         def with_futures() -> int:
             return len(scan(client, artifacts, rules, Options()))
 
         def with_bag() -> int:
-            evaluation = Evaluation(rules, Options())
-            parts = db.from_sequence(batches(artifacts, 2), npartitions=len(batches(artifacts, 2)))
-            found = parts.map(lambda part: check_batch(part, evaluation, Options().limits)[0]).compute()
+            plugin = InstallRules(Evaluation(rules, Options()))
+            client.register_plugin(plugin)
+            try:
+                parts = db.from_sequence(batches(artifacts, 2), npartitions=len(batches(artifacts, 2)))
+                found = parts.map(lambda part: check_batch(part, plugin.name, Options().limits)[0]).compute()
+            finally:
+                client.unregister_worker_plugin(plugin.name)
             return sum(map(len, found))
 
         result = {}
@@ -106,6 +114,8 @@ def futures_against_bag(folder: Path, runs: int) -> dict[str, float]:
                 run()
                 times.append(time.perf_counter() - start)
             result[name] = statistics.median(times)
+    finally:
+        close(client)
     return result
 
 
@@ -154,9 +164,11 @@ def main() -> int:
         count = len(wheels) * COPIES
         size = sum(w.stat().st_size for w in wheels) * COPIES
         out = str(Path(scratch) / "out")
-        one = timed(binlint(str(big), "--jobs", "1", "--format", "jsonl", "--output", out), args.n)
-        default = timed(binlint(str(big), "--format", "jsonl", "--output", out), args.n)
-        two = timed(binlint(str(big), "--dask", "--jobs", "2", "--format", "jsonl", "--output", out), args.n)
+        big_runs = timed({"one": binlint(str(big), "--jobs", "1", "--format", "jsonl", "--output", out),
+                          "default": binlint(str(big), "--format", "jsonl", "--output", out),
+                          "dask": binlint(str(big), "--dask", "--jobs", "2", "--format", "jsonl", "--output", out)},
+                         args.n)
+        one, default, two = big_runs["one"], big_runs["default"], big_runs["dask"]
         figures.update({
             "wheels": count, "MB": round(size / 1e6, 1), "members": members(wheels) * COPIES,
             "one process --jobs 1 (s)": round(one, 2), "one process, default jobs (s)": round(default, 2),
@@ -165,8 +177,9 @@ def main() -> int:
             "s per MB, one process": round(one / (size / 1e6), 4),
             "ms per member, one process": round(1000 * one / (members(wheels) * COPIES), 3),
         })
-        small_one = timed(binlint(str(ten), "--jobs", "1"), args.n)
-        small_dask = timed(binlint(str(ten), "--dask", "--jobs", "2"), args.n)
+        small = timed({"10 wheels, one": binlint(str(ten), "--jobs", "1"),
+                       "10 wheels, dask": binlint(str(ten), "--dask", "--jobs", "2")}, args.n)
+        small_one, small_dask = small["10 wheels, one"], small["10 wheels, dask"]
         figures.update({"10 wheels, one process (s)": round(small_one, 2), "10 wheels, dask (s)": round(small_dask, 2),
                         "dask overhead on 10 wheels (s)": round(small_dask - small_one, 2)})
         figures["CPU seconds, with the workers'"] = dict(CPU_SECONDS)

@@ -9,6 +9,7 @@ from binlint.report.finding import finding_order
 from binlint.rules.evaluate import Evaluation
 from binlint.rules.targets import Target, complete
 from binlint.walk import walk
+from binlint.walk.split import split_pays
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +27,14 @@ if TYPE_CHECKING:
 Options = namedtuple("Options", "targets prefer_tags limits jobs cache",
                      defaults=((Target.of(),), False, Limits(), None, None))
 
-PARALLEL_MIN = 512  # below this many artifacts, forking costs more than it saves
+
+
+def processes(artifacts: list[Artifact], options: Options) -> int:
+    """The processes a check of `artifacts` splits them between: one per CPU (or --jobs)
+    where that pays for the forks (walk/split.py), else one, which may still split a large
+    archive's members."""
+    jobs = options.jobs or os.cpu_count() or 1
+    return jobs if jobs > 1 and split_pays(artifacts) else 1
 
 
 def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options = Options(),
@@ -36,9 +44,7 @@ def check(artifacts: Iterable[Artifact], rules: list[Rule], options: Options = O
     depend on `jobs`."""
     options = options._replace(targets=tuple(map(complete, options.targets)))  # e.g. shebang_limit from kernel
     artifacts = list(artifacts)
-    if jobs is None:
-        jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1
-    jobs = min(jobs, len(artifacts))
+    jobs = min(processes(artifacts, options) if jobs is None else jobs, len(artifacts))
     if options.cache is not None and not options.limits.debug_dirs:  # debug files are not the artifact's bytes
         from binlint.cache.run import cached_walk
         findings = cached_walk(artifacts, Evaluation(rules, options), options, jobs, options.cache)

@@ -302,9 +302,9 @@ def test_records_come_back_from_worker_processes(fixture_tree: Path, tmp_path: P
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Artifacts split between processes (as a scan of 512 files or more is): what the workers
     record travels back with their findings, and the warm runs report the same bytes."""
-    import binlint.engine
+    import binlint.walk.split
 
-    monkeypatch.setattr(binlint.engine, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(binlint.walk.split, "PARALLEL_MIN", 2)
     walks = Walks(monkeypatch)
     archives = sorted(fixture_tree.glob("*.whl")) + sorted(fixture_tree.glob("*.tar*"))
     cache = ["--cache-dir", str(tmp_path / "cache"), "--jobs", "2"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from binlint import forks
-from binlint.walk.split import map_slices
+from binlint.walk.split import map_groups
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
@@ -48,13 +49,31 @@ def test_a_child_that_dies_is_an_eof_and_one_that_hangs_a_timeout() -> None:
         os.close(fd)
 
 
-def test_slices_come_back_in_order_and_a_failing_slice_fails_the_run() -> None:
-    assert sorted(map_slices(lambda some: [x * 2 for x in some], list(range(10)), 3)) == [x * 2 for x in range(10)]
+def test_groups_come_back_and_a_failing_group_fails_the_run() -> None:
+    assert sorted(map_groups(lambda group: [x * 2 for x in group], [[0, 3], [1, 4, 5], [2]])) == [0, 2, 4, 6, 8, 10]
 
-    def fails_in_a_child(some: list[int]) -> list[int]:
-        if 1 in some:
-            raise ValueError("slice 1 broke")
-        return some
+    def fails_in_a_child(group: list[int]) -> list[int]:
+        if 1 in group:
+            raise ValueError("group 1 broke")
+        return group
 
-    with pytest.raises(RuntimeError, match="parallel check failed: ValueError: slice 1 broke"):
-        map_slices(fails_in_a_child, [0, 1, 2], 3)
+    with pytest.raises(RuntimeError, match="parallel check failed: ValueError: group 1 broke"):
+        map_groups(fails_in_a_child, [[0], [1], [2]])
+
+
+def test_a_few_large_artifacts_are_split_by_size_and_small_ones_are_not(tmp_path: Path) -> None:
+    """Fewer than PARALLEL_MIN artifacts go to several processes only when they hold
+    PARALLEL_BYTES beside the largest, whole archives balanced by size."""
+    from binlint.walk.discover import discover
+    from binlint.walk.split import PARALLEL_BYTES, artifact_groups, split_pays
+
+    for name, size in (("big.whl", PARALLEL_BYTES), ("a.whl", PARALLEL_BYTES // 2), ("b.whl", PARALLEL_BYTES // 2),
+                       ("c.whl", 1000)):
+        (tmp_path / name).write_bytes(b"\0" * size)
+    artifacts = discover([str(tmp_path)])
+    assert split_pays(artifacts)
+    groups = artifact_groups(artifacts, 2)
+    assert sorted(sorted(Path(a.path).name for a in group) for group in groups) == [["a.whl", "b.whl"],
+                                                                                     ["big.whl", "c.whl"]]
+    (tmp_path / "a.whl").unlink()
+    assert not split_pays(discover([str(tmp_path)]))  # one large archive: its members are split instead

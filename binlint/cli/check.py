@@ -159,7 +159,7 @@ def nothing_to_check(paths: list[str], excludes: bool) -> str:
 def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
     """engine.check over `artifacts`; on a terminal, in slices, drawing a progress line. The
     findings (and the choice to fork) are the same either way."""
-    from binlint.engine import PARALLEL_MIN, check
+    from binlint.engine import check, processes
     from binlint.report.finding import finding_order
 
     if not progress or len(artifacts) < 2:  # before importing the progress line: one file never draws it
@@ -168,7 +168,7 @@ def scan(artifacts: list, rules: list, options: object, progress: bool) -> list:
 
     if not progress_line.wanted():
         return check(artifacts, rules, options)
-    jobs = (options.jobs or os.cpu_count() or 1) if len(artifacts) >= PARALLEL_MIN else 1  # type: ignore[attr-defined]
+    jobs = processes(artifacts, options)
     step = max(32, -(-len(artifacts) // 40))
     line = progress_line.Progress(len(artifacts))
     findings = []

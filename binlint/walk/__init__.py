@@ -17,7 +17,7 @@ from __future__ import annotations
 from binlint.facts.view import Context, FileView, Walked
 from binlint.remote import is_url
 from binlint.walk.members import walk_view
-from binlint.walk.split import can_fork, map_slices
+from binlint.walk.split import artifact_groups, can_fork, map_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,13 +50,15 @@ __all__ = ["Context", "FileView", "Walked", "walk", "walk_file"]
 def walk(artifacts: list[Artifact], visitor: Visitor, limits: Limits, jobs: int = 1,
          member_jobs: int | None = None) -> list[Any]:
     """What `visitor` makes of every artifact and every member in them, artifact by artifact;
-    the artifacts split into `jobs` processes, a large archive's members into `member_jobs`
-    (None: one per CPU, up to 8, where it pays)."""
+    the artifacts split into `jobs` processes, or else a large archive's members into
+    `member_jobs` (None: one per CPU, up to 8, where it pays)."""
+    if jobs < 2 or len(artifacts) < 2 or not can_fork():
+        return [found for artifact in artifacts for found in walk_file(artifact, visitor, limits, member_jobs)]
 
-    def walk_some(some: list[Artifact]) -> list[Any]:
-        return [found for artifact in some for found in walk_file(artifact, visitor, limits, member_jobs)]
+    def walk_group(group: list[Artifact]) -> list[Any]:  # each process walks whole archives
+        return [found for artifact in group for found in walk_file(artifact, visitor, limits, 1)]
 
-    return map_slices(walk_some, artifacts, jobs) if jobs > 1 and can_fork() else walk_some(artifacts)
+    return map_groups(walk_group, artifact_groups(artifacts, jobs))
 
 
 def walk_file(artifact: Artifact, visitor: Visitor, limits: Limits, member_jobs: int | None = None) -> list[Any]:

@@ -13,7 +13,7 @@ from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.members import Budget, Member
 from binlint.walk.digest import member_digest
 from binlint.walk.discover import printable_path
-from binlint.walk.split import map_slices, member_groups
+from binlint.walk.split import map_groups, member_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,11 +63,11 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
     budget = view.budget
     left, members_left = budget.left, budget.members_left
 
-    def walk_group(some: list[list[Member]]) -> list[tuple[list[Any], Walked, bool, list]]:
+    def walk_group(group: list[Member]) -> list[tuple[list[Any], Walked, bool, list]]:
         budget.share(len(groups))
-        return [_walk_some(view, container, context, visitor, some[0], hashing)]
+        return [_walk_some(view, container, context, visitor, group, hashing)]
 
-    results = map_slices(walk_group, groups, len(groups))
+    results = map_groups(walk_group, groups)
     budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
     if any(refused for _, _, refused, _ in results):
         found, view.walked, _, later = _walk_some(view, container, context, visitor, None, hashing)
