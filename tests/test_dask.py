@@ -112,7 +112,8 @@ def test_local_workers_keep_glibc_s_memory_defaults() -> None:
 
 
 def test_batches_are_balanced_by_size_and_largest_first(tmp_path: Path) -> None:
-    from binlint.distributed import ARTIFACT_COST, BATCH_MAX, batches
+    from binlint.distributed import BATCH_MAX, batches
+    from binlint.walk.split import ARTIFACT_COST
     from binlint.walk.discover import discover
 
     sizes = [4 << 20, 3 << 20, *[200 << 10] * 20, *[1 << 10] * 100]

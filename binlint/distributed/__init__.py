@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 
 from binlint.errors import BinlintError
-from binlint.remote import is_url
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,37 +31,26 @@ if TYPE_CHECKING:
 
 BATCH_MAX = 32  # artifacts per task at most: a lost worker costs little to redo
 BATCHES_PER_WORKER = 8  # enough tasks that the last ones finish together
-ARTIFACT_COST = 64 << 10  # an artifact's own cost (opening it, start of its walk), in bytes of file
 
 
 def batches(artifacts: list[Artifact], workers: int) -> list[list[Artifact]]:
     """The artifacts in about BATCHES_PER_WORKER batches a worker, largest first: each batch
     holds about as many bytes as the others (a file larger than that is a batch of its own),
     so the small batches left at the end keep every worker busy until the last one ends."""
-    sizes = [_size(artifact) for artifact in artifacts]
-    budget = sum(sizes) / (max(workers, 1) * BATCHES_PER_WORKER)
+    from binlint.walk.split import artifact_weight
+
+    weights = [artifact_weight(artifact) for artifact in artifacts]
+    budget = sum(weights) / (max(workers, 1) * BATCHES_PER_WORKER)
     parts: list[list[Artifact]] = []
     part: list[Artifact] = []
     weight = 0
-    for index in sorted(range(len(artifacts)), key=lambda i: -sizes[i]):  # stable: ties keep their order
+    for index in sorted(range(len(artifacts)), key=lambda i: -weights[i]):  # stable: ties keep their order
         part.append(artifacts[index])
-        weight += sizes[index]
+        weight += weights[index]
         if weight >= budget or len(part) == BATCH_MAX:
             parts.append(part)
             part, weight = [], 0
     return parts + [part] if part else parts
-
-
-def _size(artifact: Artifact) -> int:
-    """What an artifact weighs in a batch: its file's size (a remote object's is unknown: the
-    cost of one megabyte), and its own cost."""
-    import os
-
-    try:
-        size = 1 << 20 if is_url(artifact.fs_path) else os.stat(artifact.fs_path).st_size
-    except OSError:  # unreadable: the walk reports it
-        size = 0
-    return size + ARTIFACT_COST
 
 
 def check_batch(artifacts: list[Artifact], rules: str, limits: Any) -> tuple[list[Finding], tuple]:

@@ -98,8 +98,8 @@ def split_pays(artifacts: list[Artifact]) -> bool:
         return True
     if len(artifacts) < 2 or not can_fork():
         return False
-    sizes = [_file_size(artifact) for artifact in artifacts]
-    return sum(sizes) - max(sizes) >= PARALLEL_BYTES
+    weights = [artifact_weight(artifact) for artifact in artifacts]
+    return sum(weights) - max(weights) >= PARALLEL_BYTES
 
 
 def artifact_groups(artifacts: list[Artifact], jobs: int) -> list[list[Artifact]]:
@@ -107,15 +107,17 @@ def artifact_groups(artifacts: list[Artifact], jobs: int) -> list[list[Artifact]
     balanced by their size."""
     if len(artifacts) >= PARALLEL_MIN:
         return [artifacts[index::jobs] for index in range(jobs)]
-    weights = [_file_size(artifact) + ARTIFACT_COST for artifact in artifacts]
-    return [[artifacts[i] for i in group] for group in balanced(weights, jobs)]
+    return [[artifacts[i] for i in group] for group in balanced(list(map(artifact_weight, artifacts)), jobs)]
 
 
-def _file_size(artifact: Artifact) -> int:
+def artifact_weight(artifact: Artifact) -> int:
+    """What an artifact costs to check, in bytes: its file's size (a remote object's is not
+    known: none), and its own cost."""
     try:
-        return 0 if is_url(artifact.fs_path) else os.stat(artifact.fs_path).st_size
+        size = 0 if is_url(artifact.fs_path) else os.stat(artifact.fs_path).st_size
     except OSError:  # the walk reports it
-        return 0
+        size = 0
+    return size + ARTIFACT_COST
 
 
 # -- a large archive's members -------------------------------------------------------------
