@@ -441,6 +441,38 @@ def test_the_first_block_test_never_refuses_what_tarfile_opens(artifacts: Artifa
     assert holds_tar("gzip", io.BytesIO(_gzip_tar(data)))
 
 
+def test_the_first_block_of_a_gzip_stream_is_what_gzip_reads(artifacts: Artifacts) -> None:
+    """binlint inflates a .gz file's first block with zlib (no gzip import): the same bytes as
+    gzip.GzipFile for real streams (a file name in the header, several members, zero padding
+    between them), and the same refusal of a stream cut or broken before that block ends."""
+    import gzip
+    import tarfile
+    import zlib
+
+    from binlint.errors import ArtifactError
+    from binlint.formats.compressed import holds_tar
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(artifacts.path("clean-lib"), arcname="lib.so")
+    named = io.BytesIO()
+    with gzip.GzipFile(filename="lib.tar", fileobj=named, mode="wb", mtime=0) as stream:
+        stream.write(buffer.getvalue())
+    tar_data = buffer.getvalue()
+    streams = [named.getvalue(), gzip.compress(b"short"), gzip.compress(b"x" * 100) + gzip.compress(tar_data),
+               gzip.compress(b"a" * 10) + bytes(7) + gzip.compress(tar_data[:600]) + bytes(3),
+               gzip.compress(tar_data[:200]) + gzip.compress(tar_data[200:])]
+    for data in streams:
+        expected = gzip.GzipFile(fileobj=io.BytesIO(data)).read(512)
+        assert holds_tar("gzip", io.BytesIO(data)) == (expected == tar_data[:512])
+    assert [holds_tar("gzip", io.BytesIO(d)) for d in streams] == [True, False, False, False, True]
+    for broken in (gzip.compress(tar_data)[:40], b"\x1f\x8b\x08\x00" + bytes(6) + b"\xff" * 64):
+        with pytest.raises((EOFError, OSError, zlib.error)):
+            gzip.GzipFile(fileobj=io.BytesIO(broken)).read(512)
+        with pytest.raises(ArtifactError, match="^corrupt gzip data: "):
+            holds_tar("gzip", io.BytesIO(broken))
+
+
 # --------------------------------------------------------------------------
 # Limits: --max-member-size and --max-depth
 # --------------------------------------------------------------------------
