@@ -104,23 +104,29 @@ def open_elf_bundle(view: Any) -> Container | None:
         return None  # read in part: its package, if any, lies after what was read
     try:
         section = elf.section_named("pydata")
+        # A package outside that section is appended to the program: a file that ends with
+        # its section table has none, and its end is not searched (every program of a tree).
+        appended = section is not None or len(view.data) > elf.section_table_end
     except ArtifactError:  # unreadable section headers: look for a package the bootloader's way
-        section = None
-    return _bundle(view.data, (section.offset, section.size) if section is not None else None, view.limits)
+        section, appended = None, True
+    return _bundle(view.data, (section.offset, section.size) if section is not None else None, view.limits,
+                   appended)
 
 
 def open_bundle(view: Any) -> Container | None:
     return _bundle(view.data, None, view.limits)
 
 
-def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits) -> Container | None:
+def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits, appended: bool = True) -> Container | None:
     """The PyInstaller package an executable carries; None for other executables. A package
     its bootloader cannot open is an empty container that says why: the executable itself
-    is still checked (it is what the user runs, and what fails at start)."""
+    is still checked (it is what the user runs, and what fails at start). `appended`: False
+    when nothing follows the program's own bytes, where no package can be (but a bootloader
+    whose package was cut off, by strip for one, is still told apart)."""
     from binlint.formats.pyinstaller import reader as pyinstaller
 
     try:
-        bundle = pyinstaller.find_bundle(data, pydata)
+        bundle = pyinstaller.find_bundle(data, pydata) if appended else None
     except ArtifactError as err:
         return Container([], bundle_error=str(err))
     if bundle is None:

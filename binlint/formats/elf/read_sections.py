@@ -37,6 +37,13 @@ class ElfSections(ElfBase):
         return table  # type: ignore[no-any-return]
 
     @cached_property
+    def section_table_end(self) -> int:
+        """Where the section header table ends in the file, 0 without one. Linkers write it
+        last: bytes after it were appended (a PyInstaller package, a signature)."""
+        table = self._section_table
+        return self._shoff + len(table) // self._shdr.size * self._shentsize if table else 0
+
+    @cached_property
     def sections(self) -> list[Section]:
         return [Section(n, t, fl, off, sz, ln, al)
                 for n, t, fl, _, off, sz, ln, _, al, _ in self._shdr.iter_unpack(self._section_table)]
