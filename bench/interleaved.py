@@ -8,7 +8,8 @@ case with every binlint in turn, so load from elsewhere on the machine slows all
 Cases (default: all): tree (`/usr/lib/x86_64-linux-gnu /usr/bin`, default rules), tree0 (the
 same with `--max-depth 0`), one (`/usr/bin/true`), the numpy, scipy, pyarrow and opencv
 manylinux wheels of bench/cache/wheels (see bench/wheels.py; this checkout's, else the main
-worktree's), and numpy-win and scipy-win, the win_amd64 wheels pinned in bench/windows.py
+worktree's), dist (those four at once, as `binlint check dist/` meets them), and numpy-win
+and scipy-win, the win_amd64 wheels pinned in bench/windows.py
 (downloaded when missing). On those two, `delvewheel show WHEEL` runs in the same rounds
 (bench/cache/venv's, installed when missing; `--delvewheel CMD` for another, `--delvewheel none`
 for none), and the line ends with delvewheel's median over each binlint's.
@@ -41,6 +42,8 @@ def cases() -> dict[str, list[str]]:
             wheels = sorted(w for w in glob.glob(os.path.join(cache, f"{name}*.whl")) if "-win" not in w)
             if wheels and name not in found:
                 found[name] = [wheels[0]]
+    if all(name in found for name in WHEELS):
+        found["dist"] = [found[name][0] for name in WHEELS]
     return found
 
 
