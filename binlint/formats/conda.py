@@ -14,24 +14,25 @@ import re
 from binlint.errors import ArtifactError
 from binlint.facts.catalogue import Fact
 from binlint.formats.container import Closers
-from binlint.formats.package import PackageContainer, highest, in_memory, payload, promises
+from binlint.patterns import Pattern  # compiled on first use: every ELF view loads this module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from binlint.formats.container import Container
+    from binlint.formats.package import PackageContainer
 
 INDEX, PATHS = "info/index.json", "info/paths.json"
 # conda-forge (and Anaconda's defaults) build Linux packages against a glibc 2.17 sysroot
 # unless a recipe raises c_stdlib_version, which then adds `__glibc >=X` to the depends.
 DEFAULT_SYSROOT = "2.17"
-_GLIBC = re.compile(r"^__glibc\s+>=?\s*(\d+(?:\.\d+)+)")
+_GLIBC = Pattern(r"^__glibc\s+>=?\s*(\d+(?:\.\d+)+)")
 _CHUNK = 1 << 20
 # A package or library name as conda-forge's naming relates the two: lower case, without
 # `lib` or `xorg-lib` before it, `-ng` or `-devel` after it, or its version (`libgfortran5`,
 # `libpython3.12.so.1.0`, `xorg-libx11` -> gfortran, python, x11).
-_NAME = re.compile(r"^(?:xorg-)?(?:lib)?(?P<stem>.+?)(?:-ng|-devel)?[\d._-]*$")
+_NAME = Pattern(r"^(?:xorg-)?(?:lib)?(?P<stem>.+?)(?:-ng|-devel)?[\d._-]*$")
 # The libraries whose package is named otherwise (by the stems of both): the GCC runtime
 # packages, and the few whose project is not named like its library.
 ALIASES = {"z": ("zlib",), "ssl": ("openssl",), "crypto": ("openssl",), "lzma": ("xz",), "bz2": ("bzip2",),
@@ -48,6 +49,7 @@ ALIASES = {"z": ("zlib",), "ssl": ("openssl",), "crypto": ("openssl",), "lzma": 
 def open_members(view: Any) -> PackageContainer:
     """A `.conda` file: its info and pkg tars, zstd-compressed, inside a stored zip."""
     from binlint.formats import zips
+    from binlint.formats.package import PackageContainer, in_memory, payload  # this module's import stays light
 
     parts, archive = zips.read_zip(view.data)
     info = next((m for m in parts if m.name.startswith("info-") and ".tar" in m.name), None)
@@ -83,6 +85,8 @@ def from_tar(container: Container, budget: Any) -> Container:
     """A `.tar.bz2` conda package (a tar holding info/index.json): its `info/` files read now,
     for the members' target. A tarball whose info/index.json is not a conda package's (no
     JSON object with a name and a subdir) is only a tarball."""
+    from binlint.formats.package import in_memory
+
     wanted = [m for m in container.members if m.name in (INDEX, PATHS)]
     _, contents = in_memory(wanted, budget, lambda name: name)
     try:
@@ -119,6 +123,8 @@ def depends(index: dict[str, Any]) -> list[str]:
 def glibc_floor(index: dict[str, Any]) -> tuple[str, str] | None:
     """What `__glibc >=X` in the depends accepts; for a Linux package without one, the
     default sysroot's glibc; None for noarch and other platforms."""
+    from binlint.formats.package import highest
+
     found = [(m[1], d) for d in depends(index) if (m := _GLIBC.match(d))]
     if found:
         return highest(found)
@@ -141,6 +147,8 @@ def names(name: str) -> set[str]:
 
 
 def context(view: Any, container: Container) -> dict[str, Any]:
+    from binlint.formats.package import promises
+
     index = getattr(container, "index", None)
     if not isinstance(index, dict):
         return {}

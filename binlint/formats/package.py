@@ -3,13 +3,12 @@ installed, a compressed payload read within the file's budget, and what their de
 dependencies and architecture promise the files they carry (their members' target)."""
 from __future__ import annotations
 
-import re
-
 from binlint.errors import ArtifactError
 from binlint.formats import REGISTRY, classify
 from binlint.formats.classify import HEAD_SIZE
 from binlint.formats.container import Container
 from binlint.formats.members import Member, SliceStream, unsafe_name
+from binlint.patterns import Pattern
 from binlint.version import version
 
 TYPE_CHECKING = False
@@ -30,7 +29,7 @@ ARCHS = {
     "armel": ("armv5l",), "ppc64el": ("ppc64le",), "ppc64le": ("ppc64le",), "linux-ppc64le": ("ppc64le",),
     "s390x": ("s390x",), "linux-s390x": ("s390x",), "riscv64": ("riscv64",), "mips64el": ("mips64",),
 }
-_GLIBC_VERSION = re.compile(r"^(?:\d+:)?(\d+(?:\.\d+)+)")  # Debian's epoch:upstream-revision
+_GLIBC_VERSION = Pattern(r"^(?:\d+:)?(\d+(?:\.\d+)+)")  # Debian's epoch:upstream-revision
 
 
 class PackageContainer(Container):
