@@ -28,7 +28,6 @@ Options = namedtuple("Options", "targets prefer_tags limits jobs cache",
                      defaults=((Target.of(),), False, Limits(), None, None))
 
 
-
 def processes(artifacts: list[Artifact], options: Options) -> int:
     """The processes a check of `artifacts` splits them between: one per CPU (or --jobs)
     where that pays for the forks (walk/split.py), else one, which may still split a large

@@ -10,9 +10,9 @@ build first.
 
 The rules reach every worker once, through a worker plugin (binlint/distributed/plugin.py)
 that the scheduler also gives a worker started later. The tasks then depend on no data, so
-the scheduler keeps them queued and hands each to the first idle worker: with the rules as
-a task result, every task waited on the worker holding it, and 2 workers ran 1.4x one
-process instead of 1.7x. A worker that dies takes no irreplaceable data with it, the
+the scheduler keeps them queued and hands each to the first idle worker (with the rules as
+a task's result, every task waited on the worker holding it, and work stealing evened
+them out late). A worker that dies takes no irreplaceable data with it, the
 scheduler runs its batches again elsewhere, and each batch is gathered once, so nothing is
 lost or reported twice. The findings are sorted as engine.check sorts them.
 """
@@ -105,7 +105,10 @@ def scan(client: Any, artifacts: list[Artifact], rules: list, options: Any,
             if on_batch is not None:
                 on_batch(done, findings, time.monotonic() - start)
     finally:
-        client.unregister_worker_plugin(plugin.name)
+        try:
+            client.unregister_worker_plugin(plugin.name)
+        except Exception:  # noqa: BLE001 - a lost cluster: nothing left to clean, and the run's own error says why
+            pass
     return sorted((f for found in results for f in found), key=finding_order)
 
 
@@ -114,10 +117,10 @@ def connect(scheduler: str | None, workers: int | None) -> Any:
     processes (one thread each: the walk holds the GIL); closing it closes that cluster.
 
     The local workers are forked from a fork server (a fresh process with distributed
-    imported, single-threaded), not from this process: forking this one started them faster
-    (1.67x over one process on 242 wheels against 1.35x), but it holds threads (the
-    cluster's event loop, fsspec's, a test runner's) whose locks a child may inherit held,
-    and a CI run hung there for good. Spawning them gave 1.24x."""
+    imported, single-threaded), not from this process: forking this one would start them
+    sooner, but it holds threads (the cluster's event loop, fsspec's, a test runner's) whose
+    locks a child may inherit held, and a CI run hung there for good. Spawned workers start
+    slowest (docs/scale.md)."""
     if scheduler is None:
         _start_fork_server()
     try:
