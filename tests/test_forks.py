@@ -77,3 +77,7 @@ def test_a_few_large_artifacts_are_split_by_size_and_small_ones_are_not(tmp_path
                                                                                      ["big.whl", "c.whl"]]
     (tmp_path / "a.whl").unlink()
     assert not split_pays(discover([str(tmp_path)]))  # one large archive: its members are split instead
+    # Remote objects' sizes are not known before they are read: fewer than PARALLEL_MIN stay in one process.
+    from binlint.walk.discover import Artifact
+
+    assert not split_pays([Artifact(f"s3://bucket/w{i}.whl", f"s3://bucket/w{i}.whl") for i in range(400)])

@@ -97,8 +97,8 @@ def split_pays(artifacts: list[Artifact]) -> bool:
         return True
     if len(artifacts) < 2 or not can_fork():
         return False
-    weights = [artifact_weight(artifact) for artifact in artifacts]
-    return sum(weights) - max(weights) >= PARALLEL_BYTES
+    sizes = [file_size(artifact) for artifact in artifacts]  # a remote object's is not known: no split
+    return sum(sizes) - max(sizes) >= PARALLEL_BYTES
 
 
 def artifact_groups(artifacts: list[Artifact], jobs: int) -> list[list[Artifact]]:
@@ -110,13 +110,17 @@ def artifact_groups(artifacts: list[Artifact], jobs: int) -> list[list[Artifact]
 
 
 def artifact_weight(artifact: Artifact) -> int:
-    """What an artifact costs to check, in bytes: its file's size (a remote object's is not
-    known: none), and its own cost."""
+    """What an artifact costs to check, in bytes: its file's size and its own cost."""
+    return file_size(artifact) + ARTIFACT_COST
+
+
+def file_size(artifact: Artifact) -> int:
+    """The size of the artifact's file; 0 for a remote object (not known before it is read)
+    or a file that cannot be read (the walk reports it)."""
     try:
-        size = 0 if is_url(artifact.fs_path) else os.stat(artifact.fs_path).st_size
-    except OSError:  # the walk reports it
-        size = 0
-    return size + ARTIFACT_COST
+        return 0 if is_url(artifact.fs_path) else os.stat(artifact.fs_path).st_size
+    except OSError:
+        return 0
 
 
 # -- a large archive's members -------------------------------------------------------------
