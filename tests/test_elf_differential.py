@@ -832,3 +832,35 @@ def _binlint_arm(path: str) -> tuple[Any, Any]:
         return view.get("elf.arm_cpu_arch"), view.get("elf.arm_float_abi")
     finally:
         view.close()
+
+
+def test_defined_dynamic_symbols_agree_with_the_hash_table_lookup() -> None:
+    """ElfFile.defines(..., symtab=False) first asks DT_GNU_HASH's bloom filter, as the
+    dynamic loader does, and searches only for names it does not rule out: for exported
+    names, names the library imports and names no library has, the answer is what
+    pyelftools lists as defined in .dynsym, on this machine's libraries."""
+    import random
+
+    from binlint.formats.elf.reader import ElfFile
+
+    rng = random.Random(1)
+    files = sorted(p for p in Path("/usr/lib/x86_64-linux-gnu").glob("*.so*") if p.is_file() and not p.is_symlink())
+    checked = ruled_out = 0
+    for path in files[:120]:
+        data = path.read_bytes()
+        if data[:4] != b"\x7fELF":
+            continue
+        with path.open("rb") as stream:
+            table = ELFFile(stream).get_section_by_name(".dynsym")
+            if table is None:
+                continue
+            symbols = [(s.name, s["st_shndx"] != "SHN_UNDEF") for s in table.iter_symbols() if s.name]
+        defined = sorted({name for name, is_defined in symbols if is_defined})
+        imported = sorted({name for name, is_defined in symbols if not is_defined} - set(defined))
+        names = (*rng.sample(defined, min(5, len(defined))), *imported[:3], f"PyInit_{path.name.split('.')[0]}",
+                 "binlint_defines_no_such_name")
+        elf = ElfFile(data)
+        assert elf.defines(names, symtab=False) == [n for n in names if n in set(defined)], path
+        ruled_out += sum(elf._gnu_hash_excludes(n) for n in names)
+        checked += 1
+    assert checked >= 40 and ruled_out >= checked  # the filter was asked, and answered for most absent names

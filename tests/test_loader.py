@@ -483,3 +483,19 @@ def test_a_hostile_archive_costs_bounded_work(monkeypatch: pytest.MonkeyPatch) -
     assert graph.steps("pkg/lib0.so") is None
     steps, whole = loader.own_search(tree, "pkg/lib0.so", dyn)
     assert whole and all(s.path == f"pkg/{s.name}" for s in steps)
+
+
+def test_member_paths_are_normalised_as_posixpath_does() -> None:
+    """Member names already normal are taken as they are (binlint.facts.loading._normpath):
+    every name made of these parts, with and without a trailing slash, as normpath gives it."""
+    import itertools
+    import posixpath
+
+    from binlint.facts.loading import _normpath
+
+    parts = ["a", ".", "..", "", ".hidden", "b.c", "..x", "x..", "..."]
+    for count in range(1, 5):
+        for combo in itertools.product(parts, repeat=count):
+            for name in ("/".join(combo), "/".join(combo) + "/"):
+                name = name.lstrip("/")
+                assert _normpath(name) == posixpath.normpath(name), name

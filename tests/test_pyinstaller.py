@@ -580,6 +580,40 @@ def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> Non
     assert damage(loader.read_bytes()) is not None
 
 
+@pytest.mark.parametrize("case", ["bare-bootloader", "pydata-removed"])
+def test_a_bootloader_without_its_package_is_found_by_its_read_only_data(case: str, read: Callable[[str], bytes],
+                                                                         tmp_path) -> None:
+    """A program that ends with its section table is searched for the bootloader's strings in
+    its `.rodata` only: the bootloader shipped without a package, and a onefile build whose
+    `pydata` section was removed (as objcopy or a careless strip does), are still reported,
+    and the bootloader itself refuses to start."""
+    import subprocess
+
+    require_module("PyInstaller", PYI_REQUIREMENT)
+    import PyInstaller
+
+    from binlint.engine import check
+    from binlint.rules import load_rules
+    from binlint.walk.discover import discover
+
+    path = tmp_path / "app"
+    if case == "bare-bootloader":
+        [loader] = (Path(PyInstaller.__file__).parent / "bootloader").glob("Linux-64bit-*/run")
+        path.write_bytes(loader.read_bytes())
+    else:
+        source = tmp_path / "onefile"
+        source.write_bytes(read("pyi-onefile"))
+        subprocess.run(["objcopy", "--remove-section", "pydata", str(source), str(path)], check=True)
+    data = path.read_bytes()
+    elf = ElfFile(data)
+    assert elf.section_named("pydata") is None and len(data) == elf.section_table_end  # nothing appended
+    path.chmod(0o755)
+    run = subprocess.run([str(path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and BOOTLOADER_ERROR in run.stderr, run.stderr
+    findings = [f for f in check(discover([str(path)]), load_rules([])) if f.rule == "pyinstaller-archive-damaged"]
+    assert [(f.severity, f.path) for f in findings] == [("error", str(path))]
+
+
 def test_other_programs_are_not_damaged_bundles() -> None:
     # The bundle fixtures are quiet in tests/rules/test_pyinstaller.py's table; this machine's Python too.
     from binlint.formats.pyinstaller.reader import damage

@@ -291,3 +291,62 @@ def test_auditwheel_accepts_compiled_code_in_a_purelib_root(artifacts: Artifacts
     shown = subprocess.run([sys.executable, "-m", "auditwheel", "show", str(path)], capture_output=True, text=True)
     assert shown.returncode == 0 and "purelib folder" not in shown.stderr, shown.stderr
     assert only(table_findings(path, {}), "purelib-wheel-with-native-code").severity == "warning"
+
+
+# -- entry_points.txt and RECORD are read as configparser and csv read them -------------------
+
+# Lines that configparser reads its own way (a section header with text after it, a value's
+# continuation, DEFAULT, names twice, a missing header or delimiter, a BOM), beside plain ones.
+INI_CASES = [
+    "[console_scripts]\nf2py = numpy.f2py.f2py2e:main\n\n[array_api]\nnumpy = numpy\n",
+    "# comment\n; another\n[a]\nx=y\n  # indented comment\ny =  spaced value  \r\nz = a = b\n",
+    "[a]\nx = 1\n  continued\n", "[a]\nx = 1\n\n  continued after a blank\n", "[a] trailing = text\nx = 1\n",
+    "[a]b]\nx = 1\n", "[]\nx = 1\n", "[DEFAULT]\nx = 1\n[a]\ny = 2\n", "[a]\nx = 1\n[a]\ny = 2\n",
+    "[a]\nx = 1\nx = 2\n", "x = 1\n[a]\n", "[a]\nnot an option\n", "[a]\n = no name\n", "\ufeff[a]\nx = 1\n",
+    "[a]\nX = 1\nx = 2\n", "[a]\nx = 1\ry = 2\n", "[a]\n\tx = 1\n", "", "\n\n", "[a]\nx =\n",
+    "[a]\nx = 1\n[b]\n[A]\nx = 2\n", "[ spaced ]\nname:with:colons = v:1\n",
+]
+
+
+def _configparser_view(text: str) -> dict[str, dict[str, str]] | str:
+    import configparser
+
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text)
+    except configparser.Error as err:
+        return type(err).__name__
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def _installed_entry_points() -> list[str]:
+    """entry_points.txt of every distribution installed beside the tests: real files nobody here wrote."""
+    import importlib.metadata
+
+    found = {dist.read_text("entry_points.txt") for dist in importlib.metadata.distributions()}
+    return sorted(text for text in found if text)
+
+
+def test_entry_points_are_read_as_configparser_reads_them() -> None:
+    installed = _installed_entry_points()
+    assert len(installed) >= 10
+    for text in INI_CASES + installed:
+        simple = wheel_metadata._simple_ini(text)
+        expected = _configparser_view(text)
+        if simple is not None:  # read without configparser: exactly what it reads
+            assert simple == expected, text
+        read = wheel_metadata._configparser_ini(text)
+        assert (read if isinstance(expected, dict) else type(read)) == (expected if isinstance(expected, dict) else str)
+    assert sum(wheel_metadata._simple_ini(text) is not None for text in installed) >= len(installed) * 3 // 4
+
+
+def test_record_rows_are_read_as_csv_reads_them() -> None:
+    import csv
+    import importlib.metadata
+
+    records = [dist.read_text("RECORD") or "" for dist in importlib.metadata.distributions()]
+    crafted = ['a,"b,c",3\n', 'x,sha256=abc,"12"\r\n', "a,,\n\nb\n", "a\x0bb,c\n", 'p"q,r\n', "lone\rcr,x\n", ""]
+    for text in records + crafted:
+        assert wheel_metadata._csv_rows(text) == list(csv.reader(text.splitlines())), text[:200]
+    assert sum('"' not in text for text in records) >= len(records) // 2  # most take the split

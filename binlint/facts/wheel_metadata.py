@@ -18,8 +18,6 @@ from binlint.wheeltags import expand_tags, tags_from_filename
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from binlint.facts import FileView
     from binlint.formats.container import Container
     from binlint.formats.members import Member
@@ -117,12 +115,22 @@ def record(view: FileView) -> dict[str, tuple[str, str]] | None:
         member = member_named(view, f"{folder}/RECORD") if folder else None
         data = read_member(member) if member else None
         if data is not None:
-            import csv  # imported when a wheel is read: it costs a run's start-up 8 ms
-
             rows = {row[0].replace("\\", "/"): (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
-                    for row in csv.reader(data.decode("utf-8", "replace").splitlines()) if row and row[0]}
+                    for row in _csv_rows(data.decode("utf-8", "replace")) if row and row[0]}
         view._values["wheel.record"] = rows
     return view._values["wheel.record"]
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV file as the csv module reads them. Without a quote (or a NUL, which
+    it refuses), a row is its line split at commas: most RECORDs, read without importing
+    csv and 2.5 times as fast (numpy's: 3.8 ms in all, 1.2 ms so)."""
+    lines = text.splitlines()
+    if '"' not in text and "\0" not in text:
+        return [line.split(",") if line else [] for line in lines]
+    import csv
+
+    return list(csv.reader(lines))
 
 
 def unrecorded(view: FileView) -> list[str]:
@@ -224,28 +232,64 @@ def split_packages(view: FileView) -> list[str]:
 
 # -- entry_points.txt ----------------------------------------------------------------------
 
-def entry_points(view: FileView) -> Any:
-    """entry_points.txt as an INI file with `=` alone as delimiter (the entry points
-    specification), or why it does not parse; None when the wheel has none."""
+def entry_points(view: FileView) -> dict[str, dict[str, str]] | str | None:
+    """entry_points.txt's sections, as an INI file with `=` alone as delimiter reads (the
+    entry points specification), or why it does not parse; None when the wheel has none."""
     if "wheel.entry_points" not in view._values:
         folder = dist_info(view)
         member = member_named(view, f"{folder}/entry_points.txt") if folder else None
         data = read_member(member) if member else None
-        parsed: Any = None
+        parsed: dict[str, dict[str, str]] | str | None = None
         if data is not None:
-            import configparser
-
-            parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-            parser.optionxform = str  # type: ignore[assignment,method-assign]  # names are case-sensitive
             try:
-                parser.read_string(data.decode("utf-8"))
-                parsed = parser
+                text = data.decode("utf-8")
             except UnicodeDecodeError:
                 parsed = "entry_points.txt is not UTF-8"
-            except configparser.Error as err:  # "While reading from '<string>' [line  3]: option ..."
-                parsed = re.sub(r"^While reading from .*?\[line\s*(\d+)\]", r"line \1", " ".join(str(err).split()))
+            else:
+                parsed = _simple_ini(text)
+                if parsed is None:
+                    parsed = _configparser_ini(text)
         view._values["wheel.entry_points"] = parsed
     return view._values["wheel.entry_points"]
+
+
+def _simple_ini(text: str) -> dict[str, dict[str, str]] | None:
+    """The sections of an INI file as configparser reads it (`=` alone as delimiter, names as
+    written), when each line is blank, a comment, or at its start a `[section]` or a
+    `name = value`, no name twice; else None. Most entry_points.txt are that: read without
+    importing configparser, whose import and patterns cost each wheel's check 3 ms."""
+    sections: dict[str, dict[str, str]] = {}
+    current = None
+    for line in text.split("\n"):  # configparser's lines: a lone \r ends none
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line[0].isspace():  # a value's continuation, or an indented line: configparser's rules
+            return None
+        if stripped[0] == "[":  # configparser takes `[a]b = c` for a section too
+            name = stripped[1:-1]
+            if stripped[-1] != "]" or not name or name in sections or name == "DEFAULT":
+                return None
+            current = sections[name] = {}
+            continue
+        key, equals, value = stripped.partition("=")
+        key = key.rstrip()
+        if current is None or not equals or not key or key in current:
+            return None
+        current[key] = value.strip()
+    return sections
+
+
+def _configparser_ini(text: str) -> dict[str, dict[str, str]] | str:
+    import configparser
+
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # names are case-sensitive
+    try:
+        parser.read_string(text)
+    except configparser.Error as err:  # "While reading from '<string>' [line  3]: option ..."
+        return re.sub(r"^While reading from .*?\[line\s*(\d+)\]", r"line \1", " ".join(str(err).split()))
+    return {name: dict(parser[name]) for name in parser.sections()}
 
 
 def entry_points_error(view: FileView) -> str | None:
@@ -257,8 +301,7 @@ def script_names(view: FileView) -> list[str]:
     parsed = entry_points(view)
     if parsed is None or isinstance(parsed, str):
         return []
-    return [name for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
-            for name in parsed[section]]
+    return [name for section in ("console_scripts", "gui_scripts") for name in parsed.get(section, ())]
 
 
 def script_references(view: FileView) -> list[str]:
@@ -266,8 +309,8 @@ def script_references(view: FileView) -> list[str]:
     parsed = entry_points(view)
     if parsed is None or isinstance(parsed, str):
         return []
-    return [f"{name} = {value}" for section in ("console_scripts", "gui_scripts") if parsed.has_section(section)
-            for name, value in parsed[section].items()]
+    return [f"{name} = {value}" for section in ("console_scripts", "gui_scripts")
+            for name, value in parsed.get(section, {}).items()]
 
 
 FACTS = {

@@ -107,22 +107,25 @@ def open_elf_bundle(view: Any) -> Container | None:
         # A package outside that section is appended to the program: a file that ends with
         # its section table has none, and its end is not searched (every program of a tree).
         appended = section is not None or len(view.data) > elf.section_table_end
+        read_only = elf.section_named(".rodata") if section is None else None
     except ArtifactError:  # unreadable section headers: look for a package the bootloader's way
-        section, appended = None, True
+        section, appended, read_only = None, True, None
     return _bundle(view.data, (section.offset, section.size) if section is not None else None, view.limits,
-                   appended)
+                   appended, (read_only.offset, read_only.size) if read_only is not None else None)
 
 
 def open_bundle(view: Any) -> Container | None:
     return _bundle(view.data, None, view.limits)
 
 
-def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits, appended: bool = True) -> Container | None:
+def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits, appended: bool = True,
+            read_only: tuple[int, int] | None = None) -> Container | None:
     """The PyInstaller package an executable carries; None for other executables. A package
     its bootloader cannot open is an empty container that says why: the executable itself
     is still checked (it is what the user runs, and what fails at start). `appended`: False
     when nothing follows the program's own bytes, where no package can be (but a bootloader
-    whose package was cut off, by strip for one, is still told apart)."""
+    whose package was cut off, by strip for one, is still told apart). `read_only`: where the
+    program's `.rodata` lies, in which a bootloader's strings are."""
     from binlint.formats.pyinstaller import reader as pyinstaller
 
     try:
@@ -130,7 +133,7 @@ def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits, appended:
     except ArtifactError as err:
         return Container([], bundle_error=str(err))
     if bundle is None:
-        problem = pyinstaller.damage(data, pydata)
+        problem = pyinstaller.damage(data, pydata, read_only)
         return Container([], bundle_error=problem) if problem is not None else None
     members = [Member(e.name, None, e.uncompressed_length, _entry_opener(data, e, limits.member_bytes))
                for e in bundle.entries if e.typecode in BUNDLE_MEMBERS]

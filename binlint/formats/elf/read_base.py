@@ -65,6 +65,7 @@ def _layouts(elf_class: int, encoding: int) -> dict[str, struct.Struct]:
         "_vernaux": struct.Struct(e + "IHHII"),
         "_u16": struct.Struct(e + "H"),
         "_u32": struct.Struct(e + "I"),
+        "_u64": struct.Struct(e + "Q"),
         "_note": struct.Struct(e + "III"),
         "_gnu_hash": struct.Struct(e + "IIII"),
         "_property": struct.Struct(e + "II"),

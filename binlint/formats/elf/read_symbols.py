@@ -100,6 +100,10 @@ class ElfSymbols(ElfDynamic, ElfSections):
         with their offsets (st_name comes first), so only those are decoded: an extension
         module's few exports or a library's 50,000 cost the same (decoding every entry of
         scipy's modules cost 6 ms a wheel)."""
+        if not symtab:  # what dlsym could find: the hash table's bloom filter rules most names out
+            names = tuple(name for name in names if not self._gnu_hash_excludes(name))
+            if not names:
+                return []
         wanted = {name.encode() + b"\0": name for name in names}
         found: set[str] = set()
         for offset, count, str_start, str_end in self._symbol_tables(symtab):
@@ -124,6 +128,40 @@ class ElfSymbols(ElfDynamic, ElfSections):
                         found.add(name)
                     hit = self.data.find(needle, hit + 1, end)
         return [name for name in names if name in found]
+
+    def _gnu_hash_excludes(self, name: str) -> bool:
+        """Whether the DT_GNU_HASH bloom filter says no exported symbol is called `name`, as
+        the dynamic loader's lookup first asks (do_lookup_x in glibc's dl-lookup.c): an
+        extension module's init function is looked for in every library named like a module
+        (`libfoo.so`), and scanning their string tables cost a tree scan 14 ms. False when
+        there is no such table or it cannot be read: the name is then searched for."""
+        bloom = self._bloom
+        if bloom is None:
+            return False
+        offset, size, shift = bloom
+        h = 5381
+        for byte in name.encode():
+            h = (h * 33 + byte) & 0xFFFFFFFF
+        bits = self.bits
+        try:
+            (word,) = self._unpack(self._u64 if bits == 64 else self._u32,
+                                   offset + ((h // bits) & (size - 1)) * (bits // 8), "DT_GNU_HASH bloom filter")
+        except ArtifactError:
+            return False
+        return (word >> (h % bits)) & (word >> ((h >> shift) % bits)) & 1 == 0
+
+    @cached_property
+    def _bloom(self) -> tuple[int, int, int] | None:
+        """Where the DT_GNU_HASH bloom filter's words start, how many there are, and its shift."""
+        try:
+            gnu_hash = self._dynamic_value(DT_GNU_HASH)
+            if gnu_hash is None:
+                return None
+            offset = self._offset_of(gnu_hash, "DT_GNU_HASH")
+            _, _, size, shift = self._unpack(self._gnu_hash, offset, "DT_GNU_HASH")
+        except ArtifactError:
+            return None
+        return (offset + 16, size, shift) if size else None
 
     def _symbol_tables(self, symtab: bool) -> list[tuple[int, int, int, int | None]]:
         """(symbols, count, strings start, strings end) of .dynsym, and of .symtab when asked
