@@ -7,11 +7,10 @@ as the text the artifact gives ("2.17"), parsed here when a rule compares the tw
 from __future__ import annotations
 
 import functools
-import re
 
 from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
-_DOTTED = re.compile(r"\d+(?:\.\d+)*")
+_DOTTED = Pattern(r"\d+(?:\.\d+)*")
 # A kernel release as `uname -r` prints it: the version, then what the distribution adds
 # (5.15.0-91-generic, 3.10.0-1160.el7.x86_64, 6.6.87.2-microsoft-standard-WSL2, 6.9.0+).
 _KERNEL_RELEASE = Pattern(r"(\d+\.\d+(?:\.\d+)*)(?:[^\d.].*)?")

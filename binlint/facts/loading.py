@@ -16,8 +16,6 @@ from binlint.formats.elf.reader import DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAM
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import weakref
-
     from binlint.facts.loader import Dynamic, Graph, Step, Tree
     from binlint.formats.members import Member
     from binlint.facts.view import FileView, Walked
@@ -60,7 +58,7 @@ class _Members:
     """The loader's tree of one container, and its graph once a member needs it."""
 
     def __init__(self, view: FileView, container: Container) -> None:
-        # No reference to the container: it is the key this is kept under, weakly.
+        # No reference to the container, which keeps this (binlint.formats.container.Container.loader).
         # A fresh budget: what the graph inflates must not depend on which process builds it.
         self.budget = Budget(view.limits, view.budget.file_size)
         self.siblings: Walked | None = None  # what the walk returned of the members, for the graph
@@ -141,16 +139,6 @@ class _Members:
         return [p for folder in sorted(folders) for p in self.extensions.get(folder, [])]
 
 
-@functools.lru_cache(maxsize=None)
-def _trees() -> weakref.WeakKeyDictionary[Container, _Members]:
-    """Each archive's members as the loader model sees them, made for its first ELF member
-    that asks. weakref (and glob, below) are imported when first needed: with glob's
-    contextlib and fnmatch they cost every run's start-up 1 ms, and most runs use neither."""
-    import weakref
-
-    return weakref.WeakKeyDictionary()
-
-
 def installed(name: str, wheel: bool) -> str:
     """Where a member lands relative to the others once installed: a wheel's root goes to
     site-packages, its `.data/` folders to the prefix; other archives unpack as they are."""
@@ -172,11 +160,11 @@ def _normpath(path: str) -> str:
 
 
 def _members(view: FileView, container: Container) -> _Members:
-    trees = _trees()
-    found = trees.get(container)
-    if found is None:
-        found = trees[container] = _Members(view, container)
-    return found
+    """The container's members as the loader model sees them, made for its first ELF member
+    that asks, and kept with the container (so gone with it)."""
+    if container.loader is None:
+        container.loader = _Members(view, container)
+    return container.loader  # type: ignore[no-any-return]
 
 
 # -- files on disk ----------------------------------------------------------------------

@@ -141,8 +141,8 @@ def above_floor(view: FileView) -> list[dict[str, Any]]:
 
 # `name.so`, `name.<tag>.so`: the file names CPython's importer loads on Linux and macOS
 # (EXTENSION_SUFFIXES; PyPy's `.pypy310-pp73-...` tag too); the module is `name`.
-_MODULE_NAME = re.compile(r"^([A-Za-z_]\w*)\.(?:[\w-]+\.)?so$")
-_PLAIN_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*\.so$")
+_MODULE_NAME = Pattern(r"^([A-Za-z_]\w*)\.(?:[\w-]+\.)?so$")
+_PLAIN_MODULE_NAME = Pattern(r"^[A-Za-z_]\w*\.so$")
 # The interpreter's own definitions, one or more from each part of libpython an extension
 # module only calls into: start-up and shut-down (Python/pylifecycle.c, Modules/main.c), the
 # evaluation loop (Python/ceval.c), the runtime state (_PyRuntime, 3.7 and later), the

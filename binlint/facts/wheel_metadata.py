@@ -13,6 +13,7 @@ import re
 from binlint.errors import ArtifactError
 from binlint.facts.archive import file_name, wheel_fields
 from binlint.facts.catalogue import Fact
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 from binlint.walk.digest import HASHED
 from binlint.wheeltags import expand_tags, tags_from_filename
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from binlint.formats.members import Member
 
 METADATA_LIMIT = 16 << 20  # RECORD of the largest wheels is a few MiB
-_WHEEL_FILE = re.compile(r"^([^/]+\.dist-info)/WHEEL$")
+_WHEEL_FILE = Pattern(r"^([^/]+\.dist-info)/WHEEL$")
 # Signatures of RECORD, which RECORD cannot list (the binary distribution format).
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
 
@@ -52,8 +53,8 @@ def read_member(member: Member, limit: int = METADATA_LIMIT) -> bytes | None:
         return None
 
 
-_METADATA = re.compile(r"^[^/]+\.dist-info/METADATA$")
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_METADATA = Pattern(r"^[^/]+\.dist-info/METADATA$")
+_REQUIREMENT_NAME = Pattern(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def requires(holder: Container | None) -> list[str]:
@@ -200,7 +201,7 @@ def hash_mismatches(view: FileView) -> list[str]:
 
 # -- Root-Is-Purelib -------------------------------------------------------------------------
 
-_SCHEME_FOLDER = re.compile(r"^[^/]+\.data/(purelib|platlib)/(.+)$")
+_SCHEME_FOLDER = Pattern(r"^[^/]+\.data/(purelib|platlib)/(.+)$")
 
 
 def split_packages(view: FileView) -> list[str]:

@@ -30,6 +30,7 @@ class Container:
         self._name_set: frozenset[str] | None = None
         self._folders: frozenset[str] | None = None
         self._basenames: frozenset[str] | None = None
+        self.loader: Any = None  # the loader model's view of the members (binlint.facts.loading)
 
     def names(self) -> list[str]:
         return [m.name for m in self.members]

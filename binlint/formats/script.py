@@ -12,12 +12,13 @@ from collections import namedtuple
 
 from binlint.formats.classify import UTF8_BOM
 from binlint.facts.catalogue import Fact
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binlint.facts import FileView
 
-_SPACE_OR_TAB = re.compile(rb"[ \t]+")
+_SPACE_OR_TAB = Pattern(rb"[ \t]+")
 
 # text: the line without its line end (and without a byte-order mark); length: bytes from
 # the start of the file to the newline; interpreter: str or None; argument: str or None.

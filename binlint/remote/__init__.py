@@ -12,12 +12,12 @@ modules below import it when a URL is met.
 """
 from __future__ import annotations
 
-import re
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL = Pattern(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # A URL inside a message: its scheme, then what is shown of it; user information and query cut.
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")
-_QUERY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s'\"?#]*)[?#][^\s'\"]*")
+_USERINFO = Pattern(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")
+_QUERY = Pattern(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s'\"?#]*)[?#][^\s'\"]*")
 
 # The package each scheme needs beside fsspec, and the extra that brings it.
 PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "remote"), "gcs": ("gcsfs", "remote"),
@@ -27,7 +27,7 @@ PACKAGES = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "remote
 
 def is_url(path: str | None) -> bool:
     """Whether a path the user gave names a remote file (`scheme://...`), not one on disk."""
-    return path is not None and _URL.match(path) is not None
+    return path is not None and "://" in path and _URL.match(path) is not None
 
 
 def shown_url(text: str) -> str:

@@ -115,12 +115,22 @@ class Load:
                 up = self.tree.dynamic(chain)
                 assert up is not None
                 if up.runpath is None:
-                    for directory in glibc_dirs(up.rpath, origin_of(chain), up, self.tree.rooted):
+                    for directory in self._dirs(chain, up, "DT_RPATH"):
                         yield directory, "DT_RPATH", chain
                 chain = self.loader[chain]
-        for directory in glibc_dirs(dyn.runpath, origin_of(path), dyn, self.tree.rooted):
+        for directory in self._dirs(path, dyn, "DT_RUNPATH"):
             yield directory, "DT_RUNPATH", path
         yield from ((d, "system", path) for d in self.tree.system)
+
+    def _dirs(self, path: str, dyn: Dynamic, entry: str) -> list[str]:
+        """The directories the object's DT_RPATH or DT_RUNPATH names, worked out once per
+        tree: every load that maps the object searches them again (a third of scipy's graph)."""
+        key = (path, entry)
+        found = self.tree.entry_dirs.get(key)
+        if found is None:
+            value = dyn.rpath if entry == "DT_RPATH" else dyn.runpath
+            found = self.tree.entry_dirs[key] = glibc_dirs(value, origin_of(path), dyn, self.tree.rooted)
+        return found
 
 
 class Graph:

@@ -6,10 +6,11 @@ import posixpath
 import re
 
 from binlint.facts.loader.tree import ANY, Dynamic, Step, Tree
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 
-MUSL_SELF = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")  # load_library's `reserved` names
-_GLIBC_TOKEN = re.compile(r"\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))")
-_MUSL_ORIGIN = re.compile(r"^\$(\{ORIGIN\}|ORIGIN)")
+MUSL_SELF = Pattern(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")  # load_library's `reserved` names
+_GLIBC_TOKEN = Pattern(r"\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))")
+_MUSL_ORIGIN = Pattern(r"^\$(\{ORIGIN\}|ORIGIN)")
 
 # $LIB is the library directory the target's glibc was configured with: `lib64` (64-bit) or
 # `lib` (32-bit) upstream, on RHEL and in the manylinux images, `lib/<multiarch triplet>` on

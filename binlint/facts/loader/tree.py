@@ -44,6 +44,8 @@ class Tree:
         self.system, self.musl_self, self.rooted = system, musl_self, bool(system)
         self._dynamic: dict[str, Dynamic | None] = {}
         self._named: dict[str, list[str]] | None = None
+        # (path, DT_RPATH or DT_RUNPATH) -> the directories that entry names, for the loads
+        self.entry_dirs: dict[tuple[str, str], list[str]] = {}
 
     def dynamic(self, path: str) -> Dynamic | None:
         if path not in self._dynamic:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 from collections import namedtuple
 
 from binlint.errors import BinlintError
 from binlint.formats.elf.versions import parse_version_node
 from binlint.inputs import InputFile
+from binlint.patterns import Pattern  # compiled on first use (binlint/patterns.py)
 from binlint.rules.targets import Target
 from binlint.version import version
 from binlint.wheeltags import target_from_platforms
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILTIN = ("manylinux.json", "musllinux.json", "distributions.toml")
-_PLATFORM = re.compile(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
+_PLATFORM = Pattern(r"^(manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014)_(\w+)$")
 
 # name: canonical; target: the Target of that name, the values rules compare with.
 Profile = namedtuple("Profile", "name family summary aliases priority source target")
