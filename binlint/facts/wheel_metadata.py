@@ -34,7 +34,8 @@ def dist_info(view: FileView) -> str | None:
     container = view.container()
     if container is None or wheel_fields(view) is None:
         return None
-    return next((m[1] for m in map(_WHEEL_FILE.match, container.names()) if m), None)
+    return next((m[1] for name in container.names() if name.endswith(".dist-info/WHEEL")
+                 for m in [_WHEEL_FILE.match(name)] if m), None)
 
 
 def member_named(view: FileView, name: str) -> Member | None:

@@ -71,7 +71,8 @@ class Container:
     def wheel_metadata(self) -> dict[str, list[str]] | None:
         """The WHEEL file's fields (`Tag`, `Root-Is-Purelib`, ...), or None if not a wheel."""
         for member in self.members:
-            if _WHEEL_FILE.match(member.name) and member.open is not None:
+            # The suffix first: a wheel has thousands of members, and one WHEEL file.
+            if member.name.endswith(".dist-info/WHEEL") and _WHEEL_FILE.match(member.name) and member.open is not None:
                 stream = member.open()
                 try:
                     text = stream.read(65536).decode("utf-8", "replace")
