@@ -385,13 +385,16 @@ def test_same_answer_when_members_are_split_between_processes(tmp_path: Path, mo
     assert [(f["path"], f["message"]) for f in by_rule(report, CARRIED)] == whole
 
 
+@pytest.mark.parametrize("kept", [True, False])
 def test_the_graph_reads_no_member_a_second_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                capsys: pytest.CaptureFixture[str], kept: bool) -> None:
     """A member whose own search paths miss a library the wheel carries waits until every
-    member has been read once (the engine's walk tells the model what each needs): then only
-    that member is read again, not the whole wheel (scipy's grafted libgfortran made binlint
-    inflate all 119 compiled members twice)."""
+    member has been read once (the engine's walk tells the model what each needs): then that
+    member is looked at again from the bytes the walk kept, and no member is inflated twice
+    (scipy's grafted libgfortran once made binlint inflate all 119 compiled members twice).
+    Past KEPT_BYTES of waiting members, only those are read again; the findings are the same."""
     from binlint.formats.members import Budget
+    from binlint.walk import members as walk_members
 
     reads: list[str] = []
     original = Budget.read
@@ -402,11 +405,13 @@ def test_the_graph_reads_no_member_a_second_time(tmp_path: Path, monkeypatch: py
 
     wheel = make_wheel(tmp_path, "runpath", TREES["runpath-not-inherited"])
     monkeypatch.setattr(Budget, "read", counted)
+    if not kept:
+        monkeypatch.setattr(walk_members, "KEPT_BYTES", 0)
     code, report = run_json(capsys, str(wheel))
     [finding] = by_rule(report, CARRIED)
     assert finding["path"] == f"{wheel}!pkg.libs/libmid.so.1"
     elf = sorted({name for name in reads if name.endswith((".so", ".so.1"))})
-    assert sorted(reads) == sorted([*elf, "pkg.libs/libmid.so.1"]), reads
+    assert sorted(reads) == sorted([*elf, *([] if kept else ["pkg.libs/libmid.so.1"])]), reads
 
 
 def test_tarball_links_and_files_on_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ whose facts waited for all the others (the loader model)."""
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 
 from binlint.errors import ArtifactError
 from binlint.facts.view import Context, FileView, Walked
@@ -91,13 +92,14 @@ def member_context(view: FileView, container: Container) -> Context:
     return context._replace(**hook(told)(view, container)) if told is not None else context
 
 
-def _walk_some(view: FileView, container: Container, context: Context, visitor: Visitor,
-               members: list[Member] | None, hashing: bool) -> tuple[list[Any], Walked, bool, list[tuple[str, Any]]]:
+def _walk_some(view: FileView, container: Container, context: Context, visitor: Visitor, members: list[Member] | None,
+               hashing: bool) -> tuple[list[Any], Walked, bool, list[tuple[str, Any, Read | None]]]:
     """The results of the container's members (or of `members` among them), what the walk
     learnt of them, whether the file's budget refused a read, and the members whose facts
     wait for all the others."""
-    found, later, walked = [], [], Walked({}, {}, {})
+    found, later, walked, kept = [], [], Walked({}, {}, {}), 0
     for member_view in member_views(view, container, context, members, walked.kinds, hashing):
+        data, kind = member_view.data, member_view.kind  # as read: the walk lets go of the bytes
         some_found, waits = walk_view(member_view, visitor, None)
         found += some_found
         if member_view.dynamic is not None:
@@ -105,7 +107,12 @@ def _walk_some(view: FileView, container: Container, context: Context, visitor: 
         if member_view.digest is not None:
             walked.digests[member_view.members[-1]] = member_view.digest
         if waits:
-            later.append((member_view.members[-1], waits))
+            # What was read is kept for the second look (up to KEPT_BYTES), not inflated again:
+            # scipy's libgfortran, 2.7 MB, cost its check 5 ms more.
+            again = None
+            if isinstance(data, (bytes, bytearray)) and member_view.error is None and kept + len(data) <= KEPT_BYTES:
+                again, kept = Read(member_view.head, kind, data, member_view.prefix), kept + len(data)
+            later.append((member_view.members[-1], waits, again))
     return found, walked, view.budget.refused, later
 
 
@@ -142,7 +149,13 @@ def _refuse(reason: str) -> BinaryIO:
     raise ArtifactError(reason)
 
 
-def read_member(holder: FileView, member: Member, context: Context, hashing: bool = False) -> FileView:
+KEPT_BYTES = 64 << 20  # of the members whose facts wait for the second look, in one walk
+# What read_member() read of a member, for a second look at it: its first bytes, kind, bytes and prefix.
+Read = namedtuple("Read", "head kind data prefix")
+
+
+def read_member(holder: FileView, member: Member, context: Context, hashing: bool = False,
+                again: Read | None = None) -> FileView:
     """The view of one member of `holder`, read within the file's limits: its first bytes,
     and all of it for the formats that are read whole (archives, executables); of an ELF
     member over the limits, what the loader reads (view.prefix says so); with `hashing`,
@@ -153,6 +166,10 @@ def read_member(holder: FileView, member: Member, context: Context, hashing: boo
     view.mode = member.mode or 0
     view.size = member.size
     view.holder = holder.container()
+    if again is not None:  # read before: the same bytes
+        view.head, view.kind, view.data, view.prefix = again
+        view.size = len(view.data) if view.kind in READ_WHOLE_MEMBER and view.prefix is None else member.size
+        return view
     try:
         stream = member.open()
         try:
@@ -178,11 +195,12 @@ def read_member(holder: FileView, member: Member, context: Context, hashing: boo
 
 
 def second_look(view: FileView, container: Container, context: Context, visitor: Visitor,
-                later: list[tuple[str, Any]]) -> list[Any]:
+                later: list[tuple[str, Any, Read | None]]) -> list[Any]:
     """What the members' facts waited for (the loader model's NeedsWholeArchive), now that
     every member was read once and the walk returned what each loads: each such member is
-    read once more, on a budget of its own (the file's was spent on the walk, and what a
-    second look costs must not change where it ends)."""
+    looked at once more, from the bytes the walk kept, else read again on a budget of its own
+    (the file's was spent on the walk, and what a second look costs must not change where it
+    ends)."""
     if not later:
         return []
     by_name = {m.name: m for m in container.members}
@@ -191,8 +209,8 @@ def second_look(view: FileView, container: Container, context: Context, visitor:
     spent = view.budget
     view.budget = Budget(view.limits, spent.file_size)
     try:
-        for name, waits in sorted(later, key=lambda item: order[item[0]]):
-            member_view = read_member(view, by_name[name], context)
+        for name, waits, again in sorted(later, key=lambda item: order[item[0]]):
+            member_view = read_member(view, by_name[name], context, again=again)
             member_view.siblings = view.walked
             try:
                 member_view.open()
