@@ -14,7 +14,7 @@ from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.members import Budget, Member
 from binlint.walk.digest import member_digest
 from binlint.walk.discover import printable_path
-from binlint.walk.split import map_groups, member_groups
+from binlint.walk.split import in_worker, map_groups, member_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,7 +66,10 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
 
     def walk_group(group: list[Member]) -> list[tuple[list[Any], Walked, bool, list]]:
         budget.share(len(groups))
-        return [_walk_some(view, container, context, visitor, group, hashing)]
+        # Bytes are kept for the second look only in this process, where it runs: a child that
+        # sent them back would answer later (scipy's libgfortran, 2.7 MB: 2 ms to pickle, then
+        # the copy through the pipe and unpickling, against 5 ms to inflate it again here).
+        return [_walk_some(view, container, context, visitor, group, hashing, keep=not in_worker())]
 
     results = map_groups(walk_group, groups)
     budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
@@ -93,10 +96,10 @@ def member_context(view: FileView, container: Container) -> Context:
 
 
 def _walk_some(view: FileView, container: Container, context: Context, visitor: Visitor, members: list[Member] | None,
-               hashing: bool) -> tuple[list[Any], Walked, bool, list[tuple[str, Any, Read | None]]]:
+               hashing: bool, keep: bool = True) -> tuple[list[Any], Walked, bool, list[tuple[str, Any, Read | None]]]:
     """The results of the container's members (or of `members` among them), what the walk
     learnt of them, whether the file's budget refused a read, and the members whose facts
-    wait for all the others."""
+    wait for all the others (with what was read of them, if `keep`)."""
     found, later, walked, kept = [], [], Walked({}, {}, {}), 0
     for member_view in member_views(view, container, context, members, walked.kinds, hashing):
         data, kind = member_view.data, member_view.kind  # as read: the walk lets go of the bytes
@@ -110,7 +113,8 @@ def _walk_some(view: FileView, container: Container, context: Context, visitor: 
             # What was read is kept for the second look (up to KEPT_BYTES), not inflated again:
             # scipy's libgfortran, 2.7 MB, cost its check 5 ms more.
             again = None
-            if isinstance(data, (bytes, bytearray)) and member_view.error is None and kept + len(data) <= KEPT_BYTES:
+            if keep and isinstance(data, (bytes, bytearray)) and member_view.error is None \
+                    and kept + len(data) <= KEPT_BYTES:
                 again, kept = Read(member_view.head, kind, data, member_view.prefix), kept + len(data)
             later.append((member_view.members[-1], waits, again))
     return found, walked, view.budget.refused, later
