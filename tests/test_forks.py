@@ -61,6 +61,29 @@ def test_groups_come_back_and_a_failing_group_fails_the_run() -> None:
         map_groups(fails_in_a_child, [[0], [1], [2]])
 
 
+def test_each_process_takes_batches_until_none_is_left() -> None:
+    """map_queue: every batch once, whichever process takes it, the results in the batches'
+    order; a slow batch does not hold back the others (the other process takes them)."""
+    import time
+
+    from binlint.walk.split import map_queue
+
+    def run(batch: list[int]) -> tuple[int, list[int]]:
+        if batch == [0]:
+            time.sleep(0.3)
+        return os.getpid(), [x * 2 for x in batch]
+
+    batches = [[0], *([i] for i in range(1, 40))]
+    results = map_queue(run, batches, 2)
+    assert [doubled for _, doubled in results] == [[x * 2 for x in b] for b in batches]
+    slow = results[0][0]
+    assert sum(pid != slow for pid, _ in results) >= 30  # the other process took the rest
+    # In a child it comes back as the run's failure, in this process as itself: either way the run fails.
+    with pytest.raises((RuntimeError, ValueError), match="batch 7 broke"):
+        map_queue(lambda batch: (_ for _ in ()).throw(ValueError("batch 7 broke")) if batch == [7] else batch,
+                  [[i] for i in range(10)], 2)
+
+
 def test_a_few_large_artifacts_are_split_by_size_and_small_ones_are_not(tmp_path: Path) -> None:
     """Fewer than PARALLEL_MIN artifacts go to several processes only when they hold
     PARALLEL_BYTES beside the largest, whole archives balanced by size."""

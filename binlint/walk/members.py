@@ -14,7 +14,7 @@ from binlint.formats.elf.prefix import read_elf_member
 from binlint.formats.members import Budget, Member
 from binlint.walk.digest import member_digest
 from binlint.walk.discover import printable_path
-from binlint.walk.split import in_worker, map_groups, member_groups
+from binlint.walk.split import in_worker, map_queue, member_batches
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
     # A wheel's members are hashed as they are read, for RECORD, when a rule asks (the
     # visitor says; `binlint facts` computes every fact): a tenth to a fifth of a check.
     hashing = context.wheel and getattr(visitor, "hashes_wheel_members", True)
-    groups = member_groups(view, container.members, jobs)
-    if len(groups) == 1:
+    processes, batches = member_batches(view, container.members, jobs)
+    if processes == 1:
         found, view.walked, _, later = _walk_some(view, container, context, visitor, None, hashing)
         return found + second_look(view, container, context, visitor, later)
     # One large archive: its members are inflated in parallel, each process within an equal
@@ -63,15 +63,18 @@ def walk_members(view: FileView, container: Container, visitor: Visitor, jobs: i
     # depend on the number of processes.
     budget = view.budget
     left, members_left = budget.left, budget.members_left
+    shared = []  # this process's share was taken (each forked child has its own copy)
 
-    def walk_group(group: list[Member]) -> list[tuple[list[Any], Walked, bool, list]]:
-        budget.share(len(groups))
+    def walk_batch(batch: list[Member]) -> tuple[list[Any], Walked, bool, list]:
+        if not shared:
+            budget.share(processes)
+            shared.append(True)
         # Bytes are kept for the second look only in this process, where it runs: a child that
         # sent them back would answer later (scipy's libgfortran, 2.7 MB: 2 ms to pickle, then
         # the copy through the pipe and unpickling, against 5 ms to inflate it again here).
-        return [_walk_some(view, container, context, visitor, group, hashing, keep=not in_worker())]
+        return _walk_some(view, container, context, visitor, batch, hashing, keep=not in_worker())
 
-    results = map_groups(walk_group, groups)
+    results = map_queue(walk_batch, batches, processes)
     budget.left, budget.members_left, budget.refused, budget.spent = left, members_left, False, None
     if any(refused for _, _, refused, _ in results):
         found, view.walked, _, later = _walk_some(view, container, context, visitor, None, hashing)

@@ -1,4 +1,5 @@
-"""The split between processes: a scan's artifacts, or a large archive's members, in groups.
+"""The split between processes: a scan's artifacts in groups, or a large archive's members
+in batches that the processes take as they become free.
 
 Each group but the first runs in a child forked by binlint.forks; only its results travel back.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 
 from binlint.patterns import Pattern  # compiled on first use: only large archives need it
 from binlint.remote import is_url
@@ -138,22 +140,64 @@ PEEK_COST, NATIVE_COST = 16 << 10, 512 << 10
 _NATIVE_NAME = Pattern(r"\.(so(\.[\d.]+)?|dylib|pyd|dll|exe|a|o|whl|zip|npz|egg|jar|tar|gz|tgz|bz2|xz)$|/[^./]+$")
 
 
-def member_groups(view: FileView, members: list[Member], jobs: int | None = None) -> list[list[Member]]:
-    """The members of an archive or bundle on disk split into one group per process (`jobs`,
-    default one per CPU up to 8), balanced by their cost: every member's own, plus the bytes
-    inflated for names that look like compiled code or archives (the rest cost a peek at their
-    first bytes); a single group when a split would not pay, or when the members' declared
-    sizes alone may spend the file's budget (then where it ends depends on the order of
-    reading, which only one process keeps)."""
+def member_batches(view: FileView, members: list[Member], jobs: int | None = None) -> tuple[int, list[list[Member]]]:
+    """How many processes (`jobs`, default one per CPU up to 8) read the members of an archive
+    or bundle on disk, and the members in batches, the costliest first: each process takes
+    the next batch when it is free (map_queue), so none waits for another to finish a share
+    fixed in advance. The cost of a member is its own, plus the bytes inflated for names that
+    look like compiled code or archives (the rest cost a peek at their first bytes). One
+    process and one batch when a split would not pay, or when the members' declared sizes
+    alone may spend the file's budget (then where it ends depends on the order of reading,
+    which only one process keeps)."""
     jobs = jobs or min(os.cpu_count() or 1, 8)
     # Only members read from a map of the file: a streamed tar shares its file offset with
     # forked children.
     if not isinstance(view.data, mmap.mmap) or jobs < 2 or in_worker() or not can_fork():
-        return [members]
+        return 1, [members]
     declared = sum(min(m.size, view.limits.member_bytes) for m in members if m.open is not None)
     if declared >= view.budget.left or len(members) > view.budget.members_left:
-        return [members]
+        return 1, [members]
     weights = [PEEK_COST + (NATIVE_COST + m.size if _NATIVE_NAME.search(m.name) else 0) for m in members]
-    if sum(weights) < PARALLEL_MEMBER_BYTES:
-        return [members]
-    return [[members[i] for i in group] for group in balanced(weights, jobs)]
+    total = sum(weights)
+    if total < PARALLEL_MEMBER_BYTES:
+        return 1, [members]
+    # About BATCHES_PER_JOB batches a process: the last ones, light, even out the processes' ends.
+    batches, batch, weight, target = [], [], 0, total // (jobs * BATCHES_PER_JOB)
+    for index in sorted(range(len(members)), key=lambda i: -weights[i]):
+        batch.append(index)
+        weight += weights[index]
+        if weight >= target:
+            batches.append(batch)
+            batch, weight = [], 0
+    batches += [batch] if batch else []
+    return jobs, [[members[i] for i in sorted(batch)] for batch in batches]
+
+
+BATCHES_PER_JOB = 16
+_TOKEN = struct.Struct("<I")
+
+
+def map_queue(function: Callable[[Any], Any], batches: list[Any], jobs: int) -> list[Any]:
+    """function(batch) for every batch, in `jobs` processes (this one and forked children),
+    each taking the next batch from a pipe as it becomes free; the results in the batches'
+    order, whichever process made each."""
+    queue, tokens = os.pipe()
+    try:  # at most 2 * jobs * BATCHES_PER_JOB numbers (member_batches): far below a pipe's 4 KiB
+        os.write(tokens, b"".join(_TOKEN.pack(index) for index in range(len(batches))))
+    finally:
+        os.close(tokens)
+
+    def take(_: Any) -> list[tuple[int, Any]]:
+        taken = []
+        while True:
+            token = os.read(queue, _TOKEN.size)  # whole: a pipe gives each reader whole reads
+            if not token:
+                return taken
+            index = _TOKEN.unpack(token)[0]
+            taken.append((index, function(batches[index])))
+
+    try:
+        results = map_groups(take, [None] * jobs)
+    finally:
+        os.close(queue)
+    return [result for _, result in sorted(results, key=lambda item: item[0])]
