@@ -86,18 +86,17 @@ def test_each_process_takes_batches_until_none_is_left() -> None:
 
 def test_a_few_large_artifacts_are_split_by_size_and_small_ones_are_not(tmp_path: Path) -> None:
     """Fewer than PARALLEL_MIN artifacts go to several processes only when they hold
-    PARALLEL_BYTES beside the largest, whole archives balanced by size."""
+    PARALLEL_BYTES beside the largest, whole archives, the largest taken first."""
     from binlint.walk.discover import discover
-    from binlint.walk.split import PARALLEL_BYTES, artifact_groups, split_pays
+    from binlint.walk.split import PARALLEL_BYTES, artifact_batches, split_pays
 
     for name, size in (("big.whl", PARALLEL_BYTES), ("a.whl", PARALLEL_BYTES // 2), ("b.whl", PARALLEL_BYTES // 2),
                        ("c.whl", 1000)):
         (tmp_path / name).write_bytes(b"\0" * size)
     artifacts = discover([str(tmp_path)])
     assert split_pays(artifacts)
-    groups = artifact_groups(artifacts, 2)
-    assert sorted(sorted(Path(a.path).name for a in group) for group in groups) == [["a.whl", "b.whl"],
-                                                                                     ["big.whl", "c.whl"]]
+    batches = artifact_batches(artifacts, 2)
+    assert [[Path(a.path).name for a in batch] for batch in batches] == [["big.whl"], ["a.whl"], ["b.whl"], ["c.whl"]]
     (tmp_path / "a.whl").unlink()
     assert not split_pays(discover([str(tmp_path)]))  # one large archive: its members are split instead
     # Remote objects' sizes are not known before they are read: fewer than PARALLEL_MIN stay in one process.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from binlint.facts.view import Context, FileView, Walked
 from binlint.remote import is_url
 from binlint.walk.members import walk_view
-from binlint.walk.split import artifact_groups, can_fork, map_groups
+from binlint.walk.split import artifact_batches, can_fork, map_queue
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,10 +55,10 @@ def walk(artifacts: list[Artifact], visitor: Visitor, limits: Limits, jobs: int 
     if jobs < 2 or len(artifacts) < 2 or not can_fork():
         return [found for artifact in artifacts for found in walk_file(artifact, visitor, limits, member_jobs)]
 
-    def walk_group(group: list[Artifact]) -> list[Any]:  # each process walks whole archives
-        return [found for artifact in group for found in walk_file(artifact, visitor, limits, 1)]
+    def walk_batch(batch: list[Artifact]) -> list[Any]:  # each process walks whole archives
+        return [found for artifact in batch for found in walk_file(artifact, visitor, limits, 1)]
 
-    return map_groups(walk_group, artifact_groups(artifacts, jobs))
+    return [found for batch in map_queue(walk_batch, artifact_batches(artifacts, jobs), jobs) for found in batch]
 
 
 def walk_file(artifact: Artifact, visitor: Visitor, limits: Limits, member_jobs: int | None = None) -> list[Any]:

@@ -79,7 +79,7 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
         yield _unlisted(top, err), (top_stat.st_dev, top_stat.st_ino)
         return
     # One frame per folder being walked: (its path, (device, inode), entries left).
-    stack = [(top, (top_stat.st_dev, top_stat.st_ino), _entries(top, fd, top_stat.st_dev))]
+    stack = [(top, (top_stat.st_dev, top_stat.st_ino), _entries(top, fd, (top_stat.st_dev, top_stat.st_ino)))]
     try:
         while stack:
             path, identity, entries = stack[-1]
@@ -96,7 +96,8 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
                 sub_stat = os.fstat(sub_fd)  # a mount point changes the device
                 os.close(fd)
                 fd = sub_fd
-                stack.append((sub_path, (sub_stat.st_dev, sub_stat.st_ino), _entries(sub_path, fd, sub_stat.st_dev)))
+                identity = (sub_stat.st_dev, sub_stat.st_ino)
+                stack.append((sub_path, identity, _entries(sub_path, fd, identity)))
                 break
             else:
                 stack.pop()
@@ -115,13 +116,19 @@ def _unlisted(path: str, err: OSError) -> Artifact:
     return Artifact(printable_path(path), path, f"cannot list this folder: {err.strerror or type(err).__name__}")
 
 
-def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artifact, tuple[int, int]]]:
+def _entries(directory: str, fd: int, identity: tuple[int, int]) -> Iterator[str | tuple[Artifact, tuple[int, int]]]:
     """The folder's entries in name order: the name of each sub-folder to walk, and
-    (artifact, identity) for each regular file and each link that leads nowhere."""
+    (artifact, identity) for each regular file and each link that leads nowhere; or the
+    folder itself, as one artifact, when it is an OCI image layout (its `oci-layout` and
+    `index.json` files: told from its entries, not one stat of each folder of a tree)."""
+    device = identity[0]
     try:
         entries = sorted(os.scandir(fd), key=lambda e: e.name)
     except OSError as err:
         yield _unlisted(directory, err), (device, hash(directory))
+        return
+    if sum(e.name in _LAYOUT_FILES for e in entries) == 2 and is_layout_dir(directory):
+        yield Artifact(printable_path(directory), directory), identity
         return
     for entry in entries:
         try:
@@ -132,19 +139,20 @@ def _entries(directory: str, fd: int, device: int) -> Iterator[str | tuple[Artif
                     yield Artifact(printable_path(path), path, None, *problem), (device, entry.inode())
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
-            if is_dir and is_layout_dir(_join(directory, entry.name)):
-                yield Artifact(printable_path(_join(directory, entry.name)), _join(directory, entry.name)), \
-                    (device, entry.inode())
-            elif is_dir and entry.name not in VCS_FOLDERS:
+            if is_dir and entry.name not in VCS_FOLDERS:
                 yield entry.name
             elif not is_dir and entry.is_file(follow_symlinks=False):
                 path = _join(directory, entry.name)
-                length = len(os.fsencode(path))
+                # Only a path of PATH_MAX / 4 characters may reach PATH_MAX bytes (UTF-8).
+                length = len(os.fsencode(path)) if len(path) >= PATH_MAX // 4 else 0
                 error = None if length < PATH_MAX else \
                     f"its path is {length} bytes long, past the {PATH_MAX} the system opens (PATH_MAX)"
                 yield Artifact(printable_path(path), path, error), (device, entry.inode())
         except OSError:
             continue
+
+
+_LAYOUT_FILES = frozenset({"oci-layout", "index.json"})
 
 
 def _link_problem(name: str, fd: int) -> tuple[str, str] | None:
