@@ -1,7 +1,7 @@
-"""The split between processes: a scan's artifacts in groups, or a large archive's members
-in batches that the processes take as they become free.
+"""The split between processes: a scan's artifacts, or a large archive's members, in batches
+that the processes take as they become free (map_queue).
 
-Each group but the first runs in a child forked by binlint.forks; only its results travel back.
+Each process but this one is a child forked by binlint.forks; only its results travel back.
 """
 from __future__ import annotations
 
@@ -121,9 +121,7 @@ def file_size(artifact: Artifact) -> int:
 PARALLEL_MEMBER_BYTES = 16 << 20  # below this much work (in bytes inflated), forking costs more than it saves
 # Costs in bytes inflated (about 0.6 GB/s a core), measured on numpy's wheel: a member's own
 # (opening it, its first bytes, its rules: 30 us), and a native member's facts and rules (1 ms).
-# Each member's time in one process over the numpy, scipy, pyarrow and opencv wheels split
-# best so, within 2 to 34 ms (a few members of opencv's are most of it); costs fitted to those
-# times (20 KiB, 120 KiB) split scipy's 22 ms apart.
+# They decide whether a split pays, the order the members are taken in and the batches' size.
 PEEK_COST, NATIVE_COST = 16 << 10, 512 << 10
 # The cost model guesses from names which members are compiled code or archives (read whole,
 # then parsed): their kinds are known only once they are read, which is the work being split.
