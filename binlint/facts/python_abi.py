@@ -36,6 +36,8 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "stable_
 
 
 def extension_tag(view: FileView) -> str | None:
+    if not view.path.endswith((".so", ".pyd")):  # most files: one test, not the pattern (every ELF file asks)
+        return None
     match = _EXTENSION_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1])
     return (match[1] or match[2]) if match else None
 
@@ -155,8 +157,10 @@ INTERPRETER_CORE = ("Py_Initialize", "Py_InitializeEx", "Py_Finalize", "Py_Final
 def module_init(view: FileView) -> str | None:
     """PyInit_<name>, when a file named as the extension module `name` exports it (ELF): the
     importer looks it up with dlsym, which sees .dynsym only."""
+    if view.kind != "elf" or not view.path.endswith(".so"):  # most libraries: libfoo.so.1
+        return None
     match = _MODULE_NAME.match(view.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1])
-    if match is None or view.kind != "elf":
+    if match is None:
         return None
     init = f"PyInit_{match[1]}"
     return init if view.elf().defines((init,), symtab=False) else None
