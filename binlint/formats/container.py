@@ -109,9 +109,14 @@ def open_elf_bundle(view: Any) -> Container | None:
         # A package outside that section is appended to the program: a file that ends with
         # its section table has none, and its end is not searched (every program of a tree).
         appended = section is not None or len(view.data) > elf.section_table_end
-        read_only = elf.section_named(".rodata") if section is None else None
     except ArtifactError:  # unreadable section headers: look for a package the bootloader's way
-        section, appended, read_only = None, True, None
+        section, appended = None, True
+    read_only = None
+    if section is None:
+        try:
+            read_only = elf.section_named(".rodata")
+        except ArtifactError:  # the bootloader's strings are then looked for near the start
+            pass
     return _bundle(view.data, (section.offset, section.size) if section is not None else None, view.limits,
                    appended, (read_only.offset, read_only.size) if read_only is not None else None)
 
