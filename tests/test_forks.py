@@ -61,6 +61,36 @@ def test_groups_come_back_and_a_failing_group_fails_the_run() -> None:
         map_groups(fails_in_a_child, [[0], [1], [2]])
 
 
+def test_a_failure_in_this_process_leaves_no_child_behind() -> None:
+    """When the group this process runs fails, its children are stopped and reaped before
+    the error goes on: no process of the run outlives it."""
+    started: list[int] = []
+    original = forks.fork
+
+    def recorded(serve):  # type: ignore[no-untyped-def]
+        pid, requests, answers = original(serve)
+        started.append(pid)
+        return pid, requests, answers
+
+    def slow_child_failing_parent(group: list[int]) -> list[int]:
+        if group == [0]:
+            raise ValueError("this process's group broke")
+        time.sleep(30)
+        return group
+
+    forks.fork = recorded  # type: ignore[assignment]
+    try:
+        began = time.monotonic()
+        with pytest.raises(ValueError, match="this process's group broke"):
+            map_groups(slow_child_failing_parent, [[0], [1]])
+        assert time.monotonic() - began < 10  # stopped, not waited for (it sleeps 30 s)
+    finally:
+        forks.fork = original  # type: ignore[assignment]
+    [pid] = started
+    with pytest.raises(ChildProcessError):  # reaped already
+        os.waitpid(pid, os.WNOHANG)
+
+
 def test_each_process_takes_batches_until_none_is_left() -> None:
     """map_queue: every batch once, whichever process takes it, the results in the batches'
     order; a slow batch does not hold back the others (the other process takes them)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import signal
 import struct
 
 from binlint.patterns import Pattern  # compiled on first use: only large archives need it
@@ -53,7 +54,14 @@ def map_groups(function: Callable[[list[Any]], list[Any]], groups: list[list[Any
         pid, requests, answers = forks.fork(group_in_child(index))
         os.close(requests)  # a group needs no request: it was inherited
         children.append((pid, answers))
-    results = function(groups[0])
+    try:
+        results = function(groups[0])
+    except BaseException:  # this process's group failed (or ^C): the children's work is moot
+        for pid, answers in children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(answers)
+        raise
     failure = None
     for pid, answers in children:
         try:
