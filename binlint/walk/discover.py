@@ -5,13 +5,14 @@ import errno
 import os
 import stat
 from collections import namedtuple
+from operator import attrgetter
 
 from binlint.errors import BinlintError
 from binlint.formats.image import is_layout_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable, Iterator
+    from typing import Any, Iterable, Iterator
 
 
 # path: as the user sees it (the given path joined with the names found below it);
@@ -70,19 +71,20 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
     """(artifact, (device, inode)) of the regular files below `top`, depth first in name
     order, without recursion (trees can be deeper than Python's stack). File types and
     inodes come from the directory entries: no system call per file. Folders are opened
-    relative to their parent's descriptor, one descriptor open at a time (a tree 3,000
-    folders deep would need 3,000): going back up opens `..` and checks it is the folder
-    left."""
+    relative to their parent's descriptor; the descriptors of the nearest OPEN_FOLDERS
+    folders up the path stay open (a tree 3,000 folders deep would need 3,000), and a
+    farther one is opened again through `..`, checked to be the folder left."""
     try:
         fd = os.open(top, _FOLLOWED)  # a link named on the command line is followed
     except OSError as err:
         yield _unlisted(top, err), (top_stat.st_dev, top_stat.st_ino)
         return
-    # One frame per folder being walked: (its path, (device, inode), entries left).
-    stack = [(top, (top_stat.st_dev, top_stat.st_ino), _entries(top, fd, (top_stat.st_dev, top_stat.st_ino)))]
+    identity = (top_stat.st_dev, top_stat.st_ino)
+    # One frame per folder being walked: [its path, (device, inode), entries left, its descriptor or None].
+    stack = [[top, identity, iter(_entries(top, fd, identity)), fd]]
     try:
         while stack:
-            path, identity, entries = stack[-1]
+            path, identity, entries, fd = stack[-1]
             for item in entries:
                 if not isinstance(item, str):
                     yield item
@@ -94,65 +96,86 @@ def _walk(top: str, top_stat: os.stat_result) -> Iterator[tuple[Artifact, tuple[
                     yield _unlisted(sub_path, err), (identity[0], hash(sub_path))
                     continue
                 sub_stat = os.fstat(sub_fd)  # a mount point changes the device
-                os.close(fd)
-                fd = sub_fd
-                identity = (sub_stat.st_dev, sub_stat.st_ino)
-                stack.append((sub_path, identity, _entries(sub_path, fd, identity)))
+                sub_identity = (sub_stat.st_dev, sub_stat.st_ino)
+                stack.append([sub_path, sub_identity, iter(_entries(sub_path, sub_fd, sub_identity)), sub_fd])
+                if len(stack) > OPEN_FOLDERS:
+                    far = stack[-OPEN_FOLDERS - 1]
+                    os.close(far[3])
+                    far[3] = None
                 break
             else:
                 stack.pop()
-                if stack:
-                    parent = os.open("..", _FOLLOWED, dir_fd=fd)
+                try:
+                    if stack and stack[-1][3] is None:
+                        stack[-1][3] = _parent(fd, stack[-1])
+                finally:
                     os.close(fd)
-                    fd = parent
-                    st = os.fstat(fd)
-                    if (st.st_dev, st.st_ino) != stack[-1][1]:
-                        raise BinlintError(f"{printable_path(stack[-1][0])} was moved while it was searched")
     finally:
-        os.close(fd)
+        for frame in stack:
+            if frame[3] is not None:
+                os.close(frame[3])
+
+
+OPEN_FOLDERS = 64  # descriptors held open down a tree; real trees are far shallower
+
+
+def _parent(fd: int, frame: list[Any]) -> int:
+    """The folder above `fd`, opened again: it must be the folder of `frame` left on the way down."""
+    parent = os.open("..", _FOLLOWED, dir_fd=fd)
+    st = os.fstat(parent)
+    if (st.st_dev, st.st_ino) != frame[1]:
+        os.close(parent)
+        raise BinlintError(f"{printable_path(frame[0])} was moved while it was searched")
+    return parent
 
 
 def _unlisted(path: str, err: OSError) -> Artifact:
     return Artifact(printable_path(path), path, f"cannot list this folder: {err.strerror or type(err).__name__}")
 
 
-def _entries(directory: str, fd: int, identity: tuple[int, int]) -> Iterator[str | tuple[Artifact, tuple[int, int]]]:
+def _entries(directory: str, fd: int, identity: tuple[int, int]) -> list[str | tuple[Artifact, tuple[int, int]]]:
     """The folder's entries in name order: the name of each sub-folder to walk, and
     (artifact, identity) for each regular file and each link that leads nowhere; or the
     folder itself, as one artifact, when it is an OCI image layout (its `oci-layout` and
     `index.json` files: told from its entries, not one stat of each folder of a tree)."""
     device = identity[0]
     try:
-        entries = sorted(os.scandir(fd), key=lambda e: e.name)
+        entries = sorted(os.scandir(fd), key=_NAME)
     except OSError as err:
-        yield _unlisted(directory, err), (device, hash(directory))
-        return
-    if sum(e.name in _LAYOUT_FILES for e in entries) == 2 and is_layout_dir(directory):
-        yield Artifact(printable_path(directory), directory), identity
-        return
+        return [(_unlisted(directory, err), (device, hash(directory)))]
+    items: list[str | tuple[Artifact, tuple[int, int]]] = []
+    layout_files = 0
     for entry in entries:
+        name = entry.name
         try:
+            if name in _LAYOUT_FILES:
+                layout_files += 1
             if entry.is_symlink():
-                problem = _link_problem(entry.name, fd)
+                # faccessat: existence alone, no stat result to build (a tree's libraries are half links)
+                problem = None if os.access(name, os.F_OK, dir_fd=fd) else _link_problem(name, fd)
                 if problem is not None:
-                    path = _join(directory, entry.name)
-                    yield Artifact(printable_path(path), path, None, *problem), (device, entry.inode())
+                    path = _join(directory, name)
+                    items.append((Artifact(printable_path(path), path, None, *problem), (device, entry.inode())))
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
-            if is_dir and entry.name not in VCS_FOLDERS:
-                yield entry.name
+            if is_dir and name not in VCS_FOLDERS:
+                items.append(name)
             elif not is_dir and entry.is_file(follow_symlinks=False):
-                path = _join(directory, entry.name)
+                path = _join(directory, name)
                 # Only a path of PATH_MAX / 4 characters may reach PATH_MAX bytes (UTF-8).
                 length = len(os.fsencode(path)) if len(path) >= PATH_MAX // 4 else 0
                 error = None if length < PATH_MAX else \
                     f"its path is {length} bytes long, past the {PATH_MAX} the system opens (PATH_MAX)"
-                yield Artifact(printable_path(path), path, error), (device, entry.inode())
+                items.append((Artifact(printable_path(path), path, error), (device, entry.inode())))
         except OSError:
             continue
+    if layout_files == 2 and is_layout_dir(directory):
+        return [(Artifact(printable_path(directory), directory), identity)]
+    return items
 
 
 _LAYOUT_FILES = frozenset({"oci-layout", "index.json"})
+_NAME = attrgetter("name")
 
 
 def _link_problem(name: str, fd: int) -> tuple[str, str] | None:

@@ -107,7 +107,8 @@ class ElfBase:
         return True
 
     def _unpack(self, st: struct.Struct, offset: int, what: str) -> tuple:
-        if offset < 0 or self._past(offset + st.size):
+        end = offset + st.size  # _past called only near the end: a tree scan unpacks 30,000 times
+        if offset < 0 or (end > len(self.data) and self._past(end)):
             raise ArtifactError(f"truncated: {what} at offset {offset:#x} is past the end of the file")
         return st.unpack_from(self.data, offset)
 
@@ -119,7 +120,8 @@ class ElfBase:
         return [st.unpack_from(self.data, offset + i * stride) for i in range(count)]
 
     def _string(self, offset: int, end: int | None = None) -> str:
-        self._past(self.size if end is None else end)  # of a file read in part, the whole table
+        if self.prefix is not None:  # of a file read in part, the whole table must have been read
+            self._past(self.size if end is None else end)
         end = len(self.data) if end is None else min(end, len(self.data))
         if not 0 <= offset < end:
             raise ArtifactError(f"string at offset {offset:#x} is outside its string table")
