@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from binlint.walk.discover import discover
+from binlint.walk.discover import OPEN_FOLDERS, discover
 from fixtures import Artifacts
 from test_archives import binlint
 from test_reports import cli_env
@@ -126,6 +126,23 @@ def test_walk_finds_what_it_found_before(tmp_path: Path) -> None:
     (tmp_path.parent / f"{tmp_path.name}-link").symlink_to(tmp_path, target_is_directory=True)
     linked = [a.path for a in discover([f"{top}-link"])]
     assert linked == [p.replace(top, f"{top}-link", 1) for p in paths]
+
+
+def test_a_tree_deeper_than_the_descriptors_kept_is_walked_in_order(tmp_path: Path) -> None:
+    # Past OPEN_FOLDERS levels the walk closes the farthest folders and climbs back through
+    # `..`: every file is found, depth first in name order, and no descriptor stays open.
+    depth = OPEN_FOLDERS * 2 + 3
+    deep_folders(tmp_path, depth)
+    for level in range(depth + 1):
+        for name in ("a.so", "z.so"):
+            (tmp_path.joinpath(*["dddd"] * level) / name).write_bytes(b"x")
+    before = len(os.listdir("/proc/self/fd"))
+    paths = [a.path for a in discover([str(tmp_path)])]
+    assert len(os.listdir("/proc/self/fd")) == before
+    # In each folder: a.so, then the sub-folder's files, then z.so.
+    top = str(tmp_path)
+    assert paths == [f"{top}/{'dddd/' * level}a.so" for level in range(depth + 1)] + \
+        [f"{top}/{'dddd/' * level}z.so" for level in reversed(range(depth + 1))]
 
 
 # --------------------------------------------------------------------------
