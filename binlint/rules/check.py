@@ -179,10 +179,10 @@ def make_rule(path: str, d: dict[str, Any], facts: Iterable[str], targets: Itera
     formats = frozenset() if "any" in d["formats"] else frozenset(d["formats"])
     escalate = None
     if "escalate" in d:
-        escalate = (d["escalate"]["severity"], conditions.compile_condition(d["escalate"]["when"], linear))
+        escalate = (d["escalate"]["severity"], conditions.Deferred(d["escalate"]["when"], linear))
     return Rule(
         id=d["id"], group=d["group"], severity=d["severity"], formats=formats,
-        summary=d["summary"], when=conditions.compile_condition(d["when"], linear), message=d["message"],
+        summary=d["summary"], when=conditions.Deferred(d["when"], linear), message=d["message"],
         evidence=d.get("evidence"), help=d["help"], references=tuple(d.get("references", ())), escalate=escalate,
         security_severity=d.get("security-severity"), targets=frozenset(targets),
         facts=frozenset(facts), source=path, default=d.get("default", True),
