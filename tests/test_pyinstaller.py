@@ -574,7 +574,7 @@ def test_the_bare_bootloader_is_a_package_that_cannot_be_opened(tmp_path) -> Non
     require_module("PyInstaller", PYI_REQUIREMENT)
     import PyInstaller
 
-    from binlint.formats.pyinstaller.reader import damage
+    from binlint.formats.pyinstaller.bootloader import damage
 
     [loader] = (Path(PyInstaller.__file__).parent / "bootloader").glob("Linux-64bit-*/run")
     assert damage(loader.read_bytes()) is not None
@@ -616,6 +616,6 @@ def test_a_bootloader_without_its_package_is_found_by_its_read_only_data(case: s
 
 def test_other_programs_are_not_damaged_bundles() -> None:
     # The bundle fixtures are quiet in tests/rules/test_pyinstaller.py's table; this machine's Python too.
-    from binlint.formats.pyinstaller.reader import damage
+    from binlint.formats.pyinstaller.bootloader import damage
 
     assert damage(Path(sys.executable).resolve().read_bytes()) is None

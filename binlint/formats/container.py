@@ -133,14 +133,18 @@ def _bundle(data: Any, pydata: tuple[int, int] | None, limits: Limits, appended:
     when nothing follows the program's own bytes, where no package can be (but a bootloader
     whose package was cut off, by strip for one, is still told apart). `read_only`: where the
     program's `.rodata` lies, in which a bootloader's strings are."""
-    from binlint.formats.pyinstaller import reader as pyinstaller
+    bundle = None
+    if appended:
+        from binlint.formats.pyinstaller.reader import find_bundle
 
-    try:
-        bundle = pyinstaller.find_bundle(data, pydata) if appended else None
-    except ArtifactError as err:
-        return Container([], bundle_error=str(err))
+        try:
+            bundle = find_bundle(data, pydata)
+        except ArtifactError as err:
+            return Container([], bundle_error=str(err))
     if bundle is None:
-        problem = pyinstaller.damage(data, pydata, read_only)
+        from binlint.formats.pyinstaller.bootloader import damage
+
+        problem = damage(data, pydata, read_only)
         return Container([], bundle_error=problem) if problem is not None else None
     members = [Member(e.name, None, e.uncompressed_length, _entry_opener(data, e, limits.member_bytes))
                for e in bundle.entries if e.typecode in BUNDLE_MEMBERS]
