@@ -35,6 +35,7 @@ from collections import namedtuple
 from binlint.errors import ArtifactError
 from binlint.formats.pyinstaller.bootloader import TAIL as _TAIL
 from binlint.formats.pyinstaller.signature import signature_offset
+from binlint.formats.zips import InflateError, decompressobj
 
 COOKIE = b"MEI\x0c\x0b\x0a\x0b\x0e"
 _COOKIE = struct.Struct("!8sIIII64s")  # magic, pkg_length, toc_offset, toc_length, python_version, library
@@ -42,7 +43,6 @@ _ENTRY = struct.Struct("!IIIIBc")  # entry_length, offset, length, uncompressed_
 
 _MAX_ENTRIES = 1 << 17  # far above real bundles (thousands); a hostile TOC costs at most ~0.2 s
 _MAX_NAME = 4096  # bytes of a name read (PATH_MAX): one entry can span a whole hostile TOC
-_CHUNK = 64 << 10  # compressed bytes fed to zlib at a time
 _OPTION = b"o"
 _EXTRACTABLE = frozenset("bxZnd")  # _pyi_archive_is_extractable() in bootloader/src/pyi_archive.c
 _TMPDIR_OPTION = "pyi-runtime-tmpdir"
@@ -171,34 +171,25 @@ def read_entry(data: bytes, entry: TocEntry, limit: int) -> bytes:
 
 
 def _inflate(data: bytes, entry: TocEntry) -> bytes:
-    """Inflate in chunks, never past the declared size (read_entry checked it against the
-    limit), so a zip bomb costs no more memory than that."""
+    """Inflate in one call, never past the declared size (read_entry checked it against the
+    limit), so a zip bomb costs no more memory than that; with ISA-L where it has wheels, as
+    zip members (binlint/formats/zips.py). Fed in 64 KiB pieces and gathered in a bytearray, a
+    onefile bundle's entries took 0.17 s to inflate; in one call, 0.06 s."""
     declared = entry.uncompressed_length
-    inflater = zlib.decompressobj()
-    out = bytearray()
-    position, end = entry.offset, entry.offset + entry.length
-    pending = b""
+    inflater = decompressobj()
     try:
-        while not inflater.eof:
-            if not pending and position < end:
-                pending = data[position:min(position + _CHUNK, end)]
-                position += len(pending)
-            produced = len(out)
-            # One byte more than may come, to see it come; max_length 0 would mean unbounded.
-            out += inflater.decompress(pending, declared - produced + 1)
-            if len(out) > declared:
-                raise ArtifactError(f"PyInstaller entry {entry.name!r} inflates past the {declared} bytes "
-                                    "it declares")
-            left = inflater.unconsumed_tail
-            if len(out) == produced and len(left) == len(pending) and not inflater.eof:  # no input left
-                raise ArtifactError(f"truncated: PyInstaller entry {entry.name!r} ends inside its zlib stream")
-            pending = left
-    except zlib.error as err:
+        # One byte more than may come, to see it come; max_length 0 would mean unbounded.
+        out = inflater.decompress(data[entry.offset:entry.offset + entry.length], declared + 1)
+    except (InflateError, zlib.error) as err:
         raise ArtifactError(f"corrupt PyInstaller entry {entry.name!r}: {err}") from None
+    if len(out) > declared:
+        raise ArtifactError(f"PyInstaller entry {entry.name!r} inflates past the {declared} bytes it declares")
+    if not inflater.eof:  # all the input given, and fewer bytes than may come
+        raise ArtifactError(f"truncated: PyInstaller entry {entry.name!r} ends inside its zlib stream")
     if len(out) != declared:
         raise ArtifactError(f"PyInstaller entry {entry.name!r} inflates to {len(out)} bytes "
                             f"but declares {declared}")
-    return bytes(out)
+    return out  # type: ignore[no-any-return]
 
 
 def _too_large(entry: TocEntry, limit: int) -> ArtifactError:
