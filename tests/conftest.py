@@ -7,6 +7,7 @@ import from conftest stay importable from here.
 """
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -62,6 +63,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return work_unit(nodeid)
 
     return Scheduling(config, log)
+
+
+_FILE = [None]  # the file whose tests run now, in this worker
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """At each test file's first test, what the files before it left alive (session fixtures
+    such as the real-world suite's facts of every wheel: millions of objects) is moved out of
+    the cyclic collector's reach, its garbage collected first. Else every full collection walks
+    it again: with it, comparing scipy's 115 DLLs with pefile took 36 s instead of 3."""
+    if item.path != _FILE[0]:
+        _FILE[0] = item.path
+        gc.collect()
+        gc.freeze()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    gc.unfreeze()  # what is left is collected as the worker ends (else nanobind reports LIEF's objects leaked)
 
 
 @pytest.fixture(scope="session")
