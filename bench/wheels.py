@@ -164,8 +164,10 @@ def wheel_name(path: Path) -> tuple[str, str]:
 
 
 def cached(dest: Path, name: str, version: str | None) -> Path | None:
-    """The newest cached wheel of name (of exactly version, if given)."""
-    found = [p for p in dest.glob("*.whl") if wheel_name(p)[0] == name and (version is None or wheel_name(p)[1] == version)]
+    """The newest cached Linux x86-64 wheel of name (of exactly version, if given): the cache
+    also holds the Windows wheels bench/windows.py fetches, which auditwheel does not read."""
+    found = [p for p in dest.glob("*.whl") if wheel_name(p)[0] == name and (version is None or wheel_name(p)[1] == version)
+             and "linux" in p.name and p.name.endswith("x86_64.whl")]
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 

@@ -81,14 +81,20 @@ class ElfDynamic(ElfBase):
         start, end = self._dynstr
         offset = self._offset_of(address, "DT_VERNEED")
         needs: list[VersionNeed] = []
+        # _unpack's bounds check inlined (both structures are 16 bytes), _unpack itself called
+        # only to raise: every ELF file of a tree has its versions read, 10,000 entries in all.
+        data, need_at, aux_at = self.data, self._verneed.unpack_from, self._vernaux.unpack_from
+        room = len(data) - 16
         for _ in range(min(count, _MAX_VERSION_ENTRIES)):
-            _, aux_count, file_name, aux, next_need = self._unpack(self._verneed, offset, "version need")
+            _, aux_count, file_name, aux, next_need = need_at(data, offset) if 0 <= offset <= room else \
+                self._unpack(self._verneed, offset, "version need")
             library = self._string(start + file_name, end)
             aux_offset = offset + aux
             for _ in range(aux_count):
                 if len(needs) >= _MAX_VERSION_ENTRIES:  # entries can share chains; bound the total
                     raise ArtifactError(f"more than {_MAX_VERSION_ENTRIES} version need entries")
-                _, flags, index, name, next_aux = self._unpack(self._vernaux, aux_offset, "version need entry")
+                _, flags, index, name, next_aux = aux_at(data, aux_offset) if 0 <= aux_offset <= room else \
+                    self._unpack(self._vernaux, aux_offset, "version need entry")
                 needs.append(VersionNeed(library, self._string(start + name, end), flags, index))
                 if not next_aux:
                     break
