@@ -12,8 +12,8 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]*)\}")
 
 class Rule(namedtuple("Rule", "id group severity formats summary when message evidence help references "
                            "escalate security_severity targets facts source default guards")):
-    """A loaded rule. formats: file kinds (empty: every kind); when: the compiled condition;
-    escalate: (severity, compiled condition) or None; targets: target values the condition
+    """A loaded rule. formats: file kinds (empty: every kind); when: the condition, a callable
+    compiled when first called (conditions.Deferred); escalate: (severity, condition) or None; targets: target values the condition
     compares with; facts: the facts the rule reads; source: the file it came from; guards:
     the tests `when` starts with, which must hold for it to (conditions.guards)."""
 
